@@ -19,6 +19,7 @@ def create_app(config=None):
     init_logging(app)
     init_extensions(app)
     register_blueprints(app)
+    init_security(app)
     register_error_handlers(app)
     register_cli(app)
     return app
@@ -78,6 +79,14 @@ def register_blueprints(app):
     for blp in (health_blp, auth_blp, og_blp, ai_blp, prompts_blp, history_blp):
         api.register_blueprint(blp)
     app.register_blueprint(docs_blp)
+
+
+def init_security(app):
+    from .security import init_security as init
+    from .security.limits import limit_blueprints
+
+    init(app)
+    limit_blueprints(app)
 
 
 def register_error_handlers(app):

@@ -48,6 +48,16 @@ SETTINGS = {
     "AI_PROVIDER": (str, "procedural"),
     "ENABLE_OBSERVABILITY_LOGGING": (bool, None),  # default: on in production
     "LOG_LEVEL": (str, "INFO"),
+    # Rate limits (Flask-Limiter syntax) per API key, or per IP for anonymous callers.
+    "RATE_LIMITS_ENABLED": (bool, True),
+    "RATE_LIMIT_DEFAULT": (str, "120/minute"),
+    "RATE_LIMIT_OG": (str, "600/minute"),
+    "RATE_LIMIT_AI": (str, "30/minute"),
+    # Daily quotas for AI generation; -1 means unlimited. Admin keys are unlimited.
+    "DAILY_GENERATION_LIMIT": (int, 200),
+    "DAILY_COST_LIMIT_USD": (float, 10.0),
+    "ANON_DAILY_GENERATION_LIMIT": (int, 20),
+    "ANON_DAILY_COST_LIMIT_USD": (float, 0.5),
 }
 
 PARSERS = {str: str, int: _int, float: _float, bool: _bool}

@@ -14,6 +14,8 @@ def settings_for(database_url, directory):
         "SECRET_KEY": "test-secret",
         "AUTO_MIGRATE": False,
         "DB_CONNECT_TIMEOUT": 2,
+        # Limits are tested on purpose (tests/security); elsewhere they would only add noise.
+        "RATE_LIMITS_ENABLED": False,
     }
 
 

@@ -49,7 +49,10 @@ def load_config(app, config):
 
 
 def init_logging(app):
+    from .security.redact import install_redaction
+
     logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    install_redaction()
 
 
 def init_extensions(app):

@@ -1,5 +1,6 @@
 """Users and keys over HTTP: admins create them; anyone can ask who they are."""
 
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from sqlalchemy import select
@@ -9,7 +10,15 @@ from app.models import User
 
 from . import service
 from .decorators import admin_required, auth_required, current_principal
-from .schemas import KeyCreateSchema, KeySchema, PrincipalSchema, UserCreateSchema, UserSchema
+from .schemas import (
+    KeyCreateSchema,
+    KeySchema,
+    PrincipalSchema,
+    QuotaSchema,
+    UsageSchema,
+    UserCreateSchema,
+    UserSchema,
+)
 
 blp = Blueprint("auth", __name__, description="Users and API keys")
 
@@ -53,3 +62,44 @@ class UserKeys(MethodView):
         key, plaintext = service.create_api_key(user, name=data.get("name"), is_admin=data["is_admin"])
         columns = ("id", "name", "prefix", "is_admin", "created_at", "revoked_at")
         return {**{name: getattr(key, name) for name in columns}, "key": plaintext}
+
+
+@blp.route("/me/usage")
+class MyUsage(MethodView):
+    @auth_required(allow_anonymous=True)
+    @blp.response(200, UsageSchema)
+    def get(self):
+        """Your usage today against your quotas (by key, or by address when anonymous)."""
+        from app.security import client_ip
+        from app.security.quotas import get_quotas, limits_for, quota_identity
+
+        principal = current_principal()
+        user = db.session.get(User, principal.user_id) if principal else None
+        limits = limits_for(principal, user)
+        identity = quota_identity(principal, client_ip())
+        usage = get_quotas().usage(identity)
+        rpm = user.requests_per_minute if user and user.requests_per_minute else None
+        return {
+            "identity": identity,
+            "generations_today": usage["generations"],
+            "generation_limit": limits.generations,
+            "cost_today_usd": usage["cost_usd"],
+            "cost_limit_usd": limits.cost_usd,
+            "resets_in_seconds": usage["resets_in"],
+            "rate_limit": f"{rpm}/minute" if rpm else current_app.config["RATE_LIMIT_DEFAULT"],
+        }
+
+
+@blp.route("/users/<uuid:user_id>/quota")
+class UserQuota(MethodView):
+    @admin_required
+    @blp.arguments(QuotaSchema)
+    @blp.response(200, QuotaSchema)
+    def put(self, data, user_id):
+        """Set a user's quotas (admin); null restores the configured default."""
+        user = db.session.get(User, user_id) or abort(404, message="no such user")
+        for name in ("daily_generation_limit", "daily_cost_limit_usd", "requests_per_minute"):
+            if name in data:
+                setattr(user, name, data[name])
+        db.session.commit()
+        return user

@@ -1,7 +1,7 @@
 """``flask`` commands: users and keys here; each feature adds its own group."""
 
 import click
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from app.auth import service
 
@@ -47,6 +47,22 @@ def revoke_key(key):
     click.echo(f"revoked {revoked.prefix}")
 
 
+@click.command("doctor")
+@with_appcontext
+def doctor():
+    """Check configuration, database, migrations, Redis and storage; explain what to fix."""
+    from app.doctor import run_checks
+
+    findings = run_checks()
+    for finding in findings:
+        mark = "WARN" if finding.warning else ("ok  " if finding.ok else "FAIL")
+        click.echo(f"{mark} {finding.name:<11} {finding.detail}")
+        if finding.fix and (finding.warning or not finding.ok):
+            click.echo(f"     fix: {finding.fix}")
+    if not all(finding.ok for finding in findings):
+        raise SystemExit(1)
+
+
 def init_cli(app):
     from app.ai.cli import cli as ai_cli
     from app.history.cli import cli as history_cli
@@ -54,5 +70,6 @@ def init_cli(app):
     from app.prompts.cli import cli as prompts_cli
     from app.tracking.cli import cli as tracking_cli
 
+    app.cli.add_command(doctor)
     for group in (users_cli, keys_cli, og_cli, ai_cli, prompts_cli, history_cli, tracking_cli):
         app.cli.add_command(group)

@@ -1,0 +1,93 @@
+"""``flask doctor``: check the configuration and every dependency, and say how to fix what fails."""
+
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import text
+
+from app.extensions import db
+
+
+@dataclass
+class Finding:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+    warning: bool = False
+
+
+def check_config():
+    config = current_app.config
+    if config["IMPRINT_ENV"] == "production" and config["DATABASE_URL"].startswith("sqlite"):
+        return Finding("config", True, "production with SQLite", "set DATABASE_URL=postgresql://…", warning=True)
+    return Finding("config", True, f"{config['IMPRINT_ENV']} mode, storage {config['STORAGE_BACKEND']}")
+
+
+def check_database():
+    url = db.engine.url.render_as_string(hide_password=True)
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception as error:
+        return Finding("database", False, f"{url}: {str(error).splitlines()[0]}",
+                       "check DATABASE_URL, that the server runs and accepts this user (pg_isready -h HOST)")
+    finally:
+        db.session.rollback()  # end the transaction: on SQLite it holds the write lock
+    return Finding("database", True, url)
+
+
+def check_migrations():
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    migrate = current_app.extensions["migrate"]
+    script = ScriptDirectory.from_config(migrate.migrate.get_config(migrate.directory))
+    heads = set(script.get_heads())
+    try:
+        with db.engine.connect() as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+    except Exception as error:
+        return Finding("migrations", False, str(error).splitlines()[0], "fix the database first")
+    if current != heads:
+        return Finding("migrations", False, f"database at {sorted(current) or 'nothing'}, code at {sorted(heads)}",
+                       "run `flask --app wsgi db upgrade`")
+    return Finding("migrations", True, f"at head {sorted(heads)}")
+
+
+def check_redis():
+    from app.redis_client import get_redis
+
+    client = get_redis()
+    if client is None:
+        return Finding("redis", True, "not configured: tracking writes after each response, limits in memory")
+    try:
+        client.ping()
+        policy = client.config_get("maxmemory-policy").get("maxmemory-policy")
+    except Exception as error:
+        return Finding("redis", False, str(error), "check REDIS_URL and that redis-server runs")
+    if policy != "noeviction":
+        return Finding("redis", True, f"maxmemory-policy is {policy}",
+                       "set `maxmemory-policy noeviction` in redis.conf so queued events are never evicted",
+                       warning=True)
+    return Finding("redis", True, "reachable, maxmemory-policy noeviction")
+
+
+def check_storage():
+    from app.storage import get_storage
+
+    storage = get_storage()
+    try:
+        storage.check()
+    except Exception as error:
+        return Finding("storage", False, f"{storage.name}: {error}",
+                       "check STORAGE_BACKEND and its settings, and write permissions")
+    return Finding("storage", True, f"{storage.name}: write, read and delete work")
+
+
+CHECKS = [check_config, check_database, check_migrations, check_redis, check_storage]
+
+
+def run_checks():
+    """Every finding, in order; extra checks come from features that register them."""
+    extra = current_app.extensions.get("imprint_doctor_checks", [])
+    return [check() for check in [*CHECKS, *extra]]

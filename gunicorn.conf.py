@@ -1,0 +1,24 @@
+"""gunicorn settings for Imprint's web processes: ``gunicorn -c gunicorn.conf.py wsgi:app``.
+
+Every value can be overridden by the environment variable named beside it.
+"""
+
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# Rendering is CPU-bound (Pillow releases the GIL while drawing and encoding),
+# so a few threads per process and one process per core.
+workers = int(os.environ.get("GUNICORN_WORKERS", os.cpu_count() or 2))
+threads = int(os.environ.get("GUNICORN_THREADS", 4))
+worker_class = "gthread"
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 120))  # a synchronous AI generation can take a minute
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", 30))  # SIGTERM: finish in-flight requests
+keepalive = 5
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 0))
+max_requests_jitter = 100 if max_requests else 0
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
+# No Authorization header in the access log: the default format does not log request headers.
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Load the app in each worker, after the fork: no database connection crosses a fork.
+preload_app = False

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from app.models.types import utcnow
 from app.storage import get_storage
@@ -31,6 +31,7 @@ def check_alerts_command():
 
 
 @click.command("cleanup")
+@with_appcontext
 @click.option("--days", type=click.IntRange(min=1), help="Override RETENTION_DAYS.")
 @click.option("--dry-run", is_flag=True, help="Count what would be deleted; delete nothing.")
 def cleanup_command(days, dry_run):
@@ -44,6 +45,7 @@ def cleanup_command(days, dry_run):
 
 
 @click.command("cleanup-images")
+@with_appcontext
 @click.option("--older-than-days", type=click.IntRange(min=1), help="Override IMAGE_RETENTION_DAYS.")
 @click.option("--dry-run", is_flag=True, help="List the images that would go; delete nothing.")
 def cleanup_images_command(older_than_days, dry_run):

@@ -74,12 +74,14 @@ def register_blueprints(app):
     from .auth.routes import blp as auth_blp
     from .docs import blp as docs_blp
     from .health import blp as health_blp
+    from .history.analytics_routes import blp as analytics_blp
     from .history.routes import blp as history_blp
+    from .history.routes import users_blp as user_data_blp
     from .og.routes import blp as og_blp
     from .prompts.routes import blp as prompts_blp
 
     api = app.extensions["api"]
-    for blp in (health_blp, auth_blp, og_blp, ai_blp, prompts_blp, history_blp):
+    for blp in (health_blp, auth_blp, og_blp, ai_blp, prompts_blp, history_blp, analytics_blp, user_data_blp):
         api.register_blueprint(blp)
     app.register_blueprint(docs_blp)
 

@@ -58,6 +58,20 @@ SETTINGS = {
     "DAILY_COST_LIMIT_USD": (float, 10.0),
     "ANON_DAILY_GENERATION_LIMIT": (int, 20),
     "ANON_DAILY_COST_LIMIT_USD": (float, 0.5),
+    # history and analytics
+    "RETENTION_DAYS": (int, 90),  # generation_logs, og_generations, prompt_usage
+    "CLEANUP_BATCH_SIZE": (int, 5000),
+    "IMAGE_RETENTION_DAYS": (int, 0),  # 0 = `flask cleanup-images` needs --older-than-days
+    "ANONYMIZE_IP": (bool, False),  # zero the last octet / last 80 bits before storing
+    "GEOIP_DATABASE_PATH": (str, None),  # a GeoLite2/GeoIP2 Country .mmdb file
+    "ALERT_WINDOW_MINUTES": (int, 15),
+    "ALERT_MIN_GENERATIONS": (int, 10),  # error rate needs this many generations in the window
+    "ALERT_ERROR_RATE": (float, 0.05),
+    "ALERT_P95_MS": (float, 30000.0),
+    "ALERT_COST_SPIKE_PERCENT": (float, 50.0),
+    "ALERT_RATE_LIMIT_ERRORS": (float, 1.0),
+    "ALERT_WEBHOOK_URL": (str, None),
+    "ALERT_WEBHOOK_TIMEOUT": (float, 5.0),
 }
 
 PARSERS = {str: str, int: _int, float: _float, bool: _bool}

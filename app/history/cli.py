@@ -1,5 +1,77 @@
-"""``flask alerts …``, ``flask cleanup`` and other ledger commands."""
+"""``flask alerts check``, ``flask cleanup``, ``flask cleanup-images`` and ``flask history export``.
 
-from flask.cli import AppGroup
+Run the periodic ones from cron (see the README), e.g. every minute
+``flask alerts check`` and nightly ``flask cleanup``.
+"""
 
-cli = AppGroup("history", help="The ledger: alerts, retention, exports.")
+import sys
+from datetime import timedelta
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
+
+from app.models.types import utcnow
+from app.storage import get_storage
+
+from . import alerts, exports, retention
+
+cli = AppGroup("history", help="The ledger: exports.")
+alerts_cli = AppGroup("alerts", help="Seed 001's alerts: error rate, p95, cost spike, rate limits.")
+
+
+@alerts_cli.command("check")
+def check_alerts_command():
+    """Evaluate the alert rules, record firings/resolutions, call the webhook."""
+    changes = alerts.check_alerts(current_app.config)
+    for event in changes:
+        click.echo(f"{event.status}: {event.rule} ({event.message})")
+    active = alerts.active_alerts()
+    click.echo(f"{len(active)} alert(s) firing: {', '.join(e.rule for e in active) or 'none'}")
+
+
+@click.command("cleanup")
+@with_appcontext
+@click.option("--days", type=click.IntRange(min=1), help="Override RETENTION_DAYS.")
+@click.option("--dry-run", is_flag=True, help="Count what would be deleted; delete nothing.")
+def cleanup_command(days, dry_run):
+    """Delete generation logs, OG generations and prompt usage older than RETENTION_DAYS."""
+    config = current_app.config
+    days = days or config["RETENTION_DAYS"]
+    counts = retention.purge_expired_events(days, batch_size=config["CLEANUP_BATCH_SIZE"], dry_run=dry_run)
+    verb = "would delete" if dry_run else "deleted"
+    for table, count in counts.items():
+        click.echo(f"{verb} {count} {table} row(s) older than {days} days")
+
+
+@click.command("cleanup-images")
+@with_appcontext
+@click.option("--older-than-days", type=click.IntRange(min=1), help="Override IMAGE_RETENTION_DAYS.")
+@click.option("--dry-run", is_flag=True, help="List the images that would go; delete nothing.")
+def cleanup_images_command(older_than_days, dry_run):
+    """Delete images older than IMAGE_RETENTION_DAYS that no post or favorite uses (files too)."""
+    days = older_than_days or current_app.config["IMAGE_RETENTION_DAYS"]
+    if not days:
+        raise click.ClickException("image cleanup is off: set IMAGE_RETENTION_DAYS or pass --older-than-days")
+    if dry_run:
+        rows = retention.list_unused_images(days)
+        for row in rows:
+            click.echo(f"{row.id}\t{row.created_at.isoformat()}\t{row.storage_key or ''}")
+        click.echo(f"{len(rows)} image(s) would be deleted", err=True)
+        return
+    images, files = retention.delete_unused_images(days, get_storage())
+    click.echo(f"deleted {images} image(s) and {files} file(s) older than {days} days")
+
+
+@cli.command("export")
+@click.argument("kind", type=click.Choice(sorted(exports.TABLES)))
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "json"]), default="csv")
+@click.option("--days", type=click.IntRange(min=1), default=30, show_default=True)
+def export_command(kind, fmt, days):
+    """Write an export of the last DAYS days to standard output."""
+    until = utcnow()
+    for chunk in exports.stream_export(kind, fmt, until - timedelta(days=days), until):
+        sys.stdout.write(chunk)
+
+
+TOP_LEVEL_COMMANDS = (alerts_cli, cleanup_command, cleanup_images_command)

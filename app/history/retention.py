@@ -1,0 +1,88 @@
+"""Retention (seed 001: logs kept 90 days) and seed 004's cleanup of old, unused images.
+
+Deletes run in batches of ids, one short transaction each, so a cleanup of
+millions of rows never holds a long lock or a huge transaction.
+"""
+
+from datetime import timedelta
+
+from sqlalchemy import and_, delete, exists, select
+
+from app.extensions import db
+from app.models import (
+    GeneratedImage,
+    GenerationLog,
+    OgGeneration,
+    Post,
+    PromptFavorite,
+    PromptUsage,
+)
+from app.models.types import utcnow
+
+from .privacy import BUCKET
+
+EVENT_TABLES = {"generation_logs": GenerationLog, "og_generations": OgGeneration, "prompt_usage": PromptUsage}
+
+
+def _delete_in_batches(model, condition, batch_size):
+    removed = 0
+    while True:
+        ids = db.session.scalars(select(model.id).where(condition).limit(batch_size)).all()
+        if not ids:
+            return removed
+        removed += db.session.execute(
+            delete(model).where(model.id.in_(ids)).execution_options(synchronize_session=False)
+        ).rowcount
+        db.session.commit()
+
+
+def purge_expired_events(days, batch_size=5000, now=None, dry_run=False):
+    """Delete tracking events older than ``days``; returns the count per table."""
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    counts = {}
+    for name, model in EVENT_TABLES.items():
+        condition = model.created_at < cutoff
+        if dry_run:
+            counts[name] = db.session.scalar(select(db.func.count()).where(condition))
+        else:
+            counts[name] = _delete_in_batches(model, condition, batch_size)
+    return counts
+
+
+def unused_images_query(older_than_days, now=None):
+    """Images older than the cutoff, not in a post and not made from a prompt their owner favorited."""
+    image = GeneratedImage
+    cutoff = (now or utcnow()) - timedelta(days=older_than_days)
+    in_post = exists().where(Post.generated_image_id == image.id)
+    favorited = exists().where(and_(
+        PromptFavorite.prompt_id == image.prompt_id, PromptFavorite.user_id == image.user_id
+    ))
+    return select(image.id, image.storage_key, image.created_at, image.user_id).where(
+        image.created_at < cutoff, ~in_post, ~favorited
+    ).order_by(image.created_at, image.id)
+
+
+def list_unused_images(older_than_days, limit=None, now=None):
+    """The images the cleanup would delete (dry run)."""
+    query = unused_images_query(older_than_days, now)
+    if limit:
+        query = query.limit(limit)
+    return db.session.execute(query).all()
+
+
+def delete_unused_images(older_than_days, storage, batch_size=500, now=None):
+    """Delete the unused old images and their files; returns (images, files) removed."""
+    images = files = 0
+    while True:
+        batch = db.session.execute(unused_images_query(older_than_days, now).limit(batch_size)).all()
+        if not batch:
+            return images, files
+        for row in batch:  # files first: a crash leaves rows to retry, never orphan files
+            if row.storage_key:
+                storage.delete(BUCKET, row.storage_key)
+                files += 1
+        images += db.session.execute(
+            delete(GeneratedImage).where(GeneratedImage.id.in_([row.id for row in batch]))
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        db.session.commit()

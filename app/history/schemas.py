@@ -1,0 +1,182 @@
+"""Query arguments and answers of the history and analytics endpoints.
+
+Every query schema refuses unknown parameters, and every refusal is a 400
+naming the field (the routes pass ``error_status_code=400``).
+"""
+
+import re
+from datetime import UTC, timedelta
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from .cursor import decode_cursor
+
+MAX_LIMIT = 200
+MAX_OFFSET = 100_000
+MAX_WINDOW = timedelta(days=400)
+_WINDOW = re.compile(r"^(\d{1,5})([mhdw])$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+class Window(fields.Field):
+    """A duration such as ``15m``, ``24h``, ``30d`` or ``2w``."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        match = _WINDOW.match(str(value).strip())
+        if not match:
+            raise ValidationError("a duration like 15m, 24h, 30d or 2w")
+        window = timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+        if not timedelta(0) < window <= MAX_WINDOW:
+            raise ValidationError(f"between 1m and {MAX_WINDOW.days}d")
+        return window
+
+
+class Cursor(fields.String):
+    """The opaque ``next_cursor`` of a previous page."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return decode_cursor(super()._deserialize(value, attr, data, **kwargs))
+        except ValueError as error:
+            raise ValidationError("malformed cursor; pass back a next_cursor unchanged") from error
+
+
+def _when(name):
+    return fields.AwareDateTime(default_timezone=UTC, data_key=name)
+
+
+class PageArgs(Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, MAX_LIMIT))
+    offset = fields.Integer(load_default=0, validate=validate.Range(0, MAX_OFFSET))
+    cursor = Cursor(validate=validate.Length(max=200))
+
+    @validates_schema
+    def _cursor_or_offset(self, data, **kwargs):
+        if data.get("cursor") and data.get("offset"):
+            raise ValidationError("use either cursor or offset, not both", "offset")
+
+
+class RangeArgs(Schema):
+    date_from = _when("from")
+    date_to = _when("to")
+
+    @validates_schema
+    def _ordered(self, data, **kwargs):
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise ValidationError("'to' is before 'from'", "to")
+
+
+_text = validate.Length(1, 200)
+STATUSES = ("success", "failed")
+
+
+class ImageFilterArgs(RangeArgs):
+    user = fields.UUID()
+    tool = fields.String(validate=_text)
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    tag = fields.String(validate=_text)
+    dataset = fields.UUID()
+    model = fields.String(validate=_text)
+    provider = fields.String(validate=_text)
+    meta_key = fields.String(validate=validate.Length(1, 100))
+    meta_value = fields.String(validate=validate.Length(0, 500))
+    q = fields.String(validate=_text, metadata={"description": "Text searched in the prompt"})
+
+    @validates_schema
+    def _meta_pair(self, data, **kwargs):
+        if ("meta_key" in data) != ("meta_value" in data):
+            missing = "meta_value" if "meta_key" in data else "meta_key"
+            raise ValidationError("meta_key and meta_value go together", missing)
+
+
+class ImageQueryArgs(ImageFilterArgs, PageArgs):
+    pass
+
+
+class LogFilterArgs(RangeArgs):
+    user = fields.UUID()
+    tool = fields.String(validate=_text)
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    style = fields.String(validate=_text)
+    difficulty = fields.Integer(validate=validate.Range(-1000, 1000))
+    model = fields.String(validate=_text)
+    provider = fields.String(validate=_text)
+    job_id = fields.String(validate=_text)
+    q = fields.String(validate=_text, metadata={"description": "Text searched in error_message"})
+
+
+class LogQueryArgs(LogFilterArgs, PageArgs):
+    pass
+
+
+class ImageSchema(Schema):
+    id = fields.UUID()
+    user_id = fields.UUID(allow_none=True)
+    username = fields.String(allow_none=True)
+    request_id = fields.String(allow_none=True)
+    tool_name = fields.String()
+    prompt = fields.String()
+    model = fields.String(allow_none=True)
+    provider = fields.String(allow_none=True)
+    size = fields.String(allow_none=True)
+    quality = fields.String(allow_none=True)
+    style = fields.String(allow_none=True)
+    image_url = fields.String(allow_none=True)
+    storage_url = fields.String(allow_none=True)
+    storage_provider = fields.String(allow_none=True)
+    mime_type = fields.String(allow_none=True)
+    bytes = fields.Integer(allow_none=True)
+    sha256 = fields.String(allow_none=True)
+    tags = fields.List(fields.String(), allow_none=True)
+    status = fields.String()
+    error = fields.String(allow_none=True)
+    metadata = fields.Raw(attribute="meta", allow_none=True)
+    dataset_id = fields.UUID(allow_none=True)
+    prompt_id = fields.String(allow_none=True)
+    cost_usd = fields.Float(allow_none=True)
+    duration_ms = fields.Integer(allow_none=True)
+    country = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class LogSchema(Schema):
+    id = fields.UUID()
+    user_id = fields.UUID(allow_none=True)
+    job_id = fields.String(allow_none=True)
+    style = fields.String(allow_none=True)
+    difficulty = fields.Integer(allow_none=True)
+    duration_ms = fields.Integer(allow_none=True)
+    costs = fields.Raw(allow_none=True)
+    tokens = fields.Raw(allow_none=True)
+    success = fields.Boolean(allow_none=True)
+    error_message = fields.String(allow_none=True)
+    scene = fields.String(allow_none=True)
+    tool_name = fields.String(allow_none=True)
+    provider = fields.String(allow_none=True)
+    model = fields.String(allow_none=True)
+    image_id = fields.UUID(allow_none=True)
+    steps = fields.Raw(allow_none=True)
+    country = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class ImagePageSchema(Schema):
+    items = fields.List(fields.Nested(ImageSchema))
+    limit = fields.Integer()
+    offset = fields.Integer()
+    next_cursor = fields.String(allow_none=True, metadata={"description": "Pass as cursor for the next page"})
+
+
+class LogPageSchema(Schema):
+    items = fields.List(fields.Nested(LogSchema))
+    limit = fields.Integer()
+    offset = fields.Integer()
+    next_cursor = fields.String(allow_none=True)
+
+
+class ImageStatsSchema(Schema):
+    total_images = fields.Integer()
+    unique_users = fields.Integer()
+    successful = fields.Integer()
+    failed = fields.Integer()
+    avg_file_size = fields.Float(allow_none=True)

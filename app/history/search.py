@@ -1,0 +1,104 @@
+"""Searching the ledger: filters on generated_images and generation_logs, newest first.
+
+Two ways to page: ``limit``/``offset`` as the seeds do, and a keyset cursor on
+``(created_at, id)`` whose cost does not grow with the page number (the
+``idx_generated_images_created_at_id`` index serves it).
+"""
+
+from sqlalchemy import literal, select, tuple_
+
+from app.extensions import db
+from app.models import GeneratedImage, GenerationLog
+from app.models.query import has_tag, json_text
+
+from .cursor import encode_cursor
+
+
+def like_pattern(text):
+    """``%text%`` with LIKE's wildcards in ``text`` taken literally (escape character ``\\``)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _range(column, criteria):
+    clauses = []
+    if criteria.get("date_from"):
+        clauses.append(column >= criteria["date_from"])
+    if criteria.get("date_to"):
+        clauses.append(column <= criteria["date_to"])
+    return clauses
+
+
+def image_conditions(criteria, user_id=None):
+    """WHERE clauses for generated_images; ``user_id`` (when not None) limits to one owner."""
+    image = GeneratedImage
+    clauses = _range(image.created_at, criteria)
+    owner = user_id or criteria.get("user")
+    if owner:
+        clauses.append(image.user_id == owner)
+    if criteria.get("tool"):
+        clauses.append(image.tool_name == criteria["tool"])
+    if criteria.get("status") == "success":
+        clauses.append(image.status == "success")
+    elif criteria.get("status") == "failed":
+        clauses.append(image.status != "success")
+    if criteria.get("tag"):
+        clauses.append(has_tag(image.tags, criteria["tag"]))
+    if criteria.get("dataset"):
+        clauses.append(image.dataset_id == criteria["dataset"])
+    if criteria.get("model"):
+        clauses.append(image.model == criteria["model"])
+    if criteria.get("provider"):
+        clauses.append(image.provider == criteria["provider"])
+    if "meta_key" in criteria:
+        clauses.append(json_text(image.meta, criteria["meta_key"]) == criteria["meta_value"])
+    if criteria.get("q"):
+        clauses.append(image.prompt.ilike(like_pattern(criteria["q"]), escape="\\"))
+    return clauses
+
+
+def log_conditions(criteria, user_id=None):
+    """WHERE clauses for generation_logs; ``user_id`` (when not None) limits to one user."""
+    log = GenerationLog
+    clauses = _range(log.created_at, criteria)
+    owner = user_id or criteria.get("user")
+    if owner:
+        clauses.append(log.user_id == owner)
+    for name, column in (("tool", log.tool_name), ("style", log.style), ("model", log.model),
+                         ("provider", log.provider), ("job_id", log.job_id)):
+        if criteria.get(name):
+            clauses.append(column == criteria[name])
+    if criteria.get("difficulty") is not None:
+        clauses.append(log.difficulty == criteria["difficulty"])
+    if criteria.get("status") == "success":
+        clauses.append(log.success.is_(True))
+    elif criteria.get("status") == "failed":
+        clauses.append(log.success.is_not(True))
+    if criteria.get("q"):
+        clauses.append(log.error_message.ilike(like_pattern(criteria["q"]), escape="\\"))
+    return clauses
+
+
+def page_rows(model, clauses, limit, offset=0, cursor=None):
+    """One page of ``model`` rows, newest first, and the cursor of the next page (or None)."""
+    query = select(model).where(*clauses)
+    if cursor is not None:
+        after = tuple_(literal(cursor[0], model.created_at.type), literal(cursor[1], model.id.type))
+        query = query.where(tuple_(model.created_at, model.id) < after)
+    query = query.order_by(model.created_at.desc(), model.id.desc()).offset(offset).limit(limit + 1)
+    rows = db.session.scalars(query).all()
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor(rows[-1].created_at, rows[-1].id)
+    return rows, next_cursor
+
+
+def search_images(criteria, user_id=None, limit=50, offset=0, cursor=None):
+    """A page of generated images matching ``criteria`` (the schema's filters)."""
+    return page_rows(GeneratedImage, image_conditions(criteria, user_id), limit, offset, cursor)
+
+
+def search_logs(criteria, user_id=None, limit=50, offset=0, cursor=None):
+    """A page of generation logs matching ``criteria``."""
+    return page_rows(GenerationLog, log_conditions(criteria, user_id), limit, offset, cursor)

@@ -1,0 +1,28 @@
+"""Seed 004's "image generation stats", over any filter of the history."""
+
+from sqlalchemy import case, func, select
+
+from app.extensions import db
+from app.models import GeneratedImage
+
+from .search import image_conditions
+
+
+def image_stats(criteria, user_id=None):
+    """total_images, unique_users, successful, failed and avg_file_size of the matching images."""
+    image = GeneratedImage
+    successful = func.coalesce(func.sum(case((image.status == "success", 1), else_=0)), 0)
+    query = select(
+        func.count().label("total_images"),
+        func.count(image.user_id.distinct()).label("unique_users"),
+        successful.label("successful"),
+        func.avg(image.bytes).label("avg_file_size"),
+    ).where(*image_conditions(criteria, user_id))
+    row = db.session.execute(query).one()
+    return {
+        "total_images": row.total_images,
+        "unique_users": row.unique_users,
+        "successful": int(row.successful),
+        "failed": row.total_images - int(row.successful),
+        "avg_file_size": None if row.avg_file_size is None else round(float(row.avg_file_size), 2),
+    }

@@ -1,0 +1,224 @@
+"""History and analytics at scale: 1M generated_images + 1M generation_logs.
+
+    .venv/bin/python bench/history.py                      # PostgreSQL (bench_history) and SQLite
+    .venv/bin/python bench/history.py --only postgresql --rows 200000 --repeat 10
+
+Loads the rows (COPY on PostgreSQL, executemany batches on SQLite) spread
+over the last 90 days, then prints the median latency, through the Flask
+test client with an admin key, of: the first history page, page 1,000 by
+cursor and by offset, the stats endpoint and each BI endpoint (default windows).
+"""
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from sqlalchemy import create_engine, insert, select, text  # noqa: E402
+
+STYLES = ["anime", "comic", "photo", "watercolor", "pixel", "oil", "sketch", "neon"]
+TOOLS = ["generateUserImage", "generateComic", "generateAnimeManga", "generateIconEmoji"]
+ERRORS = ["provider timeout", "HTTP 429: rate limit exceeded", "content policy violation", "storage error"]
+USERS = 1000
+PAGE = 50
+
+
+def make_rows(count, users, now, seed):
+    """Yield (image, log) dicts spread over 90 days, newest last."""
+    rng = random.Random(seed)
+    span = 90 * 86400
+    for n in range(count):
+        created = now - timedelta(seconds=span * (count - n) / count)
+        user = users[rng.randrange(USERS)]
+        failed = rng.random() < 0.05
+        style = rng.choice(STYLES)
+        cost = round(rng.uniform(0.01, 0.08), 4)
+        image = {
+            "id": uuid.uuid4(), "user_id": user, "tool_name": rng.choice(TOOLS), "prompt": f"prompt {n} {style}",
+            "model": "gpt-image-1", "provider": rng.choice(["openai", "gemini", "procedural"]),
+            "style": style, "bytes": rng.randint(50_000, 900_000), "tags": [style, "bench"],
+            "status": "failed" if failed else "success", "meta": {"n": n % 100}, "created_at": created,
+            "storage_key": f"bench/{n}.png",
+        }
+        log = {
+            "id": uuid.uuid4(), "user_id": user, "job_id": f"job-{n}", "style": style,
+            "difficulty": rng.randint(1, 5), "duration_ms": rng.randint(800, 40_000),
+            "costs": None if rng.random() < 0.02 else {"image": cost, "total": cost},
+            "tokens": {"input": 100, "output": 0}, "success": not failed,
+            "error_message": rng.choice(ERRORS) if failed else None, "provider": image["provider"],
+            "created_at": created + timedelta(milliseconds=5),
+        }
+        yield image, log
+
+
+def load_postgres(app, rows, batch):
+    """COPY both tables through psycopg 3."""
+    from psycopg.types.json import Jsonb
+
+    from app.extensions import db
+
+    image_cols = ["id", "user_id", "tool_name", "prompt", "model", "provider", "style", "bytes", "tags",
+                  "status", "metadata", "created_at", "storage_key"]
+    log_cols = ["id", "user_id", "job_id", "style", "difficulty", "duration_ms", "costs", "tokens", "success",
+                "error_message", "provider", "created_at"]
+    raw = db.engine.raw_connection()
+    try:
+        connection = raw.driver_connection
+        # One COPY at a time per connection: images from one pass of the rows, logs from a second.
+        with connection.cursor() as cursor:
+            with cursor.copy(f"COPY generated_images ({', '.join(image_cols)}) FROM STDIN") as copy:
+                for image, _log in rows():
+                    image["metadata"] = Jsonb(image.pop("meta"))
+                    copy.write_row([image[c] for c in image_cols])
+            with cursor.copy(f"COPY generation_logs ({', '.join(log_cols)}) FROM STDIN") as copy:
+                for _image, log in rows():
+                    log["costs"] = None if log["costs"] is None else Jsonb(log["costs"])
+                    log["tokens"] = Jsonb(log["tokens"])
+                    copy.write_row([log[c] for c in log_cols])
+        connection.commit()
+    finally:
+        raw.close()
+
+
+def load_sqlite(app, rows, batch):
+    from app.extensions import db
+    from app.models import GeneratedImage, GenerationLog
+
+    images, logs = [], []
+    with db.engine.begin() as connection:
+        for image, log in rows():
+            image["metadata"] = image.pop("meta")
+            images.append(image)
+            logs.append(log)
+            if len(images) >= batch:
+                connection.execute(insert(GeneratedImage.__table__), images)
+                connection.execute(insert(GenerationLog.__table__), logs)
+                images, logs = [], []
+        if images:
+            connection.execute(insert(GeneratedImage.__table__), images)
+            connection.execute(insert(GenerationLog.__table__), logs)
+
+
+def prepare(url, count, instance):
+    from app import create_app
+    from app.auth import service
+    from app.extensions import db
+    from app.migrating import upgrade_database
+
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "STORAGE_ROOT": os.path.join(instance, "s"),
+                      "AUTO_MIGRATE": False})
+    upgrade_database(app)
+    with app.app_context():
+        have = db.session.scalar(text("SELECT count(*) FROM generation_logs"))
+        if have != count:
+            print(f"  loading {count:,} images + {count:,} logs …", flush=True)
+            for table in ("posts", "generated_images", "generation_logs", "api_keys", "users"):
+                db.session.execute(text(f"DELETE FROM {table}"))
+            db.session.commit()
+            users = [service.create_user(f"bench{n}").id for n in range(USERS)]
+            db.session.commit()
+            db.session.close()  # on SQLite even a read holds the write lock (BEGIN IMMEDIATE)
+            started = time.perf_counter()
+            now = datetime.now(UTC)
+
+            def rows():
+                return make_rows(count, users, now, seed=1)
+
+            (load_postgres if url.startswith("postgresql") else load_sqlite)(app, rows, 20_000)
+            db.session.execute(text("ANALYZE"))
+            db.session.commit()
+            print(f"  loaded in {time.perf_counter() - started:.0f} s", flush=True)
+        admin = service.find_user("bench-admin") or service.create_user("bench-admin", is_admin=True)
+        _key, plaintext = service.create_api_key(admin, is_admin=True)
+    return app, plaintext
+
+
+def cursor_for_page(app, page):
+    from app.extensions import db
+    from app.history.cursor import encode_cursor
+    from app.models import GeneratedImage as image
+
+    with app.app_context():
+        row = db.session.execute(
+            select(image.created_at, image.id).order_by(image.created_at.desc(), image.id.desc())
+            .offset(page * PAGE - 1).limit(1)
+        ).one()
+    return encode_cursor(row.created_at, row.id)
+
+
+def measure(client, headers, url, repeat):
+    timings = []
+    for _ in range(repeat + 1):
+        started = time.perf_counter()
+        response = client.get(url, headers=headers)
+        timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.status_code, response.get_data(as_text=True)[:300])
+    return statistics.median(timings[1:])  # the first call warms caches and is left out
+
+
+def run(name, url, count, repeat, instance):
+    print(f"{name}: {url}", flush=True)
+    app, key = prepare(url, count, instance)
+    client, headers = app.test_client(), {"Authorization": f"Bearer {key}"}
+    page = min(1000, count // PAGE - 1)  # page 1,000 when there are enough rows
+    cursor = cursor_for_page(app, page - 1)
+    cases = [
+        ("history page 1", f"/history/images?limit={PAGE}"),
+        (f"history page {page:,} by cursor", f"/history/images?limit={PAGE}&cursor={cursor}"),
+        (f"history page {page:,} by offset", f"/history/images?limit={PAGE}&offset={(page - 1) * PAGE}"),
+        ("one user's page 1", None),
+        ("images stats (all rows)", "/history/images/stats"),
+        ("logs page 1", f"/history/logs?limit={PAGE}"),
+        ("top styles (30d)", "/analytics/top-styles"),
+        ("engagement by hour (7d)", "/analytics/engagement"),
+        ("cost by difficulty (30d)", "/analytics/cost-by-difficulty"),
+        ("latency avg + p95 (24h)", "/analytics/latency"),
+        ("errors (7d)", "/analytics/errors"),
+        ("dashboard (24h + retention)", "/analytics/dashboard"),
+    ]
+    from app.extensions import db
+    from app.models import User
+
+    with app.app_context():
+        user_id = db.session.scalar(select(User.id).where(User.username == "bench7"))
+    for label, path in cases:
+        path = path or f"/history/images?limit={PAGE}&user={user_id}"
+        print(f"  {label:32s} {measure(client, headers, path, repeat):9.1f} ms", flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--pg-url", default=os.environ.get("BENCH_DATABASE_URL",
+                                                           "postgresql://postgres@127.0.0.1:5432/bench_history"))
+    parser.add_argument("--sqlite-path", default=os.path.join(tempfile.gettempdir(), "bench_history.db"))
+    parser.add_argument("--only", choices=["postgresql", "sqlite"])
+    args = parser.parse_args()
+    instance = tempfile.mkdtemp(prefix="bench-history-")
+    if args.only != "sqlite":
+        ensure_database(args.pg_url)
+        run("PostgreSQL", args.pg_url, args.rows, args.repeat, instance)
+    if args.only != "postgresql":
+        run("SQLite", f"sqlite:///{args.sqlite_path}", args.rows, args.repeat, instance)
+
+
+def ensure_database(url):
+    base, name = url.rsplit("/", 1)
+    engine = create_engine(base.replace("postgresql://", "postgresql+psycopg://", 1) + "/postgres",
+                           isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -73,11 +73,13 @@ def register_blueprints(app):
     from .history.routes import blp as history_blp
     from .og.routes import blp as og_blp
     from .prompts.routes import blp as prompts_blp
+    from .storage.routes import blp as storage_blp
 
     api = app.extensions["api"]
     for blp in (health_blp, auth_blp, og_blp, ai_blp, prompts_blp, history_blp):
         api.register_blueprint(blp)
     app.register_blueprint(docs_blp)
+    app.register_blueprint(storage_blp)
 
 
 def register_error_handlers(app):

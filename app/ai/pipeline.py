@@ -131,7 +131,7 @@ def _run(plan, principal, renderer, parent_id, job_id):
             request = ProviderRequest(
                 prompt=plan.full_prompt, width=plan.width, height=plan.height, n=plan.payload.get("n") or 1,
                 negative_prompt=plan.negative_prompt, quality=plan.payload.get("quality"),
-                style=plan.payload.get("style"), aspect_ratio=plan.payload.get("aspect_ratio"), model=model,
+                style=plan.payload.get("style"), aspect_ratio=plan.payload.get("aspect_ratio"), model=plan.model,
                 reference_images=references, seed=plan.payload.get("seed"))
         with logger.step("provider_call"):
             result = renderer(request) if renderer is not None else provider.generate(request)
@@ -153,7 +153,8 @@ def _run(plan, principal, renderer, parent_id, job_id):
               parent_id, len(references))
         raise
     first = stored[0][0]
-    price = image_price(config, plan.provider, result.model, f"{first.width}x{first.height}",
+    priced_size = result.info.get("size") or f"{first.width}x{first.height}"  # the size that was billed
+    price = image_price(config, plan.provider, result.model, priced_size,
                         result.info.get("quality") or plan.payload.get("quality"))
     logger.add_cost("image", None if price is None else price * len(stored))
     duration_ms = int((time.perf_counter() - started) * 1000)

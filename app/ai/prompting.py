@@ -47,9 +47,9 @@ def build_full_prompt(prompt, style=None, dataset=None, tool=None):
     lines = []
     if dataset is not None:
         brand = dataset.brand_name or dataset.name
-        head = f"Brand: {brand}."
+        head = f"Brand: {_sentence(brand)}"
         if dataset.vibe:
-            head += f" Vibe: {dataset.vibe}."
+            head += f" Vibe: {_sentence(dataset.vibe)}"
         lines.append(head)
         if dataset.description:
             lines.append(dataset.description)
@@ -61,3 +61,8 @@ def build_full_prompt(prompt, style=None, dataset=None, tool=None):
     if elements:
         lines.append("Unique visual elements: " + ", ".join(str(e) for e in elements) + ".")
     return "\n".join(lines)
+
+
+def _sentence(text):
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else f"{text}."

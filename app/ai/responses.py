@@ -58,5 +58,6 @@ def failure_body(error, record_id):
     }
     headers = {}
     if error.kind == "rate_limited":
-        headers["Retry-After"] = str(max(1, int(round(error.retry_after or 5))))
+        wait = 5 if error.retry_after is None else error.retry_after
+        headers["Retry-After"] = str(max(1, int(round(wait))))
     return body, headers

@@ -76,10 +76,9 @@ def register_blueprints(app):
     from .storage.routes import blp as storage_blp
 
     api = app.extensions["api"]
-    for blp in (health_blp, auth_blp, og_blp, ai_blp, prompts_blp, history_blp):
+    for blp in (health_blp, auth_blp, og_blp, ai_blp, prompts_blp, history_blp, storage_blp):
         api.register_blueprint(blp)
     app.register_blueprint(docs_blp)
-    app.register_blueprint(storage_blp)
 
 
 def register_error_handlers(app):

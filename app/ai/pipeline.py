@@ -142,7 +142,10 @@ def _run(plan, principal, renderer, parent_id, job_id):
                 picture = decode_output(image.data, plan.provider)
                 data = encode_image(picture, plan.payload.get("format") or "png",
                                     _parameters(plan, result, picture, index))
-                stored.append((store_image(storage, BUCKET, data), image))
+                try:
+                    stored.append((store_image(storage, BUCKET, data), image))
+                except Exception as error:  # boto3, git and disk errors alike: the bytes were not kept
+                    raise OSError(f"{type(error).__name__}: {error}") from error
     except ProviderError as error:
         raise _fail(plan, principal, logger, job_id, error, parent_id, len(references)) from error
     except OSError as error:  # storage (and the fallback) refused the bytes

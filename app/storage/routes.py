@@ -7,12 +7,14 @@ immutable because keys are derived from the bytes' SHA-256.
 
 import mimetypes
 
-from flask import Blueprint, abort, send_file
+from flask import send_file
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
 
 from . import get_storage
 from .base import InvalidKey, safe_key
 
-blp = Blueprint("storage", __name__)
+blp = Blueprint("storage", __name__, description="Stored images (local and git backends)")
 
 CONTENT_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
                  ".webp": "image/webp", ".gif": "image/gif"}
@@ -25,12 +27,20 @@ def _content_type(key):
     return mimetypes.guess_type(key)[0] or "application/octet-stream"
 
 
-@blp.get("/storage/<bucket>/<path:key>")
+@blp.route("/storage/<bucket>/<path:key>")
+class StoredObjectView(MethodView):
+    @blp.response(200, content_type="image/*", description="The stored bytes (immutable)")
+    @blp.alt_response(404, description="No such object, or a key that is not allowed")
+    def get(self, bucket, key):
+        """An image stored by this app, with its Content-Type; keys are checked for traversal."""
+        return serve_object(bucket, key)
+
+
 def serve_object(bucket, key):
     try:
         key = safe_key(bucket, key)
     except InvalidKey:
-        abort(404)
+        abort(404, message="no such object")
     storage = get_storage()
     for backend in getattr(storage, "backends", (storage,)):
         local_path = getattr(backend, "local_path", None)
@@ -44,4 +54,4 @@ def serve_object(bucket, key):
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
         return response
-    abort(404)
+    abort(404, message="no such object")

@@ -139,7 +139,7 @@ def _run(plan, principal, renderer, parent_id, job_id):
         with logger.step("storage"):
             storage = get_storage()
             for index, image in enumerate(result.images):
-                picture = decode_output(image.data, plan.provider)
+                picture = image.image if image.image is not None else decode_output(image.data, plan.provider)
                 data = encode_image(picture, plan.payload.get("format") or "png",
                                     _parameters(plan, result, picture, index))
                 try:

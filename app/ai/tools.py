@@ -29,7 +29,7 @@ def _png(image):
 
 
 def _pillow_result(image):
-    return ProviderResult([ProviderImage(_png(image))], "pillow")
+    return ProviderResult([ProviderImage(None, image=image)], "pillow")
 
 
 def _load_source(payload, principal):

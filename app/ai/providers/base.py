@@ -24,9 +24,10 @@ class ProviderRequest:
 
 @dataclass
 class ProviderImage:
-    data: bytes
+    data: bytes | None  # encoded bytes from a remote provider
     mime_type: str = "image/png"
     revised_prompt: str | None = None
+    image: object = None  # a PIL image, from local renderers (no encode/decode round trip)
 
 
 @dataclass

@@ -82,10 +82,6 @@ class ProceduralProvider(Provider):
     default_model = "procedural-v1"
 
     def generate(self, request):
-        """Render ``n`` images; returns them as PIL images' PNG bytes (re-encoded by the pipeline)."""
-        images = []
-        for index in range(request.n):
-            out = io.BytesIO()
-            render(request, index).save(out, "PNG", compress_level=1)
-            images.append(ProviderImage(out.getvalue(), "image/png"))
+        """Render ``n`` images as PIL images (the pipeline encodes them once)."""
+        images = [ProviderImage(None, "image/png", image=render(request, index)) for index in range(request.n)]
         return ProviderResult(images, request.model or self.default_model, info={"seed": _seed(request)})

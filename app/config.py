@@ -47,6 +47,49 @@ SETTINGS = {
     "TRUSTED_PROXIES": (int, 0),  # how many X-Forwarded-For hops to believe
     "AI_PROVIDER": (str, "procedural"),
     "ENABLE_OBSERVABILITY_LOGGING": (bool, None),  # default: on in production
+    # AI generation (app/ai)
+    "AI_PROVIDERS_ALLOWED": (str, "procedural"),  # comma list a request may pick; AI_PROVIDER always allowed
+    "AI_MODEL": (str, None),  # default model for AI_PROVIDER; default: the provider's own
+    "OPENAI_API_KEY": (str, None),
+    "OPENAI_BASE_URL": (str, "https://api.openai.com/v1"),  # any OpenAI-compatible server
+    "OPENAI_IMAGE_MODEL": (str, "gpt-image-1"),
+    "GEMINI_API_KEY": (str, None),
+    "GEMINI_BASE_URL": (str, "https://generativelanguage.googleapis.com/v1beta"),
+    "GEMINI_IMAGE_MODEL": (str, "gemini-2.5-flash-image"),
+    "A1111_URL": (str, None),  # e.g. http://gpu-box:7860
+    "A1111_STEPS": (int, 25),
+    "COMFYUI_URL": (str, None),  # e.g. http://gpu-box:8188
+    "COMFYUI_CHECKPOINT": (str, "sd_xl_base_1.0.safetensors"),
+    "COMFYUI_POLL_SECONDS": (float, 1.0),
+    "PROVIDER_TIMEOUT": (float, 120.0),  # seconds per HTTP call to a provider
+    "PROVIDER_RETRIES": (int, 2),  # extra attempts on 429/5xx/connection errors
+    "PROVIDER_BACKOFF": (float, 1.0),  # first backoff in seconds, doubled per attempt
+    "PROVIDER_MAX_BACKOFF": (float, 20.0),  # cap on one wait, Retry-After included
+    "PRICE_TABLE_PATH": (str, None),  # JSON file merged over the built-in price table
+    "MAX_UPLOAD_BYTES": (int, 10 * 1024 * 1024),
+    "MAX_UPLOAD_PIXELS": (int, 40_000_000),
+    "MAX_REFERENCE_IMAGES": (int, 4),
+    "MAX_DATASET_IMAGES": (int, 100),
+    "IDEMPOTENCY_WAIT_SECONDS": (float, 30.0),  # a repeat waits this long for the first to finish
+    "GENERATION_QUEUE": (str, "generation"),  # RQ queue for ?async=true
+    # Storage backends (app/storage)
+    "STORAGE_FALLBACK": (str, None),  # a second backend for failed puts, e.g. local
+    "S3_ENDPOINT_URL": (str, None),
+    "S3_REGION": (str, "us-east-1"),
+    "S3_ACCESS_KEY_ID": (str, None),
+    "S3_SECRET_ACCESS_KEY": (str, None),
+    "S3_BUCKET": (str, None),  # one bucket, Imprint buckets as prefixes
+    "S3_BUCKET_MAP": (str, None),  # generated-images=real-bucket,dataset-images=other
+    "S3_PUBLIC_URL": (str, None),  # template {bucket}/{key}; unset: presigned URLs
+    "S3_URL_EXPIRES": (int, 3600),
+    "S3_MAX_ATTEMPTS": (int, 3),
+    "S3_TIMEOUT": (float, 10.0),
+    "GIT_STORAGE_REMOTE": (str, None),  # URL or path of the repository to push to
+    "GIT_STORAGE_DIR": (str, None),  # default: instance/git-storage/clone
+    "GIT_STORAGE_BRANCH": (str, "main"),
+    "GIT_STORAGE_PREFIX": (str, "file-library/"),
+    "GIT_STORAGE_RAW_URL": (str, None),  # e.g. https://raw.githubusercontent.com/o/r/{branch}/{path}
+    "GIT_STORAGE_AUTHOR": (str, "Imprint <imprint@localhost>"),
     "LOG_LEVEL": (str, "INFO"),
     # Rate limits (Flask-Limiter syntax) per API key, or per IP for anonymous callers.
     "RATE_LIMITS_ENABLED": (bool, True),

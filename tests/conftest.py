@@ -16,10 +16,12 @@ from tests.support import make_api_key, require_service, settings_for
 
 _SESSION_DIR = tempfile.mkdtemp(prefix="imprint-tests-")
 os.environ["IMPRINT_INSTANCE_PATH"] = os.path.join(_SESSION_DIR, "instance")
-# Tests choose these explicitly; the Redis given to the run is kept for the tests that ask for it.
-TEST_REDIS_URL = os.environ.pop("REDIS_URL", None) or os.environ.get("TEST_REDIS_URL")
-for _name in ("DATABASE_URL", "IMPRINT_ENV", "STORAGE_BACKEND", "AI_PROVIDER"):
-    os.environ.pop(_name, None)
+# Kept for the redis_url fixture before the app-facing variable is cleared below.
+_REDIS_URL = os.environ.get("TEST_REDIS_URL") or os.environ.get("REDIS_URL")
+if not _REDIS_URL and os.environ.get("CI", "").lower() == "true":
+    _REDIS_URL = "redis://127.0.0.1:6379/0"  # the CI machine always runs Redis there
+for _name in ("DATABASE_URL", "REDIS_URL", "IMPRINT_ENV", "STORAGE_BACKEND", "AI_PROVIDER"):
+    os.environ.pop(_name, None)  # tests choose these explicitly
 
 
 @pytest.fixture(scope="session")
@@ -124,7 +126,7 @@ def bearer(key):
 @pytest.fixture
 def redis_url():
     """A reachable Redis (its database is emptied), or skip / fail in CI."""
-    url = TEST_REDIS_URL
+    url = _REDIS_URL
     if not url:
         require_service("Redis", "REDIS_URL is not set")
     import redis

@@ -1,5 +1,146 @@
-"""AI generation: ``POST /ai/generate``, datasets, generated images (seeds 002, 004)."""
+"""AI generation: ``POST /ai/generate``, jobs, generated images, tools (seeds 002, 004). Datasets: dataset_routes."""
 
-from flask_smorest import Blueprint
+from flask import jsonify
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+
+from app.auth import auth_required, current_principal
+from app.errors import error_response
+
+from . import records, service, tools
+from .errors import GenerationFailed, RequestError
+from .jobs import find_job
+from .schemas import (
+    AsyncQuerySchema,
+    ChartRequestSchema,
+    EditRequestSchema,
+    GenerateRequestSchema,
+    GenerateResponseSchema,
+    ImageListQuerySchema,
+    ImageListSchema,
+    ImageRecordSchema,
+    JobSchema,
+    RegenerateRequestSchema,
+)
 
 blp = Blueprint("ai", __name__, url_prefix="/ai", description="AI image generation and its records")
+
+
+@blp.errorhandler(RequestError)
+def _request_error(error):
+    errors = {"json": {error.field: [error.message]}} if error.field else None
+    from werkzeug.http import HTTP_STATUS_CODES
+
+    return error_response(error.status, HTTP_STATUS_CODES.get(error.status, "Error"), error.message,
+                          errors=errors, headers=error.headers)
+
+
+@blp.errorhandler(GenerationFailed)
+def _generation_failed(error):
+    response = jsonify(error.body)
+    response.status_code = error.status
+    response.headers.update(error.headers)
+    return response
+
+
+def _answer(outcome, notice=None):
+    body = {**outcome.response, "mode": "sync"}
+    if notice:
+        body["notice"] = notice
+    headers = {"Location": f"/ai/generated-images/{outcome.response['id']}"}
+    if outcome.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return body, 200 if outcome.replayed else 201, headers
+
+
+def _queued(job):
+    response = jsonify(JobSchema().dump(service.job_view(job)))
+    response.status_code = 202
+    response.headers["Location"] = f"/ai/jobs/{job.id}"
+    return response
+
+
+@blp.route("/generate")
+class Generate(MethodView):
+    @auth_required(allow_anonymous=True)
+    @blp.arguments(AsyncQuerySchema, location="query")
+    @blp.arguments(GenerateRequestSchema)
+    @blp.response(201, GenerateResponseSchema)
+    @blp.alt_response(200, schema=GenerateResponseSchema, description="A replay of the same request_id")
+    @blp.alt_response(202, schema=JobSchema, description="Queued (async=true with Redis)")
+    def post(self, query, payload):
+        """Generate images (seed 002); ``async=true`` queues it; ``request_id`` makes it idempotent."""
+        run_async = bool(query.get("run_async") or payload.get("run_async"))
+        kind, value, notice = service.generate(payload, current_principal(), run_async)
+        return _queued(value) if kind == "queued" else _answer(value, notice)
+
+
+@blp.route("/jobs/<uuid:job_id>")
+class Job(MethodView):
+    @auth_required(allow_anonymous=True)
+    @blp.response(200, JobSchema)
+    def get(self, job_id):
+        """A generation job's state; when finished, ``result`` is the synchronous answer."""
+        job = find_job(current_principal(), job_id)
+        if job is None:
+            abort(404, message="job not found")
+        return service.job_view(job)
+
+
+@blp.route("/generated-images")
+class GeneratedImages(MethodView):
+    @auth_required(allow_anonymous=True)
+    @blp.arguments(ImageListQuerySchema, location="query")
+    @blp.response(200, ImageListSchema)
+    def get(self, query):
+        """Your images, newest first (admins: everyone's; anonymous: anonymous ones)."""
+        items, total = records.query_generated_images(current_principal(), **query)
+        return {"items": items, "total": total, "limit": query["limit"], "offset": query["offset"]}
+
+
+@blp.route("/generated-images/<uuid:image_id>")
+class GeneratedImage(MethodView):
+    @auth_required(allow_anonymous=True)
+    @blp.response(200, ImageRecordSchema)
+    def get(self, image_id):
+        """One generated image record with all its metadata."""
+        record = records.find_visible_image(current_principal(), image_id)
+        if record is None:
+            abort(404, message="image not found")
+        return record
+
+
+@blp.route("/generated-images/<uuid:image_id>/regenerate")
+class Regenerate(MethodView):
+    @auth_required(allow_anonymous=True)
+    @blp.arguments(RegenerateRequestSchema)
+    @blp.response(201, GenerateResponseSchema)
+    @blp.alt_response(200, schema=GenerateResponseSchema, description="A replay of the same request_id")
+    def post(self, overrides, image_id):
+        """Generate again from a record's saved settings (fields given here override them)."""
+        return _answer(service.regenerate_image(current_principal(), image_id, overrides))
+
+
+@blp.route("/tools/edit")
+class Edit(MethodView):
+    @auth_required(allow_anonymous=True)
+    @blp.arguments(EditRequestSchema)
+    @blp.response(201, GenerateResponseSchema)
+    @blp.alt_response(200, schema=GenerateResponseSchema, description="A replay of the same request_id")
+    def post(self, payload):
+        """imageEditor: resize, crop, rotate, flip, filters, text (Pillow); ``instruction`` → provider edit."""
+        return _answer(tools.edit(service.plain_payload(payload), current_principal()))
+
+
+@blp.route("/tools/chart")
+class Chart(MethodView):
+    @auth_required(allow_anonymous=True)
+    @blp.arguments(ChartRequestSchema)
+    @blp.response(201, GenerateResponseSchema)
+    @blp.alt_response(200, schema=GenerateResponseSchema, description="A replay of the same request_id")
+    def post(self, payload):
+        """renderChart: a bar, line or pie chart from data, stored and recorded like any image."""
+        return _answer(tools.chart(payload, current_principal()))
+
+
+from . import dataset_routes  # noqa: E402,F401  (registers the dataset routes on blp)

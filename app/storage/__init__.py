@@ -1,4 +1,11 @@
-"""Where image bytes live: one interface, backends chosen by ``STORAGE_BACKEND``."""
+"""Where image bytes live: one interface, backends chosen by ``STORAGE_BACKEND``.
+
+``local`` (files under ``STORAGE_ROOT``), ``s3`` (any S3-compatible service)
+or ``git`` (a repository, committed and pushed); ``STORAGE_FALLBACK`` names a
+second backend that takes a put when the first fails.
+"""
+
+import os
 
 from flask import current_app
 
@@ -8,12 +15,43 @@ from .local import LocalStorage
 __all__ = ["BUCKETS", "InvalidKey", "LocalStorage", "StoredObject", "get_storage", "safe_key"]
 
 
-def build_storage(config):
-    """Make the configured backend from a config mapping."""
-    backend = config.get("STORAGE_BACKEND", "local")
+def _build_one(backend, config):
     if backend == "local":
         return LocalStorage(config["STORAGE_ROOT"], base_url=config.get("PUBLIC_BASE_URL") or "")
-    raise ValueError(f"unknown STORAGE_BACKEND {backend!r}")
+    if backend == "s3":
+        from .s3 import S3Storage, parse_bucket_map
+
+        return S3Storage(
+            endpoint_url=config.get("S3_ENDPOINT_URL"), region=config.get("S3_REGION") or "us-east-1",
+            access_key_id=config.get("S3_ACCESS_KEY_ID"), secret_access_key=config.get("S3_SECRET_ACCESS_KEY"),
+            bucket=config.get("S3_BUCKET"), bucket_map=parse_bucket_map(config.get("S3_BUCKET_MAP")),
+            public_url=config.get("S3_PUBLIC_URL"), url_expires=config.get("S3_URL_EXPIRES") or 3600,
+            max_attempts=config.get("S3_MAX_ATTEMPTS") or 3, timeout=config.get("S3_TIMEOUT") or 10.0,
+        )
+    if backend == "git":
+        from .git import GitStorage
+
+        if not config.get("GIT_STORAGE_REMOTE"):
+            raise ValueError("STORAGE_BACKEND=git needs GIT_STORAGE_REMOTE")
+        work_dir = config.get("GIT_STORAGE_DIR") or os.path.join(
+            os.path.dirname(config["STORAGE_ROOT"]), "git-storage", "clone")
+        return GitStorage(
+            config["GIT_STORAGE_REMOTE"], work_dir, branch=config.get("GIT_STORAGE_BRANCH") or "main",
+            prefix=config.get("GIT_STORAGE_PREFIX") or "", raw_url=config.get("GIT_STORAGE_RAW_URL"),
+            base_url=config.get("PUBLIC_BASE_URL") or "", author=config.get("GIT_STORAGE_AUTHOR") or "Imprint <imprint@localhost>",
+        )
+    raise ValueError(f"unknown storage backend {backend!r} (local, s3, git)")
+
+
+def build_storage(config):
+    """Make the configured backend (with its fallback, if any) from a config mapping."""
+    primary = _build_one(config.get("STORAGE_BACKEND") or "local", config)
+    fallback_name = config.get("STORAGE_FALLBACK")
+    if not fallback_name or fallback_name == primary.name:
+        return primary
+    from .fallback import FallbackStorage
+
+    return FallbackStorage(primary, _build_one(fallback_name, config))
 
 
 def get_storage(app=None):

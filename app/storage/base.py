@@ -69,6 +69,20 @@ class Storage:
     def url(self, bucket, key):
         raise NotImplementedError
 
+    def address(self, bucket, key):
+        """The backend's own address for an object (a path, ``s3://…``); default: its URL."""
+        return self.url(bucket, key)
+
+    def find(self, bucket, key):
+        """The StoredObject for an existing object, or None (used to store identical bytes once)."""
+        if not self.exists(bucket, key):
+            return None
+        return StoredObject(self.name, bucket, key, self.url(bucket, key), self.address(bucket, key))
+
+    def backend(self, name):
+        """The backend called ``name`` (for a chain, one of its members), or None."""
+        return self if name == self.name else None
+
     def check(self):
         """Write, read back and delete a probe object; raise if any step fails."""
         key = "_healthcheck/probe.txt"

@@ -28,7 +28,7 @@ class LocalStorage(Storage):
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, path)
-        return StoredObject(self.name, bucket, key, self.url(bucket, key), path)
+        return StoredObject(self.name, bucket, key, self.url(bucket, key), self.address(bucket, key))
 
     def get(self, bucket, key):
         with open(self.path(bucket, key), "rb") as fh:
@@ -42,6 +42,9 @@ class LocalStorage(Storage):
 
     def exists(self, bucket, key):
         return os.path.isfile(self.path(bucket, key))
+
+    def local_path(self, bucket, key):
+        return self.path(bucket, key)
 
     def url(self, bucket, key):
         return f"{self.base_url}/storage/{bucket}/{safe_key(bucket, key)}"

@@ -1,0 +1,126 @@
+"""Datasets (seed 002): a brand's identity and its reference images.
+
+A dataset belongs to the user who made it; admins see all. Uploads are
+checked by Pillow before anything is stored: real images only (PNG, JPEG,
+WebP, GIF), at most ``MAX_UPLOAD_BYTES`` and ``MAX_UPLOAD_PIXELS``, and
+decompression bombs refused from the header, before decoding.
+"""
+
+import io
+import uuid
+import warnings
+
+from flask import current_app
+from PIL import Image
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Dataset, DatasetImage
+from app.storage import get_storage
+from app.storage.images import store_image
+
+from .errors import RequestError
+
+BUCKET = "dataset-images"
+ALLOWED_FORMATS = {"PNG", "JPEG", "WEBP", "GIF"}
+
+
+def _visible(principal):
+    if principal is None:
+        return Dataset.id.is_(None)  # anonymous callers have no datasets
+    return None if principal.is_admin else Dataset.user_id == principal.user_id
+
+
+def find_dataset(principal, dataset_id):
+    """A dataset ``principal`` may use, or None."""
+    try:
+        dataset = db.session.get(Dataset, uuid.UUID(str(dataset_id)))
+    except ValueError:
+        return None
+    if dataset is None or principal is None:
+        return None
+    return dataset if principal.is_admin or dataset.user_id == principal.user_id else None
+
+
+def create_dataset(principal, fields):
+    """Create a dataset owned by ``principal``."""
+    dataset = Dataset(user_id=principal.user_id, **fields)
+    if not dataset.name:
+        dataset.name = dataset.brand_name
+    db.session.add(dataset)
+    db.session.commit()
+    return dataset
+
+
+def list_datasets(principal, limit=50, offset=0):
+    """The datasets ``principal`` may see, newest first."""
+    condition = _visible(principal)
+    query = select(Dataset).order_by(Dataset.created_at.desc(), Dataset.id.desc())
+    if condition is not None:
+        query = query.where(condition)
+    return list(db.session.scalars(query.limit(min(limit, 200)).offset(offset)))
+
+
+def delete_dataset(dataset):
+    """Delete a dataset and its reference rows; generated images keep their record (dataset_id NULL)."""
+    db.session.delete(dataset)
+    db.session.commit()
+
+
+def validate_upload(data, max_bytes, max_pixels):
+    """(PIL format, width, height) of an upload, or RequestError (413/422) naming ``file``."""
+    if len(data) > max_bytes:
+        raise RequestError(413, f"file is larger than {max_bytes} bytes", field="file")
+    if not data:
+        raise RequestError(422, "file is empty", field="file")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:  # reads the header only
+                fmt, width, height = image.format, image.width, image.height
+                if fmt not in ALLOWED_FORMATS:
+                    raise RequestError(422, f"file must be PNG, JPEG, WebP or GIF, not {fmt}", field="file")
+                if width * height > max_pixels:
+                    raise RequestError(413, f"image has {width * height} pixels; at most {max_pixels}",
+                                       field="file")
+                image.load()  # now decode: truncated or corrupt files fail here
+    except RequestError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise RequestError(413, "image is too large to decode (decompression bomb refused)", field="file") from error
+    except Exception as error:
+        raise RequestError(422, "file is not a readable image", field="file") from error
+    return fmt, width, height
+
+
+def add_dataset_image(dataset, data):
+    """Validate and store a reference image; returns its DatasetImage row."""
+    config = current_app.config
+    count = db.session.scalar(select(func.count()).select_from(DatasetImage)
+                              .where(DatasetImage.dataset_id == dataset.id))
+    if count >= config["MAX_DATASET_IMAGES"]:
+        raise RequestError(422, f"a dataset holds at most {config['MAX_DATASET_IMAGES']} images", field="file")
+    validate_upload(data, config["MAX_UPLOAD_BYTES"], config["MAX_UPLOAD_PIXELS"])
+    stored = store_image(get_storage(), BUCKET, data)
+    image = DatasetImage(dataset_id=dataset.id, bucket=BUCKET, storage_key=stored.key,
+                         storage_provider=stored.provider, image_url=stored.url, mime_type=stored.mime_type,
+                         bytes=stored.bytes, sha256=stored.sha256, width=stored.width, height=stored.height)
+    db.session.add(image)
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        if not stored.deduplicated:  # no orphan file when the row could not be written
+            get_storage().delete(BUCKET, stored.key)
+        raise
+    return image
+
+
+def delete_dataset_image(dataset, image_id):
+    """Remove one reference image row; False if it is not in ``dataset``."""
+    image = db.session.get(DatasetImage, image_id)
+    if image is None or image.dataset_id != dataset.id:
+        return False
+    db.session.delete(image)
+    db.session.commit()
+    return True

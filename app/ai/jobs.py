@@ -1,0 +1,130 @@
+"""Asynchronous generation: a ``generation_jobs`` row is the record, RQ only carries its id.
+
+The job row is committed before the enqueue (a fast worker must find it);
+the RQ job takes the id as plain JSON and the worker reloads everything. The
+RQ path and the synchronous fallback run the same function.
+"""
+
+import logging
+import uuid
+
+from flask import current_app, has_app_context
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+
+from app.auth import Principal
+from app.extensions import db
+from app.models import GenerationJob
+from app.models.types import utcnow
+from app.redis_client import get_redis
+
+from . import claims
+from .errors import GenerationFailed, RequestError
+from .pipeline import generate_images, plan_generation
+
+log = logging.getLogger(__name__)
+JOB_FUNCTION = "app.ai.jobs.run_generation_job"
+
+
+def _principal_json(principal):
+    if principal is None:
+        return None
+    return {"user_id": str(principal.user_id), "username": principal.username,
+            "key_id": str(principal.key_id) if principal.key_id else None, "is_admin": principal.is_admin}
+
+
+def _principal(data):
+    if not data:
+        return None
+    return Principal(uuid.UUID(data["user_id"]), data["username"], data["key_id"], data["is_admin"])
+
+
+def generation_queue(app=None):
+    """The RQ queue for generation jobs (JSON serializer), or None without Redis."""
+    from rq import Queue
+    from rq.serializers import JSONSerializer
+
+    connection = get_redis(app)
+    if connection is None:
+        return None
+    config = (app or current_app).config
+    return Queue(config["GENERATION_QUEUE"], connection=connection, serializer=JSONSerializer)
+
+
+def submit_generation_job(payload, principal, tool_name=None):
+    """Check the request, commit a queued job row, enqueue its id; returns (job, queued).
+
+    ``queued`` is False when there is no Redis (or it refused the enqueue): the job
+    then ran here, synchronously, before this returned.
+    """
+    plan = plan_generation(payload, principal, tool_name=tool_name)  # 4xx now, not in the worker
+    db.session.rollback()
+    user_id = principal.user_id if principal is not None else None
+    request_id = payload.get("request_id")
+    job_id = claims.job_id_for(user_id, request_id) if request_id else uuid.uuid4()
+    stored = {"payload": payload, "tool_name": plan.tool_name, "principal": _principal_json(principal),
+              "fingerprint": claims.fingerprint({**payload, "tool_name": plan.tool_name})}
+    existing = db.session.get(GenerationJob, job_id)
+    if existing is None:
+        db.session.add(GenerationJob(id=job_id, user_id=user_id, status="queued", request=stored))
+        try:
+            db.session.commit()
+        except IntegrityError:  # an identical request won the race: answer with its job
+            db.session.rollback()
+            existing = db.session.get(GenerationJob, job_id)
+    if existing is not None:
+        if (existing.request or {}).get("fingerprint") != stored["fingerprint"]:
+            raise RequestError(422, "request_id was already used with different parameters", field="request_id")
+        return existing, existing.status != "finished"
+    queue = generation_queue()
+    if queue is not None:
+        try:
+            queue.enqueue_call(JOB_FUNCTION, args=(str(job_id),), job_id=f"generation-{job_id}",
+                               timeout=int(current_app.config["PROVIDER_TIMEOUT"] * 3) + 60,
+                               result_ttl=3600, failure_ttl=86400)
+            return db.session.get(GenerationJob, job_id), True
+        except Exception as error:  # Redis down: do the work now rather than lose it
+            log.warning("generation: enqueue failed (%s); running job %s synchronously", error, job_id)
+    run_generation_job(str(job_id))
+    return db.session.get(GenerationJob, job_id, populate_existing=True), False
+
+
+def run_generation_job(job_id):
+    """RQ job: run generation job ``job_id`` (a string); returns its final status."""
+    if has_app_context():
+        return _run(uuid.UUID(job_id))
+    from app import create_app
+
+    with create_app().app_context():
+        return _run(uuid.UUID(job_id))
+
+
+def _run(job_id):
+    job = db.session.get(GenerationJob, job_id)
+    if job is None or job.status in ("finished", "running"):
+        return job.status if job else "missing"
+    stored = job.request
+    db.session.execute(update(GenerationJob).where(GenerationJob.id == job_id)
+                       .values(status="running", updated_at=utcnow()))
+    db.session.commit()
+    try:
+        generate_images(stored["payload"], _principal(stored.get("principal")), tool_name=stored.get("tool_name"),
+                        job_id=job_id)
+        return "finished"
+    except GenerationFailed:
+        return "failed"  # the pipeline settled the job and wrote the failed record
+    except RequestError as error:  # e.g. the dataset was deleted while queued
+        db.session.rollback()
+        body = {"code": error.status, "message": error.message, "retryable": False, "field": error.field}
+        claims.settle_job(job_id, "failed", {"failed": True, "retryable": False, "http_status": error.status,
+                                             "body": body}, error.message)
+        db.session.commit()
+        return "failed"
+
+
+def find_job(principal, job_id):
+    """A job the caller may see: their own, an anonymous one (its id is the secret), or any for admins."""
+    job = db.session.get(GenerationJob, job_id)
+    if job is None or job.user_id is None or (principal is not None and principal.is_admin):
+        return job
+    return job if principal is not None and principal.user_id == job.user_id else None

@@ -1,0 +1,239 @@
+"""The generation pipeline: plan (all 4xx checks), call the provider, store, record, log.
+
+``generate_images(payload, principal, tool_name=…)`` is the one entry point:
+``POST /ai/generate``, regenerate, the tools, the RQ job and an
+OpenAI-compatible endpoint all call it and get the records back.
+"""
+
+import time
+import uuid
+from dataclasses import dataclass, field
+
+from flask import current_app
+
+from app.extensions import db
+from app.models import Dataset
+from app.storage import get_storage
+from app.storage.images import encode_image, store_image
+from app.tracking import record as record_event
+from app.tracking.logger import GenerationLogger
+
+from . import claims, records
+from .catalog import TOOLS, Tool, resolve_size
+from .errors import GenerationFailed, RequestError
+from .pricing import image_price
+from .prompting import build_full_prompt, render_prompt_template
+from .providers import PROVIDERS, ProviderError, ProviderRequest, allowed_providers, get_provider
+from .responses import build_response, failure_body
+from .sources import decode_output, load_reference_images
+
+BUCKET = "generated-images"
+
+
+@dataclass
+class Plan:
+    payload: dict
+    tool: Tool
+    tool_name: str
+    provider: str
+    model: str | None
+    prompt: str
+    full_prompt: str
+    negative_prompt: str | None
+    width: int
+    height: int
+    dataset: Dataset | None = None
+    template: object = None
+    extra_meta: dict = field(default_factory=dict)
+
+
+@dataclass
+class Outcome:
+    records: list
+    response: dict
+    replayed: bool = False
+
+
+def plan_generation(payload, principal, *, tool_name=None, provider=None):
+    """Resolve and check everything a generation needs; raises RequestError (4xx) before any write."""
+    from .datasets import find_dataset
+
+    config = current_app.config
+    tool = TOOLS[payload.get("tool") or "image"]
+    provider = provider or payload.get("provider") or config["AI_PROVIDER"]
+    if payload.get("provider") and provider not in allowed_providers(config):
+        raise RequestError(422, f"provider must be one of {allowed_providers(config)}", field="provider")
+    if provider not in PROVIDERS and provider != "pillow":
+        raise RequestError(503, f"AI_PROVIDER {provider!r} is not a provider")
+    prompt, template, negative = payload.get("prompt"), None, payload.get("negative_prompt")
+    if payload.get("prompt_id"):
+        template = render_prompt_template(payload["prompt_id"], payload.get("variables"), prompt)
+        prompt, negative = template.text, negative or template.negative_prompt
+    if not prompt:
+        raise RequestError(422, "prompt is required (or a prompt_id)", field="prompt")
+    dataset = None
+    if payload.get("dataset_id"):
+        dataset = find_dataset(principal, payload["dataset_id"])
+        if dataset is None:
+            raise RequestError(404, "dataset not found", field="dataset_id")
+    width, height = resolve_size(payload.get("size"), payload.get("aspect_ratio"), tool)
+    style = payload.get("style") or tool.style
+    default_ratio = None if provider == "pillow" else "1:1"  # edits and charts keep their own shape
+    payload = {**payload, "style": style, "aspect_ratio": tool.aspect_ratio or payload.get("aspect_ratio") or default_ratio}
+    model = payload.get("model") or (config.get("AI_MODEL") if provider == config["AI_PROVIDER"] else None)
+    return Plan(payload, tool, tool_name or tool.tool_name, provider, model, prompt,
+                build_full_prompt(prompt, style, dataset, tool), negative, width, height, dataset, template)
+
+
+def generate_images(payload, principal, *, tool_name=None, provider=None, renderer=None, parent_id=None,
+                    job_id=None, extra_meta=None):
+    """Plan, claim ``request_id``, generate, store, record; returns an Outcome or raises.
+
+    ``renderer(provider_request) -> ProviderResult`` replaces the provider (edit, chart).
+    ``job_id`` is a claim already held (an async job). Raises RequestError (4xx, nothing
+    written) or GenerationFailed (the failed record was written).
+    """
+    plan = plan_generation(payload, principal, tool_name=tool_name, provider=provider)
+    plan.extra_meta = dict(extra_meta or {})
+    user_id = principal.user_id if principal is not None else None
+    if job_id is None and payload.get("request_id"):
+        stored = {"payload": payload, "fingerprint": claims.fingerprint({**payload, "tool_name": plan.tool_name})}
+        claim = claims.claim_request(user_id, payload["request_id"], stored,
+                                     current_app.config["IDEMPOTENCY_WAIT_SECONDS"])
+        if claim.replay is not None:
+            return _replay(claim.replay)
+        job_id = claim.job_id
+    db.session.rollback()  # hold no transaction (nor SQLite's write lock) while the provider works
+    return _run(plan, principal, renderer, parent_id, job_id)
+
+
+def _replay(result):
+    if result.get("failed"):
+        raise GenerationFailed(result["http_status"], result["body"], result.get("headers"))
+    found = [records.get_generated_image(uuid.UUID(i)) for i in result["image_ids"]]
+    return Outcome(found, build_response(found), replayed=True)
+
+
+def _run(plan, principal, renderer, parent_id, job_id):
+    config = current_app.config
+    user_id = principal.user_id if principal is not None else None
+    logger = GenerationLogger(user_id=user_id, job_id=str(job_id or plan.payload.get("request_id") or uuid.uuid4()))
+    started = time.perf_counter()
+    provider = None if renderer is not None else get_provider(plan.provider, config)
+    model = plan.model or (provider.default_model if provider else "pillow")
+    logger.start_job(style=plan.payload.get("style"), photo_size=f"{plan.width}x{plan.height}",
+                     scene=plan.tool.template and plan.payload.get("tool"), tool_name=plan.tool_name,
+                     provider=plan.provider, model=model)
+    stored, result, references = [], None, []
+    try:
+        with logger.step("prompt_building"):
+            references = load_reference_images(plan.dataset, config["MAX_REFERENCE_IMAGES"])
+            request = ProviderRequest(
+                prompt=plan.full_prompt, width=plan.width, height=plan.height, n=plan.payload.get("n") or 1,
+                negative_prompt=plan.negative_prompt, quality=plan.payload.get("quality"),
+                style=plan.payload.get("style"), aspect_ratio=plan.payload.get("aspect_ratio"), model=plan.model,
+                reference_images=references, seed=plan.payload.get("seed"))
+        with logger.step("provider_call"):
+            result = renderer(request) if renderer is not None else provider.generate(request)
+        logger.add_tokens(**result.tokens)
+        with logger.step("storage"):
+            storage = get_storage()
+            for index, image in enumerate(result.images):
+                picture = image.image if image.image is not None else decode_output(image.data, plan.provider)
+                data = encode_image(picture, plan.payload.get("format") or "png",
+                                    _parameters(plan, result, picture, index))
+                try:
+                    stored.append((store_image(storage, BUCKET, data), image))
+                except Exception as error:  # boto3, git and disk errors alike: the bytes were not kept
+                    raise OSError(f"{type(error).__name__}: {error}") from error
+    except ProviderError as error:
+        raise _fail(plan, principal, logger, job_id, error, parent_id, len(references)) from error
+    except OSError as error:  # storage (and the fallback) refused the bytes
+        failure = ProviderError("unavailable", f"storage failed: {error}", code="storage_unavailable")
+        raise _fail(plan, principal, logger, job_id, failure, parent_id, len(references)) from error
+    except Exception as error:  # a bug: record it and free the claim, then answer 500
+        _fail(plan, principal, logger, job_id, ProviderError("bad_response", f"internal error: {error!r}"),
+              parent_id, len(references))
+        raise
+    first = stored[0][0]
+    priced_size = result.info.get("size") or f"{first.width}x{first.height}"  # the size that was billed
+    price = image_price(config, plan.provider, result.model, priced_size,
+                        result.info.get("quality") or plan.payload.get("quality"))
+    logger.add_cost("image", None if price is None else price * len(stored))
+    duration_ms = int((time.perf_counter() - started) * 1000)
+    saved = [_save(plan, principal, item, image, result, index, price, parent_id, job_id, duration_ms,
+                   len(references)) for index, (item, image) in enumerate(stored)]
+    db.session.flush()
+    claims.settle_job(job_id, "finished", {"image_ids": [str(r.id) for r in saved]})
+    db.session.commit()
+    logger.complete(image_id=saved[0].id)
+    _record_prompt_usage(plan, user_id, logger, True, duration_ms)
+    return Outcome(saved, build_response(saved))
+
+
+def _parameters(plan, result, picture, index):
+    """AUTOMATIC1111's ``parameters`` text: prompt, negative prompt, then key: value pairs."""
+    pairs = {"Provider": plan.provider, "Model": result.model, "Size": f"{picture.width}x{picture.height}",
+             "Style": plan.payload.get("style"), "Quality": plan.payload.get("quality"),
+             "Seed": result.info.get("seed"), "Tool": plan.tool_name, "Batch index": index}
+    text = plan.full_prompt
+    if plan.negative_prompt:
+        text += f"\nNegative prompt: {plan.negative_prompt}"
+    return text + "\n" + ", ".join(f"{k}: {v}" for k, v in pairs.items() if v not in (None, ""))
+
+
+def _common(plan, principal, parent_id, reference_count):
+    payload = plan.payload
+    return dict(
+        request_id=payload.get("request_id"), user_id=principal.user_id if principal else None,
+        username=principal.username if principal else None, tool_name=plan.tool_name, prompt=plan.prompt,
+        full_prompt=plan.full_prompt, negative_prompt=plan.negative_prompt, provider=plan.provider,
+        quality=payload.get("quality"), style=payload.get("style"), n=payload.get("n") or 1,
+        tags=payload.get("tags"), message_id=payload.get("message_id"),
+        dataset_id=plan.dataset.id if plan.dataset else None,
+        prompt_id=plan.template.prompt_id if plan.template else None, parent_id=parent_id,
+        aspect_ratio=payload.get("aspect_ratio"), format=payload.get("format") or "png",
+        reference_images_count=reference_count,
+        unique_visual_elements=(plan.dataset.unique_visual_elements or None) if plan.dataset else None,
+    )
+
+
+def _save(plan, principal, item, image, result, index, price, parent_id, job_id, duration_ms, reference_count):
+    meta = {"bucket": item.bucket, "deduplicated": item.deduplicated, "batch_index": index,
+            "job_id": str(job_id) if job_id else None, "tokens": result.tokens or None,
+            "revised_prompt": image.revised_prompt, "provider_info": result.info or None, **plan.extra_meta}
+    return records.save_generated_image(
+        **_common(plan, principal, parent_id, reference_count), model=result.model,
+        size=f"{item.width}x{item.height}", image_url=item.url, storage_url=item.storage_url,
+        storage_provider=item.provider, storage_key=item.key, mime_type=item.mime_type, bytes=item.bytes,
+        sha256=item.sha256, width=item.width, height=item.height, resolution=f"{item.width}x{item.height}",
+        status="success", meta={k: v for k, v in meta.items() if v is not None}, cost_usd=price,
+        duration_ms=duration_ms)
+
+
+def _fail(plan, principal, logger, job_id, error, parent_id, reference_count):
+    """Write the failed record, settle the claim, log; return the GenerationFailed to raise."""
+    db.session.rollback()
+    failed = records.save_generated_image(
+        **_common(plan, principal, parent_id, reference_count), model=plan.model, status="failed",
+        size=f"{plan.width}x{plan.height}", error=error.message[:2000],
+        meta={"error_kind": error.kind, "error_code": error.code, "provider_status": error.provider_status,
+              "job_id": str(job_id) if job_id else None})
+    db.session.flush()
+    body, headers = failure_body(error, failed.id)
+    claims.settle_job(job_id, "failed", {"failed": True, "retryable": error.retryable, "http_status":
+                                         error.http_status, "body": body, "headers": headers}, error.message)
+    db.session.commit()
+    logger.fail(error.message, image_id=failed.id)
+    user_id = principal.user_id if principal is not None else None
+    _record_prompt_usage(plan, user_id, logger, False, None, error.message)
+    return GenerationFailed(error.http_status, body, headers)
+
+
+def _record_prompt_usage(plan, user_id, logger, success, duration_ms, error=None):
+    if plan.template is None:
+        return
+    record_event("prompt_usage", prompt_id=plan.template.prompt_id, prompt_version=plan.template.version,
+                 success=success, generation_time_ms=duration_ms, user_id=user_id, job_id=logger.job_id,
+                 prompt=plan.full_prompt, negative_prompt=plan.negative_prompt, error_message=error,
+                 variables=plan.payload.get("variables"))

@@ -1,0 +1,93 @@
+"""The provider interface: a request in, image bytes out, or a ProviderError that says what to do."""
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class ProviderRequest:
+    prompt: str
+    width: int = 1024
+    height: int = 1024
+    n: int = 1
+    negative_prompt: str | None = None
+    quality: str | None = None
+    style: str | None = None
+    aspect_ratio: str | None = None
+    model: str | None = None
+    reference_images: list = field(default_factory=list)  # encoded image bytes
+    seed: int | None = None
+
+    @property
+    def size(self):
+        return f"{self.width}x{self.height}"
+
+
+@dataclass
+class ProviderImage:
+    data: bytes | None  # encoded bytes from a remote provider
+    mime_type: str = "image/png"
+    revised_prompt: str | None = None
+    image: object = None  # a PIL image, from local renderers (no encode/decode round trip)
+
+
+@dataclass
+class ProviderResult:
+    images: list
+    model: str
+    tokens: dict = field(default_factory=dict)  # e.g. {"input": 120, "output": 4160}
+    info: dict = field(default_factory=dict)  # provider-specific facts worth keeping (seed, …)
+
+
+class ProviderError(Exception):
+    """A provider call that failed; ``kind`` says how the client should react.
+
+    refused        the provider declined the prompt (safety, policy)   → 422, do not retry as is
+    rate_limited   too many requests upstream                          → 503 + Retry-After, retry
+    quota          billing/quota exhausted                             → 503, retrying will not help
+    unavailable    5xx or connection failure                           → 502, retry
+    timeout        no answer in time                                   → 504, retry
+    rejected       the provider refused our request (auth, bad field)  → 502, do not retry
+    misconfigured  no URL or key configured                            → 503, do not retry
+    bad_response   the answer could not be read                        → 502, retry
+    """
+
+    STATUS = {
+        "refused": (422, False), "rate_limited": (503, True), "quota": (503, False),
+        "unavailable": (502, True), "timeout": (504, True), "rejected": (502, False),
+        "misconfigured": (503, False), "bad_response": (502, True),
+    }
+
+    def __init__(self, kind, message, *, retry_after=None, provider_status=None, code=None):
+        super().__init__(message)
+        self.kind = kind if kind in self.STATUS else "bad_response"
+        self.message = message
+        self.retry_after = retry_after
+        self.provider_status = provider_status
+        self.code = code
+
+    @property
+    def http_status(self):
+        return self.STATUS[self.kind][0]
+
+    @property
+    def retryable(self):
+        return self.STATUS[self.kind][1]
+
+
+class Provider:
+    """One image provider. ``is_ai`` is False for the offline procedural renderer."""
+
+    name = "abstract"
+    is_ai = True
+    default_model = None
+    supports_edit = False
+
+    def __init__(self, config, http=None):
+        self.config = config
+        self.http = http
+
+    def generate(self, request):  # -> ProviderResult
+        raise NotImplementedError
+
+    def edit(self, request, image):  # -> ProviderResult
+        raise ProviderError("rejected", f"provider {self.name} does not edit images")

@@ -1,0 +1,119 @@
+"""The ``generated_images`` record: seed 004's service functions and who may see what.
+
+Visibility: a user sees their own images, an admin sees all, an anonymous
+caller sees only images made anonymously (``user_id`` NULL).
+"""
+
+import uuid
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import GeneratedImage
+from app.storage import get_storage
+
+MAX_PAGE = 200
+
+
+def _page(query, limit, offset):
+    limit = max(1, min(int(limit or 50), MAX_PAGE))
+    offset = max(0, int(offset or 0))
+    return query.order_by(GeneratedImage.created_at.desc(), GeneratedImage.id.desc()).limit(limit).offset(offset)
+
+
+def save_generated_image(**fields):
+    """Add a generated_images row to the session (the caller commits); returns it."""
+    record = GeneratedImage(**fields)
+    db.session.add(record)
+    return record
+
+
+def get_generated_image(image_id):
+    """One record by id (a UUID or its text), or None."""
+    try:
+        return db.session.get(GeneratedImage, uuid.UUID(str(image_id)))
+    except ValueError:
+        return None
+
+
+def get_generated_image_metadata(image_id):
+    """The record's metadata dict (seed 004's ``getGeneratedImageMetadata``), or None."""
+    record = get_generated_image(image_id)
+    return None if record is None else (record.meta or {})
+
+
+def list_generated_images(limit=50, offset=0):
+    """Newest first, every user."""
+    return list(db.session.scalars(_page(select(GeneratedImage), limit, offset)))
+
+
+def count_generated_images():
+    """How many records exist."""
+    return db.session.scalar(select(func.count()).select_from(GeneratedImage))
+
+
+def list_generated_images_by_user(user_id, limit=50, offset=0):
+    """A user's records, newest first (``None`` lists anonymous ones)."""
+    query = select(GeneratedImage).where(_owner(user_id))
+    return list(db.session.scalars(_page(query, limit, offset)))
+
+
+def list_generated_images_by_tool(tool_name, limit=50, offset=0):
+    """Records made by one tool (generateUserImage, renderChart…), newest first."""
+    query = select(GeneratedImage).where(GeneratedImage.tool_name == tool_name)
+    return list(db.session.scalars(_page(query, limit, offset)))
+
+
+def list_failed_generated_images(limit=50, offset=0):
+    """Failed generations (``status <> 'success'``), newest first."""
+    query = select(GeneratedImage).where(GeneratedImage.status != "success")
+    return list(db.session.scalars(_page(query, limit, offset)))
+
+
+def _owner(user_id):
+    return GeneratedImage.user_id.is_(None) if user_id is None else GeneratedImage.user_id == user_id
+
+
+def visible_to(principal):
+    """The WHERE clause for what ``principal`` (None = anonymous) may see."""
+    if principal is not None and principal.is_admin:
+        return None
+    return _owner(principal.user_id if principal is not None else None)
+
+
+def query_generated_images(principal, limit=50, offset=0, dataset_id=None, status="success", tool_name=None):
+    """The history endpoint: what ``principal`` may see, filtered, newest first; (rows, total)."""
+    conditions = [c for c in (visible_to(principal),) if c is not None]
+    if dataset_id is not None:
+        conditions.append(GeneratedImage.dataset_id == dataset_id)
+    if status == "success":
+        conditions.append(GeneratedImage.status == "success")
+    elif status == "failed":
+        conditions.append(GeneratedImage.status != "success")
+    if tool_name:
+        conditions.append(GeneratedImage.tool_name == tool_name)
+    rows = list(db.session.scalars(_page(select(GeneratedImage).where(*conditions), limit, offset)))
+    total = db.session.scalar(select(func.count()).select_from(GeneratedImage).where(*conditions))
+    return rows, total
+
+
+def find_visible_image(principal, image_id):
+    """One record if ``principal`` may see it, else None."""
+    record = get_generated_image(image_id)
+    if record is None:
+        return None
+    if principal is not None and principal.is_admin:
+        return record
+    owner = principal.user_id if principal is not None else None
+    return record if record.user_id == owner else None
+
+
+def image_url_for(record):
+    """The record's URL; presigned S3 URLs are signed afresh, since stored ones expire."""
+    if not record.storage_key or record.status != "success":
+        return record.image_url
+    backend = get_storage().backend(record.storage_provider or "")
+    if backend is not None and getattr(backend, "signs_urls", False):
+        bucket = (record.meta or {}).get("bucket", "generated-images")
+        return backend.url(bucket, record.storage_key)
+    return record.image_url

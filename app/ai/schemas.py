@@ -1,0 +1,279 @@
+"""Request and response schemas for /ai (marshmallow, shown in the OpenAPI document)."""
+
+from flask_smorest.fields import Upload
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from .catalog import ASPECT_RATIOS, FORMATS, MAX_N, PROMPT_TOOLS, QUALITIES, SIZES, STYLES
+from .editor import FILTERS
+from .providers import PROVIDERS
+
+Text = fields.String
+
+
+class _Options(Schema):
+    """What a generation may set (shared by generate and regenerate)."""
+
+    negative_prompt = Text(validate=validate.Length(max=2000))
+    style = Text(validate=validate.OneOf(sorted(STYLES)))
+    aspect_ratio = Text(validate=validate.OneOf(list(ASPECT_RATIOS)))
+    size = Text(validate=validate.OneOf(SIZES), metadata={"description": "WxH; default from aspect_ratio"})
+    quality = Text(validate=validate.OneOf(QUALITIES))
+    format = Text(validate=validate.OneOf(FORMATS), metadata={"description": "output file format (png default)"})
+    n = fields.Integer(validate=validate.Range(1, MAX_N))
+    provider = Text(validate=validate.OneOf(sorted(PROVIDERS)))
+    model = Text(validate=validate.Length(1, 100))
+    seed = fields.Integer(validate=validate.Range(0, 2**32 - 1))
+    tags = fields.List(Text(validate=validate.Length(1, 64)), validate=validate.Length(max=20))
+    request_id = Text(validate=validate.Length(1, 200), metadata={"description": "idempotency key"})
+    message_id = Text(validate=validate.Length(max=200))
+    run_async = fields.Boolean(data_key="async", metadata={"description": "queue it (202 + job URL)"})
+
+
+class GenerateRequestSchema(_Options):
+    prompt = Text(validate=validate.Length(1, 4000))
+    dataset_id = fields.UUID()
+    prompt_id = Text(validate=validate.Length(1, 100), metadata={"description": "a prompts-table template"})
+    variables = fields.Dict(keys=Text(validate=validate.Length(1, 64)), values=fields.Raw(),
+                            validate=validate.Length(max=50))
+    tool = Text(validate=validate.OneOf(PROMPT_TOOLS), metadata={"description": "image, avatar, anime, comic, icon"})
+
+    @validates_schema
+    def _prompt_or_template(self, data, **_):
+        if not data.get("prompt") and not data.get("prompt_id"):
+            raise ValidationError("prompt is required (or a prompt_id)", field_name="prompt")
+
+
+class RegenerateRequestSchema(_Options):
+    prompt = Text(validate=validate.Length(1, 4000), metadata={"description": "default: the original's"})
+
+
+class AsyncQuerySchema(Schema):
+    run_async = fields.Boolean(data_key="async", load_default=False)
+
+
+class CostSchema(Schema):
+    usd = fields.Float(allow_none=True, metadata={"description": "null = unknown price"})
+    currency = Text()
+    known = fields.Boolean()
+    per_image_usd = fields.Float(allow_none=True)
+
+
+class ImageSummarySchema(Schema):
+    id = Text()
+    image_url = Text()
+    width = fields.Integer()
+    height = fields.Integer()
+    mime_type = Text()
+    bytes = fields.Integer()
+    sha256 = Text()
+    storage_provider = Text()
+    revised_prompt = Text(allow_none=True)
+
+
+class GenerateResponseSchema(Schema):
+    id = Text()
+    image_url = Text()
+    caption = Text()
+    prompt_used = Text()
+    dataset_id = Text(allow_none=True)
+    style = Text(allow_none=True)
+    aspect_ratio = Text(allow_none=True)
+    quality = Text(allow_none=True)
+    format = Text(allow_none=True)
+    resolution = Text(allow_none=True)
+    reference_images_count = fields.Integer()
+    negative_prompt = Text(allow_none=True)
+    tool_name = Text()
+    provider = Text()
+    model = Text(allow_none=True)
+    size = Text(allow_none=True)
+    n = fields.Integer()
+    request_id = Text(allow_none=True)
+    prompt_id = Text(allow_none=True)
+    parent_id = Text(allow_none=True)
+    status = Text()
+    cost = fields.Nested(CostSchema)
+    tokens = fields.Dict(allow_none=True)
+    images = fields.List(fields.Nested(ImageSummarySchema))
+    created_at = Text()
+    mode = Text(metadata={"description": "sync, or sync when async was asked without Redis"})
+    notice = Text()
+
+
+class JobSchema(Schema):
+    id = fields.UUID()
+    status = Text(metadata={"description": "queued, running, finished, failed"})
+    mode = Text()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    error = Text(allow_none=True)
+    result = fields.Nested(GenerateResponseSchema, allow_none=True)
+    failure = fields.Dict(allow_none=True)
+
+
+class ImageRecordSchema(Schema):
+    id = fields.UUID()
+    request_id = Text()
+    user_id = fields.UUID(allow_none=True)
+    username = Text(allow_none=True)
+    tool_name = Text()
+    prompt = Text()
+    full_prompt = Text()
+    negative_prompt = Text(allow_none=True)
+    model = Text(allow_none=True)
+    provider = Text(allow_none=True)
+    size = Text(allow_none=True)
+    quality = Text(allow_none=True)
+    style = Text(allow_none=True)
+    n = fields.Integer()
+    image_url = fields.Method("_url")
+    storage_url = Text(allow_none=True)
+    storage_provider = Text(allow_none=True)
+    storage_key = Text(allow_none=True)
+    mime_type = Text(allow_none=True)
+    bytes = fields.Integer(allow_none=True)
+    sha256 = Text(allow_none=True)
+    width = fields.Integer(allow_none=True)
+    height = fields.Integer(allow_none=True)
+    tags = fields.List(Text(), allow_none=True)
+    status = Text()
+    error = Text(allow_none=True)
+    metadata = fields.Dict(attribute="meta", allow_none=True)
+    message_id = Text(allow_none=True)
+    dataset_id = fields.UUID(allow_none=True)
+    prompt_id = Text(allow_none=True)
+    parent_id = fields.UUID(allow_none=True)
+    aspect_ratio = Text(allow_none=True)
+    format = Text(allow_none=True)
+    resolution = Text(allow_none=True)
+    reference_images_count = fields.Integer(allow_none=True)
+    unique_visual_elements = fields.Raw(allow_none=True)
+    cost_usd = fields.Float(allow_none=True, metadata={"description": "null = unknown"})
+    duration_ms = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+
+    def _url(self, record):
+        from .records import image_url_for
+
+        return image_url_for(record)
+
+
+class ImageListQuerySchema(Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(0, 1_000_000))
+    dataset_id = fields.UUID()
+    status = Text(load_default="success", validate=validate.OneOf(["success", "failed", "all"]))
+    tool_name = Text(validate=validate.Length(1, 64))
+
+
+class ImageListSchema(Schema):
+    items = fields.List(fields.Nested(ImageRecordSchema))
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()
+
+
+class OperationSchema(Schema):
+    op = Text(required=True, validate=validate.OneOf(["resize", "crop", "rotate", "flip", "filter", "text"]))
+    width = fields.Integer(validate=validate.Range(1, 4096))
+    height = fields.Integer(validate=validate.Range(1, 4096))
+    box = fields.List(fields.Integer(validate=validate.Range(0, 8192)), validate=validate.Length(equal=4))
+    degrees = fields.Float(validate=validate.Range(-360, 360))
+    direction = Text(validate=validate.OneOf(["horizontal", "vertical"]))
+    name = Text(validate=validate.OneOf(sorted(FILTERS)))
+    text = Text(validate=validate.Length(1, 200))
+    x = fields.Integer(validate=validate.Range(0, 8192))
+    y = fields.Integer(validate=validate.Range(0, 8192))
+    size = fields.Integer(validate=validate.Range(8, 256))
+    color = Text(validate=validate.Regexp(r"^#[0-9a-fA-F]{6}$"))
+
+    REQUIRED = {"resize": ["width"], "crop": ["box"], "rotate": ["degrees"], "filter": ["name"], "text": ["text"]}
+
+    @validates_schema
+    def _fields_for_op(self, data, **_):
+        missing = [name for name in self.REQUIRED.get(data.get("op"), []) if name not in data]
+        if missing:
+            raise ValidationError(f"{data['op']} needs {', '.join(missing)}", field_name=missing[0])
+
+
+class EditRequestSchema(Schema):
+    image_id = fields.UUID(metadata={"description": "a generated image to edit"})
+    image_base64 = Text(validate=validate.Length(1, 15_000_000), metadata={"description": "or an image"})
+    operations = fields.List(fields.Nested(OperationSchema), load_default=list, validate=validate.Length(max=20))
+    instruction = Text(validate=validate.Length(1, 4000), metadata={"description": "a provider edit (openai, gemini)"})
+    provider = Text(validate=validate.OneOf(["openai", "gemini"]))
+    model = Text(validate=validate.Length(1, 100))
+    format = Text(validate=validate.OneOf(FORMATS))
+    request_id = Text(validate=validate.Length(1, 200))
+    tags = fields.List(Text(validate=validate.Length(1, 64)), validate=validate.Length(max=20))
+    message_id = Text(validate=validate.Length(max=200))
+
+
+class SeriesSchema(Schema):
+    name = Text(validate=validate.Length(max=50))
+    values = fields.List(fields.Float(allow_nan=False), required=True, validate=validate.Length(1, 50))
+
+
+class ChartRequestSchema(Schema):
+    type = Text(required=True, validate=validate.OneOf(["bar", "line", "pie"]))
+    title = Text(validate=validate.Length(max=200))
+    labels = fields.List(Text(validate=validate.Length(max=50)), required=True, validate=validate.Length(1, 50))
+    values = fields.List(fields.Float(allow_nan=False), validate=validate.Length(1, 50))
+    series = fields.List(fields.Nested(SeriesSchema), validate=validate.Length(1, 10))
+    width = fields.Integer(load_default=1024, validate=validate.Range(200, 2048))
+    height = fields.Integer(load_default=640, validate=validate.Range(200, 2048))
+    format = Text(validate=validate.OneOf(FORMATS))
+    request_id = Text(validate=validate.Length(1, 200))
+    tags = fields.List(Text(validate=validate.Length(1, 64)), validate=validate.Length(max=20))
+
+    @validates_schema
+    def _values_or_series(self, data, **_):
+        if not data.get("values") and not data.get("series"):
+            raise ValidationError("give values or series", field_name="values")
+
+
+class DatasetCreateSchema(Schema):
+    name = Text(validate=validate.Length(1, 200))
+    brand_name = Text(validate=validate.Length(1, 200))
+    vibe = Text(validate=validate.Length(max=2000))
+    description = Text(validate=validate.Length(max=4000))
+    unique_visual_elements = fields.List(Text(validate=validate.Length(1, 200)), validate=validate.Length(max=30))
+
+    @validates_schema
+    def _named(self, data, **_):
+        if not data.get("name") and not data.get("brand_name"):
+            raise ValidationError("name (or brand_name) is required", field_name="name")
+
+
+class DatasetImageSchema(Schema):
+    id = fields.UUID()
+    image_url = Text()
+    mime_type = Text()
+    bytes = fields.Integer()
+    sha256 = Text()
+    width = fields.Integer()
+    height = fields.Integer()
+    storage_provider = Text(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class DatasetSchema(Schema):
+    name = Text()
+    brand_name = Text(allow_none=True)
+    vibe = Text(allow_none=True)
+    description = Text(allow_none=True)
+    unique_visual_elements = fields.List(Text(), allow_none=True)
+    id = fields.UUID()
+    user_id = fields.UUID(allow_none=True)
+    images = fields.List(fields.Nested(DatasetImageSchema))
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class DatasetListQuerySchema(Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(0, 1_000_000))
+
+
+class UploadSchema(Schema):
+    file = Upload(required=True, metadata={"description": "PNG, JPEG, WebP or GIF"})

@@ -1,0 +1,93 @@
+"""The AI service as views and commands use it: generate (sync or queued), regenerate, jobs.
+
+The seed 004 record functions live in ``records``; the pipeline in
+``pipeline``; datasets in ``datasets``; tools in ``tools``.
+"""
+
+import random
+import uuid
+
+from flask import current_app
+
+from app.redis_client import get_redis
+
+from . import records
+from .catalog import ASPECT_RATIOS, SIZES, STYLES, TOOLS
+from .errors import RequestError
+from .jobs import submit_generation_job
+from .pipeline import generate_images
+from .providers import allowed_providers
+from .responses import build_response
+
+__all__ = ["generate", "generate_images", "job_view", "regenerate_image"]
+
+ASYNC_UNAVAILABLE = "asynchronous mode needs Redis (REDIS_URL); the generation ran synchronously"
+
+
+def plain_payload(payload):
+    """JSON-safe request fields (UUIDs as strings), without the async switch."""
+    return {k: (str(v) if isinstance(v, uuid.UUID) else v) for k, v in payload.items()
+            if k != "run_async" and v is not None}
+
+
+def generate(payload, principal, run_async=False, tool_name=None):
+    """Generate now, or queue it; returns ("done", Outcome, notice) or ("queued", job, None)."""
+    payload = plain_payload(payload)
+    if run_async and get_redis() is not None:
+        job, queued = submit_generation_job(payload, principal, tool_name=tool_name)
+        if queued:
+            return "queued", job, None
+        if job.status == "finished":
+            found = [records.get_generated_image(uuid.UUID(i)) for i in job.result["image_ids"]]
+            return "done", _outcome(found), "Redis refused the job; it ran synchronously"
+        return "queued", job, None
+    outcome = generate_images(payload, principal, tool_name=tool_name)
+    return "done", outcome, ASYNC_UNAVAILABLE if run_async else None
+
+
+def _outcome(found):
+    from .pipeline import Outcome
+
+    return Outcome(found, build_response(found))
+
+
+def regenerate_image(principal, image_id, overrides):
+    """A new generation with a record's saved settings (overrides win), linked by ``parent_id``.
+
+    A new seed is drawn unless one is given, so the result is a new variation.
+    """
+    original = records.find_visible_image(principal, image_id)
+    if original is None:
+        raise RequestError(404, "image not found")
+    tool = next((key for key, spec in TOOLS.items() if spec.tool_name == original.tool_name), "image")
+    if tool in ("edit", "chart"):
+        raise RequestError(422, f"{original.tool_name} images are not regenerated; run the tool again")
+    config = current_app.config
+    saved = {
+        "prompt": original.prompt, "negative_prompt": original.negative_prompt, "tool": tool,
+        "style": original.style if original.style in STYLES else None,
+        "aspect_ratio": original.aspect_ratio if original.aspect_ratio in ASPECT_RATIOS else None,
+        "size": original.size if original.size in SIZES else None, "quality": original.quality,
+        "format": original.format, "n": original.n or 1, "tags": original.tags,
+        "dataset_id": str(original.dataset_id) if original.dataset_id else None,
+        "provider": original.provider if original.provider in allowed_providers(config) else None,
+        "model": original.model if original.provider in allowed_providers(config) else None,
+        "seed": random.SystemRandom().randrange(2**32),
+    }
+    payload = {**{k: v for k, v in saved.items() if v is not None}, **plain_payload(overrides)}
+    return generate_images(payload, principal, tool_name=original.tool_name, parent_id=original.id,
+                           extra_meta={"regenerated_from": str(original.id)})
+
+
+def job_view(job):
+    """A generation job as GET /ai/jobs/<id> shows it; a finished one carries the sync answer."""
+    view = {"id": job.id, "status": job.status, "mode": "async", "created_at": job.created_at,
+            "updated_at": job.updated_at, "error": job.error, "result": None, "failure": None}
+    result = job.result or {}
+    if job.status == "finished" and result.get("image_ids"):
+        found = [records.get_generated_image(uuid.UUID(i)) for i in result["image_ids"]]
+        if all(found):
+            view["result"] = build_response(found)
+    elif job.status == "failed":
+        view["failure"] = result.get("body")
+    return view

@@ -1,0 +1,118 @@
+"""OG card render benchmark: prints median milliseconds per step.
+
+    python bench/og.py [--renders 300]
+
+The card is the one the issue names: 1200×630, a 120-character quote, 12
+shapes. Alternatives are timed on the same frame when their packages are
+installed (zlib-ng, deflate, imagecodecs, fpng, resvg); missing ones are skipped.
+"""
+
+import argparse
+import io
+import statistics
+import sys
+import time
+import zlib
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from app.og.encode import encode_png  # noqa: E402
+from app.og.params import make_params  # noqa: E402
+from app.og.raster import draw_scene  # noqa: E402
+from app.og.render import RENDERER_VERSION, render  # noqa: E402
+from app.og.scene import build_scene  # noqa: E402
+from app.og.svg import render_svg  # noqa: E402
+
+QUOTE = ("The best way to predict the future is to invent it; the second best is to "
+         "render it fast and cache it forever, they say.")  # 120 characters
+
+
+def median_ms(fn, count: int, warmup: int = 20) -> float:
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(count):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples) * 1000
+
+
+def _raw_rows(image) -> bytes:
+    raw, stride = image.tobytes(), image.width * 3
+    return b"".join(b"\x00" + raw[i:i + stride] for i in range(0, len(raw), stride))
+
+
+def encoder_alternatives(image):
+    """(name, callable returning bytes) for every encoder worth comparing."""
+    def pillow(**options):
+        def encode():
+            out = io.BytesIO()
+            image.save(out, "PNG", **options)
+            return out.getvalue()
+        return encode
+
+    rows = _raw_rows(image)
+    yield "Pillow PNG, default zlib (level 6, adaptive filters)", pillow()
+    yield "Pillow PNG, compress_level=1", pillow(compress_level=1)
+    yield "filter None + zlib level 1 (deflate only)", lambda: zlib.compress(rows, 1)
+    yield "filter None + ISA-L level 2 (chosen, full PNG)", lambda: encode_png(image)
+    try:
+        from zlib_ng import zlib_ng
+        yield "filter None + zlib-ng level 1 (deflate only)", lambda: zlib_ng.compress(rows, 1)
+    except ImportError:
+        pass
+    try:
+        import deflate
+        yield "filter None + libdeflate level 1 (deflate only)", lambda: deflate.zlib_compress(rows, 1)
+        yield "filter None + libdeflate level 6 (deflate only)", lambda: deflate.zlib_compress(rows, 6)
+    except ImportError:
+        pass
+    try:
+        import imagecodecs
+        import numpy
+        pixels = numpy.asarray(image)
+        yield "imagecodecs png_encode level 1", lambda: imagecodecs.png_encode(pixels, level=1)
+    except ImportError:
+        pass
+
+
+def resvg_alternative(svg: bytes):
+    try:
+        import resvg
+    except ImportError:
+        return None
+    options = resvg.usvg.Options.default()
+    return lambda: resvg.render(resvg.usvg.Tree.from_str(svg.decode(), options), (1, 0, 0, 0, 1, 0))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--renders", type=int, default=300)
+    n = parser.parse_args().renders
+    params = make_params("bench-seed", quote=QUOTE, author="Alan Kay", shapes=12)
+    svg_params = make_params("bench-seed", quote=QUOTE, author="Alan Kay", shapes=12, format="svg")
+    scene = build_scene(params)
+    image = draw_scene(scene)
+    png = render(params)[0]
+    print(f"OG card 1200x630, {len(QUOTE)}-character quote, 12 shapes; renderer {RENDERER_VERSION}; "
+          f"median of {n} after warm-up")
+    print(f"  SVG, params -> bytes        {median_ms(lambda: render(svg_params), n):7.2f} ms"
+          f"  ({len(render(svg_params)[0])} bytes)")
+    print(f"  PNG, params -> bytes        {median_ms(lambda: render(params), n):7.2f} ms  ({len(png)} bytes)")
+    print(f"    scene (layout + shapes)   {median_ms(lambda: build_scene(params), n):7.2f} ms")
+    print(f"    draw (Pillow, AA)         {median_ms(lambda: draw_scene(scene), n):7.2f} ms")
+    print(f"    encode PNG                {median_ms(lambda: encode_png(image), n):7.2f} ms")
+    print(f"    SVG from scene            {median_ms(lambda: render_svg(scene), n):7.2f} ms")
+    print("PNG encoders on the same frame (alternatives):")
+    for name, encode in encoder_alternatives(image):
+        print(f"  {name:52s} {median_ms(encode, max(30, n // 5), 3):7.2f} ms  {len(encode()):7d} bytes")
+    rasterise = resvg_alternative(render_svg(scene))
+    if rasterise is not None:
+        print(f"  {'resvg 0.2 rasterising our SVG (RGBA, no encode)':52s} "
+              f"{median_ms(rasterise, max(30, n // 5), 3):7.2f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+"""Imprint: a self-hosted image generation service with a ledger."""
+
+import logging
+import os
+
+from flask import Flask
+from flask_smorest import Api
+
+from .config import finish_settings, load_settings
+from .extensions import db, migrate
+
+MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
+
+
+def create_app(config=None):
+    """Build the app: settings, extensions, blueprints, errors, CLI. No I/O beyond instance/."""
+    app = Flask(__name__, instance_path=os.environ.get("IMPRINT_INSTANCE_PATH") or None)
+    load_config(app, config)
+    init_logging(app)
+    init_extensions(app)
+    register_blueprints(app)
+    init_security(app)
+    register_error_handlers(app)
+    register_cli(app)
+    return app
+
+
+def load_config(app, config):
+    settings = load_settings()
+    settings.update(config or {})
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update(finish_settings(settings, app.instance_path))
+    app.config.update(
+        API_TITLE="Imprint",
+        API_VERSION="1.0",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        API_SPEC_OPTIONS={
+            "components": {
+                "securitySchemes": {
+                    "bearerAuth": {"type": "http", "scheme": "bearer", "description": "An Imprint API key"}
+                }
+            },
+            # Optional by default; endpoints that need a key say so with 401/403.
+            "security": [{}, {"bearerAuth": []}],
+        },
+    )
+
+
+def init_logging(app):
+    logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+def init_extensions(app):
+    from . import models  # noqa: F401  (register the tables on the metadata)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
+    # One Api per app (not a module global): tests build many apps in one process.
+    app.extensions["api"] = Api(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        from .sqlite import tune_sqlite
+
+        with app.app_context():
+            tune_sqlite(db.engine)
+
+
+def register_blueprints(app):
+    from .ai.routes import blp as ai_blp
+    from .auth.routes import blp as auth_blp
+    from .docs import blp as docs_blp
+    from .health import blp as health_blp
+    from .history.routes import blp as history_blp
+    from .og.routes import blp as og_blp
+    from .prompts.routes import blp as prompts_blp
+
+    api = app.extensions["api"]
+    for blp in (health_blp, auth_blp, og_blp, ai_blp, prompts_blp, history_blp):
+        api.register_blueprint(blp)
+    app.register_blueprint(docs_blp)
+
+
+def init_security(app):
+    from .security import init_security as init
+    from .security.limits import limit_blueprints
+
+    init(app)
+    limit_blueprints(app)
+
+
+def register_error_handlers(app):
+    from .errors import init_errors
+
+    init_errors(app)
+
+
+def register_cli(app):
+    from .cli import init_cli
+
+    init_cli(app)

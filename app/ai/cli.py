@@ -1,0 +1,5 @@
+"""``flask ai …`` commands."""
+
+from flask.cli import AppGroup
+
+cli = AppGroup("ai", help="AI generation, datasets, storage.")

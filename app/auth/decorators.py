@@ -1,0 +1,55 @@
+"""Who is calling, resolved once per request from ``Authorization: Bearer``."""
+
+from functools import wraps
+
+from flask import current_app, g, request
+from flask_smorest import abort
+
+from .service import authenticate
+
+_UNSET = object()
+
+
+def current_principal():
+    """The request's Principal, or None for an anonymous caller.
+
+    A header that is present but wrong is a 401 here, not anonymity: a client
+    with a typo in its key must learn it, not silently lose its history.
+    """
+    cached = g.get("_principal", _UNSET)
+    if cached is not _UNSET:
+        return cached
+    header = request.headers.get("Authorization", "")
+    principal = None
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            abort(401, message="Authorization must be 'Bearer <api key>'")
+        principal = authenticate(token.strip())
+        if principal is None:
+            abort(401, message="invalid or revoked API key")
+    g._principal = principal
+    return principal
+
+
+def auth_required(view=None, *, admin=False, allow_anonymous=False):
+    """Require a key (or an admin key); ``allow_anonymous`` defers to the setting."""
+
+    def decorate(fn):
+        @wraps(fn)
+        def wrapper(*args, **kwargs):
+            principal = current_principal()
+            if principal is None:
+                if not (allow_anonymous and current_app.config["ALLOW_ANONYMOUS"]):
+                    abort(401, message="an API key is required (Authorization: Bearer <key>)")
+            elif admin and not principal.is_admin:
+                abort(403, message="this endpoint needs an admin key")
+            return fn(*args, **kwargs)
+
+        return wrapper
+
+    return decorate(view) if view else decorate
+
+
+def admin_required(view):
+    return auth_required(view, admin=True)

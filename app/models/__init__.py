@@ -1,0 +1,26 @@
+"""The data model: every table the seeds describe, one module per aggregate."""
+
+from .alert import AlertEvent
+from .dataset import Dataset, DatasetImage
+from .generation_log import GenerationLog
+from .image import GeneratedImage, GenerationJob
+from .og import OgGeneration
+from .prompt import Post, Prompt, PromptFavorite, PromptUsage, PromptVersion
+from .user import ApiKey, User
+
+__all__ = [
+    "AlertEvent",
+    "ApiKey",
+    "Dataset",
+    "DatasetImage",
+    "GeneratedImage",
+    "GenerationJob",
+    "GenerationLog",
+    "OgGeneration",
+    "Post",
+    "Prompt",
+    "PromptFavorite",
+    "PromptUsage",
+    "PromptVersion",
+    "User",
+]

@@ -1,0 +1,92 @@
+"""Requests-per-minute limits per API key, user or IP, with Flask-Limiter.
+
+Counters live in Redis when ``REDIS_URL`` is set (shared by every web
+process) and in memory otherwise. Each endpoint group has its own limit; a
+user's ``requests_per_minute`` overrides the default for their keys.
+"""
+
+from flask import current_app, g, request
+from flask_limiter import Limiter
+
+from app.auth.decorators import current_principal
+
+from .client import client_ip
+
+EXEMPT_PATHS = ("/healthz", "/metrics", "/openapi.json", "/docs")
+# blueprint name -> setting that holds its limit
+GROUP_LIMITS = {"og": "RATE_LIMIT_OG", "ai": "RATE_LIMIT_AI", "openai": "RATE_LIMIT_AI"}
+
+
+def rate_limit_key():
+    """The caller's identity for counting: their key, else their address."""
+    principal = _principal_or_none()
+    if principal is not None:
+        return f"key:{principal.key_id}"
+    return f"ip:{client_ip() or 'unknown'}"
+
+
+def _principal_or_none():
+    try:
+        return current_principal()
+    except Exception:  # a bad key is answered 401 by the view; count it by address
+        return None
+
+
+def _limit_for(setting):
+    def limit():
+        principal = _principal_or_none()
+        override = _user_rpm(principal) if principal else None
+        return f"{override}/minute" if override else current_app.config[setting]
+
+    return limit
+
+
+def _user_rpm(principal):
+    cached = g.get("_user_rpm", False)
+    if cached is not False:
+        return cached
+    from app.extensions import db
+    from app.models import User
+
+    user = db.session.get(User, principal.user_id)
+    g._user_rpm = user.requests_per_minute if user else None
+    return g._user_rpm
+
+
+def init_rate_limits(app):
+    config = app.config
+    redis_url = config.get("REDIS_URL")
+    config.setdefault("RATELIMIT_ENABLED", config.get("RATE_LIMITS_ENABLED", True))
+    config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
+    if redis_url:
+        config.setdefault("RATELIMIT_STORAGE_OPTIONS", {
+            "socket_connect_timeout": config["REDIS_CONNECT_TIMEOUT"],
+            "socket_timeout": config["REDIS_SOCKET_TIMEOUT"],
+        })
+        # Redis away: keep limiting, per process, rather than failing requests.
+        config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    config.setdefault("RATELIMIT_KEY_PREFIX", "imprint-rl")
+    config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    config.setdefault("RATELIMIT_HEADER_LIMIT", "RateLimit-Limit")
+    config.setdefault("RATELIMIT_HEADER_REMAINING", "RateLimit-Remaining")
+    config.setdefault("RATELIMIT_HEADER_RESET", "RateLimit-Reset")
+    config.setdefault("RATELIMIT_HEADER_RETRY_AFTER_VALUE", "delta-seconds")
+
+    limiter = Limiter(
+        key_func=rate_limit_key,
+        default_limits=[_limit_for("RATE_LIMIT_DEFAULT")],
+        default_limits_exempt_when=lambda: request.path.startswith(EXEMPT_PATHS),
+        app=app,
+    )
+    app.extensions["imprint_limiter"] = limiter
+    return limiter
+
+
+def limit_blueprints(app):
+    """Give each endpoint group its own limit (called once blueprints are registered)."""
+    limiter = app.extensions["imprint_limiter"]
+    for name, setting in GROUP_LIMITS.items():
+        blueprint = app.blueprints.get(name)
+        if blueprint is not None:
+            limiter.limit(_limit_for(setting))(blueprint)

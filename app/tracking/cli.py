@@ -1,0 +1,5 @@
+"""``flask tracking …`` commands."""
+
+from flask.cli import AppGroup
+
+cli = AppGroup("tracking", help="The tracking pipeline.")

@@ -1,0 +1,48 @@
+"""Events are plain JSON dicts: {"id", "kind", "recorded_at", "fields"}.
+
+JSON, not pickles, so that they can sit in Redis or a spool file and be
+replayed by any worker; the id is made here, once, and every write is
+idempotent on it.
+"""
+
+import uuid
+from datetime import UTC, datetime
+
+from app.models import GenerationLog, OgGeneration, PromptUsage
+
+KINDS = {
+    "og_generation": OgGeneration,
+    "generation_log": GenerationLog,
+    "prompt_usage": PromptUsage,
+}
+
+
+def _columns(model):
+    return {column.key for column in model.__table__.columns} - {"id"}
+
+
+COLUMNS = {kind: _columns(model) for kind, model in KINDS.items()}
+
+
+def make_event(kind, fields):
+    """Validate ``fields`` against the kind's table and return a JSON-safe event."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown event kind {kind!r}")
+    unknown = set(fields) - COLUMNS[kind]
+    if unknown:
+        raise ValueError(f"{kind}: unknown fields {sorted(unknown)}")
+    event_id = str(fields.pop("id", None) or uuid.uuid4())
+    return {
+        "id": event_id,
+        "kind": kind,
+        "recorded_at": datetime.now(UTC).isoformat(),
+        "fields": {name: _jsonable(value) for name, value in fields.items()},
+    }
+
+
+def _jsonable(value):
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value

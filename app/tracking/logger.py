@@ -1,0 +1,85 @@
+"""The progressive logger (seed 001): one generation_logs row per job.
+
+    logger = GenerationLogger(user_id=user.id, job_id=request_id)
+    logger.start_job(style="anime", difficulty=2, scene="cafe", photo_size="1024x1024")
+    with logger.step("prompt_building"):
+        ...
+    logger.add_cost("image", 0.04)
+    logger.add_tokens(input=120)
+    logger.complete(image_id=image.id)    # or logger.fail(error)
+
+The row is the ledger and is always recorded; ``ENABLE_OBSERVABILITY_LOGGING``
+switches on the extra sinks (structured log line, metrics, Datadog).
+"""
+
+import time
+from contextlib import contextmanager
+
+from . import record
+
+
+class GenerationLogger:
+    def __init__(self, user_id=None, job_id=None):
+        self.user_id = user_id
+        self.job_id = job_id
+        self.context = {}
+        self.steps = {}
+        self.costs = {}
+        self.cost_known = True
+        self.tokens = {}
+        self._started = None
+        self.event_id = None
+
+    def start_job(self, style=None, difficulty=None, scene=None, photo_size=None, **context):
+        """Start the clock; ``context`` may hold tool_name, provider, model."""
+        self._started = time.perf_counter()
+        self.context.update(style=style, difficulty=difficulty, scene=scene, photo_size=photo_size, **context)
+        return self
+
+    @contextmanager
+    def step(self, name):
+        """Time a step; its duration (ms) is kept even when it raises."""
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.steps[name] = round(self.steps.get(name, 0) + (time.perf_counter() - started) * 1000, 3)
+
+    def add_cost(self, name, usd):
+        """Add a cost in USD; ``None`` marks the job's cost as unknown (never 0)."""
+        if usd is None:
+            self.cost_known = False
+        else:
+            self.costs[name] = round(self.costs.get(name, 0) + float(usd), 6)
+
+    def add_tokens(self, **counts):
+        for name, count in counts.items():
+            self.tokens[name] = self.tokens.get(name, 0) + int(count or 0)
+
+    def complete(self, **extra):
+        return self._finish(True, None, extra)
+
+    def fail(self, error, **extra):
+        return self._finish(False, str(error)[:2000], extra)
+
+    def _finish(self, success, error_message, extra):
+        if self.event_id is not None:  # a job is logged once
+            return self.event_id
+        started = self._started if self._started is not None else time.perf_counter()
+        costs = dict(self.costs)
+        if self.cost_known:
+            costs["total"] = round(sum(self.costs.values()), 6)
+        fields = {
+            **{k: v for k, v in self.context.items() if v is not None},
+            **extra,
+            "user_id": self.user_id,
+            "job_id": self.job_id,
+            "duration_ms": int((time.perf_counter() - started) * 1000),
+            "costs": costs,
+            "tokens": self.tokens or None,
+            "success": success,
+            "error_message": error_message,
+            "steps": self.steps or None,
+        }
+        self.event_id = record("generation_log", **fields)
+        return self.event_id

@@ -1,0 +1,40 @@
+"""Helpers shared by tests: settings, factories, service requirements."""
+
+import os
+
+import pytest
+
+
+def settings_for(database_url, directory):
+    return {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": None,
+        "STORAGE_ROOT": os.path.join(directory, "storage"),
+        "SECRET_KEY": "test-secret",
+        "AUTO_MIGRATE": False,
+        "DB_CONNECT_TIMEOUT": 2,
+        # Limits are tested on purpose (tests/security); elsewhere they would only add noise.
+        "RATE_LIMITS_ENABLED": False,
+    }
+
+
+def require_service(name, reason):
+    """Fail in CI (where every service runs), skip elsewhere."""
+    message = f"{name} unavailable: {reason}"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def make_api_key(app, username, is_admin=False):
+    """Create a user and a key; returns (user_id, plaintext key)."""
+    from app.auth import service
+
+    user = service.find_user(username) or service.create_user(username, is_admin=is_admin)
+    _key, plaintext = service.create_api_key(user, is_admin=is_admin)
+    return user.id, plaintext
+
+
+def is_postgres(app):
+    return app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")

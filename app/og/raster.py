@@ -35,7 +35,7 @@ def _diagonal_ramp(width: int, height: int) -> Image.Image:
 def _gradient(scene: Scene) -> Image.Image:
     """The SVG's objectBoundingBox gradient (0,0)→(1,1), through a 256-colour palette."""
     start, stop = scene.background
-    palette = [round(a + (b - a) * i / 255) for i in range(256) for a, b in zip(start, stop)]
+    palette = [round(a + (b - a) * i / 255) for i in range(256) for a, b in zip(start, stop, strict=True)]
     if scene.width * scene.height <= RAMP_CACHE_PIXELS:
         ramp = _diagonal_ramp(scene.width, scene.height).copy()
     else:  # custom sizes beyond the presets: don't pin big images in the cache
@@ -128,7 +128,7 @@ def _draw_text(image: Image.Image, block: TextBlock) -> None:
     each glyph alike), at a third of the cost: glyphs are rasterised once.
     """
     for line in block.lines:
-        for ch, x in zip(line.text, pen_positions(block.face, block.size, line.text)):
+        for ch, x in zip(line.text, pen_positions(block.face, block.size, line.text), strict=True):
             mask, dx, dy = glyph_mask(block.face, block.size, ch)
             if mask is not None:
                 image.paste(block.colour, (line.x + round(x) + dx, line.baseline + dy), mask)

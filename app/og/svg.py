@@ -16,7 +16,8 @@ from app.og.scene import Rect, Scene
 
 
 def _hex(colour: tuple[int, int, int]) -> str:
-    return "#%02x%02x%02x" % colour
+    r, g, b = colour
+    return f"#{r:02x}{g:02x}{b:02x}"
 
 
 def _num(value: float) -> str:
@@ -45,7 +46,7 @@ def _text(dwg: svgwrite.Drawing, block: TextBlock, defined: set[str]):
     group = dwg.g(fill=_hex(block.colour))
     for line in block.lines:
         row = dwg.g(transform=f"translate({line.x} {line.baseline}) scale({scale:.6g} {-scale:.6g})")
-        for ch, x in zip(line.text, pen_positions(block.face, block.size, line.text)):
+        for ch, x in zip(line.text, pen_positions(block.face, block.size, line.text), strict=True):
             name = glyph_name(block.face, ch)
             path = glyph_path(block.face, name)
             if not path:  # spaces and other blank glyphs

@@ -144,11 +144,21 @@ def _shift(block: layout.TextBlock, dx: float) -> layout.TextBlock:
                             (x0 + dx, y0, x1 + dx, y1))
 
 
+def _pick_theme(stream: SeededStream, name: str) -> Theme:
+    # Always the stream's first draw, so resolve_theme() can replay it alone.
+    return THEMES[name] if name != "auto" else stream.pick(tuple(THEMES.values()))
+
+
+def resolve_theme(params: CardParams) -> str:
+    """The theme a card uses: the named one, or the one its seed picks for `auto`."""
+    return _pick_theme(SeededStream("og-scene-v1", params.seed), params.theme).name
+
+
 def build_scene(params: CardParams) -> Scene:
     """The full scene for validated params; same params → equal scene."""
     width, height = params.size
     stream = SeededStream("og-scene-v1", params.seed)
-    theme = THEMES[params.theme] if params.theme != "auto" else stream.pick(tuple(THEMES.values()))
+    theme = _pick_theme(stream, params.theme)
     background = theme.background if stream.uniform(0, 1) < 0.5 else theme.background[::-1]
     shapes = make_shapes(stream, theme, width, height, params.shapes)
     panel, bar, texts = _compose_text(params, theme, width, height)

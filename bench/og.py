@@ -1,10 +1,11 @@
-"""OG card render benchmark: prints median milliseconds per step.
+"""OG card render benchmark: prints median milliseconds per step, then the HTTP figures.
 
-    python bench/og.py [--renders 300]
+    python bench/og.py [--renders 300] [--requests 400] [--no-http] [--database-url URL]
 
 The card is the one the issue names: 1200×630, a 120-character quote, 12
 shapes. Alternatives are timed on the same frame when their packages are
 installed (zlib-ng, deflate, imagecodecs, fpng, resvg); missing ones are skipped.
+The HTTP part (gunicorn, 2 workers; tracking on and off) is bench/og_http.py.
 """
 
 import argparse
@@ -16,6 +17,9 @@ import zlib
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from og_http import main_http  # noqa: E402
 
 from app.og.encode import encode_png  # noqa: E402
 from app.og.params import make_params  # noqa: E402
@@ -90,7 +94,11 @@ def resvg_alternative(svg: bytes):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--renders", type=int, default=300)
-    n = parser.parse_args().renders
+    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--no-http", action="store_true")
+    parser.add_argument("--database-url")
+    args = parser.parse_args()
+    n = args.renders
     params = make_params("bench-seed", quote=QUOTE, author="Alan Kay", shapes=12)
     svg_params = make_params("bench-seed", quote=QUOTE, author="Alan Kay", shapes=12, format="svg")
     scene = build_scene(params)
@@ -102,7 +110,10 @@ def main() -> None:
           f"  ({len(render(svg_params)[0])} bytes)")
     print(f"  PNG, params -> bytes        {median_ms(lambda: render(params), n):7.2f} ms  ({len(png)} bytes)")
     print(f"    scene (layout + shapes)   {median_ms(lambda: build_scene(params), n):7.2f} ms")
-    print(f"    draw (Pillow, AA)         {median_ms(lambda: draw_scene(scene), n):7.2f} ms")
+    print(f"    draw (Pillow + aggdraw)   {median_ms(lambda: draw_scene(scene), n):7.2f} ms")
+    unique = [build_scene(make_params(f"seed-{i}", quote=QUOTE, author="Alan Kay", shapes=12)) for i in range(n)]
+    scenes = iter(unique * 2)
+    print(f"    draw, {n} different seeds  {median_ms(lambda: draw_scene(next(scenes)), n, 0):7.2f} ms")
     print(f"    encode PNG                {median_ms(lambda: encode_png(image), n):7.2f} ms")
     print(f"    SVG from scene            {median_ms(lambda: render_svg(scene), n):7.2f} ms")
     print("PNG encoders on the same frame (alternatives):")
@@ -112,6 +123,8 @@ def main() -> None:
     if rasterise is not None:
         print(f"  {'resvg 0.2 rasterising our SVG (RGBA, no encode)':52s} "
               f"{median_ms(rasterise, max(30, n // 5), 3):7.2f} ms")
+    if not args.no_http:
+        main_http(args.requests, database_url=args.database_url)
 
 
 if __name__ == "__main__":

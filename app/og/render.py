@@ -13,11 +13,11 @@ from app.og.scene import build_scene
 from app.og.svg import render_svg
 
 # Bump RENDERER_REVISION whenever our drawing changes. The suffix follows the
-# libraries whose upgrades can change bytes (Pillow, FreeType, ISA-L, svgwrite,
-# fontTools), so an upgrade changes every ETag instead of serving stale bytes.
-RENDERER_REVISION = "1"
+# libraries whose upgrades can change bytes (Pillow, FreeType, aggdraw, ISA-L,
+# svgwrite, fontTools), so an upgrade changes every ETag instead of serving stale bytes.
+RENDERER_REVISION = "2"
 _LIBRARIES = "|".join((
-    version("pillow"), features.version("freetype2") or "", version("isal"),
+    version("pillow"), features.version("freetype2") or "", version("aggdraw"), version("isal"),
     version("svgwrite"), version("fonttools"), str(PNG_LEVEL), str(SUPERSAMPLE),
 ))
 RENDERER_VERSION = f"{RENDERER_REVISION}.{hashlib.sha256(_LIBRARIES.encode()).hexdigest()[:8]}"

@@ -104,7 +104,44 @@ def measure(port: int, requests: int, threads: int, tag: str) -> list[tuple[str,
     return results
 
 
+def in_process(requests: int, tracking: bool) -> dict:
+    """Server time without the network: the app's own request path, through Flask's test client."""
+    sys.path.insert(0, str(ROOT))
+    from app import create_app
+    from app.migrating import upgrade_database
+
+    with tempfile.TemporaryDirectory(prefix="og-bench-") as instance:
+        os.environ["IMPRINT_INSTANCE_PATH"] = instance
+        app = create_app({"RATE_LIMITS_ENABLED": False, "OG_TRACKING_ENABLED": tracking,
+                          "LOG_LEVEL": "WARNING", "REDIS_URL": None})
+        upgrade_database(app)
+        client = app.test_client()
+        for i in range(20):
+            client.get(card_path(f"warm-{i}"))
+        etag = client.get(card_path("one-url")).headers["ETag"]
+        cases = {
+            "uncached": lambda i: client.get(card_path(f"new-{i}-{time.time_ns()}")),
+            "cached": lambda i: client.get(card_path("one-url")),
+            "304": lambda i: client.get(card_path("one-url"), headers={"If-None-Match": etag}),
+        }
+        result = {}
+        for name, call in cases.items():
+            samples = []
+            for i in range(requests):
+                start = time.perf_counter()
+                call(i)
+                samples.append((time.perf_counter() - start) * 1000)
+            result[name] = statistics.median(samples)
+        return result
+
+
 def main_http(requests: int = 400, threads: int = 4, database_url: str | None = None, port: int = 18731):
+    print(f"In-process request path (Flask test client, {database_url and 'see below' or 'SQLite'}), "
+          f"median ms over {requests}:")
+    for tracking in (False, True):
+        r = in_process(requests, tracking)
+        print(f"  tracking {'on ' if tracking else 'off'}  uncached {r['uncached']:6.2f}  "
+              f"cached {r['cached']:6.3f}  304 {r['304']:6.3f}", flush=True)
     print(f"HTTP: gunicorn 2 sync workers, {database_url or 'SQLite'}, PNG 1200x630, "
           f"{requests} requests per row (1-client rows: {requests // 2})")
     print(f"  {'tracking':9s} {'case':24s} {'req/s':>8s} {'p50 ms':>8s} {'p99 ms':>8s} "

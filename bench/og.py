@@ -10,7 +10,10 @@ The HTTP part (gunicorn, 2 workers; tracking on and off) is bench/og_http.py.
 
 import argparse
 import io
+import json
+import shutil
 import statistics
+import subprocess
 import sys
 import time
 import zlib
@@ -91,6 +94,18 @@ def resvg_alternative(svg: bytes):
     return lambda: resvg.render(resvg.usvg.Tree.from_str(svg.decode(), options), (1, 0, 0, 0, 1, 0))
 
 
+def run_peer(renders: int) -> dict | None:
+    """The @vercel/og engine on the same card (bench/peer), if node and its packages are there."""
+    peer = Path(__file__).resolve().parent / "peer"
+    if not shutil.which("node") or not (peer / "node_modules" / "satori").exists():
+        return None
+    done = subprocess.run(["node", "og_peer.mjs", str(renders)], cwd=peer, capture_output=True, text=True)
+    if done.returncode != 0:
+        print(f"  peer failed: {done.stderr.strip().splitlines()[-1:]}")
+        return None
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--renders", type=int, default=300)
@@ -108,7 +123,16 @@ def main() -> None:
           f"median of {n} after warm-up")
     print(f"  SVG, params -> bytes        {median_ms(lambda: render(svg_params), n):7.2f} ms"
           f"  ({len(render(svg_params)[0])} bytes)")
-    print(f"  PNG, params -> bytes        {median_ms(lambda: render(params), n):7.2f} ms  ({len(png)} bytes)")
+    ours = median_ms(lambda: render(params), n)
+    print(f"  PNG, params -> bytes        {ours:7.2f} ms  ({len(png)} bytes)")
+    peer = run_peer(n)
+    if peer is None:
+        print("  peer: not run (needs node and `npm install` in bench/peer)")
+    else:
+        print(f"  peer PNG, satori + resvg-js {peer['total_ms']:7.2f} ms  ({peer['bytes']} bytes; Node "
+              f"{peer['node']}: satori {peer['satori_ms']:.2f}, rasterise {peer['rasterise_ms']:.2f}, "
+              f"encode {peer['encode_ms']:.2f}); ours again "
+              f"{median_ms(lambda: render(params), n):.2f} ms")
     print(f"    scene (layout + shapes)   {median_ms(lambda: build_scene(params), n):7.2f} ms")
     print(f"    draw (Pillow + aggdraw)   {median_ms(lambda: draw_scene(scene), n):7.2f} ms")
     unique = [build_scene(make_params(f"seed-{i}", quote=QUOTE, author="Alan Kay", shapes=12)) for i in range(n)]

@@ -40,9 +40,10 @@ function card(seed) {
       position: "absolute", left: Math.round(next() * 1300) - 100, top: Math.round(next() * 730) - 100,
       width: size, height: size, opacity: 0.3 + 0.5 * next(),
       borderRadius: kind < 2 ? size / 2 : 0,
-      backgroundColor: kind === 1 ? "transparent" : COLOURS[i % 5],
-      border: kind === 1 ? `${Math.max(1, Math.round(size * 0.06))}px solid ${COLOURS[i % 5]}` : "none",
-      transform: kind === 2 ? `rotate(${Math.round(next() * 90)}deg)` : "none",
+      ...(kind === 1
+        ? { border: `${Math.max(1, Math.round(size * 0.06))}px solid ${COLOURS[i % 5]}` }
+        : { backgroundColor: COLOURS[i % 5] }),
+      ...(kind === 2 ? { transform: `rotate(${Math.round(next() * 90)}deg)` } : {}),
     }));
   }
   const panel = h("div", {

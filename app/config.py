@@ -46,6 +46,8 @@ SETTINGS = {
     "ALLOW_ANONYMOUS": (bool, True),
     "TRUSTED_PROXIES": (int, 0),  # how many X-Forwarded-For hops to believe
     "AI_PROVIDER": (str, "procedural"),
+    "OG_CACHE_BYTES": (int, 64 * 1024 * 1024),  # per process: rendered OG cards kept in memory
+    "OG_TRACKING_ENABLED": (bool, True),  # record an og_generations event per card request
     "ENABLE_OBSERVABILITY_LOGGING": (bool, None),  # default: on in production
     # AI generation (app/ai)
     "AI_PROVIDERS_ALLOWED": (str, "procedural"),  # comma list a request may pick; AI_PROVIDER always allowed

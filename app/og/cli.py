@@ -1,5 +1,46 @@
 """``flask og …`` commands."""
 
+from pathlib import Path
+
+import click
 from flask.cli import AppGroup
 
+from app.og import presets
+from app.og.palettes import THEMES
+from app.og.params import ParamError, make_params
+from app.og.render import render
+
 cli = AppGroup("og", help="Open Graph cards.")
+
+
+@cli.command("render")
+@click.option("--seed", required=True, help="Any text; the same seed gives the same art.")
+@click.option("--aspect", default="default", show_default=True, type=click.Choice(presets.ASPECTS))
+@click.option("--quote", default="", help="Quote text.")
+@click.option("--author", default="", help="Shown below the quote.")
+@click.option("--format", "fmt", type=click.Choice(tuple(presets.FORMATS)),
+              help="Default: from the --out extension, else png.")
+@click.option("--width", type=int, help=f"Custom width, {presets.MIN_SIZE}…{presets.MAX_SIZE}.")
+@click.option("--height", type=int, help=f"Custom height, {presets.MIN_SIZE}…{presets.MAX_SIZE}.")
+@click.option("--shapes", type=int, default=presets.DEFAULT_SHAPES, show_default=True,
+              help=f"0…{presets.MAX_SHAPES} generative shapes.")
+@click.option("--theme", default="auto", show_default=True, type=click.Choice(("auto", *THEMES)))
+@click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="File to write (- for stdout).")
+def render_card(seed, aspect, quote, author, fmt, width, height, shapes, theme, out):
+    """Render one card to a file: the same bytes GET /og serves for these parameters."""
+    if fmt is None:
+        suffix = Path(out).suffix.lower().lstrip(".")
+        fmt = {"jpg": "jpeg"}.get(suffix, suffix) if suffix in (*presets.FORMATS, "jpg") else "png"
+    try:
+        params = make_params(seed, aspect=aspect, quote=quote, author=author, width=width,
+                             height=height, shapes=shapes, theme=theme, format=fmt)
+    except ParamError as error:
+        raise click.BadParameter(error.message, param_hint=f"--{error.field}") from error
+    body, content_type = render(params)
+    if out == "-":
+        click.get_binary_stream("stdout").write(body)
+        return
+    Path(out).write_bytes(body)
+    width, height = params.size
+    click.echo(f"wrote {out}: {content_type}, {width}x{height}, {len(body)} bytes", err=True)

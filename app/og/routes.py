@@ -1,5 +1,127 @@
-"""OG cards: ``GET /og`` and its stats (seed 000)."""
+"""OG cards: ``GET /og``, ``GET /og/<seed>.<ext>`` and the ledger's stats (seed 000).
 
-from flask_smorest import Blueprint
+The card views are the hot path: validate, answer a matching If-None-Match
+with 304 before rendering, serve from the byte-bounded cache, record the event.
+"""
+
+from flask import current_app, request
+from flask_smorest import Blueprint, abort
+from webargs.flaskparser import FlaskParser
+
+from app.auth import admin_required
+from app.og import service, stats
+from app.og.cache import ByteLRU
+from app.og.params import ParamError, make_params
+from app.og.presets import FORMATS
+from app.og.schemas import (
+    CardOptionsSchema,
+    CardQuerySchema,
+    GenerationPageSchema,
+    GenerationSchema,
+    GenerationsQuerySchema,
+    StatsSchema,
+)
+from app.security import client_ip
 
 blp = Blueprint("og", __name__, url_prefix="/og", description="Open Graph cards rendered from a seed")
+
+CACHE_CONTROL = "public, max-age=31536000, immutable"
+EXTENSIONS = {**{name: name for name in FORMATS}, "jpg": "jpeg"}
+_IMAGE = {"schema": {"type": "string", "format": "binary"}}
+CARD_DOC = {"responses": {
+    "200": {"description": "The card", "content": {t: _IMAGE for t in FORMATS.values()},
+            "headers": {"ETag": {"schema": {"type": "string"}},
+                        "Cache-Control": {"schema": {"type": "string"}}}},
+    "304": {"description": "Not Modified: the If-None-Match ETag is current"},
+}}
+
+
+class CardArgsParser(FlaskParser):
+    """Bad OG parameters are a 400 whose message names each field and its range."""
+
+    def handle_error(self, error, req, schema, *, error_status_code, error_headers):
+        problems = [f"{name}: {'; '.join(msgs)}" for fields in error.messages.values()
+                    for name, msgs in fields.items()]
+        abort(error_status_code or 400, message=", ".join(problems), messages=error.messages,
+              headers=error_headers)
+
+
+blp.ARGUMENTS_PARSER = CardArgsParser()
+# Instances, not classes: webargs builds a new schema per request from a class (~0.1 ms).
+CARD_QUERY, CARD_OPTIONS = CardQuerySchema(), CardOptionsSchema()
+
+
+@blp.route("", methods=["GET"])
+@blp.arguments(CARD_QUERY, location="query", error_status_code=400)
+@blp.doc(**CARD_DOC)
+def card(args):
+    """A card as PNG (default), SVG, WebP or JPEG; the same parameters give the same bytes."""
+    return _serve(args)
+
+
+@blp.route("/<seed>.<ext>", methods=["GET"])
+@blp.arguments(CARD_OPTIONS, location="query", error_status_code=400)
+@blp.doc(**CARD_DOC)
+def card_by_path(args, seed, ext):
+    """The same card at a clean URL: ``/og/hello.png?quote=…`` (png, svg, webp, jpeg, jpg)."""
+    if ext not in EXTENSIONS:
+        _bad("format", f"extension must be one of {', '.join(EXTENSIONS)}")
+    return _serve({**args, "seed": seed, "format": EXTENSIONS[ext]})
+
+
+def _serve(args):
+    try:
+        params = make_params(**args)
+    except ParamError as error:
+        _bad(error.field, error.message)
+    etag = service.card_etag(params)
+    headers = {"ETag": f'"{etag}"', "Cache-Control": CACHE_CONTROL}
+    if request.if_none_match and request.if_none_match.contains_weak(etag):
+        _track(params, None)
+        return current_app.response_class(status=304, headers=headers)
+    card = service.produce_card(params, etag, _cache())
+    headers["Server-Timing"] = f"{'cache' if card.cached else 'render'};dur={card.render_ms:.2f}"
+    _track(params, card.render_ms)
+    return current_app.response_class(card.body, content_type=card.content_type, headers=headers)
+
+
+def _bad(field, message):
+    abort(400, message=f"{field}: {message}", errors={"query": {field: [message]}})
+
+
+def _cache() -> ByteLRU:
+    cache = current_app.extensions.get("og_cache")
+    if cache is None:
+        cache = current_app.extensions.setdefault("og_cache", ByteLRU(current_app.config["OG_CACHE_BYTES"]))
+    return cache
+
+
+def _track(params, render_ms):
+    if current_app.config["OG_TRACKING_ENABLED"]:
+        service.record_generation(params, ip_address=client_ip(), render_time_ms=render_ms,
+                                  user_agent=request.headers.get("User-Agent"))
+
+
+@blp.route("/stats", methods=["GET"])
+@admin_required
+@blp.response(200, StatsSchema)
+def generation_stats():
+    """Totals of the ledger: total, today (UTC), uniqueSeeds, topAspectRatios (admin)."""
+    return stats.get_stats()
+
+
+@blp.route("/generations", methods=["GET"])
+@admin_required
+@blp.arguments(GenerationsQuerySchema, location="query", error_status_code=400)
+@blp.response(200, GenerationPageSchema)
+def generations(args):
+    """Recorded generations, newest first, optionally of one seed (admin: IPs are personal data)."""
+    return stats.list_generations(**args)
+
+
+@blp.route("/generations/<uuid:generation_id>", methods=["GET"])
+@admin_required
+@blp.response(200, GenerationSchema)
+def generation(generation_id):
+    """One recorded generation (admin)."""
+    return stats.get_generation(generation_id) or abort(404, message="no such generation")

@@ -1,0 +1,78 @@
+"""The validated parameters of one card: the only input the renderer accepts."""
+
+import unicodedata
+from dataclasses import dataclass
+
+from app.og import presets
+from app.og.palettes import THEMES
+
+
+class ParamError(ValueError):
+    """A parameter is out of its documented range; `field` names it."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class CardParams:
+    """Everything that decides a card's bytes (so everything its ETag hashes)."""
+
+    seed: str
+    aspect: str = "default"
+    width: int | None = None
+    height: int | None = None
+    quote: str = ""
+    author: str = ""
+    shapes: int = presets.DEFAULT_SHAPES
+    theme: str = "auto"
+    format: str = "png"
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """Pixel size: the preset's, overridden by a custom width/height."""
+        preset = presets.get_preset(self.aspect)
+        return (self.width or preset.width, self.height or preset.height)
+
+    def cache_key(self) -> str:
+        """A stable text key for these params (ETag and cache input)."""
+        return repr((self.seed, presets.ALIASES.get(self.aspect, self.aspect), self.size,
+                     self.quote, self.author, self.shapes, self.theme, self.format))
+
+
+def clean_text(text: str) -> str:
+    """Turn characters XML forbids (controls, surrogates, U+FFFE/F) into spaces; keep newlines."""
+    return "".join(
+        ch if ch == "\n" or (unicodedata.category(ch) not in ("Cc", "Cs") and ch not in "\ufffe\uffff")
+        else " "
+        for ch in text.replace("\r\n", "\n")
+    ).strip()
+
+
+def _check_range(field: str, value: int | None, low: int, high: int) -> None:
+    if value is not None and not low <= value <= high:
+        raise ParamError(field, f"must be between {low} and {high}")
+
+
+def make_params(seed: str, **kwargs) -> CardParams:
+    """Validate raw values against the documented bounds and return CardParams."""
+    params = CardParams(seed=seed, **kwargs)
+    if not 1 <= len(params.seed) <= presets.MAX_SEED:
+        raise ParamError("seed", f"length must be between 1 and {presets.MAX_SEED}")
+    if params.aspect not in presets.ASPECTS:
+        raise ParamError("aspect", f"must be one of {', '.join(presets.ASPECTS)}")
+    _check_range("width", params.width, presets.MIN_SIZE, presets.MAX_SIZE)
+    _check_range("height", params.height, presets.MIN_SIZE, presets.MAX_SIZE)
+    _check_range("shapes", params.shapes, 0, presets.MAX_SHAPES)
+    if len(params.quote) > presets.MAX_QUOTE:
+        raise ParamError("quote", f"length must be at most {presets.MAX_QUOTE}")
+    if len(params.author) > presets.MAX_AUTHOR:
+        raise ParamError("author", f"length must be at most {presets.MAX_AUTHOR}")
+    if params.theme not in THEMES and params.theme != "auto":
+        raise ParamError("theme", f"must be one of auto, {', '.join(THEMES)}")
+    if params.format not in presets.FORMATS:
+        raise ParamError("format", f"must be one of {', '.join(presets.FORMATS)}")
+    return CardParams(**{**params.__dict__, "quote": clean_text(params.quote),
+                         "author": clean_text(params.author)})

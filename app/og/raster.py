@@ -1,0 +1,134 @@
+"""Scene → Pillow image, anti-aliased.
+
+Shapes are drawn with aggdraw (the Anti-Grain Geometry rasteriser): exact
+area coverage, blended straight onto the card, no masks. The earlier way,
+a 4×-supersampled Pillow mask per shape reduced with a box filter, took
+~3.7–4.5 ms for 12 shapes and a 16× mask per big shape (147 MB for one at
+4096×4096); aggdraw takes ~2.4 ms and no extra memory. The text panel is a
+lookup-table tint of its pixels plus four anti-aliased corners. Text is
+anti-aliased natively by FreeType.
+"""
+
+from functools import lru_cache
+
+import aggdraw
+from PIL import Image, ImageChops, ImageDraw
+
+from app.og.art import Shape
+from app.og.fonts import glyph_mask, pen_positions
+from app.og.layout import TextBlock
+from app.og.scene import Rect, Scene
+
+SUPERSAMPLE = 4  # for the panel's rounded corners
+RAMP_CACHE_PIXELS = 1080 * 1920  # every preset fits; 16 cached ramps stay under 34 MB
+BACKGROUNDS_CACHED = 12  # 6 themes × 2 directions: every background of one size (27 MB at 1200×630)
+
+
+@lru_cache(maxsize=16)
+def _diagonal_ramp(width: int, height: int) -> Image.Image:
+    """L image of t = (x/W + y/H) / 2 in 0..255, shared by every card of this size."""
+    across = Image.new("L", (width, 1))
+    across.putdata([round(255 * (i + 0.5) / width) for i in range(width)])
+    down = Image.new("L", (1, height))
+    down.putdata([round(255 * (i + 0.5) / height) for i in range(height)])
+    return ImageChops.add(across.resize((width, height), Image.Resampling.NEAREST),
+                          down.resize((width, height), Image.Resampling.NEAREST), scale=2)
+
+
+def _render_gradient(width: int, height: int, start, stop) -> Image.Image:
+    """The SVG's objectBoundingBox gradient (0,0)→(1,1), through a 256-colour palette."""
+    palette = [round(a + (b - a) * i / 255) for i in range(256) for a, b in zip(start, stop, strict=True)]
+    if width * height <= RAMP_CACHE_PIXELS:
+        ramp = _diagonal_ramp(width, height).copy()
+    else:  # custom sizes beyond the presets: don't pin big images in the cache
+        ramp = _diagonal_ramp.__wrapped__(width, height)
+    ramp.putpalette(palette)
+    return ramp.convert("RGB")
+
+
+# A card of the Open Graph size or smaller copies a finished background
+# (~0.1 ms) instead of colouring the ramp (~0.8 ms).
+_cached_gradient = lru_cache(maxsize=BACKGROUNDS_CACHED)(_render_gradient)
+
+
+def _gradient(scene: Scene) -> Image.Image:
+    start, stop = scene.background
+    if scene.width * scene.height <= 1200 * 630:
+        return _cached_gradient(scene.width, scene.height, start, stop).copy()
+    return _render_gradient(scene.width, scene.height, start, stop)
+
+
+def _draw_shapes(image: Image.Image, shapes: tuple[Shape, ...]) -> None:
+    """Every shape as the SVG has it: fills, ring strokes centred on r - stroke/2."""
+    if not shapes:
+        return
+    draw = aggdraw.Draw(image)
+    for shape in shapes:
+        alpha = round(shape.opacity * 255)
+        if shape.kind == "polygon":
+            draw.polygon([c for point in shape.points for c in point], None,
+                         aggdraw.Brush(shape.colour, alpha))
+        elif shape.kind == "circle":
+            r = shape.r
+            draw.ellipse((shape.cx - r, shape.cy - r, shape.cx + r, shape.cy + r), None,
+                         aggdraw.Brush(shape.colour, alpha))
+        else:
+            r = shape.r - shape.stroke / 2
+            draw.ellipse((shape.cx - r, shape.cy - r, shape.cx + r, shape.cy + r),
+                         aggdraw.Pen(shape.colour, shape.stroke, alpha))
+    draw.flush()
+
+
+@lru_cache(maxsize=256)
+def _corner(radius: int, alpha: int) -> Image.Image:
+    """Anti-aliased top-left quarter disc, `radius` pixels square."""
+    s = SUPERSAMPLE
+    mask = Image.new("L", (radius * s, radius * s), 0)
+    ImageDraw.Draw(mask).ellipse([0, 0, 2 * radius * s, 2 * radius * s], fill=alpha)
+    return mask.reduce(s)
+
+
+def _draw_rect(image: Image.Image, rect: Rect) -> None:
+    """Rounded rectangle on whole pixels: a tinted region with anti-aliased corners."""
+    width, height = rect.x1 - rect.x0, rect.y1 - rect.y0
+    radius = min(rect.radius, width // 2, height // 2)
+    alpha = round(rect.opacity * 255)
+    region = image.crop((rect.x0, rect.y0, rect.x1, rect.y1))
+    # One colour at one opacity: blending is a per-channel table lookup (~4× a masked paste).
+    lut = [(v * (255 - alpha) + c * alpha + 127) // 255 for c in rect.colour for v in range(256)]
+    tinted = region.point(lut)
+    if radius > 0:  # the corners: the untinted pixels, blended through the quarter-disc coverage
+        corner = _corner(radius, alpha)
+        solid = Image.new("RGB", (radius, radius), rect.colour)
+        for transpose, (x, y) in ((None, (0, 0)), (Image.Transpose.FLIP_LEFT_RIGHT, (width - radius, 0)),
+                                  (Image.Transpose.FLIP_TOP_BOTTOM, (0, height - radius)),
+                                  (Image.Transpose.ROTATE_180, (width - radius, height - radius))):
+            piece = region.crop((x, y, x + radius, y + radius))
+            piece.paste(solid, (0, 0), corner if transpose is None else corner.transpose(transpose))
+            tinted.paste(piece, (x, y))
+    image.paste(tinted, (rect.x0, rect.y0))
+
+
+def draw_scene(scene: Scene) -> Image.Image:
+    """Rasterise a scene to an RGB image of exactly scene.width × scene.height."""
+    image = _gradient(scene)
+    _draw_shapes(image, scene.shapes)
+    for rect in (scene.panel, scene.bar):
+        if rect is not None:
+            _draw_rect(image, rect)
+    for block in scene.texts:
+        _draw_text(image, block)
+    return image
+
+
+def _draw_text(image: Image.Image, block: TextBlock) -> None:
+    """Paste cached glyph bitmaps at the layout's pen positions.
+
+    Same pixels as ImageDraw.text for whole-pixel origins (FreeType renders
+    each glyph alike), at a third of the cost: glyphs are rasterised once.
+    """
+    for line in block.lines:
+        for ch, x in zip(line.text, pen_positions(block.face, block.size, line.text), strict=True):
+            mask, dx, dy = glyph_mask(block.face, block.size, ch)
+            if mask is not None:
+                image.paste(block.colour, (line.x + round(x) + dx, line.baseline + dy), mask)

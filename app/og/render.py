@@ -1,0 +1,35 @@
+"""The renderer's entry point: validated params → (bytes, content type)."""
+
+import hashlib
+from importlib.metadata import version
+
+from PIL import features
+
+from app.og.encode import PNG_LEVEL, encode_pillow, encode_png
+from app.og.params import CardParams
+from app.og.presets import FORMATS
+from app.og.raster import SUPERSAMPLE, draw_scene
+from app.og.scene import build_scene
+from app.og.svg import render_svg
+
+# Bump RENDERER_REVISION whenever our drawing changes. The suffix follows the
+# libraries whose upgrades can change bytes (Pillow, FreeType, aggdraw, ISA-L,
+# svgwrite, fontTools), so an upgrade changes every ETag instead of serving stale bytes.
+RENDERER_REVISION = "2"
+_LIBRARIES = "|".join((
+    version("pillow"), features.version("freetype2") or "", version("aggdraw"), version("isal"),
+    version("svgwrite"), version("fonttools"), str(PNG_LEVEL), str(SUPERSAMPLE),
+))
+RENDERER_VERSION = f"{RENDERER_REVISION}.{hashlib.sha256(_LIBRARIES.encode()).hexdigest()[:8]}"
+
+
+def render(params: CardParams) -> tuple[bytes, str]:
+    """Render a card in params.format; same params → same bytes."""
+    scene = build_scene(params)
+    if params.format == "svg":
+        body = render_svg(scene)
+    elif params.format == "png":
+        body = encode_png(draw_scene(scene))
+    else:
+        body = encode_pillow(draw_scene(scene), params.format)
+    return body, FORMATS[params.format]

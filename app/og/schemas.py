@@ -1,0 +1,99 @@
+"""Query and response schemas of the OG endpoints (they make the OpenAPI document)."""
+
+from marshmallow import EXCLUDE, Schema, fields
+from marshmallow.validate import Length, OneOf, Range
+
+from app.og import presets
+from app.og.palettes import THEMES
+
+THEME_NAMES = ("auto", *THEMES)
+MAX_PAGE = 200
+
+
+def _int(low: int, high: int, description: str, **kwargs) -> fields.Integer:
+    return fields.Integer(
+        validate=Range(low, high, error="must be between {min} and {max}"),
+        error_messages={"invalid": f"must be an integer between {low} and {high}"},
+        metadata={"description": description}, **kwargs)
+
+
+def _choice(choices, default: str, description: str) -> fields.String:
+    return fields.String(load_default=default, validate=OneOf(choices, error="must be one of {choices}"),
+                         metadata={"description": description})
+
+
+class CardOptionsSchema(Schema):
+    """Everything but the seed and the format (the path form takes those from the URL)."""
+
+    class Meta:
+        unknown = EXCLUDE  # crawlers and links add utm_* and cache-busters
+
+    aspect = _choice(presets.ASPECTS, "default", "Preset size: " + ", ".join(
+        f"{p.name} {p.width}×{p.height}" for p in presets.PRESETS.values()) + "; x = twitter")
+    quote = fields.String(load_default="", validate=Length(max=presets.MAX_QUOTE,
+                          error="length must be at most {max}"),
+                          metadata={"description": "Quote text, wrapped and fitted to the card"})
+    author = fields.String(load_default="", validate=Length(max=presets.MAX_AUTHOR,
+                           error="length must be at most {max}"),
+                           metadata={"description": "Shown below the quote"})
+    width = _int(presets.MIN_SIZE, presets.MAX_SIZE, "Custom width in pixels (overrides the preset)")
+    height = _int(presets.MIN_SIZE, presets.MAX_SIZE, "Custom height in pixels (overrides the preset)")
+    shapes = _int(0, presets.MAX_SHAPES, "How many generative shapes", load_default=presets.DEFAULT_SHAPES)
+    theme = _choice(THEME_NAMES, "auto", "Colour theme; auto lets the seed choose")
+
+
+class CardQuerySchema(CardOptionsSchema):
+    seed = fields.String(required=True, validate=Length(1, presets.MAX_SEED,
+                         error="length must be between {min} and {max}"),
+                         error_messages={"required": "is required"},
+                         metadata={"description": "Any text; the same seed gives the same art"})
+    format = _choice(tuple(presets.FORMATS), "png", "png, svg, webp or jpeg")
+
+
+class GenerationsQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    seed = fields.String(metadata={"description": "Only generations of this seed"})
+    limit = _int(1, MAX_PAGE, "Page size", load_default=50)
+    offset = _int(0, 10_000_000, "Rows to skip", load_default=0)
+
+
+class GenerationSchema(Schema):
+    """One og_generations row (seed 000's columns plus format, theme and render time)."""
+
+    id = fields.UUID()
+    seed = fields.String()
+    aspect_ratio = fields.String()
+    quote_text = fields.String(allow_none=True)
+    quote_author = fields.String(allow_none=True)
+    custom_width = fields.Integer(allow_none=True)
+    custom_height = fields.Integer(allow_none=True)
+    shape_count = fields.Integer(allow_none=True)
+    ip_address = fields.String(allow_none=True)
+    user_agent = fields.String(allow_none=True)
+    format = fields.String(allow_none=True)
+    theme = fields.String(allow_none=True)
+    render_time_ms = fields.Float(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class GenerationPageSchema(Schema):
+    items = fields.List(fields.Nested(GenerationSchema))
+    total = fields.Integer(metadata={"description": "Rows matching the filter"})
+    limit = fields.Integer()
+    offset = fields.Integer()
+
+
+class AspectCountSchema(Schema):
+    aspect_ratio = fields.String()
+    count = fields.Integer()
+
+
+class StatsSchema(Schema):
+    total = fields.Integer(metadata={"description": "All recorded generations"})
+    today = fields.Integer(metadata={"description": "Since 00:00 UTC today"})
+    unique_seeds = fields.Integer(data_key="uniqueSeeds")
+    top_aspect_ratios = fields.List(fields.Nested(AspectCountSchema), data_key="topAspectRatios",
+                                    metadata={"description": "The 5 most used presets, most used first"})

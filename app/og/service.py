@@ -1,0 +1,59 @@
+"""Serving cards: ETag, the byte-bounded cache, rendering and the tracking event."""
+
+import hashlib
+import time
+from dataclasses import dataclass
+
+from app import tracking
+from app.og import presets
+from app.og.cache import ByteLRU
+from app.og.params import CardParams
+from app.og.render import RENDERER_VERSION, render
+from app.og.scene import resolve_theme
+
+MAX_USER_AGENT = 512  # a client chooses this header; bound what we store
+
+
+@dataclass(frozen=True)
+class Card:
+    body: bytes
+    content_type: str
+    render_ms: float  # time spent producing the bytes (a cache hit costs ~0)
+    cached: bool
+
+
+def card_etag(params: CardParams) -> str:
+    """Strong ETag (unquoted) from the params and the renderer version; also the cache key."""
+    return hashlib.blake2b(f"{RENDERER_VERSION}\x00{params.cache_key()}".encode("utf-8", "surrogatepass"),
+                           digest_size=16).hexdigest()
+
+
+def produce_card(params: CardParams, etag: str, cache: ByteLRU) -> Card:
+    """The card's bytes from the cache, or rendered (and cached)."""
+    start = time.perf_counter()
+    hit = cache.get(etag)
+    if hit is not None:
+        return Card(hit[0], hit[1], (time.perf_counter() - start) * 1000, True)
+    body, content_type = render(params)
+    cache.put(etag, body, content_type)
+    return Card(body, content_type, (time.perf_counter() - start) * 1000, False)
+
+
+def record_generation(params: CardParams, *, ip_address: str | None, user_agent: str | None,
+                      render_time_ms: float | None) -> None:
+    """Record one og_generations event (never raises; see app.tracking)."""
+    tracking.record(
+        "og_generation",
+        seed=params.seed,
+        aspect_ratio=presets.ALIASES.get(params.aspect, params.aspect),
+        quote_text=params.quote or None,
+        quote_author=params.author or None,
+        custom_width=params.width,
+        custom_height=params.height,
+        shape_count=params.shapes,
+        ip_address=ip_address,
+        user_agent=(user_agent or None) and user_agent[:MAX_USER_AGENT],
+        format=params.format,
+        theme=resolve_theme(params),
+        render_time_ms=None if render_time_ms is None else round(render_time_ms, 3),
+    )

@@ -1,0 +1,50 @@
+"""Read side of the og_generations ledger (seed 000, "Analytics")."""
+
+import uuid
+from datetime import UTC, datetime, time
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import OgGeneration
+
+TOP_ASPECTS = 5
+
+
+def get_stats(now: datetime | None = None) -> dict:
+    """total, today (since 00:00 UTC), unique_seeds and the most used aspect ratios."""
+    now = now or datetime.now(UTC)
+    midnight = datetime.combine(now.astimezone(UTC).date(), time(0), tzinfo=UTC)
+    total, today, unique_seeds = db.session.execute(select(
+        func.count(),
+        func.count().filter(OgGeneration.created_at >= midnight),
+        func.count(func.distinct(OgGeneration.seed)),
+    ).select_from(OgGeneration)).one()
+    count = func.count().label("count")
+    top = db.session.execute(
+        select(OgGeneration.aspect_ratio, count).group_by(OgGeneration.aspect_ratio)
+        .order_by(count.desc(), OgGeneration.aspect_ratio).limit(TOP_ASPECTS)
+    ).all()
+    return {
+        "total": total,
+        "today": today,
+        "unique_seeds": unique_seeds,
+        "top_aspect_ratios": [{"aspect_ratio": name, "count": n} for name, n in top],
+    }
+
+
+def list_generations(seed: str | None = None, limit: int = 50, offset: int = 0) -> dict:
+    """A page of generations, newest first, optionally of one seed; with the matching total."""
+    where = [] if seed is None else [OgGeneration.seed == seed]
+    total = db.session.scalar(select(func.count()).select_from(OgGeneration).where(*where))
+    rows = db.session.scalars(
+        select(OgGeneration).where(*where)
+        .order_by(OgGeneration.created_at.desc(), OgGeneration.id.desc())
+        .limit(limit).offset(offset)
+    ).all()
+    return {"items": rows, "total": total, "limit": limit, "offset": offset}
+
+
+def get_generation(generation_id: uuid.UUID) -> OgGeneration | None:
+    """One generation by id, or None."""
+    return db.session.get(OgGeneration, generation_id)

@@ -1,0 +1,83 @@
+"""Scene → SVG bytes, built with svgwrite.
+
+Text is drawn as glyph outlines from the shipped font (each glyph defined once
+and placed with <use>), at the pen positions the PNG uses. A viewer therefore
+needs no font and shows the PNG's layout exactly; the words stay available to
+screen readers and crawlers as the <title> and the root's aria-label.
+"""
+
+import svgwrite
+
+from app.og.art import Shape
+from app.og.fonts import glyph_name, glyph_path, pen_positions, tt_font, units_per_em
+from app.og.layout import TextBlock
+from app.og.params import clean_text
+from app.og.scene import Rect, Scene
+
+
+def _hex(colour: tuple[int, int, int]) -> str:
+    r, g, b = colour
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def _num(value: float) -> str:
+    return f"{round(value, 2):g}"
+
+
+def _shape(dwg: svgwrite.Drawing, shape: Shape):
+    common = {"fill_opacity" if shape.kind != "ring" else "stroke_opacity": _num(shape.opacity)}
+    if shape.kind == "circle":
+        return dwg.circle((_num(shape.cx), _num(shape.cy)), _num(shape.r), fill=_hex(shape.colour), **common)
+    if shape.kind == "ring":  # r is the outer radius, as in the rasteriser
+        return dwg.circle((_num(shape.cx), _num(shape.cy)), _num(shape.r - shape.stroke / 2), fill="none",
+                          stroke=_hex(shape.colour), stroke_width=_num(shape.stroke), **common)
+    return dwg.polygon([(_num(x), _num(y)) for x, y in shape.points], fill=_hex(shape.colour), **common)
+
+
+def _rect(dwg: svgwrite.Drawing, rect: Rect):
+    return dwg.rect((rect.x0, rect.y0), (rect.x1 - rect.x0, rect.y1 - rect.y0), rx=rect.radius,
+                    ry=rect.radius, fill=_hex(rect.colour), fill_opacity=_num(rect.opacity))
+
+
+def _text(dwg: svgwrite.Drawing, block: TextBlock, defined: set[str]):
+    """One group per line, scaled from font units; glyph outlines go to <defs> once."""
+    scale = block.size / units_per_em(block.face)
+    font = tt_font(block.face)
+    group = dwg.g(fill=_hex(block.colour))
+    for line in block.lines:
+        row = dwg.g(transform=f"translate({line.x} {line.baseline}) scale({scale:.6g} {-scale:.6g})")
+        for ch, x in zip(line.text, pen_positions(block.face, block.size, line.text), strict=True):
+            name = glyph_name(block.face, ch)
+            path = glyph_path(block.face, name)
+            if not path:  # spaces and other blank glyphs
+                continue
+            gid = f"{block.face[0]}{font.getGlyphID(name)}"
+            if gid not in defined:
+                defined.add(gid)
+                dwg.defs.add(dwg.path(d=path, id=gid))
+            row.add(dwg.use(f"#{gid}", x=_num(round(x) / scale)))
+        group.add(row)
+    return group
+
+
+def render_svg(scene: Scene) -> bytes:
+    """The SVG document of a scene, UTF-8 encoded."""
+    w, h = scene.width, scene.height
+    title = clean_text(scene.title)
+    dwg = svgwrite.Drawing(size=(w, h), viewBox=f"0 0 {w} {h}", debug=False)
+    dwg.attribs.update({"role": "img", "aria-label": title})
+    dwg.set_desc(title=title)
+    gradient = dwg.linearGradient((0, 0), (1, 1), id="bg")
+    gradient.add_stop_color(0, _hex(scene.background[0]))
+    gradient.add_stop_color(1, _hex(scene.background[1]))
+    dwg.defs.add(gradient)
+    dwg.add(dwg.rect((0, 0), (w, h), fill="url(#bg)"))
+    for shape in scene.shapes:
+        dwg.add(_shape(dwg, shape))
+    for rect in (scene.panel, scene.bar):
+        if rect is not None:
+            dwg.add(_rect(dwg, rect))
+    defined: set[str] = set()
+    for block in scene.texts:
+        dwg.add(_text(dwg, block, defined))
+    return dwg.tostring().encode("utf-8")

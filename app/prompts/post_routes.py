@@ -11,6 +11,13 @@ from app.auth import auth_required, current_principal
 from . import posts
 from .routes import service_errors
 from .schemas import PostCreateSchema, PostListArgs, PostSchema
+from .templates import PromptNotFound, VersionNotFound
+
+BODY_FIELDS = {
+    PromptNotFound: "promptId",
+    VersionNotFound: "promptVersion",
+    posts.ImageNotFound: "generatedImageId",
+}
 
 blp = Blueprint("posts", __name__, url_prefix="/posts", description="Posts made from prompt templates")
 
@@ -22,8 +29,7 @@ class Posts(MethodView):
     @blp.response(201, PostSchema)
     def post(self, data):
         """Create a post; with promptId, its usage is recorded (success or failure) and never fails the post."""
-        field = "promptId" if data.get("prompt_id") else "generatedImageId"
-        with service_errors(field):
+        with service_errors(BODY_FIELDS):
             post, usage_id = posts.create_post(current_principal().user_id, **data)
         return {**{column.key: getattr(post, column.key) for column in post.__table__.columns},
                 "usage_id": usage_id}

@@ -34,13 +34,13 @@ CAMEL = {"negative_prompt": "negativePrompt"}
 
 
 @contextmanager
-def service_errors(field=None):
-    """Turn the services' exceptions into JSON 4xx answers naming the field."""
+def service_errors(fields=None):
+    """Turn the services' exceptions into JSON 4xx answers; ``fields`` names the body field per error type."""
     try:
         yield
     except (templates.PromptNotFound, templates.VersionNotFound, ImageNotFound) as error:
-        fields = {"json": {field: [str(error)]}} if field else None
-        abort(404, message=str(error), errors=fields)
+        field = (fields or {}).get(type(error))
+        abort(404, message=str(error), errors={"json": {field: [str(error)]}} if field else None)
     except TemplateSyntaxError as error:
         abort(400, message=str(error), errors={"json": {CAMEL.get(error.field, error.field): [error.problem]}})
     except MissingVariables as error:
@@ -195,7 +195,7 @@ class Usage(MethodView):
     @blp.response(202, UsageRecordedSchema)
     def post(self, data, prompt_id):
         """Record a usage without a post (e.g. a failed generation); counted asynchronously."""
-        with service_errors():
+        with service_errors({templates.VersionNotFound: "promptVersion"}):
             templates.get_prompt(prompt_id)
             if data.get("prompt_version") is not None:
                 templates.get_version(prompt_id, data["prompt_version"])

@@ -81,7 +81,9 @@ def test_bad_input(client, user, make_prompt):
     image = client.post("/posts", json={"generatedImageId": str(uuid.uuid4())}, headers=user)
     assert image.status_code == 404 and "generatedImageId" in image.get_json()["errors"]["json"]
     version = client.post("/posts", json={**POST, "promptVersion": 5}, headers=user)
-    assert version.status_code == 404
+    assert version.status_code == 404 and "promptVersion" in version.get_json()["errors"]["json"]
+    both = client.post("/posts", json={**POST, "generatedImageId": str(uuid.uuid4())}, headers=user)
+    assert list(both.get_json()["errors"]["json"]) == ["generatedImageId"]
     for field, value in (("imageUrl", "javascript:alert(1)"), ("scene", "x" * 201), ("generationTimeMs", -5)):
         response = client.post("/posts", json={**POST, field: value}, headers=user)
         assert response.status_code == 422 and field in response.get_json()["errors"]["json"], field
@@ -122,3 +124,11 @@ def test_posts_are_listed_per_user_newest_first_with_a_cursor(app, client, user,
     assert client.get(f"/posts/{mine[0]}", headers=other).status_code == 404
     assert client.get("/posts?cursor=garbage", headers=user).status_code == 400
     assert client.get("/posts?limit=101", headers=user).status_code == 400
+
+
+def test_deleting_a_template_keeps_its_posts_unlinked(client, user, admin, make_prompt):
+    make_prompt()
+    post = client.post("/posts", json=POST, headers=user).get_json()
+    assert client.delete("/prompts/portrait-selfie-casual", headers=admin).status_code == 204
+    kept = client.get(f"/posts/{post['id']}", headers=user).get_json()
+    assert kept["promptId"] is None and kept["scene"] == "candid_lifestyle"

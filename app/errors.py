@@ -37,8 +37,10 @@ def init_errors(app):
         # description when the view gave none: "The requested URL was not found…").
         response = app.make_response(api.handle_http_exception(error))
         body = response.get_json(silent=True)
-        if isinstance(body, dict) and "message" not in body:
-            body["message"] = error.description or error.name
+        if isinstance(body, dict) and ("message" not in body or body.get("errors", {}) is None):
+            body.setdefault("message", error.description or error.name)
+            if body.get("errors", {}) is None:
+                del body["errors"]  # "no per-field errors" is an absent key, never null
             response.set_data(json.dumps(body))
         for name, value in error.get_headers():  # e.g. Allow on a 405
             if name.lower() not in ("content-type", "content-length"):

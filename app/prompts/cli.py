@@ -1,5 +1,35 @@
 """``flask prompts …`` commands."""
 
+import click
 from flask.cli import AppGroup
 
+from .library import seed_prompts
+from .stats import recount_counters
+from .syntax import PromptError
+
 cli = AppGroup("prompts", help="Prompt templates.")
+
+
+@cli.command("seed")
+@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False),
+              help="A library file (default: app/prompts/data/templates.json).")
+@click.option("--no-update", is_flag=True, help="Only insert missing templates; leave existing ones as they are.")
+def seed(path, no_update):
+    """Load the template library: insert new templates, update changed ones (idempotent)."""
+    try:
+        result = seed_prompts(path, update=not no_update)
+    except (ValueError, PromptError) as error:
+        raise click.ClickException(str(error)) from error
+    for state in ("created", "updated"):
+        for prompt_id in result[state]:
+            click.echo(f"{state} {prompt_id}")
+    click.echo(", ".join(f"{len(ids)} {state}" for state, ids in result.items()))
+
+
+@cli.command("recount")
+def recount():
+    """Recompute usage_count and success_count of every template from its prompt_usage rows."""
+    drifted = recount_counters()
+    for prompt_id, (old_used, old_ok), (used, ok) in drifted:
+        click.echo(f"{prompt_id}: usage {old_used} -> {used}, success {old_ok} -> {ok}")
+    click.echo(f"{len(drifted)} template(s) corrected")

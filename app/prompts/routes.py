@@ -1,5 +1,223 @@
-"""Prompt templates, usage, favorites, posts and statistics (seed 003)."""
+"""Prompt templates over HTTP (seed 003). Reading and rendering are open (``ALLOW_ANONYMOUS``);
+writes need an admin key; favorites and usages need a key."""
 
-from flask_smorest import Blueprint
+from contextlib import contextmanager
+
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+
+from app.auth import admin_required, auth_required, current_principal
+
+from . import favorites, stats, templates
+from .posts import BadCursor, ImageNotFound
+from .schemas import (
+    PromptCreateSchema,
+    PromptListArgs,
+    PromptSchema,
+    PromptUpdateSchema,
+    RenderedSchema,
+    RenderSchema,
+    SceneStatsSchema,
+    StatsArgs,
+    StatsSchema,
+    TopArgs,
+    UsageCreateSchema,
+    UsageRecordedSchema,
+    VersionSchema,
+)
+from .syntax import BadVariable, MissingVariables, TemplateSyntaxError
+from .usage import record_usage
 
 blp = Blueprint("prompts", __name__, url_prefix="/prompts", description="Prompt templates and their statistics")
+
+CAMEL = {"negative_prompt": "negativePrompt"}
+
+
+@contextmanager
+def service_errors(fields=None):
+    """Turn the services' exceptions into JSON 4xx answers; ``fields`` names the body field per error type."""
+    try:
+        yield
+    except (templates.PromptNotFound, templates.VersionNotFound, ImageNotFound) as error:
+        field = (fields or {}).get(type(error))
+        abort(404, message=str(error), errors={"json": {field: [str(error)]}} if field else None)
+    except TemplateSyntaxError as error:
+        abort(400, message=str(error), errors={"json": {CAMEL.get(error.field, error.field): [error.problem]}})
+    except MissingVariables as error:
+        abort(400, message=str(error), errors={"json": {"variables": [str(error)]}})
+    except (BadVariable, BadCursor) as error:
+        abort(400, message=str(error))
+    except templates.PromptExists as error:
+        abort(409, message=str(error))
+
+
+def _user_id():
+    principal = current_principal()
+    return principal.user_id if principal else None
+
+
+@blp.route("")
+class Prompts(MethodView):
+    @auth_required(allow_anonymous=True)
+    @blp.arguments(PromptListArgs, location="query", error_status_code=400)
+    @blp.response(200, PromptSchema(many=True))
+    def get(self, args):
+        """List templates by name (active ones unless include_inactive); favorites_first needs a key."""
+        return templates.list_prompts(favorites_of=_user_id(), **args)
+
+    @admin_required
+    @blp.arguments(PromptCreateSchema)
+    @blp.response(201, PromptSchema)
+    def post(self, data):
+        """Create a template at version 1 (admin)."""
+        try:
+            templates.check_slug(data["id"])
+        except ValueError as error:
+            abort(422, message=f"id: {error}", errors={"json": {"id": [str(error)]}})
+        with service_errors():
+            return templates.create_prompt(data.pop("id"), **data)
+
+
+@blp.route("/favorites")
+class Favorites(MethodView):
+    @auth_required
+    @blp.response(200, PromptSchema(many=True))
+    def get(self):
+        """The caller's favorite templates, most recently added first."""
+        return favorites.list_favorites(_user_id())
+
+
+@blp.route("/top/used")
+class TopUsed(MethodView):
+    @auth_required(allow_anonymous=True)
+    @blp.arguments(TopArgs, location="query", error_status_code=400)
+    @blp.response(200, PromptSchema(many=True))
+    def get(self, args):
+        """The most used active templates with their success rate (limit 1..100)."""
+        return stats.top_used(args["limit"])
+
+
+@blp.route("/<prompt_id>")
+class PromptItem(MethodView):
+    @auth_required(allow_anonymous=True)
+    @blp.response(200, PromptSchema)
+    def get(self, prompt_id):
+        """One template."""
+        with service_errors():
+            return templates.get_prompt(prompt_id)
+
+    @admin_required
+    @blp.arguments(PromptUpdateSchema(partial=True))
+    @blp.response(200, PromptSchema)
+    def patch(self, data, prompt_id):
+        """Edit a template (admin); a new name, template or negative prompt makes a new version."""
+        for name in ("name", "template", "is_active"):
+            if name in data and data[name] is None:
+                abort(422, message=f"{name} may not be null", errors={"json": {name: ["may not be null"]}})
+        with service_errors():
+            return templates.update_prompt(prompt_id, **data)
+
+    @admin_required
+    @blp.response(204)
+    def delete(self, prompt_id):
+        """Delete a template with its versions, usages and favorites (admin); posts are kept, unlinked."""
+        with service_errors():
+            templates.delete_prompt(prompt_id)
+
+
+@blp.route("/<prompt_id>/render")
+class Render(MethodView):
+    @auth_required(allow_anonymous=True)
+    @blp.arguments(RenderSchema)
+    @blp.response(200, RenderedSchema)
+    def post(self, data, prompt_id):
+        """Fill a template's variables; a missing variable is a 400 naming it."""
+        with service_errors():
+            text, negative, version = templates.render_prompt(prompt_id, data["variables"], data.get("version"))
+        return {"prompt_id": prompt_id, "version": version, "prompt": text, "negative_prompt": negative}
+
+
+@blp.route("/<prompt_id>/versions")
+class Versions(MethodView):
+    @auth_required(allow_anonymous=True)
+    @blp.response(200, VersionSchema(many=True))
+    def get(self, prompt_id):
+        """Every version of a template, newest (current) first."""
+        with service_errors():
+            return templates.list_versions(prompt_id)
+
+
+@blp.route("/<prompt_id>/versions/<int:version>")
+class VersionItem(MethodView):
+    @auth_required(allow_anonymous=True)
+    @blp.response(200, VersionSchema)
+    def get(self, prompt_id, version):
+        """One version of a template."""
+        with service_errors():
+            return templates.get_version(prompt_id, version)
+
+
+@blp.route("/<prompt_id>/versions/<int:version>/restore")
+class Restore(MethodView):
+    @admin_required
+    @blp.response(200, PromptSchema)
+    def post(self, prompt_id, version):
+        """Make an old version current again, as a new version with its text (admin)."""
+        with service_errors():
+            return templates.restore_version(prompt_id, version)
+
+
+@blp.route("/<prompt_id>/stats")
+class Stats(MethodView):
+    @auth_required(allow_anonymous=True)
+    @blp.arguments(StatsArgs, location="query", error_status_code=400)
+    @blp.response(200, StatsSchema)
+    def get(self, args, prompt_id):
+        """Usage statistics of a template, or of one version with ?version=N."""
+        with service_errors():
+            return stats.prompt_stats(prompt_id, args.get("version"))
+
+
+@blp.route("/<prompt_id>/scenes")
+class Scenes(MethodView):
+    @auth_required(allow_anonymous=True)
+    @blp.response(200, SceneStatsSchema(many=True))
+    def get(self, prompt_id):
+        """Usage count, average time and success rate per scene, most used first."""
+        with service_errors():
+            return stats.scene_stats(prompt_id)
+
+
+@blp.route("/<prompt_id>/usage")
+class Usage(MethodView):
+    @auth_required
+    @blp.arguments(UsageCreateSchema)
+    @blp.response(202, UsageRecordedSchema)
+    def post(self, data, prompt_id):
+        """Record a usage without a post (e.g. a failed generation); counted asynchronously."""
+        with service_errors({templates.VersionNotFound: "promptVersion"}):
+            templates.get_prompt(prompt_id)
+            if data.get("prompt_version") is not None:
+                templates.get_version(prompt_id, data["prompt_version"])
+        version = data.pop("prompt_version", None)
+        success = data.pop("success")
+        return {"usage_id": record_usage(prompt_id, success=success, version=version, user_id=_user_id(), **data)}
+
+
+@blp.route("/<prompt_id>/favorite")
+class Favorite(MethodView):
+    @auth_required
+    @blp.response(204)
+    def put(self, prompt_id):
+        """Add the template to the caller's favorites (idempotent)."""
+        with service_errors():
+            favorites.add_favorite(_user_id(), prompt_id)
+
+    post = put
+
+    @auth_required
+    @blp.response(204)
+    def delete(self, prompt_id):
+        """Remove the template from the caller's favorites (idempotent)."""
+        with service_errors():
+            favorites.remove_favorite(_user_id(), prompt_id)

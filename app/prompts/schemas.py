@@ -1,0 +1,207 @@
+"""Schemas: JSON bodies are camelCase as seed 003 shows; snake_case keys are accepted on input."""
+
+from collections.abc import Mapping
+
+from marshmallow import Schema, ValidationError, fields, pre_dump, pre_load, validate, validates
+
+from .stats import success_rate
+from .syntax import BadVariable, check_variables, template_variables
+
+SHORT = validate.Length(max=200)
+LONG = validate.Length(max=10_000)
+
+
+class CamelSchema(Schema):
+    @pre_load
+    def accept_snake_case(self, data, **kwargs):
+        """Let ``prompt_id`` stand for ``promptId`` (and so on) when the camelCase key is absent."""
+        if not isinstance(data, Mapping):
+            return data
+        data = dict(data)
+        for name, field in self.fields.items():
+            key = field.data_key
+            if key and key != name and name in data and key not in data:
+                data[key] = data.pop(name)
+        return data
+
+
+def _check_variables(value):
+    try:
+        check_variables(value)
+    except BadVariable as error:
+        raise ValidationError(str(error)) from None
+
+
+Tag = fields.String(validate=validate.Length(1, 50))
+
+
+class PromptCreateSchema(CamelSchema):
+    id = fields.String(required=True, validate=validate.Length(1, 100),
+                       metadata={"description": "a slug, e.g. portrait-selfie-casual"})
+    name = fields.String(required=True, validate=validate.Length(1, 200))
+    category = fields.String(allow_none=True, validate=validate.Length(max=100))
+    description = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    template = fields.String(required=True, validate=validate.Length(1, 10_000),
+                             metadata={"description": "text with named placeholders such as {scene}"})
+    negative_prompt = fields.String(data_key="negativePrompt", allow_none=True, validate=LONG)
+    tags = fields.List(Tag, allow_none=True, validate=validate.Length(max=32))
+    is_active = fields.Boolean(data_key="isActive", load_default=True)
+
+
+class PromptUpdateSchema(PromptCreateSchema):
+    class Meta:
+        exclude = ("id",)
+
+
+class PromptSchema(CamelSchema):
+    id = fields.String()
+    name = fields.String()
+    category = fields.String(allow_none=True)
+    description = fields.String(allow_none=True)
+    template = fields.String()
+    negative_prompt = fields.String(data_key="negativePrompt", allow_none=True)
+    variables = fields.List(fields.String(), metadata={"description": "the placeholders the template uses"})
+    tags = fields.List(fields.String())
+    is_active = fields.Boolean(data_key="isActive")
+    version = fields.Integer()
+    usage_count = fields.Integer(data_key="usageCount")
+    success_count = fields.Integer(data_key="successCount")
+    success_rate = fields.Float(data_key="successRate", metadata={"description": "percentage"})
+    is_favorite = fields.Boolean(data_key="isFavorite")
+    created_at = fields.DateTime(data_key="createdAt")
+    updated_at = fields.DateTime(data_key="updatedAt")
+
+    @pre_dump
+    def present(self, item, **kwargs):
+        """A Prompt, or (Prompt, is_favorite) from a list, with its derived fields."""
+        prompt, is_favorite = item if isinstance(item, tuple) else (item, None)
+        data = {column.key: getattr(prompt, column.key) for column in prompt.__table__.columns}
+        data["tags"] = data["tags"] or []
+        data["variables"] = template_variables(prompt.template, prompt.negative_prompt)
+        data["success_rate"] = success_rate(prompt.success_count, prompt.usage_count)
+        if is_favorite is not None:
+            data["is_favorite"] = is_favorite
+        return data
+
+
+class PromptListArgs(Schema):
+    category = fields.String(validate=validate.Length(max=100))
+    tag = fields.String(validate=validate.Length(max=50))
+    include_inactive = fields.Boolean(load_default=False)
+    favorites_first = fields.Boolean(load_default=False,
+                                     metadata={"description": "the caller's favorites first (needs a key)"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 100))
+    offset = fields.Integer(load_default=0, validate=validate.Range(0, 100_000))
+
+
+class VersionSchema(CamelSchema):
+    prompt_id = fields.String(data_key="promptId")
+    version = fields.Integer()
+    name = fields.String()
+    template = fields.String()
+    negative_prompt = fields.String(data_key="negativePrompt", allow_none=True)
+    created_at = fields.DateTime(data_key="createdAt")
+
+
+class RenderSchema(CamelSchema):
+    variables = fields.Dict(keys=fields.String(), values=fields.Raw(), load_default=dict,
+                            validate=_check_variables)
+    version = fields.Integer(validate=validate.Range(min=1), metadata={"description": "default: current"})
+
+
+class RenderedSchema(CamelSchema):
+    prompt_id = fields.String(data_key="promptId")
+    version = fields.Integer()
+    prompt = fields.String()
+    negative_prompt = fields.String(data_key="negativePrompt", allow_none=True)
+
+
+class StatsArgs(Schema):
+    version = fields.Integer(validate=validate.Range(min=1))
+
+
+class StatsSchema(CamelSchema):
+    prompt_id = fields.String(data_key="promptId")
+    version = fields.Integer(allow_none=True)
+    total_usage = fields.Integer(data_key="totalUsage")
+    success_count = fields.Integer(data_key="successCount")
+    failure_count = fields.Integer(data_key="failureCount")
+    success_rate = fields.Float(data_key="successRate", metadata={"description": "percentage"})
+    avg_generation_time_ms = fields.Float(data_key="avgGenerationTimeMs", allow_none=True)
+    last_used_at = fields.DateTime(data_key="lastUsedAt", allow_none=True)
+
+
+class TopArgs(Schema):
+    limit = fields.Integer(load_default=10, validate=validate.Range(1, 100))
+
+
+class SceneStatsSchema(CamelSchema):
+    scene = fields.String(allow_none=True)
+    usage_count = fields.Integer(data_key="usageCount")
+    success_count = fields.Integer(data_key="successCount")
+    success_rate = fields.Float(data_key="successRate")
+    avg_generation_time_ms = fields.Float(data_key="avgGenerationTimeMs", allow_none=True)
+
+
+class UsageFieldsSchema(CamelSchema):
+    """What seed 003's trackPostCreation takes, besides the ids."""
+
+    character_id = fields.String(data_key="characterId", allow_none=True, validate=SHORT)
+    job_id = fields.String(data_key="jobId", allow_none=True, validate=SHORT)
+    scene = fields.String(allow_none=True, validate=SHORT)
+    environment = fields.String(allow_none=True, validate=SHORT)
+    outfit = fields.String(allow_none=True, validate=SHORT)
+    prompt = fields.String(allow_none=True, validate=LONG)
+    negative_prompt = fields.String(data_key="negativePrompt", allow_none=True, validate=LONG)
+    success = fields.Boolean(load_default=True)
+    generation_time_ms = fields.Integer(data_key="generationTimeMs", allow_none=True,
+                                        validate=validate.Range(0, 86_400_000))
+    error_message = fields.String(data_key="errorMessage", allow_none=True, validate=validate.Length(max=2000))
+    prompt_version = fields.Integer(data_key="promptVersion", allow_none=True, validate=validate.Range(min=1),
+                                    metadata={"description": "default: the template's current version"})
+
+
+class UsageCreateSchema(UsageFieldsSchema):
+    post_id = fields.UUID(data_key="postId", allow_none=True)
+    variables = fields.Dict(keys=fields.String(), values=fields.Raw(), allow_none=True, validate=_check_variables)
+
+
+class UsageRecordedSchema(CamelSchema):
+    usage_id = fields.UUID(data_key="usageId", allow_none=True)
+
+
+class PostCreateSchema(UsageFieldsSchema):
+    prompt_id = fields.String(data_key="promptId", allow_none=True, validate=validate.Length(max=100))
+    image_url = fields.String(data_key="imageUrl", allow_none=True, validate=validate.Length(max=2048))
+    generated_image_id = fields.UUID(data_key="generatedImageId", allow_none=True)
+
+    @validates("image_url")
+    def _http_url(self, value, **kwargs):
+        if value and not value.startswith(("http://", "https://", "/")):
+            raise ValidationError("must be an http(s) URL or a path")
+
+
+class PostSchema(CamelSchema):
+    id = fields.UUID()
+    user_id = fields.UUID(data_key="userId", allow_none=True)
+    prompt_id = fields.String(data_key="promptId", allow_none=True)
+    character_id = fields.String(data_key="characterId", allow_none=True)
+    job_id = fields.String(data_key="jobId", allow_none=True)
+    scene = fields.String(allow_none=True)
+    environment = fields.String(allow_none=True)
+    outfit = fields.String(allow_none=True)
+    image_url = fields.String(data_key="imageUrl", allow_none=True)
+    prompt = fields.String(allow_none=True)
+    negative_prompt = fields.String(data_key="negativePrompt", allow_none=True)
+    generated_image_id = fields.UUID(data_key="generatedImageId", allow_none=True)
+    created_at = fields.DateTime(data_key="createdAt")
+    usage_id = fields.UUID(data_key="usageId", allow_none=True,
+                           metadata={"description": "the prompt_usage event recorded (on creation)"})
+
+
+class PostListArgs(CamelSchema):
+    prompt_id = fields.String(data_key="promptId", validate=validate.Length(max=100))
+    character_id = fields.String(data_key="characterId", validate=SHORT)
+    user_id = fields.UUID(data_key="userId", metadata={"description": "admins only; others see their own"})
+    limit = fields.Integer(load_default=20, validate=validate.Range(1, 100))
+    cursor = fields.String(validate=validate.Length(max=200), metadata={"description": "X-Next-Cursor"})

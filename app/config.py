@@ -47,6 +47,16 @@ SETTINGS = {
     "TRUSTED_PROXIES": (int, 0),  # how many X-Forwarded-For hops to believe
     "AI_PROVIDER": (str, "procedural"),
     "ENABLE_OBSERVABILITY_LOGGING": (bool, None),  # default: on in production
+    "TRACKING_BATCH_SIZE": (int, 1000),  # events per INSERT (queue drain, after-response, replay)
+    "TRACKING_CLAIM_TIMEOUT": (int, 60),  # seconds before a dead worker's batch is re-queued
+    "TRACKING_PUSH_LINGER": (float, 0.002),  # seconds events wait to share one RPUSH; 0 = push in record()
+    "TRACKING_REDIS_RETRY": (float, 5.0),  # seconds to skip Redis after it failed to answer
+    "TRACKING_REPLAY_INTERVAL": (float, 30.0),  # seconds between automatic spool replay checks
+    "TRACKING_QUEUE": (str, "imprint-tracking"),  # the RQ queue of drain jobs
+    "TRACKING_SPOOL_PATH": (str, None),  # default: instance/tracking-spool.jsonl
+    "METRICS_TOKEN": (str, None),  # if set, GET /metrics needs it as a bearer token
+    "DATADOG_API_KEY": (str, None),  # enables DogStatsD (to the local agent unless DOGSTATSD_ADDRESS)
+    "DOGSTATSD_ADDRESS": (str, None),  # host:port of a DogStatsD server (UDP)
     "LOG_LEVEL": (str, "INFO"),
 }
 

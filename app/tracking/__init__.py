@@ -39,4 +39,4 @@ def init_app(app):
     from .metrics import blp
 
     init_dispatch(app)
-    app.register_blueprint(blp)
+    app.extensions["api"].register_blueprint(blp)

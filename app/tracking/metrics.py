@@ -10,7 +10,8 @@ multiprocess collector. Without it each process reports only its own counts.
 import hmac
 import os
 
-from flask import Blueprint, Response, current_app, request
+from flask import Response, current_app, request
+from flask_smorest import Blueprint
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -120,12 +121,20 @@ def render_metrics(app):
     return generate_latest(registry) + generate_latest(state)
 
 
-blp = Blueprint("metrics", __name__)
+blp = Blueprint("metrics", __name__, description="Prometheus metrics")
 
 
-@blp.route("/metrics")
+@blp.route("/metrics", methods=["GET"])
+@blp.doc(responses={
+    "200": {"description": "Prometheus text exposition format",
+            "content": {CONTENT_TYPE_LATEST.split(";")[0]: {"schema": {"type": "string"}}}},
+    "401": {"description": "METRICS_TOKEN is set and the bearer token does not match"},
+})
 def metrics_view():
-    """Prometheus metrics; behind ``Authorization: Bearer <METRICS_TOKEN>`` when that is set."""
+    """Prometheus metrics: generations, the tracking pipeline, queue depth, spool size.
+
+    When ``METRICS_TOKEN`` is set, send it as ``Authorization: Bearer <token>``.
+    """
     token = current_app.config.get("METRICS_TOKEN")
     if token:
         given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()

@@ -138,13 +138,13 @@ def decode(raw_events):
 
 
 def drain(app, client, max_seconds=DRAIN_SECONDS):
-    """Write queued events in batches until the list is empty; returns how many were taken."""
+    """Write queued events in batches until the list is empty; returns (events taken, none spooled)."""
     config = app.config
     size, lease = config["TRACKING_BATCH_SIZE"], config["TRACKING_CLAIM_TIMEOUT"]
     client.delete(PENDING_KEY)
     recover_claims(client)
     deadline = time.monotonic() + max_seconds
-    taken = 0
+    taken, all_written = 0, True
     while True:
         claim, raw_events = claim_batch(client, size, lease)
         if not raw_events:
@@ -153,13 +153,13 @@ def drain(app, client, max_seconds=DRAIN_SECONDS):
             ensure_drain(client, config["TRACKING_QUEUE"])  # recruit an idle worker
         events = decode(raw_events)
         if events:
-            store.store_events(app, events)
+            all_written &= store.store_events(app, events) == "written"
         release_claim(client, claim)
         taken += len(raw_events)
         if time.monotonic() > deadline:
             ensure_drain(client, config["TRACKING_QUEUE"], force=True)
             break
-    return taken
+    return taken, all_written
 
 
 def drain_events():
@@ -171,8 +171,9 @@ def drain_events():
     app = current_app._get_current_object()
     job = get_current_job()
     client = job.connection if job is not None else _app_redis(app)
-    taken = drain(app, client)
-    replay_soon(app)
+    taken, all_written = drain(app, client)
+    if all_written:  # the database answers: a good moment for the spool
+        replay_soon(app)
     return taken
 
 

@@ -72,10 +72,16 @@ def _fsync_dir(directory):
         os.close(fd)
 
 
+def pending_files(path):
+    """The spool files holding events: interrupted replays first, then the live one."""
+    files = sorted(glob.glob(glob.escape(path) + ".*" + REPLAYING_SUFFIX))
+    return [*files, path] if os.path.exists(path) else files
+
+
 def pending_bytes(path):
     """Bytes waiting in the spool and in interrupted replays."""
     total = 0
-    for name in [path, *glob.glob(glob.escape(path) + ".*" + REPLAYING_SUFFIX)]:
+    for name in pending_files(path):
         try:
             total += os.stat(name).st_size
         except FileNotFoundError:

@@ -148,10 +148,15 @@ def main():
 
     reset(app)
     redis_median, redis_p99 = record_latency(app, 20_000)
+    direct_app = make_app(database_url, redis_url, instance)
+    direct_app.config["TRACKING_PUSH_LINGER"] = 0
+    direct_median, direct_p99 = record_latency(direct_app, 5_000)
     sync_app = make_app(database_url, None, instance)
     sync_median, sync_p99 = record_latency(sync_app, 20_000)
     sync_app.extensions["tracking"].pending.clear()
     print(f"record() inside a request, Redis path: median {redis_median:.3f} ms, p99 {redis_p99:.3f} ms")
+    print(f"record() inside a request, Redis path with TRACKING_PUSH_LINGER=0 (one RPUSH per event): "
+          f"median {direct_median:.3f} ms, p99 {direct_p99:.3f} ms")
     print(f"record() inside a request, no Redis (written after the response): "
           f"median {sync_median:.3f} ms, p99 {sync_p99:.3f} ms")
 

@@ -62,5 +62,5 @@ def check_command(timeout, keep):
     click.echo(f"spool: {report['spool_bytes']} bytes waiting in {report['spool_path']}")
     if not report["landed"]:
         hint = ("the database refused it; it is in the spool" if report["rung"] == "spool"
-                else "no row yet: is a `flask tracking worker` running?")
+                else "no row yet: is a `flask tracking worker` running, and can it reach the database?")
         raise click.ClickException(f"the test event did not land within {timeout}s: {hint}")

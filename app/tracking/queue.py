@@ -37,6 +37,7 @@ PENDING_TTL = 60  # seconds: a flag whose job was lost stops blocking new jobs a
 DRAIN_JOB = "app.tracking.queue.drain_events"
 JOB_TIMEOUT = 600
 DRAIN_SECONDS = 120  # a drain job hands over to a fresh one after this long
+MAX_BATCH = 5000  # Lua's unpack() takes a few thousand values at most
 
 _CLAIM = """
 local items = redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
@@ -140,7 +141,8 @@ def decode(raw_events):
 def drain(app, client, max_seconds=DRAIN_SECONDS):
     """Write queued events in batches until the list is empty; returns (events taken, none spooled)."""
     config = app.config
-    size, lease = config["TRACKING_BATCH_SIZE"], config["TRACKING_CLAIM_TIMEOUT"]
+    size = max(1, min(config["TRACKING_BATCH_SIZE"], MAX_BATCH))
+    lease = config["TRACKING_CLAIM_TIMEOUT"]
     client.delete(PENDING_KEY)
     recover_claims(client)
     deadline = time.monotonic() + max_seconds

@@ -142,3 +142,29 @@ def test_sqlite_takes_several_writer_processes_without_database_is_locked(tmp_pa
     assert count(app, OgGeneration) == 800
     with app.app_context():
         db.engine.dispose()
+
+
+def test_behind_a_real_wsgi_server_the_write_follows_each_response(tracked_app):
+    import time
+    import urllib.request
+
+    from werkzeug.serving import make_server
+
+    app = tracked_app()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        for _ in range(5):
+            request = urllib.request.Request(f"http://127.0.0.1:{server.port}/_test/record/og_generation",
+                                             data=json.dumps(OG).encode(), method="POST",
+                                             headers={"Content-Type": "application/json"})
+            with urllib.request.urlopen(request) as response:
+                assert response.status == 200
+        deadline = time.monotonic() + 30
+        while count(app, OgGeneration) < 5 and time.monotonic() < deadline:
+            time.sleep(0.02)  # written by the server thread once it closed the response
+        assert count(app, OgGeneration) == 5
+        assert not app.extensions["tracking"].pending
+    finally:
+        server.shutdown()

@@ -92,6 +92,16 @@ SETTINGS = {
     "GIT_STORAGE_PREFIX": (str, "file-library/"),
     "GIT_STORAGE_RAW_URL": (str, None),  # e.g. https://raw.githubusercontent.com/o/r/{branch}/{path}
     "GIT_STORAGE_AUTHOR": (str, "Imprint <imprint@localhost>"),
+    "TRACKING_BATCH_SIZE": (int, 1000),  # events per INSERT (queue drain, after-response, replay)
+    "TRACKING_CLAIM_TIMEOUT": (int, 60),  # seconds before a dead worker's batch is re-queued
+    "TRACKING_PUSH_LINGER": (float, 0.002),  # seconds events wait to share one RPUSH; 0 = push in record()
+    "TRACKING_REDIS_RETRY": (float, 5.0),  # seconds to skip Redis after it failed to answer
+    "TRACKING_REPLAY_INTERVAL": (float, 30.0),  # seconds between automatic spool replay checks
+    "TRACKING_QUEUE": (str, "imprint-tracking"),  # the RQ queue of drain jobs
+    "TRACKING_SPOOL_PATH": (str, None),  # default: instance/tracking-spool.jsonl
+    "METRICS_TOKEN": (str, None),  # if set, GET /metrics needs it as a bearer token
+    "DATADOG_API_KEY": (str, None),  # enables DogStatsD (to the local agent unless DOGSTATSD_ADDRESS)
+    "DOGSTATSD_ADDRESS": (str, None),  # host:port of a DogStatsD server (UDP)
     "LOG_LEVEL": (str, "INFO"),
     # Rate limits (Flask-Limiter syntax) per API key, or per IP for anonymous callers.
     "RATE_LIMITS_ENABLED": (bool, True),

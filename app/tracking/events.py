@@ -5,8 +5,11 @@ replayed by any worker; the id is made here, once, and every write is
 idempotent on it.
 """
 
+import ipaddress
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from enum import Enum
 
 from app.models import GenerationLog, OgGeneration, PromptUsage
 
@@ -41,8 +44,19 @@ def make_event(kind, fields):
 
 
 def _jsonable(value):
-    if isinstance(value, uuid.UUID):
+    """Plain JSON values, so that every rung (Redis, spool, direct write) stores the same thing."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if isinstance(value, (uuid.UUID, ipaddress.IPv4Address, ipaddress.IPv6Address)):
         return str(value)
-    if isinstance(value, datetime):
+    if isinstance(value, (datetime, date)):
         return value.isoformat()
-    return value
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, Enum):
+        return _jsonable(value.value)
+    if isinstance(value, dict):
+        return {str(key): _jsonable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_jsonable(item) for item in value]
+    raise ValueError(f"cannot record a {type(value).__name__}")

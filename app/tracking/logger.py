@@ -12,13 +12,20 @@ The row is the ledger and is always recorded; ``ENABLE_OBSERVABILITY_LOGGING``
 switches on the extra sinks (structured log line, metrics, Datadog).
 """
 
+import logging
 import time
 from contextlib import contextmanager
 
 from . import record
+from .events import COLUMNS
+from .sinks import emit_generation
+
+log = logging.getLogger(__name__)
 
 
 class GenerationLogger:
+    """Collects one job's context, step timings, costs and tokens; records them once."""
+
     def __init__(self, user_id=None, job_id=None):
         self.user_id = user_id
         self.job_id = job_id
@@ -53,14 +60,17 @@ class GenerationLogger:
             self.costs[name] = round(self.costs.get(name, 0) + float(usd), 6)
 
     def add_tokens(self, **counts):
+        """Add token counts, e.g. ``add_tokens(input=120, output=30)``."""
         for name, count in counts.items():
             self.tokens[name] = self.tokens.get(name, 0) + int(count or 0)
 
     def complete(self, **extra):
+        """The job succeeded; ``extra`` holds more columns (image_id, provider, model …)."""
         return self._finish(True, None, extra)
 
     def fail(self, error, **extra):
-        return self._finish(False, str(error)[:2000], extra)
+        """The job failed with ``error`` (an exception or a message)."""
+        return self._finish(False, (str(error) or type(error).__name__)[:2000], extra)
 
     def _finish(self, success, error_message, extra):
         if self.event_id is not None:  # a job is logged once
@@ -81,5 +91,10 @@ class GenerationLogger:
             "error_message": error_message,
             "steps": self.steps or None,
         }
+        unknown = set(fields) - COLUMNS["generation_log"]
+        if unknown:  # keep the ledger row; drop what has no column
+            log.warning("GenerationLogger: no generation_logs column for %s; dropped", sorted(unknown))
+            fields = {k: v for k, v in fields.items() if k not in unknown}
         self.event_id = record("generation_log", **fields)
+        emit_generation(fields)
         return self.event_id

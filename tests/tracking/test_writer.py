@@ -38,3 +38,26 @@ def test_unknown_fields_are_refused_when_recorded():
 
     with pytest.raises(ValueError, match="unknown fields"):
         make_event("og_generation", {"seed": "s", "nonsense": 1})
+
+
+def test_recorded_values_become_plain_json():
+    from decimal import Decimal
+
+    event = make_event("generation_log", {"costs": {"image": Decimal("0.04")}, "user_id": uuid.uuid4(),
+                                          "tokens": {"input": 3}, "style": "anime"})
+    assert event["fields"]["costs"] == {"image": 0.04}
+    assert isinstance(event["fields"]["user_id"], str)
+
+
+def test_a_large_batch_takes_the_bulk_path_with_json_and_counters(db_session):
+    db_session.add(Prompt(id="p", name="P", template="{scene}"))
+    db_session.commit()
+    events = [make_event("prompt_usage", {"prompt_id": "p", "success": n % 2 == 0,
+                                          "variables": {"scene": f"cafe {n}", "quote": 'a "b"\n'}})
+              for n in range(120)]
+    assert write_events(events) == 120
+    assert write_events(events) == 0
+    db_session.expire_all()
+    assert (db_session.get(Prompt, "p").usage_count, db_session.get(Prompt, "p").success_count) == (120, 60)
+    usage = db_session.get(PromptUsage, uuid.UUID(events[7]["id"]))
+    assert usage.variables == {"scene": "cafe 7", "quote": 'a "b"\n'} and usage.success is False

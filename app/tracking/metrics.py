@@ -1,0 +1,143 @@
+"""Prometheus metrics: the pipeline's own counters and the generations' figures.
+
+Process-wide (prometheus-client's default registry), so every app built in a
+process shares them. Under gunicorn with several processes, set
+``PROMETHEUS_MULTIPROC_DIR`` (an empty folder, before the processes start):
+``GET /metrics`` then adds up every process's values with prometheus-client's
+multiprocess collector. Without it each process reports only its own counts.
+"""
+
+import hmac
+import os
+
+from flask import Response, current_app, request
+from flask_smorest import Blueprint
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.core import GaugeMetricFamily
+
+RECORDED = Counter(
+    "imprint_tracking_events_recorded_total",
+    "Tracking events recorded, by the rung of the ladder that took them",
+    ["kind", "rung"],
+)
+WRITTEN = Counter("imprint_tracking_events_written_total", "Events written as new rows", ["kind"])
+DUPLICATES = Counter(
+    "imprint_tracking_duplicates_dropped_total",
+    "Events written again (retry, replay, re-queued batch) and dropped as duplicates",
+    ["kind"],
+)
+SPOOLED = Counter("imprint_tracking_events_spooled_total", "Events appended to the spool file", ["kind"])
+REPLAYED = Counter("imprint_tracking_events_replayed_total", "Spooled events sent on again by a replay")
+REJECTED = Counter(
+    "imprint_tracking_events_rejected_total",
+    "Events the database refused as invalid (kept in the rejected file)",
+    ["kind"],
+)
+TORN_LINES = Counter("imprint_tracking_spool_torn_lines_total", "Unreadable spool lines skipped")
+ERRORS = Counter(
+    "imprint_tracking_errors_total", "Failures that moved an event down the ladder", ["component"]
+)
+WRITE_SECONDS = Histogram(
+    "imprint_tracking_write_seconds",
+    "Time to write one batch of events",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10),
+)
+
+GENERATIONS = Counter("imprint_generations_total", "Completed generation jobs", ["style", "status"])
+GENERATION_FAILURES = Counter("imprint_generation_failures_total", "Failed generation jobs", ["style"])
+GENERATION_SECONDS = Histogram(
+    "imprint_generation_duration_seconds",
+    "Duration of a generation job",
+    ["style"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120),
+)
+STEP_SECONDS = Histogram(
+    "imprint_generation_step_duration_seconds",
+    "Duration of one step of a generation job",
+    ["step"],
+    buckets=(0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+)
+GENERATION_COST = Counter("imprint_generation_cost_usd_total", "Known generation costs in USD", ["style"])
+GENERATION_TOKENS = Counter("imprint_generation_tokens_total", "Tokens used by generations", ["type"])
+
+MAX_LABEL_VALUES = 50
+_seen_labels = {}
+
+
+def label(name, value):
+    """Bound a label's cardinality: 50 distinct values per name, then "other"."""
+    value = "none" if value in (None, "") else str(value)[:50]
+    seen = _seen_labels.setdefault(name, set())
+    if value in seen:
+        return value
+    if len(seen) >= MAX_LABEL_VALUES:
+        return "other"
+    seen.add(value)
+    return value
+
+
+class PipelineStateCollector:
+    """Queue depth and spool size, read when scraped (not counters: they are states)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def collect(self):
+        from . import queue, spool
+
+        depth = GaugeMetricFamily(
+            "imprint_tracking_queue_depth", "Events waiting in Redis, by state", labels=["state"]
+        )
+        try:
+            queued, claimed = queue.depth(self.app)
+            depth.add_metric(["queued"], queued)
+            depth.add_metric(["claimed_batches"], claimed)
+        except Exception:  # Redis down or not configured: no sample rather than a wrong one
+            pass
+        yield depth
+        size = GaugeMetricFamily("imprint_tracking_spool_bytes", "Bytes waiting in spool files")
+        size.add_metric([], spool.pending_bytes(spool.spool_path(self.app)))
+        yield size
+
+
+def render_metrics(app):
+    """The exposition text: process (or multiprocess) metrics plus the pipeline's state."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        registry = REGISTRY
+    state = CollectorRegistry()
+    state.register(PipelineStateCollector(app))
+    return generate_latest(registry) + generate_latest(state)
+
+
+blp = Blueprint("metrics", __name__, description="Prometheus metrics")
+
+
+@blp.route("/metrics", methods=["GET"])
+@blp.doc(responses={
+    "200": {"description": "Prometheus text exposition format",
+            "content": {CONTENT_TYPE_LATEST.split(";")[0]: {"schema": {"type": "string"}}}},
+    "401": {"description": "METRICS_TOKEN is set and the bearer token does not match"},
+})
+def metrics_view():
+    """Prometheus metrics: generations, the tracking pipeline, queue depth, spool size.
+
+    When ``METRICS_TOKEN`` is set, send it as ``Authorization: Bearer <token>``.
+    """
+    token = current_app.config.get("METRICS_TOKEN")
+    if token:
+        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(given.encode(), token.encode()):
+            return Response("metrics need the METRICS_TOKEN bearer token\n", 401, mimetype="text/plain")
+    return Response(render_metrics(current_app), mimetype=CONTENT_TYPE_LATEST)

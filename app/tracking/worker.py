@@ -1,0 +1,81 @@
+"""``flask tracking worker``: RQ's own worker class, inside the app context.
+
+``SimpleWorker`` by default: drain jobs are long batch loops, so a fork per
+job buys nothing, and one process keeps one connection pool. ``--fork`` runs
+RQ's forking ``Worker`` instead (each job in a fresh work horse); its parent
+then never touches the database (the engine is disposed before the first fork).
+Between jobs the worker does the pipeline's upkeep (``upkeep``).
+"""
+
+import logging
+
+from rq import SimpleWorker, Worker
+from rq.serializers import JSONSerializer
+
+from app.extensions import db
+
+from . import queue, spool
+from .dispatch import replay_spool
+
+log = logging.getLogger(__name__)
+
+
+def upkeep(app, client, replay=True):
+    """Re-queue batches of dead workers, keep a drain job waiting while events do, replay the spool."""
+    try:
+        queue.recover_claims(client)
+        queue.ensure_drain(client, app.config["TRACKING_QUEUE"])
+    except Exception:
+        log.warning("tracking worker: upkeep could not reach Redis", exc_info=True)
+    if replay and spool.pending_bytes(spool.spool_path(app)):
+        replay_spool(app)
+
+
+class UpkeepMixin:
+    app = None
+    replays_spool = True
+
+    @property
+    def dequeue_timeout(self):
+        # Wake up at least every maintenance interval, even with no job.
+        return max(1, min(super().dequeue_timeout, self.maintenance_interval))
+
+    def run_maintenance_tasks(self):
+        super().run_maintenance_tasks()
+        upkeep(self.app, self.connection, replay=self.replays_spool)
+
+
+class TrackingSimpleWorker(UpkeepMixin, SimpleWorker):
+    pass
+
+
+class TrackingForkWorker(UpkeepMixin, Worker):
+    replays_spool = False  # the work horses replay; the parent keeps off the database
+
+
+def run_worker(app, burst=False, fork=False, name=None):
+    """Run a worker on the tracking queue until stopped (or, with ``burst``, until it is empty)."""
+    import redis
+
+    interval = max(1, int(app.config["TRACKING_REPLAY_INTERVAL"]))
+    client = redis.Redis.from_url(
+        app.config["REDIS_URL"],
+        socket_connect_timeout=5,
+        socket_timeout=interval + 30,  # longer than a blocking dequeue
+        socket_keepalive=True,
+        health_check_interval=30,
+    )
+    upkeep(app, client, replay=not fork)
+    queue.ensure_drain(client, app.config["TRACKING_QUEUE"], force=True)
+    worker_class = TrackingForkWorker if fork else TrackingSimpleWorker
+    worker = worker_class(
+        [queue.rq_queue(client, app.config["TRACKING_QUEUE"])],
+        connection=client,
+        serializer=JSONSerializer,
+        name=name,
+        maintenance_interval=interval,
+    )
+    worker.app = app
+    if fork:
+        db.engine.dispose()
+    return worker.work(burst=burst, logging_level=app.config["LOG_LEVEL"])

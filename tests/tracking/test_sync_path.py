@@ -1,0 +1,170 @@
+"""Without Redis: events are written after the response, or at once outside a request."""
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import uuid
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import GenerationLog, OgGeneration, Prompt, PromptUsage
+from app.tracking import flush, record
+from app.tracking.spool import rejected_path
+from tests.tracking.harness import ROOT, count
+
+OG = {"seed": "s1", "aspect_ratio": "default", "ip_address": "203.0.113.9", "user_agent": "pytest"}
+
+
+def test_an_event_is_written_once_after_the_response_is_sent(tracked_app):
+    app = tracked_app()
+    client = app.test_client()
+    response = client.post("/_test/record/og_generation", json=OG)
+    assert response.status_code == 200
+    event_id = response.get_json()["ids"][0]
+    assert count(app, OgGeneration) == 0  # the response is out; the write waits for its close
+    response.close()  # what the WSGI server does once the body is sent
+    assert count(app, OgGeneration, id=uuid.UUID(event_id)) == 1
+    assert flush(app=app) is True
+    assert count(app, OgGeneration) == 1
+
+
+def test_flush_writes_what_waits(tracked_app):
+    app = tracked_app()
+    client = app.test_client()
+    for _ in range(3):
+        client.post("/_test/record/og_generation?count=2", json=OG)
+    assert flush(app=app) is True
+    assert count(app, OgGeneration) == 6
+
+
+def test_outside_a_request_the_event_is_written_at_once(tracked_app):
+    app = tracked_app()
+    with app.app_context():
+        event_id = record("og_generation", **OG)
+        assert count(app, OgGeneration, id=event_id) == 1
+
+
+def test_a_caller_inside_a_transaction_gets_its_event_at_the_end_of_the_context(tracked_app):
+    # On SQLite the open transaction holds the write lock: writing at once would wait on ourselves.
+    app = tracked_app()
+    with app.app_context():
+        db.session.execute(select(Prompt)).all()  # a transaction is open now
+        event_id = record("og_generation", **OG)
+        assert db.session.get(OgGeneration, event_id) is None  # not yet, and nobody waited
+    assert count(app, OgGeneration, id=event_id) == 1
+
+
+def test_a_malformed_event_never_raises(tracked_app):
+    app = tracked_app()
+    with app.app_context():
+        assert record("no_such_kind", seed="x") is None
+        assert record("og_generation", nonsense=1) is None
+    response = app.test_client().post("/_test/record/og_generation", json={"nonsense": 1})
+    assert response.status_code == 200 and response.get_json() == {"ids": [None]}
+
+
+def test_a_row_the_database_rejects_is_kept_aside_and_the_batch_still_lands(tracked_app):
+    app = tracked_app()
+    client = app.test_client()
+    client.post("/_test/record/og_generation?count=3", json=OG)
+    bad = client.post("/_test/record/og_generation", json={**OG, "ip_address": "not-an-ip"})
+    client.post("/_test/record/generation_log", json={"style": "anime", "success": True})
+    assert flush(app=app) is True
+    assert count(app, OgGeneration) == 3 and count(app, GenerationLog) == 1
+    with open(rejected_path(app)) as fh:
+        rejected = [json.loads(line) for line in fh]
+    assert [event["id"] for event in rejected] == bad.get_json()["ids"]
+    assert rejected[0]["fields"]["ip_address"] == "not-an-ip" and rejected[0]["rejected"]
+
+
+def test_10000_events_from_8_threads_give_exact_rows_and_counters(tracked_app):
+    app = tracked_app()
+    with app.app_context():
+        db.session.add_all([Prompt(id=f"p{n}", name=f"P{n}", template="{scene}") for n in range(3)])
+        db.session.commit()
+    errors = []
+
+    def serve(thread):
+        client = app.test_client()
+        for n in range(125):  # 125 requests × 10 events × 8 threads
+            usage = {"prompt_id": f"p{(thread + n) % 3}", "success": n % 4 != 0}
+            response = client.post("/_test/record/prompt_usage?count=10", json=usage)
+            if response.status_code != 200:
+                errors.append(response.status_code)
+            response.close()
+
+    threads = [threading.Thread(target=serve, args=(thread,)) for thread in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert flush(app=app) is True
+    assert errors == []
+    assert not os.path.exists(app.config["TRACKING_SPOOL_PATH"])  # nothing refused ("locked")
+    assert count(app, PromptUsage) == 10_000
+    with app.app_context():
+        counters = db.session.execute(select(Prompt.id, Prompt.usage_count, Prompt.success_count)).all()
+    assert sum(used for _id, used, _ok in counters) == 10_000
+    for prompt_id, used, succeeded in counters:
+        assert used == count(app, PromptUsage, prompt_id=prompt_id)
+        assert succeeded == count(app, PromptUsage, prompt_id=prompt_id, success=True)
+
+
+WRITER = """
+import sys
+from app import create_app
+from app.tracking import record
+app = create_app({"DATABASE_URL": sys.argv[1], "SECRET_KEY": "x", "AUTO_MIGRATE": False,
+                  "TRACKING_SPOOL_PATH": sys.argv[3]})
+with app.app_context():
+    for n in range(int(sys.argv[2])):
+        record("og_generation", seed=f"process", aspect_ratio="default")
+"""
+
+
+def test_sqlite_takes_several_writer_processes_without_database_is_locked(tmp_path):
+    from app import create_app
+    from app.migrating import upgrade_database
+
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "x", "STORAGE_ROOT": str(tmp_path)})
+    upgrade_database(app)
+    spool = str(tmp_path / "spool.jsonl")
+    processes = [subprocess.Popen([sys.executable, "-c", WRITER, url, "200", spool], cwd=ROOT,
+                                  stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    outputs = [process.communicate(timeout=180)[1] for process in processes]
+    assert [process.returncode for process in processes] == [0, 0, 0, 0], outputs
+    assert not any("locked" in output for output in outputs)
+    assert not os.path.exists(spool)
+    assert count(app, OgGeneration) == 800
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_behind_a_real_wsgi_server_the_write_follows_each_response(tracked_app):
+    import time
+    import urllib.request
+
+    from werkzeug.serving import make_server
+
+    app = tracked_app()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        for _ in range(5):
+            request = urllib.request.Request(f"http://127.0.0.1:{server.port}/_test/record/og_generation",
+                                             data=json.dumps(OG).encode(), method="POST",
+                                             headers={"Content-Type": "application/json"})
+            with urllib.request.urlopen(request) as response:
+                assert response.status == 200
+        deadline = time.monotonic() + 30
+        while count(app, OgGeneration) < 5 and time.monotonic() < deadline:
+            time.sleep(0.02)  # written by the server thread once it closed the response
+        assert count(app, OgGeneration) == 5
+        assert not app.extensions["tracking"].pending
+    finally:
+        server.shutdown()

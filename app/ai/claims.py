@@ -45,6 +45,14 @@ def fingerprint(payload):
     return hashlib.sha256(json.dumps(kept, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def has_outcome(user_id, request_id):
+    """True when ``request_id`` already has an answer to replay (it costs no quota)."""
+    job = db.session.get(GenerationJob, job_id_for(user_id, request_id))
+    if job is None:
+        return False
+    return job.status == "finished" or (job.status == "failed" and not (job.result or {}).get("retryable"))
+
+
 def claim_request(user_id, request_id, stored_request, wait_seconds, status="running"):
     """Take the claim for ``request_id`` or return the earlier outcome (``Claim.replay``)."""
     job_id = job_id_for(user_id, request_id)

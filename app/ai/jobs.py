@@ -21,6 +21,7 @@ from app.redis_client import get_redis
 from . import claims
 from .errors import GenerationFailed, RequestError
 from .pipeline import generate_images, plan_generation
+from .quota import reservation_from_json, reservation_json, reserve_generation
 
 log = logging.getLogger(__name__)
 JOB_FUNCTION = "app.ai.jobs.run_generation_job"
@@ -66,11 +67,15 @@ def submit_generation_job(payload, principal, tool_name=None):
               "fingerprint": claims.fingerprint({**payload, "tool_name": plan.tool_name})}
     existing = db.session.get(GenerationJob, job_id)
     if existing is None:
+        reservation = reserve_generation(plan, principal)  # 429 now, in the request
+        stored["quota"] = reservation_json(reservation)
         db.session.add(GenerationJob(id=job_id, user_id=user_id, status="queued", request=stored))
         try:
             db.session.commit()
         except IntegrityError:  # an identical request won the race: answer with its job
             db.session.rollback()
+            if reservation is not None:
+                reservation.release()
             existing = db.session.get(GenerationJob, job_id)
     if existing is not None:
         if (existing.request or {}).get("fingerprint") != stored["fingerprint"]:
@@ -109,7 +114,7 @@ def _run(job_id):
     db.session.commit()
     try:
         generate_images(stored["payload"], _principal(stored.get("principal")), tool_name=stored.get("tool_name"),
-                        job_id=job_id)
+                        job_id=job_id, reservation=reservation_from_json(stored.get("quota")))
         return "finished"
     except GenerationFailed:
         return "failed"  # the pipeline settled the job and wrote the failed record

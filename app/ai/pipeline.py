@@ -24,6 +24,7 @@ from .errors import GenerationFailed, RequestError
 from .pricing import image_price
 from .prompting import build_full_prompt, render_prompt_template
 from .providers import PROVIDERS, ProviderError, ProviderRequest, allowed_providers, get_provider
+from .quota import outcome_cost, reserve_generation
 from .responses import build_response, failure_body
 from .sources import decode_output, load_reference_images
 
@@ -86,15 +87,40 @@ def plan_generation(payload, principal, *, tool_name=None, provider=None):
 
 
 def generate_images(payload, principal, *, tool_name=None, provider=None, renderer=None, parent_id=None,
-                    job_id=None, extra_meta=None):
+                    job_id=None, extra_meta=None, use_quota=False, reservation=None):
     """Plan, claim ``request_id``, generate, store, record; returns an Outcome or raises.
 
     ``renderer(provider_request) -> ProviderResult`` replaces the provider (edit, chart).
     ``job_id`` is a claim already held (an async job). Raises RequestError (4xx, nothing
-    written) or GenerationFailed (the failed record was written).
+    written) or GenerationFailed (the failed record was written). ``use_quota`` reserves
+    the caller's daily quota (429 when spent); ``reservation`` is one already held (async).
     """
-    plan = plan_generation(payload, principal, tool_name=tool_name, provider=provider)
-    plan.extra_meta = dict(extra_meta or {})
+    try:
+        plan = plan_generation(payload, principal, tool_name=tool_name, provider=provider)
+        plan.extra_meta = dict(extra_meta or {})
+        if use_quota and reservation is None and not _is_replay(payload, principal):
+            reservation = reserve_generation(plan, principal)
+        outcome = _claim_and_run(plan, principal, renderer, parent_id, job_id)
+    except BaseException:
+        if reservation is not None:
+            reservation.release()  # nothing was made: the units and the cost go back
+        raise
+    if reservation is not None:
+        if outcome.replayed:
+            reservation.release()  # a replay makes nothing new
+        else:
+            reservation.settle(outcome_cost(outcome.records))
+    return outcome
+
+
+def _is_replay(payload, principal):
+    request_id = payload.get("request_id")
+    user_id = principal.user_id if principal is not None else None
+    return bool(request_id) and claims.has_outcome(user_id, request_id)
+
+
+def _claim_and_run(plan, principal, renderer, parent_id, job_id):
+    payload = plan.payload
     user_id = principal.user_id if principal is not None else None
     if job_id is None and payload.get("request_id"):
         stored = {"payload": payload, "fingerprint": claims.fingerprint({**payload, "tool_name": plan.tool_name})}

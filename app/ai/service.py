@@ -41,7 +41,7 @@ def generate(payload, principal, run_async=False, tool_name=None):
             found = [records.get_generated_image(uuid.UUID(i)) for i in job.result["image_ids"]]
             return "done", _outcome(found), "Redis refused the job; it ran synchronously"
         return "queued", job, None
-    outcome = generate_images(payload, principal, tool_name=tool_name)
+    outcome = generate_images(payload, principal, tool_name=tool_name, use_quota=True)
     return "done", outcome, ASYNC_UNAVAILABLE if run_async else None
 
 
@@ -76,7 +76,7 @@ def regenerate_image(principal, image_id, overrides):
     }
     payload = {**{k: v for k, v in saved.items() if v is not None}, **plain_payload(overrides)}
     return generate_images(payload, principal, tool_name=original.tool_name, parent_id=original.id,
-                           extra_meta={"regenerated_from": str(original.id)})
+                           extra_meta={"regenerated_from": str(original.id)}, use_quota=True)
 
 
 def job_view(job):

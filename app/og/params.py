@@ -66,6 +66,10 @@ def make_params(seed: str, **kwargs) -> CardParams:
     _check_range("width", params.width, presets.MIN_SIZE, presets.MAX_SIZE)
     _check_range("height", params.height, presets.MIN_SIZE, presets.MAX_SIZE)
     _check_range("shapes", params.shapes, 0, presets.MAX_SHAPES)
+    width, height = params.size
+    if width * height > presets.MAX_PIXELS:
+        raise ParamError("width" if params.width else "height",
+                         f"width × height is {width * height} pixels; at most {presets.MAX_PIXELS}")
     if len(params.quote) > presets.MAX_QUOTE:
         raise ParamError("quote", f"length must be at most {presets.MAX_QUOTE}")
     if len(params.author) > presets.MAX_AUTHOR:

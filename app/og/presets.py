@@ -32,6 +32,8 @@ ASPECTS: tuple[str, ...] = tuple(PRESETS) + tuple(ALIASES)
 
 MIN_SIZE = 64
 MAX_SIZE = 4096
+# Both sides at their maximum would be 16.7 megapixels (67 MB of RGBA) per request: cap the area.
+MAX_PIXELS = 4_194_304  # 2048 × 2048
 DEFAULT_SHAPES = 12
 MAX_SHAPES = 64
 MAX_SEED = 255  # og_generations.seed is VARCHAR(255)

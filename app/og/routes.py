@@ -19,7 +19,7 @@ from app.og.schemas import (
     GenerationPageSchema,
     GenerationSchema,
     GenerationsQuerySchema,
-    StatsSchema,
+    OgStatsSchema,
 )
 from app.security import client_ip
 
@@ -104,7 +104,7 @@ def _track(params, render_ms):
 
 @blp.route("/stats", methods=["GET"])
 @admin_required
-@blp.response(200, StatsSchema)
+@blp.response(200, OgStatsSchema)
 def generation_stats():
     """Totals of the ledger: total, today (UTC), uniqueSeeds, topAspectRatios (admin)."""
     return stats.get_stats()

@@ -91,7 +91,7 @@ class AspectCountSchema(Schema):
     count = fields.Integer()
 
 
-class StatsSchema(Schema):
+class OgStatsSchema(Schema):
     total = fields.Integer(metadata={"description": "All recorded generations"})
     today = fields.Integer(metadata={"description": "Since 00:00 UTC today"})
     unique_seeds = fields.Integer(data_key="uniqueSeeds")

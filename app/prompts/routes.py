@@ -14,12 +14,12 @@ from .schemas import (
     PromptCreateSchema,
     PromptListArgs,
     PromptSchema,
+    PromptStatsSchema,
     PromptUpdateSchema,
     RenderedSchema,
     RenderSchema,
     SceneStatsSchema,
     StatsArgs,
-    StatsSchema,
     TopArgs,
     UsageCreateSchema,
     UsageRecordedSchema,
@@ -171,7 +171,7 @@ class Restore(MethodView):
 class Stats(MethodView):
     @auth_required(allow_anonymous=True)
     @blp.arguments(StatsArgs, location="query", error_status_code=400)
-    @blp.response(200, StatsSchema)
+    @blp.response(200, PromptStatsSchema)
     def get(self, args, prompt_id):
         """Usage statistics of a template, or of one version with ?version=N."""
         with service_errors():

@@ -120,7 +120,7 @@ class StatsArgs(Schema):
     version = fields.Integer(validate=validate.Range(min=1))
 
 
-class StatsSchema(CamelSchema):
+class PromptStatsSchema(CamelSchema):
     prompt_id = fields.String(data_key="promptId")
     version = fields.Integer(allow_none=True)
     total_usage = fields.Integer(data_key="totalUsage")

@@ -169,3 +169,11 @@ def test_openapi_documents_the_card_parameters_and_their_bounds(client):
     assert set(params) >= {"aspect", "quote", "author", "height", "shapes", "format", "theme"}
     assert "image/png" in spec["paths"]["/og"]["get"]["responses"]["200"]["content"]
     assert "/og/{seed}.{ext}" in spec["paths"]
+
+
+def test_a_ten_megapixel_card_is_refused_before_rendering(client):
+    answer = client.get("/og?seed=big&width=4000&height=2500")
+    assert answer.status_code == 400
+    assert "width" in answer.json["errors"]["query"]
+    assert "4194304" in answer.json["message"]
+    assert client.get("/og?seed=big&width=2048&height=2048").status_code == 200

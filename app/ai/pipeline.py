@@ -9,10 +9,11 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
-from flask import current_app
+from flask import current_app, has_request_context
 
 from app.extensions import db
 from app.models import Dataset
+from app.security.client import client_fields
 from app.storage import get_storage
 from app.storage.images import encode_image, store_image
 from app.tracking import record as record_event
@@ -46,6 +47,7 @@ class Plan:
     dataset: Dataset | None = None
     template: object = None
     extra_meta: dict = field(default_factory=dict)
+    country: str | None = None
 
 
 @dataclass
@@ -98,6 +100,8 @@ def generate_images(payload, principal, *, tool_name=None, provider=None, render
     try:
         plan = plan_generation(payload, principal, tool_name=tool_name, provider=provider)
         plan.extra_meta = dict(extra_meta or {})
+        # Where the request came from (GeoIP, when configured); a queued job has no request.
+        plan.country = client_fields()["country"] if has_request_context() else None
         if use_quota and reservation is None and not _is_replay(payload, principal):
             reservation = reserve_generation(plan, principal)
         outcome = _claim_and_run(plan, principal, renderer, parent_id, job_id)
@@ -149,7 +153,7 @@ def _run(plan, principal, renderer, parent_id, job_id):
     model = plan.model or (provider.default_model if provider else "pillow")
     logger.start_job(style=plan.payload.get("style"), photo_size=f"{plan.width}x{plan.height}",
                      scene=plan.tool.template and plan.payload.get("tool"), tool_name=plan.tool_name,
-                     provider=plan.provider, model=model)
+                     provider=plan.provider, model=model, country=plan.country)
     stored, result, references = [], None, []
     try:
         with logger.step("prompt_building"):
@@ -219,7 +223,7 @@ def _common(plan, principal, parent_id, reference_count):
         dataset_id=plan.dataset.id if plan.dataset else None,
         prompt_id=plan.template.prompt_id if plan.template else None, parent_id=parent_id,
         aspect_ratio=payload.get("aspect_ratio"), format=payload.get("format") or "png",
-        reference_images_count=reference_count,
+        reference_images_count=reference_count, country=plan.country,
         unique_visual_elements=(plan.dataset.unique_visual_elements or None) if plan.dataset else None,
     )
 

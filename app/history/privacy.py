@@ -1,9 +1,7 @@
 """Privacy (seed 001, "Privacy & Compliance"): IP anonymisation and GDPR deletion."""
 
-import ipaddress
 import logging
 
-from flask import current_app
 from sqlalchemy import delete, select
 
 from app.extensions import db
@@ -20,31 +18,6 @@ log = logging.getLogger(__name__)
 
 BUCKET = "generated-images"
 BATCH = 500
-
-
-def anonymize_ip(address):
-    """Zero the last octet of an IPv4 address, the last 80 bits of an IPv6 one.
-
-    Returns the anonymised text form; None for None or an unparsable value.
-    Callers that write addresses (OG and generation tracking) use
-    ``maybe_anonymize_ip`` so that the ``ANONYMIZE_IP`` setting decides.
-    """
-    if address is None:
-        return None
-    try:
-        ip = ipaddress.ip_address(str(address).strip())
-    except ValueError:
-        return None
-    if ip.version == 6 and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    prefix = 24 if ip.version == 4 else 48
-    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False).network_address)
-
-
-def maybe_anonymize_ip(address, config=None):
-    """``anonymize_ip(address)`` when ANONYMIZE_IP is on, else the address unchanged."""
-    config = config if config is not None else current_app.config
-    return anonymize_ip(address) if config.get("ANONYMIZE_IP") else address
 
 
 def delete_user_data(user_id, storage):

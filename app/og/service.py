@@ -40,7 +40,7 @@ def produce_card(params: CardParams, etag: str, cache: ByteLRU) -> Card:
 
 
 def record_generation(params: CardParams, *, ip_address: str | None, user_agent: str | None,
-                      render_time_ms: float | None) -> None:
+                      render_time_ms: float | None, country: str | None = None) -> None:
     """Record one og_generations event (never raises; see app.tracking)."""
     tracking.record(
         "og_generation",
@@ -52,6 +52,7 @@ def record_generation(params: CardParams, *, ip_address: str | None, user_agent:
         custom_height=params.height,
         shape_count=params.shapes,
         ip_address=ip_address,
+        country=country,
         user_agent=(user_agent or None) and user_agent[:MAX_USER_AGENT],
         format=params.format,
         theme=resolve_theme(params),

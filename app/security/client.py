@@ -27,6 +27,39 @@ def client_ip(req=None, trusted_proxies=None):
     return _valid(address)
 
 
+def anonymize_ip(address):
+    """Zero the last octet of an IPv4 address, the last 80 bits of an IPv6 one.
+
+    Returns the anonymised text form; None for None or an unparsable value.
+    Callers that write addresses (OG and generation tracking) use
+    ``maybe_anonymize_ip`` so that the ``ANONYMIZE_IP`` setting decides.
+    """
+    if address is None:
+        return None
+    try:
+        ip = ipaddress.ip_address(str(address).strip())
+    except ValueError:
+        return None
+    if ip.version == 6 and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    prefix = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False).network_address)
+
+
+def maybe_anonymize_ip(address, config=None):
+    """``anonymize_ip(address)`` when ANONYMIZE_IP is on, else the address unchanged."""
+    config = config if config is not None else current_app.config
+    return anonymize_ip(address) if config.get("ANONYMIZE_IP") else address
+
+
+def client_fields(req=None):
+    """The caller's address as tracking rows keep it: anonymised when ``ANONYMIZE_IP``, plus its country."""
+    from .geo import country_for
+
+    address = client_ip(req)
+    return {"ip_address": maybe_anonymize_ip(address), "country": country_for(address)}
+
+
 def _valid(address):
     try:
         return str(ipaddress.ip_address(address)) if address else None

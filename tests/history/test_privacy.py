@@ -6,7 +6,6 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.history.privacy import anonymize_ip, maybe_anonymize_ip
 from app.models import (
     GeneratedImage,
     GenerationJob,
@@ -17,6 +16,7 @@ from app.models import (
     PromptUsage,
 )
 from app.models.types import utcnow
+from app.security.client import anonymize_ip, maybe_anonymize_ip
 from app.storage import get_storage
 from tests.conftest import bearer
 from tests.history.factories import (

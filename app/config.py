@@ -113,6 +113,7 @@ SETTINGS = {
     "DAILY_COST_LIMIT_USD": (float, 10.0),
     "ANON_DAILY_GENERATION_LIMIT": (int, 20),
     "ANON_DAILY_COST_LIMIT_USD": (float, 0.5),
+    "URL_FETCH_TIMEOUT": (float, 5.0),  # seconds for fetching a client-supplied URL (SSRF-guarded)
     # history and analytics
     "RETENTION_DAYS": (int, 90),  # generation_logs, og_generations, prompt_usage
     "CLEANUP_BATCH_SIZE": (int, 5000),

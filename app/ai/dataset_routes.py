@@ -16,6 +16,7 @@ from .schemas import (
     DatasetImageSchema,
     DatasetListQuerySchema,
     DatasetSchema,
+    ImportSchema,
     UploadSchema,
 )
 
@@ -69,6 +70,16 @@ class DatasetImages(MethodView):
         dataset = _dataset_or_404(dataset_id)
         data = files["file"].stream.read(current_app.config["MAX_UPLOAD_BYTES"] + 1)
         return datasets.add_dataset_image(dataset, data)
+
+
+@blp.route("/datasets/<uuid:dataset_id>/images/import")
+class DatasetImageImport(MethodView):
+    @auth_required
+    @blp.arguments(ImportSchema)
+    @blp.response(201, DatasetImageSchema)
+    def post(self, body, dataset_id):
+        """Import a reference image from a public http(s) URL (never our own network: SSRF guard)."""
+        return datasets.import_dataset_image(_dataset_or_404(dataset_id), body["url"])
 
 
 @blp.route("/datasets/<uuid:dataset_id>/images/<uuid:image_id>")

@@ -124,3 +124,21 @@ def delete_dataset_image(dataset, image_id):
     db.session.delete(image)
     db.session.commit()
     return True
+
+
+def import_dataset_image(dataset, url, fetch=None):
+    """Fetch a reference image from a client's URL through the SSRF guard, then store it.
+
+    ``fetch`` replaces the guarded fetch in tests that need a stand-in public host.
+    """
+    from app.security.ssrf import UnsafeURL, fetch_url
+
+    config = current_app.config
+    fetch = fetch or fetch_url
+    try:
+        data, _content_type = fetch(url, max_bytes=config["MAX_UPLOAD_BYTES"], timeout=config["URL_FETCH_TIMEOUT"])
+    except UnsafeURL as error:
+        raise RequestError(422, f"url refused: {error}", field="url") from error
+    except OSError as error:  # refused, timed out, not 200
+        raise RequestError(422, f"url could not be fetched: {error}", field="url") from error
+    return add_dataset_image(dataset, data)

@@ -275,5 +275,10 @@ class DatasetListQuerySchema(Schema):
     offset = fields.Integer(load_default=0, validate=validate.Range(0, 1_000_000))
 
 
+class ImportSchema(Schema):
+    url = fields.Url(required=True, schemes={"http", "https"}, require_tld=False,
+                     validate=validate.Length(max=2048))
+
+
 class UploadSchema(Schema):
     file = Upload(required=True, metadata={"description": "PNG, JPEG, WebP or GIF"})

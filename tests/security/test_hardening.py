@@ -45,3 +45,20 @@ def test_keys_are_redacted_from_logs(client, user_key, caplog):
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "header %s", (f"Bearer {key}",), None)
     RedactSecrets().filter(record)
     assert key not in record.getMessage() and "[redacted]" in record.getMessage()
+
+
+def test_every_key_check_does_one_constant_time_comparison(app, user_key, monkeypatch):
+    """Unknown prefix, wrong secret, malformed key and a good key all take the same path."""
+    import hmac
+
+    from app.auth.service import authenticate
+
+    _u, key = user_key
+    calls = []
+    real = hmac.compare_digest
+    monkeypatch.setattr(hmac, "compare_digest", lambda a, b: calls.append(1) or real(a, b))
+    with app.app_context():
+        for token in (key, key[:-3] + "xyz", "imp_unknownprefix" + key[17:], "garbage", ""):
+            calls.clear()
+            authenticate(token)
+            assert len(calls) == 1, token

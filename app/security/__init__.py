@@ -8,5 +8,8 @@ __all__ = ["client_ip", "init_rate_limits", "init_security_headers", "init_secur
 
 
 def init_security(app):
+    from .text_input import init_text_input
+
     init_security_headers(app)
+    init_text_input(app)
     init_rate_limits(app)

@@ -3,6 +3,7 @@
 from flask import Flask
 
 from app.security.client import client_ip
+from tests.conftest import bearer
 
 
 def test_security_headers_on_every_response(client):
@@ -62,3 +63,16 @@ def test_every_key_check_does_one_constant_time_comparison(app, user_key, monkey
             calls.clear()
             authenticate(token)
             assert len(calls) == 1, token
+
+
+def test_nul_and_lone_surrogates_are_a_400_naming_the_field(client, admin_key):
+    _a, admin = admin_key
+    headers = {**bearer(admin), "Content-Type": "application/json"}
+    nul = client.post("/ai/datasets", data='{"name": "a\\u0000b"}', headers=headers)
+    assert nul.status_code == 400 and "name" in nul.json["errors"]["json"]
+    lone = client.post("/ai/datasets", data='{"name": "ok", "unique_visual_elements": ["\\udabd"]}', headers=headers)
+    assert lone.status_code == 400 and "unique_visual_elements.0" in lone.json["errors"]["json"]
+    query = client.get("/og?seed=a%00b")
+    assert query.status_code == 400 and "seed" in query.json["errors"]["query"]
+    emoji = client.post("/ai/datasets", data='{"name": "caf\\u00e9 \\ud83c\\udffb"}', headers=headers)
+    assert emoji.status_code == 201

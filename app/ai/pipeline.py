@@ -104,7 +104,7 @@ def generate_images(payload, principal, *, tool_name=None, provider=None, render
         plan.country = client_fields()["country"] if has_request_context() else None
         if use_quota and reservation is None and not _is_replay(payload, principal):
             reservation = reserve_generation(plan, principal)
-        outcome = _claim_and_run(plan, principal, renderer, parent_id, job_id)
+        outcome = _claim_and_run(payload, plan, principal, renderer, parent_id, job_id)
     except BaseException:
         if reservation is not None:
             reservation.release()  # nothing was made: the units and the cost go back
@@ -123,8 +123,8 @@ def _is_replay(payload, principal):
     return bool(request_id) and claims.has_outcome(user_id, request_id)
 
 
-def _claim_and_run(plan, principal, renderer, parent_id, job_id):
-    payload = plan.payload
+def _claim_and_run(payload, plan, principal, renderer, parent_id, job_id):
+    """Claim ``request_id`` (fingerprinted as the caller sent it) and run, or replay its answer."""
     user_id = principal.user_id if principal is not None else None
     if job_id is None and payload.get("request_id"):
         stored = {"payload": payload, "fingerprint": claims.fingerprint({**payload, "tool_name": plan.tool_name})}

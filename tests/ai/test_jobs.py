@@ -38,7 +38,7 @@ def test_async_generation_is_queued_and_finished_by_a_worker(make_app, redis_url
     assert client.get(result["image_url"]).status_code == 200
     # The synchronous call with the same request_id answers the same.
     sync = client.post("/ai/generate", headers=headers, json={"prompt": "queued", "style": "anime", "request_id": "job-1"})
-    assert sync.status_code == 200 and sync.get_json()["id"] == result["id"]
+    assert sync.status_code == 200 and sync.get_json()["id"] == result["id"], sync.get_json()
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(GeneratedImage)) == 1
     _empty_tables(app)

@@ -74,6 +74,7 @@ def init_extensions(app):
 def register_blueprints(app):
     from .ai.routes import blp as ai_blp
     from .auth.routes import blp as auth_blp
+    from .dashboard import init_app as init_dashboard
     from .docs import blp as docs_blp
     from .health import blp as health_blp
     from .history.analytics_routes import blp as analytics_blp
@@ -89,6 +90,7 @@ def register_blueprints(app):
                 history_blp, analytics_blp, user_data_blp):
         api.register_blueprint(blp)
     app.register_blueprint(docs_blp)
+    init_dashboard(app)
 
 
 def init_security(app):

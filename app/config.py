@@ -128,6 +128,9 @@ SETTINGS = {
     "ALERT_RATE_LIMIT_ERRORS": (float, 1.0),
     "ALERT_WEBHOOK_URL": (str, None),
     "ALERT_WEBHOOK_TIMEOUT": (float, 5.0),
+    # dashboard
+    "DASHBOARD_SESSION_HOURS": (int, 12),  # a dashboard sign-in lasts this long
+    "DASHBOARD_PAGE_SIZE": (int, 24),  # gallery images per page (infinite scroll loads the next)
 }
 
 PARSERS = {str: str, int: _int, float: _float, bool: _bool}

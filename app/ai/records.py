@@ -36,6 +36,13 @@ def get_generated_image(image_id):
         return None
 
 
+def set_image_tags(record, tags):
+    """Replace a record's tags (already validated) and commit; returns the record."""
+    record.tags = list(tags) or None
+    db.session.commit()
+    return record
+
+
 def get_generated_image_metadata(image_id):
     """The record's metadata dict (seed 004's ``getGeneratedImageMetadata``), or None."""
     record = get_generated_image(image_id)

@@ -109,3 +109,25 @@ def authenticate(token):
         key_id=row.ApiKey.id,
         is_admin=row.ApiKey.is_admin,
     )
+
+
+def principal_for_key_id(key_id):
+    """The Principal of a key by its id (a dashboard session), or None if unknown, revoked or inactive."""
+    try:
+        import uuid
+
+        key_id = uuid.UUID(str(key_id))
+    except ValueError:
+        return None
+    row = db.session.execute(
+        select(ApiKey, User).join(User, User.id == ApiKey.user_id).where(ApiKey.id == key_id)
+    ).first()
+    if not row or row.ApiKey.revoked_at is not None or not row.User.is_active:
+        return None
+    return Principal(user_id=row.User.id, username=row.User.username, key_id=row.ApiKey.id,
+                     is_admin=row.ApiKey.is_admin)
+
+
+def list_users():
+    """Every user, oldest first."""
+    return db.session.scalars(select(User).order_by(User.created_at, User.username)).all()

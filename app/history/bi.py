@@ -89,11 +89,12 @@ def latency_by_style(since, until, fraction=0.95):
     ]
 
 
-def errors(since, until, limit=100):
-    """Failed generations by error message: count and average time to fail."""
+def errors(since, until, limit=100, user_id=None):
+    """Failed generations by error message: count and average time to fail (of one user if given)."""
+    owner = [] if user_id is None else [log.user_id == user_id]
     query = (
         select(log.error_message, func.count().label("n"), func.avg(log.duration_ms).label("avg"))
-        .where(_in(since, until), log.success.is_(False))
+        .where(_in(since, until), log.success.is_(False), *owner)
         .group_by(log.error_message)
         .order_by(func.count().desc(), log.error_message.asc().nulls_last())
         .limit(limit)

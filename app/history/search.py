@@ -102,3 +102,13 @@ def search_images(criteria, user_id=None, limit=50, offset=0, cursor=None):
 def search_logs(criteria, user_id=None, limit=50, offset=0, cursor=None):
     """A page of generation logs matching ``criteria``."""
     return page_rows(GenerationLog, log_conditions(criteria, user_id), limit, offset, cursor)
+
+
+def find_image_log(image_id, job_id=None):
+    """The generation log of an image (by ``image_id``, else by ``job_id``), or None."""
+    log = GenerationLog
+    match = log.image_id == image_id
+    if job_id:
+        match = match | (log.job_id == str(job_id))
+    query = select(log).where(match).order_by(log.created_at.desc()).limit(1)
+    return db.session.scalars(query).first()

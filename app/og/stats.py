@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import OgGeneration
+from app.models.query import hour_bucket
 
 TOP_ASPECTS = 5
 
@@ -48,3 +49,14 @@ def list_generations(seed: str | None = None, limit: int = 50, offset: int = 0) 
 def get_generation(generation_id: uuid.UUID) -> OgGeneration | None:
     """One generation by id, or None."""
     return db.session.get(OgGeneration, generation_id)
+
+
+def renders_per_hour(since: datetime, until: datetime) -> list[dict]:
+    """Card requests per UTC hour in [since, until): [{"hour", "renders"}], hours with none left out."""
+    hour = hour_bucket(OgGeneration.created_at)
+    rows = db.session.execute(
+        select(hour.label("hour"), func.count().label("n"))
+        .where(OgGeneration.created_at >= since, OgGeneration.created_at < until)
+        .group_by(hour).order_by(hour)
+    ).all()
+    return [{"hour": row.hour, "renders": row.n} for row in rows]

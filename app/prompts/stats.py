@@ -60,6 +60,19 @@ def top_used(limit=10):
     ).all()
 
 
+def average_times(prompt_ids):
+    """{prompt_id: average generation time in ms (None when untimed)} for several templates at once."""
+    if not prompt_ids:
+        return {}
+    rows = db.session.execute(
+        select(PromptUsage.prompt_id, func.avg(PromptUsage.generation_time_ms))
+        .where(PromptUsage.prompt_id.in_(list(prompt_ids)))
+        .group_by(PromptUsage.prompt_id)
+    ).all()
+    found = {prompt_id: _average(average) for prompt_id, average in rows}
+    return {prompt_id: found.get(prompt_id) for prompt_id in prompt_ids}
+
+
 def scene_stats(prompt_id):
     """Usage count, average time and success rate per scene, most used first (null scene included)."""
     get_prompt(prompt_id)

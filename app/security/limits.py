@@ -12,7 +12,9 @@ from app.auth.decorators import current_principal
 
 from .client import client_ip
 
-EXEMPT_PATHS = ("/healthz", "/metrics", "/openapi.json", "/docs")
+# The dashboard's static files and thumbnails: a gallery page asks for dozens at once,
+# only a signed-in session gets them, and each thumbnail is made once and cached on disk.
+EXEMPT_PATHS = ("/healthz", "/metrics", "/openapi.json", "/docs", "/dashboard/static/", "/dashboard/thumbnails/")
 # blueprint name -> setting that holds its limit
 GROUP_LIMITS = {"og": "RATE_LIMIT_OG", "ai": "RATE_LIMIT_AI", "openai": "RATE_LIMIT_AI"}
 

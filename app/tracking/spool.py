@@ -89,6 +89,19 @@ def pending_bytes(path):
     return total
 
 
+def pending_events(path, chunk=1 << 20):
+    """Events (lines) waiting in the spool and in interrupted replays; reads the files in chunks."""
+    total = 0
+    for name in pending_files(path):
+        try:
+            with open(name, "rb") as fh:
+                while block := fh.read(chunk):
+                    total += block.count(b"\n")
+        except FileNotFoundError:
+            pass
+    return total
+
+
 def _rotate(path):
     """Rename the live spool (if any) so that new appends go to a new file; list files to replay."""
     if os.path.exists(path):

@@ -1,0 +1,130 @@
+"""What the overview, failed-generations and analytics pages show, from the services that own it.
+
+Nothing here queries a table itself: the numbers come from ``app.history``
+(bi, stats, search, alerts), ``app.og.stats`` and ``app.tracking``, so the
+pages and the JSON API always agree.
+"""
+
+from datetime import timedelta
+
+from app.health import check_redis
+from app.history import alerts, bi, search, stats
+from app.models.types import utcnow
+from app.og import stats as og_stats
+from app.tracking import queue, spool
+
+WINDOWS = {
+    "1h": timedelta(hours=1),
+    "24h": timedelta(hours=24),
+    "7d": timedelta(days=7),
+    "30d": timedelta(days=30),
+}
+HOUR = timedelta(hours=1)
+
+
+def resolve_window(name, default="24h"):
+    """(name, since, until) for one of WINDOWS; unknown names fall back to ``default``."""
+    name = name if name in WINDOWS else default
+    until = utcnow()
+    return name, until - WINDOWS[name], until
+
+
+def hourly_series(rows, since, until, key):
+    """[(label, value)] for every UTC hour from ``since`` to ``until``, zero where ``rows`` have none."""
+    counts = {row["hour"].replace(minute=0, second=0, microsecond=0): row[key] for row in rows}
+    start = since.replace(minute=0, second=0, microsecond=0)
+    long_window = until - since > timedelta(hours=48)
+    series, hour = [], start
+    while hour < until:
+        label = hour.strftime("%d %b %Hh") if long_window else hour.strftime("%H:00")
+        series.append((label, counts.get(hour, 0)))
+        hour += HOUR
+    return series
+
+
+def pipeline_health(app):
+    """The tracking pipeline as /metrics and ``flask tracking check`` see it: Redis, queue, spool."""
+    redis = check_redis()
+    queued = claimed = None
+    if redis["status"] in ("ok", "warning"):
+        try:
+            queued, claimed = queue.depth(app)
+        except Exception as error:  # Redis went away between the ping and the count
+            redis = {"status": "error", "detail": str(error)[:200]}
+    path = spool.spool_path(app)
+    return {
+        "redis": redis,
+        "rung": "redis" if redis["status"] in ("ok", "warning") else "after response",
+        "queued": queued,
+        "claimed_batches": claimed,
+        "spool_bytes": spool.pending_bytes(path),
+        "spool_events": spool.pending_events(path),
+    }
+
+
+def admin_overview(app, window="24h"):
+    """Everything: seed 001's dashboard numbers, OG renders, alerts, pipeline health, recent images."""
+    window, since, until = resolve_window(window)
+    numbers = bi.dashboard(since, until)
+    og_rows = og_stats.renders_per_hour(since, until)
+    recent, _ = search.search_images({}, limit=8)
+    return {
+        "window": window,
+        "since": since,
+        "until": until,
+        "numbers": numbers,
+        "generations_series": hourly_series(numbers["per_hour"], since, until, "generations"),
+        "og_renders": sum(row["renders"] for row in og_rows),
+        "og_series": hourly_series(og_rows, since, until, "renders"),
+        "alerts": alerts.active_alerts(),
+        "health": pipeline_health(app),
+        "recent": recent,
+    }
+
+
+def user_overview(user_id):
+    """A user's own ledger: their image stats, recent images and recent errors."""
+    _, since, until = resolve_window("7d")
+    recent, _ = search.search_images({}, user_id=user_id, limit=8)
+    return {
+        "stats": stats.image_stats({}, user_id=user_id),
+        "recent": recent,
+        "errors": bi.errors(since, until, limit=5, user_id=user_id),
+    }
+
+
+def failed_page(principal, window="7d"):
+    """Errors grouped by message (the caller's own unless admin) and the latest failed images."""
+    window, since, until = resolve_window(window, "7d")
+    owner = None if principal.is_admin else principal.user_id
+    groups = bi.errors(since, until, limit=50, user_id=owner)
+    images, _ = search.search_images({"status": "failed", "date_from": since}, user_id=owner, limit=50)
+    bars = [(group["error_message"] or "(no message)", group["error_count"]) for group in groups[:10]]
+    return {"window": window, "since": since, "until": until, "groups": groups, "images": images,
+            "bars": bars, "failures": sum(group["error_count"] for group in groups)}
+
+
+def analytics_page(window="30d"):
+    """Seed 001's queries over one window, as the /analytics endpoints answer them."""
+    window, since, until = resolve_window(window, "30d")
+    numbers = bi.dashboard(since, until)
+    styles, latency = bi.top_styles(since, until), bi.latency_by_style(since, until)
+    difficulty = bi.cost_by_difficulty(since, until)
+    return {
+        "window": window,
+        "since": since,
+        "until": until,
+        "numbers": numbers,
+        "engagement_series": hourly_series(numbers["per_hour"], since, until, "generations"),
+        "styles": styles,
+        "style_bars": [(row["style"] or "(none)", row["success_rate"]) for row in styles[:12]],
+        "difficulty": difficulty,
+        "difficulty_bars": [(_difficulty(row["difficulty"]), row["total_cost"]) for row in difficulty],
+        "latency": latency,
+        "latency_bars": [(row["style"] or "(none)", row["p95_duration_ms"]) for row in latency[:12]],
+        "errors": bi.errors(since, until, limit=20),
+    }
+
+
+def _difficulty(value):
+    return "(none)" if value is None else f"difficulty {value}"

@@ -1,0 +1,194 @@
+"""/dashboard: sign-in, overview, failed generations, OG preview, analytics and exports.
+
+The gallery views are in ``gallery_routes``, the prompts views in ``prompt_routes``;
+all hang on this one blueprint. Every page needs a signed-in session (see
+``session``), and every POST a CSRF token (Flask-WTF), checked before the view.
+"""
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from app.history import exports
+from app.history.analytics_schemas import EXPORT_KINDS
+from app.og import presets
+from app.og import stats as og_stats
+from app.og.params import ParamError, make_params
+
+from . import csrf, overview
+from .charts import bar_chart, line_chart, milliseconds, percent, usd
+from .gallery import relative_time
+from .session import safe_next, session_principal, sign_in, sign_out
+
+blp = Blueprint("dashboard", __name__, url_prefix="/dashboard", template_folder="templates",
+                static_folder="static")
+
+OPEN_ENDPOINTS = ("dashboard.login", "dashboard.static")
+EXPORT_FORMATS = ("csv", "json", "jsonl")
+
+
+@blp.before_request
+def require_session():
+    """CSRF on every POST (login included); a signed-in, unrevoked key on every page but the login."""
+    if request.endpoint == "dashboard.static":
+        return None
+    if request.method == "POST":
+        csrf.protect()
+    if request.endpoint in OPEN_ENDPOINTS:
+        return None
+    g.principal = session_principal()
+    if g.principal is None:
+        return redirect(url_for("dashboard.login", next=request.full_path.rstrip("?")))
+    return None
+
+
+@blp.after_request
+def no_store(response):
+    """Pages show personal data: never kept by shared caches (thumbnails set their own headers)."""
+    response.headers.setdefault("Cache-Control", "no-store")
+    response.vary.add("Cookie")
+    return response
+
+
+@blp.context_processor
+def page_context():
+    return {"principal": g.get("principal"), "bar_chart": bar_chart, "line_chart": line_chart,
+            "as_percent": percent, "as_usd": usd, "as_ms": milliseconds, "relative_time": relative_time}
+
+
+@blp.errorhandler(CSRFError)
+def csrf_refused(error):
+    return _error_page(400, "The form could not be checked", f"{error.description} Reload the page and try again.")
+
+
+@blp.errorhandler(HTTPException)
+def http_error(error):
+    return _error_page(error.code, error.name, error.description)
+
+
+def _error_page(status, title, message):
+    return render_template("dashboard/error.html", status=status, title=title, message=message), status
+
+
+def admin_only():
+    if not g.principal.is_admin:
+        abort(403, "This page needs an admin key.")
+
+
+@blp.route("/login", methods=["GET", "POST"])
+def login():
+    """The sign-in form: an API key in, a session cookie out."""
+    target = safe_next(request.values.get("next"), url_for("dashboard.overview_page"))
+    if request.method == "POST":
+        if sign_in(request.form.get("api_key")) is not None:
+            return redirect(target)
+        return render_template("dashboard/login.html", next=target,
+                               error="That key is unknown or revoked."), 401
+    if session_principal() is not None:
+        return redirect(target)
+    return render_template("dashboard/login.html", next=target, error=None)
+
+
+@blp.route("/logout", methods=["POST"])
+def logout():
+    sign_out()
+    flash("Signed out.")
+    return redirect(url_for("dashboard.login"))
+
+
+@blp.route("/")
+def overview_page():
+    """Admins: generations, success rate, cost, OG renders, alerts, pipeline. Users: their own images."""
+    if g.principal.is_admin:
+        data = overview.admin_overview(current_app._get_current_object())
+        return render_template("dashboard/overview.html", **data)
+    return render_template("dashboard/overview_user.html", **overview.user_overview(g.principal.user_id))
+
+
+@blp.route("/failed")
+def failed():
+    """Failed generations: errors grouped by message, and the latest failed records."""
+    data = overview.failed_page(g.principal, request.args.get("window", "7d"))
+    return render_template("dashboard/failed.html", windows=overview.WINDOWS, **data)
+
+
+def _card_form(args):
+    """The preview form's values (defaults filled) and the card parameters, or a ParamError."""
+    form = {
+        "seed": args.get("seed", "imprint"),
+        "aspect": args.get("aspect", "default"),
+        "quote": args.get("quote", ""),
+        "author": args.get("author", ""),
+        "shapes": args.get("shapes", str(presets.DEFAULT_SHAPES)).strip(),
+    }
+    try:
+        shapes = int(form["shapes"])
+    except ValueError:
+        return form, ParamError("shapes", f"must be a whole number between 0 and {presets.MAX_SHAPES}")
+    try:
+        return form, make_params(form["seed"], aspect=form["aspect"], quote=form["quote"],
+                                 author=form["author"], shapes=shapes)
+    except ParamError as error:
+        return form, error
+
+
+@blp.route("/og")
+def og_page():
+    """Live OG card preview (seed, aspect, quote, author, shapes), its og:image URL, and the OG stats."""
+    form, params = _card_form(request.args)
+    card_path = error = None
+    if isinstance(params, ParamError):
+        error = params
+    else:
+        query = {"seed": params.seed, "aspect": params.aspect, "quote": params.quote or None,
+                 "author": params.author or None, "shapes": params.shapes}
+        card_path = url_for("og.card", **{k: v for k, v in query.items() if v is not None})
+    base = (current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
+    data = {}
+    if g.principal.is_admin:
+        _, since, until = overview.resolve_window("24h")
+        totals = og_stats.get_stats()
+        data = {"stats": totals,
+                "aspect_bars": [(row["aspect_ratio"], row["count"]) for row in totals["top_aspect_ratios"]],
+                "series": overview.hourly_series(og_stats.renders_per_hour(since, until), since, until, "renders")}
+    return render_template("dashboard/og.html", form=form, error=error, card_path=card_path, base_url=base,
+                           presets=presets.PRESETS, max_shapes=presets.MAX_SHAPES,
+                           max_quote=presets.MAX_QUOTE, max_author=presets.MAX_AUTHOR,
+                           **data), 400 if error else 200
+
+
+@blp.route("/analytics")
+def analytics():
+    """Seed 001's BI queries as charts and tables over a chosen window (admins)."""
+    admin_only()
+    data = overview.analytics_page(request.args.get("window", "30d"))
+    return render_template("dashboard/analytics.html", windows=overview.WINDOWS, export_kinds=EXPORT_KINDS,
+                           **data)
+
+
+@blp.route("/exports/<kind>.<fmt>")
+def export(kind, fmt):
+    """The /analytics/exports stream, for a signed-in admin (a browser sends no bearer header)."""
+    admin_only()
+    if kind not in EXPORT_KINDS or fmt not in EXPORT_FORMATS:
+        abort(404, f"No export {kind}.{fmt}.")
+    window, since, until = overview.resolve_window(request.args.get("window"), "30d")
+    body = stream_with_context(exports.stream_export(kind, fmt, since, until))
+    name = f"{kind}-{since:%Y%m%dT%H%M}-{until:%Y%m%dT%H%M}.{fmt}"
+    return Response(body, mimetype=exports.CONTENT_TYPES[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+from . import gallery_routes, prompt_routes  # noqa: E402,F401  (their views hang on blp)

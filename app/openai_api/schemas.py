@@ -12,6 +12,8 @@ from marshmallow import Schema, fields, validate
 from app.ai.catalog import FORMATS, MAX_N, QUALITIES, SIZES, STYLES
 
 Text = fields.String
+# PostgreSQL text cannot hold NUL: refused as bad input here rather than failing at the INSERT.
+NO_NUL = validate.Regexp(r"^[^\x00]*$", error="must not contain NUL (\\u0000) characters")
 MAX_PROMPT = 32000  # gpt-image-1's limit
 MAX_IMAGES = 16  # images per edit, as OpenAI allows
 RESPONSE_FORMATS = ("url", "b64_json")
@@ -20,43 +22,53 @@ BACKGROUND = validate.OneOf(["opaque", "auto"], error="transparent backgrounds a
 NO_STREAM = validate.Equal(False, error="streaming is not supported; omit stream")
 
 
+def free_text(length, **options):
+    """A client-written text field: bounded, without NUL."""
+    return fields.String(validate=[length, NO_NUL], **options)
+
+
+def choice(values, **options):
+    """One of ``values`` (or a OneOf validator with its own message); null = not given."""
+    check = values if isinstance(values, validate.Validator) else validate.OneOf(values)
+    return fields.String(validate=check, allow_none=True, **options)
+
+
 class _Common(Schema):
     """Fields shared by generations and edits; null means "not given", as the SDK may send it."""
 
-    prompt = Text(required=True, validate=validate.Length(1, MAX_PROMPT))
-    model = Text(allow_none=True, validate=validate.Length(1, 100),
-                 metadata={"description": "a name from GET /v1/models; omitted: Imprint's default provider"})
+    prompt = free_text(validate.Length(1, MAX_PROMPT), required=True)
+    model = free_text(validate.Length(1, 100), allow_none=True,
+                      metadata={"description": "a name from GET /v1/models; omitted: Imprint's default provider"})
     n = fields.Integer(allow_none=True, validate=validate.Range(1, MAX_N))
-    size = Text(allow_none=True, validate=validate.OneOf([*dict.fromkeys(SIZES), "auto"]))
-    quality = Text(allow_none=True, validate=validate.OneOf(QUALITIES))
-    response_format = Text(allow_none=True, validate=validate.OneOf(RESPONSE_FORMATS),
-                           metadata={"description": "default: b64_json for gpt-image* names, else url"})
-    output_format = Text(allow_none=True, validate=validate.OneOf(FORMATS))
+    size = choice([*dict.fromkeys(SIZES), "auto"])
+    quality = choice(QUALITIES)
+    response_format = choice(RESPONSE_FORMATS,
+                             metadata={"description": "default: b64_json for gpt-image* names, else url"})
+    output_format = choice(FORMATS)
     output_compression = fields.Integer(allow_none=True, validate=validate.Range(0, 100),
                                         metadata={"description": "recorded; Imprint encodes at its own settings"})
-    background = Text(allow_none=True, validate=BACKGROUND)
-    user = Text(allow_none=True, validate=validate.Length(max=256),
-                metadata={"description": "your end user; recorded in metadata.end_user"})
-    safety_identifier = Text(allow_none=True, validate=validate.Length(max=256))
+    background = choice(BACKGROUND)
+    user = free_text(validate.Length(max=256), allow_none=True,
+                     metadata={"description": "your end user; recorded in metadata.end_user"})
+    safety_identifier = free_text(validate.Length(max=256), allow_none=True)
     stream = fields.Boolean(allow_none=True, validate=NO_STREAM)
     partial_images = fields.Integer(allow_none=True, validate=validate.Equal(0, error="needs streaming"))
-    negative_prompt = Text(allow_none=True, validate=validate.Length(max=2000))
+    negative_prompt = free_text(validate.Length(max=2000), allow_none=True)
     seed = fields.Integer(allow_none=True, validate=validate.Range(0, 2**32 - 1))
-    tags = fields.List(Text(validate=validate.Length(1, 64)), allow_none=True, validate=validate.Length(max=20))
-    request_id = Text(allow_none=True, validate=validate.Length(1, 200),
-                      metadata={"description": "idempotency key: the same id answers the same images"})
+    tags = fields.List(free_text(validate.Length(1, 64)), allow_none=True, validate=validate.Length(max=20))
+    request_id = free_text(validate.Length(1, 200), allow_none=True,
+                           metadata={"description": "idempotency key: the same id answers the same images"})
 
 
 class ImageGenerationSchema(_Common):
-    style = Text(allow_none=True, validate=validate.OneOf(sorted(STYLES)),
-                 metadata={"description": "vivid, natural, or one of Imprint's styles"})
-    moderation = Text(allow_none=True, validate=validate.OneOf(["low", "auto"]))
+    style = choice(sorted(STYLES), metadata={"description": "vivid, natural, or one of Imprint's styles"})
+    moderation = choice(["low", "auto"])
 
 
 class ImageEditSchema(_Common):
     """``POST /v1/images/edits``: multipart form fields and files, as the SDK sends them."""
 
-    input_fidelity = Text(allow_none=True, validate=validate.OneOf(["low", "high"]))
+    input_fidelity = choice(["low", "high"])
     image = fields.List(Upload(), validate=validate.Length(max=MAX_IMAGES),
                         metadata={"description": "the image to edit (PNG, JPEG, WebP or GIF)"})
     images = fields.List(Upload(), data_key="image[]", validate=validate.Length(max=MAX_IMAGES),

@@ -135,7 +135,8 @@ def test_an_unknown_model_is_not_found_naming_model(app, live_server, user_key):
 @pytest.mark.parametrize("extra, param", [
     ({"stream": True}, "stream"), ({"background": "transparent"}, "background"), ({"n": 0}, "n"),
     ({"response_format": "gif"}, "response_format"), ({"output_format": "svg"}, "output_format"),
-    ({"quality": "ultra"}, "quality"), ({"prompt": ""}, "prompt"),
+    ({"quality": "ultra"}, "quality"), ({"prompt": ""}, "prompt"), ({"prompt": "a\x00b"}, "prompt"),
+    ({"user": "u\x00"}, "user"),
 ])
 def test_bad_fields_are_bad_requests_naming_the_param(app, live_server, user_key, extra, param):
     arguments = {"model": "procedural", "prompt": "x", **extra}

@@ -52,7 +52,7 @@ def param_name(field):
 
 
 def first_field_error(errors):
-    """(param, message) of the first per-field error in smorest's ``{location: {field: [...]}}``."""
+    """(param, message, code) of the first per-field error in smorest's ``{location: {field: [...]}}``."""
     for fields in (errors or {}).values():
         if not isinstance(fields, dict):
             continue
@@ -60,17 +60,20 @@ def first_field_error(errors):
             while isinstance(problems, dict):  # nested: {"tags": {"0": ["Not a string."]}}
                 problems = next(iter(problems.values()), [])
             problem = problems[0] if isinstance(problems, list) and problems else str(problems)
+            name = param_name(field)
             if field == "_schema":
-                return None, str(problem)
+                return None, str(problem), None
             if problem == "Unknown field.":
-                return param_name(field), f"Unrecognized request argument supplied: {param_name(field)}"
-            return param_name(field), f"Invalid value for '{param_name(field)}': {problem}"
-    return None, None
+                return name, f"Unrecognized request argument supplied: {name}", "unknown_parameter"
+            if problem == "Missing data for required field.":
+                return name, f"Missing required parameter: '{name}'.", "missing_required_parameter"
+            return name, f"Invalid value for '{name}': {problem}", "invalid_value"
+    return None, None, None
 
 
 def from_http(status, message, errors=None, headers=None):
     """An HTTP error (validation, auth, rate limit, routing, size) in OpenAI's terms."""
-    param, field_message = first_field_error(errors)
+    param, field_message, code = first_field_error(errors)
     message = field_message or message or "request failed"
     if status == 401:
         return OpenAIError(401, message, code="invalid_api_key", headers=headers)
@@ -82,7 +85,7 @@ def from_http(status, message, errors=None, headers=None):
         return OpenAIError(400, message, param=param, code="request_too_large", headers=headers)
     if status >= 500:
         return OpenAIError(status, message, code=None, headers=headers)
-    return OpenAIError(status, message, param=param, code="invalid_value" if param else None, headers=headers)
+    return OpenAIError(status, message, param=param, code=code, headers=headers)
 
 
 def from_request_error(error, param=None):

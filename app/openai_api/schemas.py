@@ -7,7 +7,8 @@ Imprint cannot honour are refused with the reason (``stream``, a transparent
 """
 
 from flask_smorest.fields import Upload
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
+from werkzeug.datastructures import FileStorage
 
 from app.ai.catalog import FORMATS, MAX_N, QUALITIES, SIZES, STYLES
 
@@ -31,6 +32,15 @@ def choice(values, **options):
     """One of ``values`` (or a OneOf validator with its own message); null = not given."""
     check = values if isinstance(values, validate.Validator) else validate.OneOf(values)
     return fields.String(validate=check, allow_none=True, **options)
+
+
+class FileUpload(Upload):
+    """A multipart file part; the same name sent as a plain form field is refused."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, FileStorage):
+            raise ValidationError("must be a file (a multipart part with a filename)")
+        return value
 
 
 class _Common(Schema):
@@ -69,11 +79,11 @@ class ImageEditSchema(_Common):
     """``POST /v1/images/edits``: multipart form fields and files, as the SDK sends them."""
 
     input_fidelity = choice(["low", "high"])
-    image = fields.List(Upload(), validate=validate.Length(max=MAX_IMAGES),
+    image = fields.List(FileUpload(), validate=validate.Length(max=MAX_IMAGES),
                         metadata={"description": "the image to edit (PNG, JPEG, WebP or GIF)"})
-    images = fields.List(Upload(), data_key="image[]", validate=validate.Length(max=MAX_IMAGES),
+    images = fields.List(FileUpload(), data_key="image[]", validate=validate.Length(max=MAX_IMAGES),
                          metadata={"description": "several images: the first is edited, the others guide it"})
-    mask = Upload(metadata={"description": "PNG with alpha; transparent pixels mark what to change"})
+    mask = FileUpload(metadata={"description": "PNG with alpha; transparent pixels mark what to change"})
 
 
 class ImageDataSchema(Schema):

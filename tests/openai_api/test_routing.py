@@ -232,3 +232,16 @@ def test_the_rate_limit_is_a_rate_limit_error(build_app, user_key):
 def test_a_bad_mapping_fails_at_startup(raw, problem):
     with pytest.raises(ValueError, match=problem):
         parse_routes(raw)
+
+
+def test_an_edit_with_text_where_a_file_belongs_names_the_field(client, user_key):
+    headers = bearer(user_key[1])
+    as_text = client.post("/v1/images/edits", data={"prompt": "x", "image": "not a file"}, headers=headers,
+                          content_type="multipart/form-data")
+    no_prompt = client.post("/v1/images/edits", data={"image": (io.BytesIO(_png()), "a.png", "image/png")},
+                            headers=headers, content_type="multipart/form-data")
+    assert as_text.status_code == 400 and as_text.get_json()["error"]["param"] == "image"
+    assert no_prompt.status_code == 400
+    assert no_prompt.get_json()["error"] == {"message": "Missing required parameter: 'prompt'.", "type":
+                                             "invalid_request_error", "param": "prompt",
+                                             "code": "missing_required_parameter"}

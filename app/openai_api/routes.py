@@ -11,6 +11,7 @@ from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from webargs.flaskparser import FlaskParser
+from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.exceptions import HTTPException
 
@@ -46,7 +47,8 @@ blp.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {**Blueprint.DEFAULT_LOCATION_CONTEN
 
 @blp.ARGUMENTS_PARSER.location_loader("form_and_files")
 def _load_form_and_files(req, schema):
-    return blp.ARGUMENTS_PARSER._makeproxy(CombinedMultiDict([req.form, req.files]), schema)
+    return MultiDictProxy(CombinedMultiDict([req.form, req.files]), schema)
+
 
 PREFIX = "/v1/"
 ERRORS = {400: "Invalid request (param names the field)", 401: "Missing or wrong API key",

@@ -74,6 +74,8 @@ SETTINGS = {
     "MAX_DATASET_IMAGES": (int, 100),
     "IDEMPOTENCY_WAIT_SECONDS": (float, 30.0),  # a repeat waits this long for the first to finish
     "GENERATION_QUEUE": (str, "generation"),  # RQ queue for ?async=true
+    # OpenAI-compatible API (app/openai_api): JSON, model name -> {"provider", "model"}
+    "OPENAI_COMPAT_MODELS": (str, None),  # default: procedural and imprint-procedural -> procedural
     # Storage backends (app/storage)
     "STORAGE_FALLBACK": (str, None),  # a second backend for failed puts, e.g. local
     "S3_ENDPOINT_URL": (str, None),

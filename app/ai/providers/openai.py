@@ -96,15 +96,17 @@ class OpenAIProvider(Provider):
                                      json=fields, headers=headers)
         return self._result(response, model, fields)
 
-    def edit(self, request, image):
-        """``POST /images/edits``: the image as a multipart file, the rest as form fields."""
+    def edit(self, request, image, mask=None):
+        """``POST /images/edits``: the image (and optional PNG mask) as multipart files, the rest as form fields."""
         model = request.model or self.default_model
         headers = self._headers()
         fields = self._fields(request, model)
         fields.pop("style", None)
+        files = {"image": ("image.png", image, "image/png")}
+        if mask is not None:
+            files["mask"] = ("mask.png", mask, "image/png")
         response = self.http.request("POST", self._url("/images/edits"), classify=classify,
-                                     data={k: str(v) for k, v in fields.items()},
-                                     files={"image": ("image.png", image, "image/png")}, headers=headers)
+                                     data={k: str(v) for k, v in fields.items()}, files=files, headers=headers)
         return self._result(response, model, fields)
 
     def _result(self, response, model, fields):

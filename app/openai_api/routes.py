@@ -1,0 +1,174 @@
+"""OpenAI-compatible endpoints on /v1: images (generations, edits) and models.
+
+Every error under /v1 — validation, authentication, rate limits, unknown
+routes, server errors — is answered in OpenAI's error shape, so the SDKs
+raise their usual exception classes.
+"""
+
+from functools import wraps
+
+from flask import current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from webargs.flaskparser import FlaskParser
+from webargs.multidictproxy import MultiDictProxy
+from werkzeug.datastructures import CombinedMultiDict
+from werkzeug.exceptions import HTTPException
+
+from app.ai.errors import GenerationFailed, RequestError
+from app.auth import current_principal
+
+from . import service
+from .errors import (
+    OpenAIError,
+    convert_app_error,
+    error_response,
+    from_generation_failed,
+    from_http,
+    from_request_error,
+)
+from .routing import install_routes, model_routes
+from .schemas import (
+    ImageEditSchema,
+    ImageGenerationSchema,
+    ImagesResponseSchema,
+    OpenAIErrorSchema,
+    OpenAIModelListSchema,
+    OpenAIModelSchema,
+)
+
+blp = Blueprint("openai", __name__, url_prefix="/v1",
+                description="OpenAI-compatible Images API: point an OpenAI SDK's base_url here")
+# Multipart form fields and files in one schema (one requestBody), as the SDK sends an edit.
+blp.ARGUMENTS_PARSER = FlaskParser()
+blp.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {**Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
+                                             "form_and_files": "multipart/form-data"}
+
+
+@blp.ARGUMENTS_PARSER.location_loader("form_and_files")
+def _load_form_and_files(req, schema):
+    return MultiDictProxy(CombinedMultiDict([req.form, req.files]), schema)
+
+
+PREFIX = "/v1/"
+ERRORS = {400: "Invalid request (param names the field)", 401: "Missing or wrong API key",
+          404: "Unknown model", 409: "The same request_id is still running", 429: "Rate limit or daily quota",
+          500: "Internal error", 502: "The provider failed", 503: "Provider not configured or unavailable",
+          504: "The provider timed out"}
+
+
+def _documented_errors(*codes):
+    def decorate(view):
+        for code in codes:
+            view = blp.alt_response(code, schema=OpenAIErrorSchema, description=ERRORS[code])(view)
+        return view
+
+    return decorate
+
+
+def openai_auth(view):
+    """The caller's API key as the SDK sends it (``Authorization: Bearer``); 401 in OpenAI's shape."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        try:
+            principal = current_principal()
+        except HTTPException as error:
+            raise OpenAIError(401, "Incorrect API key provided. Imprint keys are created with "
+                              "`flask keys create` and sent as 'Authorization: Bearer <key>'.",
+                              code="invalid_api_key") from error
+        if principal is None and not current_app.config["ALLOW_ANONYMOUS"]:
+            raise OpenAIError(401, "You didn't provide an API key. Send it as 'Authorization: Bearer <key>'.",
+                              code="missing_api_key")
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def _base_url():
+    return current_app.config.get("PUBLIC_BASE_URL") or request.host_url
+
+
+@blp.route("/images/generations")
+class ImageGenerations(MethodView):
+    @openai_auth
+    @blp.arguments(ImageGenerationSchema)
+    @blp.response(200, ImagesResponseSchema)
+    @_documented_errors(400, 401, 404, 409, 429, 500, 502, 503, 504)
+    def post(self, fields):
+        """Create images from a prompt (OpenAI's ``images.generate``)."""
+        return service.generate_openai_images(fields, current_principal(), model_routes(current_app),
+                                              base_url=_base_url())
+
+
+@blp.route("/images/edits")
+class ImageEdits(MethodView):
+    @openai_auth
+    @blp.arguments(ImageEditSchema, location="form_and_files")
+    @blp.response(200, ImagesResponseSchema)
+    @_documented_errors(400, 401, 404, 409, 429, 500, 502, 503, 504)
+    def post(self, fields):
+        """Edit an image from a prompt (OpenAI's ``images.edit``, multipart)."""
+        limit = current_app.config["MAX_UPLOAD_BYTES"] + 1  # one byte more is enough to refuse it
+        uploads = (fields.pop("image", None) or []) + (fields.pop("images", None) or [])
+        images = [upload.stream.read(limit) for upload in uploads]
+        mask = fields.pop("mask", None)
+        mask = mask.stream.read(limit) if mask is not None else None
+        return service.edit_openai_images(fields, images, mask, current_principal(), model_routes(current_app),
+                                          current_app.config, base_url=_base_url())
+
+
+@blp.route("/models")
+class Models(MethodView):
+    @openai_auth
+    @blp.response(200, OpenAIModelListSchema)
+    @_documented_errors(401, 429)
+    def get(self):
+        """The model names Imprint routes (``OPENAI_COMPAT_MODELS``)."""
+        return service.list_models(model_routes(current_app))
+
+
+@blp.route("/models/<path:model_id>")
+class Model(MethodView):
+    @openai_auth
+    @blp.response(200, OpenAIModelSchema)
+    @_documented_errors(401, 404, 429)
+    def get(self, model_id):
+        """One routed model; 404 ``model_not_found`` for a name Imprint does not route."""
+        return service.model_view(service.resolve_route(model_routes(current_app), model_id))
+
+
+@blp.errorhandler(OpenAIError)
+def _openai_error(error):
+    return error_response(error)
+
+
+@blp.errorhandler(RequestError)
+def _request_error(error):
+    return error_response(from_request_error(error))
+
+
+@blp.errorhandler(GenerationFailed)
+def _generation_failed(error):
+    return error_response(from_generation_failed(error))
+
+
+@blp.errorhandler(HTTPException)
+def _http_error(error):
+    data = getattr(error, "data", None) or {}
+    headers = {k: v for k, v in error.get_headers() if k.lower() not in ("content-type", "content-length")}
+    return error_response(from_http(error.code or 500, data.get("message") or error.description,
+                                    data.get("messages"), headers))
+
+
+def _convert_other_errors(response):
+    """Errors raised outside this blueprint's views (unknown /v1 routes, 405, 500, database 503)."""
+    if request.path.startswith(PREFIX) and response.status_code >= 400 and response.is_json:
+        return convert_app_error(response)
+    return response
+
+
+@blp.record_once
+def _on_register(state):
+    install_routes(state.app)
+    state.app.after_request(_convert_other_errors)

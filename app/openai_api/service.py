@@ -1,0 +1,172 @@
+"""Translation between OpenAI's Images API and Imprint's pipeline (``app.ai.pipeline.generate_images``).
+
+Every call goes through the same pipeline as ``POST /ai/generate``: the daily
+quota, one ``generated_images`` record per image, one ``generation_logs``
+event, the stored file. ``tool_name`` tells the two endpoints apart
+(``openaiImagesGenerations``, ``openaiImagesEdits``) and the record's
+metadata says what the client asked: ``api``, ``endpoint``,
+``requested_model``, ``end_user`` (``user`` or ``safety_identifier``),
+``response_format`` and the OpenAI-only options.
+"""
+
+import base64
+from urllib.parse import urljoin
+
+from app.ai.catalog import ASPECT_RATIOS
+from app.ai.pipeline import generate_images
+from app.ai.providers import get_provider
+from app.ai.records import image_url_for
+from app.storage import get_storage
+
+from .editing import (
+    check_upload,
+    describe_inputs,
+    open_image,
+    output_size,
+    procedural_renderer,
+    provider_renderer,
+    read_mask,
+)
+from .errors import OpenAIError
+
+GENERATIONS_TOOL = "openaiImagesGenerations"
+EDITS_TOOL = "openaiImagesEdits"
+REPORTED_QUALITIES = ("low", "medium", "high")  # the values OpenAI's answer carries
+RECORDED_OPTIONS = ("response_format", "background", "moderation", "output_compression", "input_fidelity")
+
+
+def resolve_route(routes, name):
+    """The route of a requested model name; None = Imprint's default provider; unknown → 404."""
+    if name is None:
+        return None
+    route = routes.get(name)
+    if route is None:
+        raise OpenAIError(404, f"The model '{name}' does not exist or is not routed by Imprint "
+                          f"(GET /v1/models lists the models; OPENAI_COMPAT_MODELS maps them)",
+                          param="model", code="model_not_found")
+    return route
+
+
+def list_models(routes):
+    """The routed models in OpenAI's list shape."""
+    return {"object": "list", "data": [model_view(route) for route in routes.values()]}
+
+
+def model_view(route):
+    """One routed model in OpenAI's shape (``owned_by`` names the provider that answers it)."""
+    return {"id": route.name, "object": "model", "created": route.created, "owned_by": route.provider}
+
+
+def _ratio(width, height):
+    return next((name for name, dims in ASPECT_RATIOS.items() if dims[0] * height == dims[1] * width), None)
+
+
+def _payload(fields, route):
+    payload = {"prompt": fields["prompt"], "n": fields.get("n") or 1, "format": fields.get("output_format") or "png"}
+    for name in ("quality", "style", "negative_prompt", "seed", "tags", "request_id"):
+        if fields.get(name) is not None:
+            payload[name] = fields[name]
+    size = fields.get("size")
+    if size and size != "auto":
+        payload["size"] = size
+        width, _, height = size.partition("x")
+        ratio = _ratio(int(width), int(height))
+        if ratio:
+            payload["aspect_ratio"] = ratio
+    if route is not None and route.model:
+        payload["model"] = route.model
+    return payload
+
+
+def _metadata(fields, endpoint, response_format):
+    meta = {"api": "openai", "endpoint": endpoint, "requested_model": fields.get("model"),
+            "end_user": fields.get("user") or fields.get("safety_identifier"),
+            **{name: fields.get(name) for name in RECORDED_OPTIONS}, "response_format": response_format}
+    return {key: value for key, value in meta.items() if value is not None}
+
+
+def _response_format(fields):
+    chosen = fields.get("response_format")
+    if chosen:
+        return chosen
+    # OpenAI's GPT image models answer base64 only, so code written for them reads b64_json.
+    return "b64_json" if (fields.get("model") or "").startswith("gpt-image") else "url"
+
+
+def generate_openai_images(fields, principal, routes, *, base_url):
+    """``POST /v1/images/generations``: generate through the pipeline; the answer in OpenAI's shape."""
+    route = resolve_route(routes, fields.get("model"))
+    response_format = _response_format(fields)
+    outcome = generate_images(
+        _payload(fields, route), principal, tool_name=GENERATIONS_TOOL,
+        provider=route.provider if route else None,
+        extra_meta=_metadata(fields, "images.generations", response_format), use_quota=True)
+    return images_response(outcome.records, response_format, base_url)
+
+
+def edit_openai_images(fields, images, mask, principal, routes, config, *, base_url):
+    """``POST /v1/images/edits``: check the uploads, edit with the routed provider, answer as OpenAI."""
+    if not images:
+        raise OpenAIError(400, "image is required (a multipart file field 'image' or 'image[]')",
+                          param="image", code="missing_required_parameter")
+    for data in images:
+        check_upload(data, "image", config)
+    if mask is not None:
+        check_upload(mask, "mask", config)
+    route = resolve_route(routes, fields.get("model"))
+    provider_name = route.provider if route else config["AI_PROVIDER"]
+    provider = get_provider(provider_name, config)
+    source = open_image(images[0])
+    alpha = read_mask(mask, source) if mask is not None else None  # checked before anything is written
+    width, height = output_size(fields.get("size"), source)
+    payload = _payload({**fields, "size": f"{width}x{height}"}, route)
+    payload.setdefault("model", provider.default_model)  # the log and the record name the same model
+    if provider_name == "procedural":
+        renderer = procedural_renderer(source, alpha, images[1:])
+    elif provider.supports_edit:
+        renderer = provider_renderer(provider, source, mask)
+    else:
+        raise OpenAIError(400, f"model {fields.get('model') or provider_name!r} ({provider_name}) cannot edit "
+                          "images; route the model to openai, gemini or procedural", param="model",
+                          code="model_not_supported")
+    response_format = _response_format(fields)
+    meta = {**_metadata(fields, "images.edits", response_format), **describe_inputs(images, mask)}
+    outcome = generate_images(payload, principal, tool_name=EDITS_TOOL, provider=provider_name,
+                              renderer=renderer, extra_meta=meta, use_quota=True)
+    return images_response(outcome.records, response_format, base_url)
+
+
+def _revised_prompt(record):
+    """The provider's revision, else the prompt Imprint sent when it differs from the request."""
+    revised = (record.meta or {}).get("revised_prompt")
+    if revised:
+        return revised
+    return record.full_prompt if record.full_prompt and record.full_prompt != record.prompt else None
+
+
+def _usage(record):
+    tokens = (record.meta or {}).get("tokens") or {}
+    if not tokens:
+        return None
+    used_in, used_out = tokens.get("input"), tokens.get("output")
+    return {"input_tokens": used_in, "output_tokens": used_out, "total_tokens": (used_in or 0) + (used_out or 0)}
+
+
+def images_response(records, response_format, base_url):
+    """OpenAI's ImagesResponse for stored records: absolute URLs or the stored bytes in base64."""
+    storage = get_storage() if response_format == "b64_json" else None
+    data = []
+    for record in records:
+        if storage is not None:
+            bucket = (record.meta or {}).get("bucket", "generated-images")
+            item = {"b64_json": base64.b64encode(storage.get(bucket, record.storage_key)).decode()}
+        else:
+            item = {"url": urljoin(base_url, image_url_for(record))}
+        revised = _revised_prompt(record)
+        if revised:
+            item["revised_prompt"] = revised
+        data.append(item)
+    first = records[0]
+    return {"created": int(first.created_at.timestamp()), "data": data, "background": "opaque",
+            "output_format": first.format, "size": first.size,
+            "quality": first.quality if first.quality in REPORTED_QUALITIES else None, "usage": _usage(first)}

@@ -60,7 +60,7 @@ def regenerate_image(principal, image_id, overrides):
     if original is None:
         raise RequestError(404, "image not found")
     tool = next((key for key, spec in TOOLS.items() if spec.tool_name == original.tool_name), "image")
-    if tool in ("edit", "chart"):
+    if tool in ("edit", "chart") or original.tool_name == "openaiImagesEdits":
         raise RequestError(422, f"{original.tool_name} images are not regenerated; run the tool again")
     config = current_app.config
     saved = {

@@ -158,7 +158,7 @@ def _http_error(error):
     data = getattr(error, "data", None) or {}
     headers = {k: v for k, v in error.get_headers() if k.lower() not in ("content-type", "content-length")}
     return error_response(from_http(error.code or 500, data.get("message") or error.description,
-                                    data.get("messages"), headers))
+                                    data.get("messages") or data.get("errors"), headers))
 
 
 def _convert_other_errors(response):

@@ -13,8 +13,6 @@ from werkzeug.datastructures import FileStorage
 from app.ai.catalog import FORMATS, MAX_N, QUALITIES, SIZES, STYLES
 
 Text = fields.String
-# PostgreSQL text cannot hold NUL: refused as bad input here rather than failing at the INSERT.
-NO_NUL = validate.Regexp(r"^[^\x00]*$", error="must not contain NUL (\\u0000) characters")
 MAX_PROMPT = 32000  # gpt-image-1's limit
 MAX_IMAGES = 16  # images per edit, as OpenAI allows
 RESPONSE_FORMATS = ("url", "b64_json")
@@ -24,8 +22,8 @@ NO_STREAM = validate.Equal(False, error="streaming is not supported; omit stream
 
 
 def free_text(length, **options):
-    """A client-written text field: bounded, without NUL."""
-    return fields.String(validate=[length, NO_NUL], **options)
+    """A client-written text field, bounded (NUL is refused for every endpoint: app/security/text_input.py)."""
+    return fields.String(validate=[length], **options)
 
 
 def choice(values, **options):

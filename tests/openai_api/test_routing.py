@@ -184,6 +184,10 @@ def test_several_images_the_first_is_edited_the_others_recorded(app, live_server
     assert len(result.data) == 2 and sizes == {(256, 256)}
     records = _records(app)
     assert len(records) == 2 and all(len(r.meta["input_images"]) == 2 for r in records)
+    # An edit cannot be regenerated from its prompt alone: that would be a different tool.
+    again = app.test_client().post(f"/ai/generated-images/{records[0].id}/regenerate", json={},
+                                   headers=bearer(user_key[1]))
+    assert again.status_code == 422 and "openaiImagesEdits" in again.get_json()["message"]
 
 
 def test_anonymous_callers_only_when_allowed(build_app):

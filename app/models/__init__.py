@@ -6,6 +6,14 @@ from .generation_log import GenerationLog
 from .image import GeneratedImage, GenerationJob
 from .og import OgGeneration
 from .prompt import Post, Prompt, PromptFavorite, PromptUsage, PromptVersion
+from .rollup import (
+    GeneratedImageHour,
+    GenerationLogHour,
+    GenerationLogHourly,
+    RollupDirtyHour,
+    RollupState,
+    RollupUserDay,
+)
 from .user import ApiKey, User
 
 __all__ = [
@@ -14,13 +22,19 @@ __all__ = [
     "Dataset",
     "DatasetImage",
     "GeneratedImage",
+    "GeneratedImageHour",
     "GenerationJob",
     "GenerationLog",
+    "GenerationLogHour",
+    "GenerationLogHourly",
     "OgGeneration",
     "Post",
     "Prompt",
     "PromptFavorite",
     "PromptUsage",
     "PromptVersion",
+    "RollupDirtyHour",
+    "RollupState",
+    "RollupUserDay",
     "User",
 ]

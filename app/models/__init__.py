@@ -8,10 +8,12 @@ from .og import OgGeneration
 from .prompt import Post, Prompt, PromptFavorite, PromptUsage, PromptVersion
 from .rollup import (
     GeneratedImageHour,
+    GenerationLogDifficultyHour,
     GenerationLogHour,
-    GenerationLogHourly,
+    GenerationLogStyleHour,
     RollupDirtyHour,
     RollupState,
+    RollupUser,
     RollupUserDay,
 )
 from .user import ApiKey, User
@@ -25,8 +27,9 @@ __all__ = [
     "GeneratedImageHour",
     "GenerationJob",
     "GenerationLog",
+    "GenerationLogDifficultyHour",
     "GenerationLogHour",
-    "GenerationLogHourly",
+    "GenerationLogStyleHour",
     "OgGeneration",
     "Post",
     "Prompt",
@@ -35,6 +38,7 @@ __all__ = [
     "PromptVersion",
     "RollupDirtyHour",
     "RollupState",
+    "RollupUser",
     "RollupUserDay",
     "User",
 ]

@@ -5,7 +5,8 @@ triggers (migration ``rollup_1``) append to ``rollup_dirty_hours`` the hour
 of every row inserted, updated or deleted in the two source tables, whoever
 writes it; a query uses a rolled-up hour only when it is older than the
 source's ``rolled_up_until`` and not dirty, and reads every other row live.
-Rows here are replaced, never updated, so the group keys may be NULL.
+Rows here are replaced, never updated, so the group keys (style,
+difficulty) may be NULL and need no unique constraint.
 """
 
 from sqlalchemy import BigInteger, Float, Index, Integer, String, Text
@@ -40,32 +41,46 @@ class RollupDirtyHour(db.Model):
     hour = mapped_column(UTCDateTime, nullable=False)
 
 
-class GenerationLogHourly(db.Model):
-    """generation_logs per hour × style × difficulty: counts and sums of known costs."""
-
-    __tablename__ = "generation_log_hourly"
-    __table_args__ = (Index("idx_generation_log_hourly_hour", "hour"),)
-
-    id = mapped_column(RowId, primary_key=True, autoincrement=True)
-    hour = mapped_column(UTCDateTime, nullable=False)
-    style: Mapped[str | None] = mapped_column(Text)
-    difficulty: Mapped[int | None] = mapped_column(Integer)
-    generations: Mapped[int] = mapped_column(Integer, nullable=False)
-    successes: Mapped[int] = mapped_column(Integer, nullable=False)
-    cost_sum = mapped_column(Float)  # NULL when no cost of the group is known
-    cost_count: Mapped[int] = mapped_column(Integer, nullable=False)
-    success_cost_sum = mapped_column(Float)
-    success_cost_count: Mapped[int] = mapped_column(Integer, nullable=False)
-
-
 class GenerationLogHour(db.Model):
-    """generation_logs per hour: generations and distinct users (exact within the hour)."""
+    """generation_logs per hour: generations, distinct users (exact within the hour), successes, known costs."""
 
     __tablename__ = "generation_log_hours"
 
     hour = mapped_column(UTCDateTime, primary_key=True)
     generations: Mapped[int] = mapped_column(Integer, nullable=False)
     unique_users: Mapped[int] = mapped_column(Integer, nullable=False)
+    successes: Mapped[int] = mapped_column(Integer, nullable=False)
+    cost_sum = mapped_column(Float)  # NULL when no cost of the hour is known
+    cost_count: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class GenerationLogStyleHour(db.Model):
+    """generation_logs per hour × style: generations, successes, sum and count of known costs."""
+
+    __tablename__ = "generation_log_style_hours"
+    __table_args__ = (Index("idx_generation_log_style_hours_hour", "hour"),)
+
+    id = mapped_column(RowId, primary_key=True, autoincrement=True)
+    hour = mapped_column(UTCDateTime, nullable=False)
+    style: Mapped[str | None] = mapped_column(Text)
+    generations: Mapped[int] = mapped_column(Integer, nullable=False)
+    successes: Mapped[int] = mapped_column(Integer, nullable=False)
+    cost_sum = mapped_column(Float)
+    cost_count: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class GenerationLogDifficultyHour(db.Model):
+    """Successful generation_logs per hour × difficulty: count, sum and count of known costs."""
+
+    __tablename__ = "generation_log_difficulty_hours"
+    __table_args__ = (Index("idx_generation_log_difficulty_hours_hour", "hour"),)
+
+    id = mapped_column(RowId, primary_key=True, autoincrement=True)
+    hour = mapped_column(UTCDateTime, nullable=False)
+    difficulty: Mapped[int | None] = mapped_column(Integer)
+    successes: Mapped[int] = mapped_column(Integer, nullable=False)
+    cost_sum = mapped_column(Float)
+    cost_count: Mapped[int] = mapped_column(Integer, nullable=False)
 
 
 class GeneratedImageHour(db.Model):
@@ -93,6 +108,21 @@ class RollupUserDay(db.Model):
 
     source: Mapped[str] = mapped_column(String(20), primary_key=True)
     day = mapped_column(UTCDateTime, primary_key=True)
+    user_id = mapped_column(UUIDType, primary_key=True)
+    first_at = mapped_column(UTCDateTime, nullable=False)
+    last_at = mapped_column(UTCDateTime, nullable=False)
+
+
+class RollupUser(db.Model):
+    """Each user of a source's rolled-up rows: their first and last row before the watermark.
+
+    Answers distinct users of a window open at either end, or reaching past
+    the watermark, from one row per user (``first_at < until``, ``last_at >= since``).
+    """
+
+    __tablename__ = "rollup_users"
+
+    source: Mapped[str] = mapped_column(String(20), primary_key=True)
     user_id = mapped_column(UUIDType, primary_key=True)
     first_at = mapped_column(UTCDateTime, nullable=False)
     last_at = mapped_column(UTCDateTime, nullable=False)

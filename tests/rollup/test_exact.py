@@ -18,7 +18,13 @@ from app.extensions import db
 from app.history.privacy import delete_user_data
 from app.history.retention import purge_expired_events
 from app.history.rollup.refresh import refresh_rollups
-from app.models import GeneratedImage, GenerationLog, RollupDirtyHour
+from app.models import (
+    GeneratedImage,
+    GeneratedImageHour,
+    GenerationLog,
+    GenerationLogHour,
+    RollupDirtyHour,
+)
 from app.storage import get_storage
 from app.tracking.events import make_event
 from app.tracking.writer import write_events
@@ -147,3 +153,33 @@ def test_rollups_answer_like_the_direct_queries(two_apps, admin_key):
     with rolled.app_context():
         refresh_rollups(now=T0 + SPAN + timedelta(days=2))  # everything rolled up
     _compare(rolled, direct, key, rng)
+
+
+def test_the_analytics_read_the_rollups_once_refreshed(app, admin_key):
+    """A rolled-up hour is read from its rollup row (doctored here), and live again once dirty."""
+    hour = datetime(2025, 5, 2, 10, tzinfo=UTC)
+    with app.app_context():
+        user = make_user().id
+        for minute in (5, 25):
+            db.session.add(GenerationLog(user_id=user, style="anime", success=True, created_at=hour.replace(
+                minute=minute)))
+            db.session.add(GeneratedImage(user_id=user, prompt="p", bytes=100, created_at=hour.replace(minute=minute)))
+        db.session.commit()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["history", "rollup"])
+    assert result.exit_code == 0 and "logs:" in result.output and "images:" in result.output, result.output
+    with app.app_context():
+        db.session.execute(update(GenerationLogHour).values(generations=40, unique_users=7))
+        db.session.execute(update(GeneratedImageHour).values(images=9))
+        db.session.commit()
+    client, headers = app.test_client(), bearer(admin_key[1])
+    window = _params(hour, hour + timedelta(hours=1))
+    assert [row["generations"] for row in client.get(f"/analytics/engagement?{window}", headers=headers).json[
+        "rows"]] == [40]
+    assert client.get("/history/images/stats", headers=headers).json["total_images"] == 9
+    with app.app_context():  # a late row makes the hour dirty: read live until the next refresh
+        db.session.add(GenerationLog(user_id=user, style="anime", success=True, created_at=hour.replace(minute=59)))
+        db.session.commit()
+    assert client.get(f"/analytics/engagement?{window}", headers=headers).json["rows"][0]["generations"] == 3
+    assert runner.invoke(args=["history", "rollup"]).exit_code == 0
+    assert client.get(f"/analytics/engagement?{window}", headers=headers).json["rows"][0]["generations"] == 3

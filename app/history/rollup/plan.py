@@ -46,6 +46,7 @@ class HourPlan:
     rollup: tuple | None = None
     skip: tuple = ()
     live: list = field(default_factory=list)
+    coverage: Coverage | None = None
 
 
 def merge_ranges(ranges):
@@ -64,18 +65,18 @@ def merge_ranges(ranges):
 def plan_hours(since, until, coverage):
     """Disjoint: full clean rolled-up hours of the window, and the rest as live ranges."""
     if coverage.until is None:
-        return HourPlan(live=[(since, until)])
+        return HourPlan(live=[(since, until)], coverage=coverage)
     start = None if since is None else ceil_hour(since)
     end = coverage.until if until is None else min(floor_hour(until), coverage.until)
     if start is not None and start >= end:
-        return HourPlan(live=[(since, until)])
+        return HourPlan(live=[(since, until)], coverage=coverage)
     skip = tuple(hour for hour in coverage.dirty if (start is None or hour >= start) and hour < end)
     live = [(hour, hour + HOUR) for hour in skip]
     if since is not None and since < start:
         live.append((since, start))
     if until is None or end < until:
         live.append((end, until))
-    return HourPlan(rollup=(start, end), skip=skip, live=merge_ranges(live))
+    return HourPlan(rollup=(start, end), skip=skip, live=merge_ranges(live), coverage=coverage)
 
 
 @dataclass

@@ -14,8 +14,9 @@ from app.models import (
     GeneratedImage,
     GeneratedImageHour,
     GenerationLog,
+    GenerationLogDifficultyHour,
     GenerationLogHour,
-    GenerationLogHourly,
+    GenerationLogStyleHour,
 )
 from app.models.query import hour_bucket, json_number
 
@@ -27,7 +28,6 @@ from .users import count_users, user_retention
 log = GenerationLog
 cost = json_number(log.costs, "total")
 ok = case((log.success.is_(True), 1), else_=0)
-success_cost = case((log.success.is_(True), cost))
 _num = bi._num
 TICK = timedelta(microseconds=1)
 
@@ -37,27 +37,29 @@ def _combine(*parts):
     return (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
 
 
-def _log_groups(plan, *keys, successful=False):
-    """Rolled-up and live generation_logs grouped by ``keys``: n, ok, cost_sum, cost_count."""
-    hourly = GenerationLogHourly
+def _log_groups(plan, rollup, key=None, successful=False):
+    """Rolled-up and live generation_logs (grouped by ``key``): n, ok, cost_sum, cost_count."""
     rolled = live = None
+    keys = [] if key is None else [key]
     if plan.rollup:
-        n = hourly.successes if successful else hourly.generations
-        sums = (hourly.success_cost_sum, hourly.success_cost_count) if successful else (hourly.cost_sum,
-                                                                                      hourly.cost_count)
-        rolled = select(*(getattr(hourly, key) for key in keys), n.label("n"), hourly.successes.label("ok"),
-                        sums[0].label("cost_sum"), sums[1].label("cost_count")
-                        ).where(rollup_condition(hourly.hour, plan))
+        n = rollup.successes if successful else rollup.generations
+        rolled = select(*(getattr(rollup, k) for k in keys), n.label("n"), rollup.successes.label("ok"),
+                        rollup.cost_sum, rollup.cost_count).where(rollup_condition(rollup.hour, plan))
     if plan.live:
-        columns = [getattr(log, key) for key in keys]
+        columns = [getattr(log, k) for k in keys]
         where = [range_condition(log.created_at, plan.live)] + ([log.success.is_(True)] if successful else [])
         live = select(*columns, func.count().label("n"), func.sum(ok).label("ok"), func.sum(cost).label("cost_sum"),
                       func.count(cost).label("cost_count")).where(*where).group_by(*columns)
     return _combine(rolled, live)
 
 
+def _ratio(numerator, denominator):
+    # A plain "/" between doubles: what AVG computes, on both databases (no NUMERIC cast).
+    return cast(numerator, Float).op("/", return_type=Float)(cast(func.nullif(denominator, 0), Float))
+
+
 def _avg_cost(groups):
-    return func.sum(groups.c.cost_sum) / func.nullif(func.sum(groups.c.cost_count), 0)
+    return _ratio(func.sum(groups.c.cost_sum), func.sum(groups.c.cost_count))
 
 
 def top_styles(since, until):
@@ -65,9 +67,10 @@ def top_styles(since, until):
     if not rollups_enabled():
         return bi.top_styles(since, until)
     with snapshot() as connection:
-        groups = _log_groups(plan_hours(since, until, read_coverage(connection, "logs")), "style")
+        plan = plan_hours(since, until, read_coverage(connection, "logs"))
+        groups = _log_groups(plan, GenerationLogStyleHour, "style")
         n = func.sum(groups.c.n)
-        rate = cast(func.sum(groups.c.ok), Float) / n
+        rate = _ratio(func.sum(groups.c.ok), n)
         query = (select(groups.c.style, n.label("n"), rate.label("rate"), _avg_cost(groups).label("cost"))
                  .group_by(groups.c.style)
                  .order_by(rate.desc(), n.desc(), groups.c.style.asc().nulls_last()))
@@ -81,7 +84,7 @@ def cost_by_difficulty(since, until):
         return bi.cost_by_difficulty(since, until)
     with snapshot() as connection:
         plan = plan_hours(since, until, read_coverage(connection, "logs"))
-        groups = _log_groups(plan, "difficulty", successful=True)
+        groups = _log_groups(plan, GenerationLogDifficultyHour, "difficulty", successful=True)
         n = func.sum(groups.c.n)
         query = (select(groups.c.difficulty, n.label("n"), _avg_cost(groups).label("avg"),
                         func.sum(groups.c.cost_sum).label("total"))
@@ -121,11 +124,11 @@ def dashboard(since, until):
         return bi.dashboard(since, until)
     with snapshot() as connection:
         plan = plan_hours(since, until, read_coverage(connection, "logs"))
-        groups = _log_groups(plan)
+        groups = _log_groups(plan, GenerationLogHour)
         row = connection.execute(select(func.sum(groups.c.n).label("n"), func.sum(groups.c.ok).label("ok"),
                                         _avg_cost(groups).label("cost"))).one()
         n = int(row.n or 0)
-        cohort, returned = user_retention(connection, until)
+        cohort, returned = user_retention(connection, until, plan.coverage)
         hours = max((until - since).total_seconds() / 3600, 1 / 60)
         return {
             "since": since,

@@ -16,10 +16,12 @@ from sqlalchemy import and_, case, delete, func, literal, select, text
 from app.extensions import db
 from app.models import (
     GeneratedImageHour,
+    GenerationLogDifficultyHour,
     GenerationLogHour,
-    GenerationLogHourly,
+    GenerationLogStyleHour,
     RollupDirtyHour,
     RollupState,
+    RollupUser,
     RollupUserDay,
 )
 from app.models.query import json_number
@@ -41,8 +43,8 @@ def refresh_rollups(now=None, chunk=CHUNK):
 
 def forget_rollups():
     """Delete every rollup and watermark: until the next refresh, analytics read the source tables."""
-    for table in (RollupState, RollupDirtyHour, RollupUserDay, GenerationLogHourly, GenerationLogHour,
-                  GeneratedImageHour):
+    for table in (RollupState, RollupDirtyHour, RollupUserDay, RollupUser, GenerationLogHour,
+                  GenerationLogStyleHour, GenerationLogDifficultyHour, GeneratedImageHour):
         db.session.execute(delete(table).execution_options(synchronize_session=False))
     db.session.commit()
 
@@ -94,17 +96,18 @@ def _recompute_hours(source, hours):
         return
     log = SOURCES["logs"]
     cost = json_number(log.costs, "total")
-    success = log.success.is_(True)
-    success_cost = case((success, cost))
+    successes = func.sum(case((log.success.is_(True), 1), else_=0))
     hour = hour_start(log.created_at)
     rows = range_condition(log.created_at, hours)
-    _replace(GenerationLogHourly, range_condition(GenerationLogHourly.hour, hours), select(
-        hour, log.style, log.difficulty, func.count(), func.sum(case((success, 1), else_=0)),
-        func.sum(cost), func.count(cost), func.sum(success_cost), func.count(success_cost),
-    ).where(rows).group_by(hour, log.style, log.difficulty))
     _replace(GenerationLogHour, range_condition(GenerationLogHour.hour, hours), select(
-        hour, func.count(), func.count(log.user_id.distinct()),
+        hour, func.count(), func.count(log.user_id.distinct()), successes, func.sum(cost), func.count(cost),
     ).where(rows).group_by(hour))
+    _replace(GenerationLogStyleHour, range_condition(GenerationLogStyleHour.hour, hours), select(
+        hour, log.style, func.count(), successes, func.sum(cost), func.count(cost),
+    ).where(rows).group_by(hour, log.style))
+    _replace(GenerationLogDifficultyHour, range_condition(GenerationLogDifficultyHour.hour, hours), select(
+        hour, log.difficulty, func.count(), func.sum(cost), func.count(cost),
+    ).where(rows, log.success.is_(True)).group_by(hour, log.difficulty))
 
 
 def _recompute_image_hours(hours):
@@ -125,4 +128,9 @@ def _recompute_user_days(source, hours, end):
     _replace(RollupUserDay, and_(RollupUserDay.source == source, range_condition(RollupUserDay.day, days)), select(
         literal(source), day, model.user_id, func.min(model.created_at), func.max(model.created_at),
     ).where(model.user_id.is_not(None), range_condition(model.created_at, rows)).group_by(day, model.user_id))
+    # One row per user, rebuilt from the user-days (a read of user-days, not of the source rows).
+    days = RollupUserDay
+    _replace(RollupUser, RollupUser.source == source, select(
+        days.source, days.user_id, func.min(days.first_at), func.max(days.last_at),
+    ).where(days.source == source).group_by(days.source, days.user_id))
 

@@ -2,9 +2,9 @@
 
 from datetime import timedelta
 
-from sqlalchemy import and_, func, or_, select, union_all
+from sqlalchemy import and_, case, func, or_, select, union_all
 
-from app.models import RollupUserDay
+from app.models import RollupUser, RollupUserDay
 
 from . import SOURCES
 from .plan import plan_users, range_condition, read_coverage
@@ -25,11 +25,39 @@ def _term_condition(term):
     return and_(*clauses)
 
 
+def _per_user(source, since, until, coverage):
+    """Users of the rolled-up part from one row each, when the window is open or reaches the watermark.
+
+    Only while no hour is dirty: a dirty hour may hold any user's first or last row.
+    """
+    watermark = coverage.until
+    if watermark is None or coverage.dirty or (since is not None and since >= watermark):
+        return None
+    if since is not None and until is not None and until < watermark:
+        return None
+    where = [RollupUser.source == source]
+    if since is not None:
+        where.append(RollupUser.last_at >= since)
+    if until is not None and until < watermark:
+        where.append(RollupUser.first_at < until)
+    live = None if until is not None and until <= watermark else (watermark if since is None else max(since, watermark),
+                                                                  until)
+    return select(RollupUser.user_id.label("user_id")).where(*where), live
+
+
 def user_ids(source, since, until, coverage):
     """A SELECT of user ids (with repeats) holding every user active in ``[since, until)``."""
-    plan = plan_users(since, until, coverage)
     model = SOURCES[source]
     parts = []
+    per_user = _per_user(source, since, until, coverage)
+    if per_user is not None:
+        rolled, live = per_user
+        parts.append(rolled)
+        if live is not None:
+            parts.append(select(model.user_id.label("user_id")).where(
+                model.user_id.is_not(None), range_condition(model.created_at, [live])))
+        return parts[0] if len(parts) == 1 else union_all(*parts)
+    plan = plan_users(since, until, coverage)
     if plan.terms:
         parts.append(select(RollupUserDay.user_id.label("user_id")).where(
             RollupUserDay.source == source, or_(*(_term_condition(term) for term in plan.terms))
@@ -48,15 +76,12 @@ def count_users(connection, source, since, until, coverage=None):
     return connection.scalar(select(func.count(ids.c.user_id.distinct())))
 
 
-def user_retention(connection, until):
-    """Like ``bi.user_retention``: users of the week before last, and how many came back last week."""
-    coverage = read_coverage(connection, "logs")
-    previous = select(user_ids("logs", until - 2 * WEEK, until - WEEK, coverage).subquery().c.user_id).distinct()
-    cohort_users = previous.subquery()
+def user_retention(connection, until, coverage=None):
+    """Like ``bi.user_retention``: (users of the week before last, how many of them came back last week)."""
+    coverage = coverage or read_coverage(connection, "logs")
+    cohort = select(user_ids("logs", until - 2 * WEEK, until - WEEK, coverage).subquery().c.user_id).distinct()
+    cohort = cohort.subquery()
     later = user_ids("logs", until - WEEK, until, coverage).subquery()
-    cohort = connection.scalar(select(func.count()).select_from(cohort_users))
-    returned = connection.scalar(
-        select(func.count()).select_from(cohort_users)
-        .where(cohort_users.c.user_id.in_(select(later.c.user_id)))
-    )
-    return cohort, returned
+    came_back = case((cohort.c.user_id.in_(select(later.c.user_id)), 1), else_=0)
+    row = connection.execute(select(func.count(), func.coalesce(func.sum(came_back), 0)).select_from(cohort)).one()
+    return int(row[0]), int(row[1])

@@ -122,6 +122,7 @@ SETTINGS = {
     "IMAGE_RETENTION_DAYS": (int, 0),  # 0 = `flask cleanup-images` needs --older-than-days
     "ANONYMIZE_IP": (bool, False),  # zero the last octet / last 80 bits before storing
     "GEOIP_DATABASE_PATH": (str, None),  # a GeoLite2/GeoIP2 Country .mmdb file
+    "HISTORY_ROLLUPS": (bool, True),  # analytics read hourly rollups (`flask history rollup`) + live edges
     "ALERT_WINDOW_MINUTES": (int, 15),
     "ALERT_MIN_GENERATIONS": (int, 10),  # error rate needs this many generations in the window
     "ALERT_ERROR_RATE": (float, 0.05),

@@ -4,9 +4,13 @@
     .venv/bin/python bench/history.py --only postgresql --rows 200000 --repeat 10
 
 Loads the rows (COPY on PostgreSQL, executemany batches on SQLite) spread
-over the last 90 days, then prints the median latency, through the Flask
-test client with an admin key, of: the first history page, page 1,000 by
-cursor and by offset, the stats endpoint and each BI endpoint (default windows).
+over the last 90 days, rolls them up (``refresh_rollups``, timed), then prints
+the median latency, through the Flask test client with an admin key, of: the
+first history page, page 1,000 by cursor and by offset, the stats endpoint and
+each BI endpoint (default windows). The endpoints that read hourly rollups are
+measured twice: ``direct`` (HISTORY_ROLLUPS off: the SQL over every row of
+the window) and ``rollup``. Last, the cost of a refresh after a late batch of
+1,000 tracking events spread over the last 30 days.
 """
 
 import argparse
@@ -21,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from sqlalchemy import create_engine, insert, select, text  # noqa: E402
+from sqlalchemy import create_engine, delete, insert, select, text  # noqa: E402
 
 STYLES = ["anime", "comic", "photo", "watercolor", "pixel", "oil", "sketch", "neon"]
 TOOLS = ["generateUserImage", "generateComic", "generateAnimeManga", "generateIconEmoji"]
@@ -106,22 +110,34 @@ def load_sqlite(app, rows, batch):
             connection.execute(insert(GenerationLog.__table__), logs)
 
 
+ROLLED_UP = {"/history/images/stats", "/analytics/top-styles", "/analytics/engagement",
+             "/analytics/cost-by-difficulty", "/analytics/dashboard"}
+
+
 def prepare(url, count, instance):
     from app import create_app
     from app.auth import service
     from app.extensions import db
+    from app.history.rollup.refresh import forget_rollups, refresh_rollups
     from app.migrating import upgrade_database
 
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "STORAGE_ROOT": os.path.join(instance, "s"),
-                      "AUTO_MIGRATE": False})
+    settings = {"DATABASE_URL": url, "SECRET_KEY": "bench", "STORAGE_ROOT": os.path.join(instance, "s"),
+                "AUTO_MIGRATE": False}
+    app = create_app(settings)
+    direct = create_app({**settings, "HISTORY_ROLLUPS": False})
     upgrade_database(app)
     with app.app_context():
         have = db.session.scalar(text("SELECT count(*) FROM generation_logs"))
         if have != count:
             print(f"  loading {count:,} images + {count:,} logs …", flush=True)
-            for table in ("posts", "generated_images", "generation_logs", "api_keys", "users"):
-                db.session.execute(text(f"DELETE FROM {table}"))
+            tables = ("posts", "generated_images", "generation_logs", "api_keys", "users")
+            if url.startswith("postgresql"):  # DELETE checks parent_id row by row: hours for 1M images
+                db.session.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
+            else:
+                for table in tables:
+                    db.session.execute(text(f"DELETE FROM {table}"))
             db.session.commit()
+            forget_rollups()
             users = [service.create_user(f"bench{n}").id for n in range(USERS)]
             db.session.commit()
             db.session.close()  # on SQLite even a read holds the write lock (BEGIN IMMEDIATE)
@@ -137,7 +153,38 @@ def prepare(url, count, instance):
             print(f"  loaded in {time.perf_counter() - started:.0f} s", flush=True)
         admin = service.find_user("bench-admin") or service.create_user("bench-admin", is_admin=True)
         _key, plaintext = service.create_api_key(admin, is_admin=True)
-    return app, plaintext
+        db.session.commit()
+        db.session.close()
+        started = time.perf_counter()
+        hours = refresh_rollups()
+        print(f"  rollup refresh: {hours} hour(s) in {time.perf_counter() - started:.1f} s", flush=True)
+    return app, direct, plaintext
+
+
+def late_refresh(app, users, days=30, events=1000):
+    """Write a late batch of tracking events over the last ``days`` and time the refresh that follows."""
+    from app.extensions import db
+    from app.history.rollup.refresh import refresh_rollups
+    from app.models import GenerationLog
+    from app.tracking.events import make_event
+    from app.tracking.writer import write_events
+
+    rng = random.Random(3)
+    now = datetime.now(UTC)
+    batch = [make_event("generation_log", {
+        "user_id": rng.choice(users), "style": rng.choice(STYLES), "difficulty": rng.randint(1, 5),
+        "success": True, "costs": {"total": 0.02}, "created_at": now - timedelta(seconds=rng.randrange(days * 86400)),
+    }) for _ in range(events)]
+    with app.app_context():
+        write_events(batch)
+        started = time.perf_counter()
+        hours = refresh_rollups()
+        elapsed = (time.perf_counter() - started) * 1000
+        # leave the million rows as they were, for the next run
+        db.session.execute(delete(GenerationLog).where(GenerationLog.id.in_([uuid.UUID(e["id"]) for e in batch])))
+        db.session.commit()
+        refresh_rollups()
+        return hours, elapsed
 
 
 def cursor_for_page(app, page):
@@ -165,8 +212,9 @@ def measure(client, headers, url, repeat):
 
 def run(name, url, count, repeat, instance):
     print(f"{name}: {url}", flush=True)
-    app, key = prepare(url, count, instance)
+    app, direct, key = prepare(url, count, instance)
     client, headers = app.test_client(), {"Authorization": f"Bearer {key}"}
+    direct_client = direct.test_client()
     page = min(1000, count // PAGE - 1)  # page 1,000 when there are enough rows
     cursor = cursor_for_page(app, page - 1)
     cases = [
@@ -188,9 +236,18 @@ def run(name, url, count, repeat, instance):
 
     with app.app_context():
         user_id = db.session.scalar(select(User.id).where(User.username == "bench7"))
+        users = db.session.scalars(select(User.id).where(User.username.like("bench%"))).all()
+    print(f"  {'':32s} {'direct':>9s}    {'rollup':>9s}", flush=True)
     for label, path in cases:
         path = path or f"/history/images?limit={PAGE}&user={user_id}"
-        print(f"  {label:32s} {measure(client, headers, path, repeat):9.1f} ms", flush=True)
+        rolled = measure(client, headers, path, repeat)
+        if path.split("?")[0] in ROLLED_UP:
+            print(f"  {label:32s} {measure(direct_client, headers, path, repeat):9.1f} ms {rolled:9.1f} ms",
+                  flush=True)
+        else:
+            print(f"  {label:32s} {rolled:9.1f} ms", flush=True)
+    hours, elapsed = late_refresh(app, users)
+    print(f"  refresh after 1,000 late events over 30 days: {hours} hour(s) in {elapsed:.0f} ms", flush=True)
 
 
 def main():
@@ -198,8 +255,8 @@ def main():
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_DATABASE_URL",
-                                                           "postgresql://postgres@127.0.0.1:5432/bench_history"))
-    parser.add_argument("--sqlite-path", default=os.path.join(tempfile.gettempdir(), "bench_history.db"))
+                                                           "postgresql://postgres@127.0.0.1:5432/bench_rollup"))
+    parser.add_argument("--sqlite-path", default=os.path.join(tempfile.gettempdir(), "bench_rollup.db"))
     parser.add_argument("--only", choices=["postgresql", "sqlite"])
     args = parser.parse_args()
     instance = tempfile.mkdtemp(prefix="bench-history-")

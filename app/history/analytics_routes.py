@@ -26,6 +26,7 @@ from .analytics_schemas import (
     StylesSchema,
     WindowArgs,
 )
+from .rollup import queries as rolled
 
 blp = Blueprint("analytics", __name__, url_prefix="/analytics", description="BI queries, alerts and exports")
 
@@ -61,11 +62,11 @@ def _bi_route(path, query, schema, default, summary):
     blp.route(path)(view)
 
 
-_bi_route("/top-styles", bi.top_styles, StylesSchema, 30 * DAY,
+_bi_route("/top-styles", rolled.top_styles, StylesSchema, 30 * DAY,
           "Styles by success rate, with total generations and average cost (default window 30d).")
-_bi_route("/engagement", bi.engagement_by_hour, EngagementSchema, 7 * DAY,
+_bi_route("/engagement", rolled.engagement_by_hour, EngagementSchema, 7 * DAY,
           "Generations and unique users per hour (default window 7d).")
-_bi_route("/cost-by-difficulty", bi.cost_by_difficulty, DifficultySchema, 30 * DAY,
+_bi_route("/cost-by-difficulty", rolled.cost_by_difficulty, DifficultySchema, 30 * DAY,
           "Successful generations per difficulty: count, average and total cost (default 30d).")
 _bi_route("/latency", bi.latency_by_style, LatencySchema, DAY,
           "Average and p95 duration per style of successful generations (default 24h).")
@@ -80,7 +81,7 @@ class Dashboard(MethodView):
     @blp.response(200, DashboardSchema)
     def get(self, args):
         """Generations per hour, success rate, average cost per generation, weekly retention (default 24h)."""
-        return bi.dashboard(*resolve_window(args, DAY))
+        return rolled.dashboard(*resolve_window(args, DAY))
 
 
 @blp.route("/countries")

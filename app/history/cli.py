@@ -15,8 +15,9 @@ from app.models.types import utcnow
 from app.storage import get_storage
 
 from . import alerts, exports, retention
+from .rollup import refresh
 
-cli = AppGroup("history", help="The ledger: exports.")
+cli = AppGroup("history", help="The ledger: exports, hourly rollups.")
 alerts_cli = AppGroup("alerts", help="Seed 001's alerts: error rate, p95, cost spike, rate limits.")
 
 
@@ -72,6 +73,16 @@ def export_command(kind, fmt, days):
     until = utcnow()
     for chunk in exports.stream_export(kind, fmt, until - timedelta(days=days), until):
         sys.stdout.write(chunk)
+
+
+@cli.command("rollup")
+@click.option("--rebuild", is_flag=True, help="Forget every rollup first and roll up all rows again.")
+def rollup_command(rebuild):
+    """Roll up the complete hours and recompute the dirty ones (run every minute from cron)."""
+    if rebuild:
+        refresh.forget_rollups()
+    for source, hours in refresh.refresh_rollups().items():
+        click.echo(f"{source}: {hours} hour(s) rolled up")
 
 
 TOP_LEVEL_COMMANDS = (alerts_cli, cleanup_command, cleanup_images_command)

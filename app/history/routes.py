@@ -14,8 +14,9 @@ from app.extensions import db
 from app.models import User
 from app.storage import get_storage
 
-from . import privacy, search, stats
+from . import privacy, search
 from .analytics_schemas import DeletionSchema
+from .rollup import queries as rolled
 from .schemas import (
     ImageFilterArgs,
     ImagePageSchema,
@@ -66,7 +67,7 @@ class ImageStats(MethodView):
     @blp.response(200, ImageStatsSchema)
     def get(self, args):
         """Seed 004's stats (total, unique users, successful, failed, average size) of the matching images."""
-        return stats.image_stats(args, user_id=visible_user(args))
+        return rolled.image_stats(args, user_id=visible_user(args))
 
 
 @blp.route("/logs")

@@ -6,6 +6,16 @@ from .generation_log import GenerationLog
 from .image import GeneratedImage, GenerationJob
 from .og import OgGeneration
 from .prompt import Post, Prompt, PromptFavorite, PromptUsage, PromptVersion
+from .rollup import (
+    GeneratedImageHour,
+    GenerationLogDifficultyHour,
+    GenerationLogHour,
+    GenerationLogStyleHour,
+    RollupDirtyHour,
+    RollupState,
+    RollupUser,
+    RollupUserDay,
+)
 from .user import ApiKey, User
 
 __all__ = [
@@ -14,13 +24,21 @@ __all__ = [
     "Dataset",
     "DatasetImage",
     "GeneratedImage",
+    "GeneratedImageHour",
     "GenerationJob",
     "GenerationLog",
+    "GenerationLogDifficultyHour",
+    "GenerationLogHour",
+    "GenerationLogStyleHour",
     "OgGeneration",
     "Post",
     "Prompt",
     "PromptFavorite",
     "PromptUsage",
     "PromptVersion",
+    "RollupDirtyHour",
+    "RollupState",
+    "RollupUser",
+    "RollupUserDay",
     "User",
 ]

@@ -84,7 +84,32 @@ def check_storage():
     return Finding("storage", True, f"{storage.name}: write, read and delete work")
 
 
-CHECKS = [check_config, check_database, check_migrations, check_redis, check_storage]
+def check_tracking():
+    from app.redis_client import get_redis
+    from app.tracking import queue, spool
+
+    path = spool.spool_path(current_app)
+    waiting = spool.pending_bytes(path)
+    if waiting:
+        return Finding("tracking", True, f"{waiting} bytes of events the database refused wait in {path}",
+                       "once the database answers, run `flask --app wsgi tracking replay`", warning=True)
+    client = get_redis()
+    if client is None:
+        return Finding("tracking", True, "no Redis: events are written by the web processes after each response")
+    try:
+        from rq import Worker
+
+        workers = Worker.all(queue=queue.rq_queue(client, current_app.config["TRACKING_QUEUE"]))
+        queued, claimed = queue.depth(current_app)
+    except Exception as error:
+        return Finding("tracking", False, f"Redis: {error}", "check REDIS_URL and that redis-server runs")
+    if not workers:
+        return Finding("tracking", True, f"no tracking worker is running; {queued} event(s) queued",
+                       "start `flask --app wsgi tracking worker` (systemd: imprint-tracking-worker@1)", warning=True)
+    return Finding("tracking", True, f"{len(workers)} worker(s); {queued} event(s) queued, {claimed} batch(es) claimed")
+
+
+CHECKS = [check_config, check_database, check_migrations, check_redis, check_storage, check_tracking]
 
 
 def run_checks():

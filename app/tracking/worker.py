@@ -15,7 +15,7 @@ from rq.serializers import JSONSerializer
 from app.extensions import db
 
 from . import queue, spool
-from .dispatch import replay_spool
+from .dispatch import push_buffered, replay_spool
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +31,40 @@ def upkeep(app, client, replay=True):
         replay_spool(app)
 
 
+class PushAfterJobMixin:
+    """Push the events a job recorded before its process moves on.
+
+    RQ's work horse ends with ``os._exit`` right after the job, which skips
+    atexit: events still waiting in the push buffer (~2 ms) would be lost.
+    """
+
+    def perform_job(self, *args, **kwargs):
+        try:
+            return super().perform_job(*args, **kwargs)
+        finally:
+            try:
+                push_buffered()
+            except Exception:
+                log.exception("tracking: pushing a job's events failed")
+
+
+class RecordingWorker(PushAfterJobMixin, Worker):
+    """RQ's forking worker for jobs that record tracking events (``flask ai worker``)."""
+
+
+class RecordingSimpleWorker(PushAfterJobMixin, SimpleWorker):
+    """RQ's SimpleWorker for jobs that record tracking events."""
+
+
 class UpkeepMixin:
     app = None
     replays_spool = True
+
+    def request_stop(self, signum, frame):
+        # SIGTERM: a drain job ends after its current batch instead of draining on
+        # (up to DRAIN_SECONDS); what is left stays queued for the other workers.
+        queue.STOPPING.set()
+        super().request_stop(signum, frame)
 
     @property
     def dequeue_timeout(self):
@@ -58,6 +89,8 @@ def run_worker(app, burst=False, fork=False, name=None):
     import redis
 
     interval = max(1, int(app.config["TRACKING_REPLAY_INTERVAL"]))
+    if burst:
+        app.config["TRACKING_DRAIN_IDLE"] = 0  # quit as soon as the queue is empty
     client = redis.Redis.from_url(
         app.config["REDIS_URL"],
         socket_connect_timeout=5,

@@ -41,9 +41,18 @@ DATABASE_GROUPS = {"history", "stats", "ai_generate"}  # cannot be answered with
 SETTINGS = {"TRACKING_CLAIM_TIMEOUT": 10, "TRACKING_REPLAY_INTERVAL": 5}
 
 
-def kill_mid_batch(stack, client, attempts=30):
+def supervise(stack, exits):
+    """Restart a tracking worker that exited, as systemd's Restart=always does; note it."""
+    for index, worker in enumerate(stack.workers):
+        if worker.poll() is not None:
+            exits.append(worker.returncode)
+            stack.start_worker(index=index)
+
+
+def kill_mid_batch(stack, client, exits, attempts=30):
     """Freeze every worker, let events queue, thaw one and SIGKILL it once it holds a claim."""
     for _ in range(attempts):
+        supervise(stack, exits)
         for worker in stack.workers:
             os.kill(worker.pid, signal.SIGSTOP)
         time.sleep(1)  # events pile up: the next claim is a real batch
@@ -129,7 +138,7 @@ def main():
         load = Load(stack.web_port, key, MIXED, threads=args.threads, run_id="faults")
         load.start(seconds=600)  # stopped below; 600 s is the bound
         began = time.monotonic()
-        windows = []
+        windows, exits = [], []
         print(f"stack up: gunicorn :{stack.web_port}, PostgreSQL :{stack.pg_port}, Redis :{stack.redis_port}, "
               f"2 tracking workers; load from {args.threads} threads", flush=True)
         try:
@@ -153,7 +162,8 @@ def main():
 
             time.sleep(args.gap)
             start = time.monotonic()
-            pid, in_claim = kill_mid_batch(stack, client)
+            supervise(stack, exits)
+            pid, in_claim = kill_mid_batch(stack, client, exits)
             print(f"  {start - began:5.1f}s tracking worker {pid} SIGKILLed holding a claim of {in_claim} "
                   "event(s)" if pid else "  no worker was caught holding a claim", flush=True)
             time.sleep(2)
@@ -174,6 +184,8 @@ def main():
             load.stop.set()
             load.join()
         seconds = time.monotonic() - began
+        supervise(stack, exits)
+        print(f"tracking workers that exited by themselves (restarted): {len(exits)} {exits or ''}")
         stack.stop_web()  # SIGTERM: in-flight requests finish, buffered events are pushed
         print(f"load stopped after {seconds:.0f}s; settling", flush=True)
         settled = settle(stack, client)

@@ -258,6 +258,8 @@ class Stack:
             shutil.rmtree(self.dir, ignore_errors=True)
 
     def __enter__(self):
+        # SIGTERM (e.g. `timeout`) → SystemExit, so that close() still stops everything.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
         return self
 
     def __exit__(self, *exc):

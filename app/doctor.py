@@ -88,25 +88,29 @@ def check_tracking():
     from app.redis_client import get_redis
     from app.tracking import queue, spool
 
+    notes, fixes = [], []
     path = spool.spool_path(current_app)
     waiting = spool.pending_bytes(path)
     if waiting:
-        return Finding("tracking", True, f"{waiting} bytes of events the database refused wait in {path}",
-                       "once the database answers, run `flask --app wsgi tracking replay`", warning=True)
+        notes.append(f"{waiting} bytes of events the database refused wait in {path}")
+        fixes.append("once the database answers, run `flask --app wsgi tracking replay`")
     client = get_redis()
     if client is None:
-        return Finding("tracking", True, "no Redis: events are written by the web processes after each response")
-    try:
-        from rq import Worker
+        notes.append("no Redis: events are written by the web processes after each response")
+    else:
+        try:
+            from rq import Worker
 
-        workers = Worker.all(queue=queue.rq_queue(client, current_app.config["TRACKING_QUEUE"]))
-        queued, claimed = queue.depth(current_app)
-    except Exception as error:
-        return Finding("tracking", False, f"Redis: {error}", "check REDIS_URL and that redis-server runs")
-    if not workers:
-        return Finding("tracking", True, f"no tracking worker is running; {queued} event(s) queued",
-                       "start `flask --app wsgi tracking worker` (systemd: imprint-tracking-worker@1)", warning=True)
-    return Finding("tracking", True, f"{len(workers)} worker(s); {queued} event(s) queued, {claimed} batch(es) claimed")
+            workers = Worker.all(queue=queue.rq_queue(client, current_app.config["TRACKING_QUEUE"]))
+            queued, claimed = queue.depth(current_app)
+        except Exception as error:
+            return Finding("tracking", False, f"Redis: {error}", "check REDIS_URL and that redis-server runs")
+        if workers:
+            notes.append(f"{len(workers)} worker(s); {queued} event(s) queued, {claimed} batch(es) claimed")
+        else:
+            notes.append(f"no tracking worker is running; {queued} event(s) queued")
+            fixes.append("start `flask --app wsgi tracking worker` (systemd: imprint-tracking-worker@1)")
+    return Finding("tracking", True, "; ".join(notes), "; ".join(fixes), warning=bool(fixes))
 
 
 CHECKS = [check_config, check_database, check_migrations, check_redis, check_storage, check_tracking]

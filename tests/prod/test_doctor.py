@@ -11,6 +11,7 @@ def test_doctor_names_spooled_events_and_the_replay_command(make_app, tmp_path):
     assert "WARN tracking" in result.output and "flask --app wsgi tracking replay" in result.output
 
 
-def test_doctor_says_when_no_tracking_worker_runs(make_app, redis_url):
-    result = make_app(REDIS_URL=redis_url).test_cli_runner().invoke(args=["doctor"])
+def test_doctor_says_when_no_tracking_worker_runs(make_app, redis_url, tmp_path):
+    app = make_app(REDIS_URL=redis_url, TRACKING_SPOOL_PATH=str(tmp_path / "spool.jsonl"))
+    result = app.test_cli_runner().invoke(args=["doctor"])
     assert "WARN tracking" in result.output and "no tracking worker is running" in result.output

@@ -84,7 +84,36 @@ def check_storage():
     return Finding("storage", True, f"{storage.name}: write, read and delete work")
 
 
-CHECKS = [check_config, check_database, check_migrations, check_redis, check_storage]
+def check_tracking():
+    from app.redis_client import get_redis
+    from app.tracking import queue, spool
+
+    notes, fixes = [], []
+    path = spool.spool_path(current_app)
+    waiting = spool.pending_bytes(path)
+    if waiting:
+        notes.append(f"{waiting} bytes of events the database refused wait in {path}")
+        fixes.append("once the database answers, run `flask --app wsgi tracking replay`")
+    client = get_redis()
+    if client is None:
+        notes.append("no Redis: events are written by the web processes after each response")
+    else:
+        try:
+            from rq import Worker
+
+            workers = Worker.all(queue=queue.rq_queue(client, current_app.config["TRACKING_QUEUE"]))
+            queued, claimed = queue.depth(current_app)
+        except Exception as error:
+            return Finding("tracking", False, f"Redis: {error}", "check REDIS_URL and that redis-server runs")
+        if workers:
+            notes.append(f"{len(workers)} worker(s); {queued} event(s) queued, {claimed} batch(es) claimed")
+        else:
+            notes.append(f"no tracking worker is running; {queued} event(s) queued")
+            fixes.append("start `flask --app wsgi tracking worker` (systemd: imprint-tracking-worker@1)")
+    return Finding("tracking", True, "; ".join(notes), "; ".join(fixes), warning=bool(fixes))
+
+
+CHECKS = [check_config, check_database, check_migrations, check_redis, check_storage, check_tracking]
 
 
 def run_checks():

@@ -9,7 +9,7 @@ import json
 import logging
 
 from flask import jsonify
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError, PendingRollbackError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -57,23 +57,52 @@ def init_errors(app):
             return _database_unavailable(error)
         return internal_error(error)
 
+    @app.errorhandler(PendingRollbackError)
+    def connection_cut(error):
+        # "8s2b": the connection was invalidated inside the transaction (the server
+        # restarted, and an earlier error was swallowed, e.g. an optional lookup).
+        if error.code == "8s2b":
+            return _database_unavailable(error)
+        return internal_error(error)
+
     @app.errorhandler(Exception)
     def internal_error(error):
-        from app.extensions import db
-
         log.exception("unhandled error")
-        db.session.rollback()
+        _rollback()
         return error_response(500, "Internal Server Error", "an internal error occurred; it has been logged")
+
+    # Registered after Flask-SQLAlchemy's, so it runs first (teardowns run in reverse).
+    app.teardown_appcontext(_remove_session)
+
+
+def _rollback():
+    from app.extensions import db
+
+    try:
+        db.session.rollback()
+    except DBAPIError:  # the connection is gone; nothing to roll back
+        pass
+
+
+def _remove_session(_error):
+    """End the request's session; a connection the database cut meanwhile must not turn the answer into a 500.
+
+    A PostgreSQL restart terminates sessions (AdminShutdown): ending a
+    transaction that a read left open then raises from the teardown, after the
+    view has answered, and the WSGI server would send a bare 500 instead.
+    """
+    from app.extensions import db
+
+    try:
+        db.session.remove()
+    except DBAPIError as error:
+        log.warning("database connection lost at the end of the request: %s", getattr(error, "orig", error))
+        db.session.registry.clear()  # drop the broken session; the pool replaces its connection
 
 
 def _database_unavailable(error):
-    from app.extensions import db
-
     log.warning("database unavailable: %s", error.orig if hasattr(error, "orig") else error)
-    try:
-        db.session.rollback()
-    except Exception:  # the connection is gone; nothing to roll back
-        pass
+    _rollback()
     return error_response(
         503,
         "Service Unavailable",

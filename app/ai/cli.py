@@ -13,10 +13,10 @@ cli = AppGroup("ai", help="AI generation, datasets, storage.")
 def worker(burst, simple):
     """Run an RQ worker for the generation queue (GENERATION_QUEUE, default "generation")."""
     import redis
-    from rq import SimpleWorker, Worker
     from rq.serializers import JSONSerializer
 
     from app.extensions import db
+    from app.tracking.worker import RecordingSimpleWorker, RecordingWorker
 
     url = current_app.config.get("REDIS_URL")
     if not url:
@@ -25,7 +25,7 @@ def worker(burst, simple):
     # connection may cross the fork into a job's work horse.
     db.engine.dispose()
     connection = redis.Redis.from_url(url)
-    worker_class = SimpleWorker if simple else Worker
+    worker_class = RecordingSimpleWorker if simple else RecordingWorker
     queue = current_app.config["GENERATION_QUEUE"]
     click.echo(f"generation worker on queue {queue!r}")
     worker_class([queue], connection=connection, serializer=JSONSerializer).work(burst=burst)

@@ -10,12 +10,12 @@ import logging
 import uuid
 
 from . import metrics
-from .dispatch import dispatch, flush, replay_spool
+from .dispatch import dispatch, flush, push_buffered, replay_spool
 from .events import KINDS, make_event
 
 log = logging.getLogger(__name__)
 
-__all__ = ["KINDS", "flush", "init_app", "record", "replay_spool"]
+__all__ = ["KINDS", "flush", "init_app", "push_buffered", "record", "replay_spool"]
 
 
 def record(kind, /, **fields):

@@ -8,8 +8,11 @@ woken by the first event, waits ``TRACKING_PUSH_LINGER`` seconds (default
 the thread writes the events itself (the database, else the spool).
 
 The price: an event lives in process memory for about the linger time. A
-normal exit pushes what is left (atexit); a SIGKILL in that window loses it.
-``TRACKING_PUSH_LINGER=0`` pushes inside ``record()`` instead.
+normal exit pushes what is left (atexit: gunicorn workers stopped with SIGTERM
+exit normally), waiting for a push the thread has under way; an RQ work horse
+ends with ``os._exit``, which skips atexit, so RQ workers that run app code
+push after each job (``worker.PushAfterJobMixin``). A SIGKILL in that window
+loses the events. ``TRACKING_PUSH_LINGER=0`` pushes inside ``record()`` instead.
 """
 
 import atexit
@@ -75,10 +78,17 @@ class RedisBuffer:
                 log.exception("tracking: pushing buffered events failed")
             del buffer
 
-    def push_all(self):
-        """Push everything buffered now; events Redis does not take are written in-process."""
+    def push_all(self, timeout=-1):
+        """Push everything buffered now; events Redis does not take are written in-process.
+
+        Waits (up to ``timeout`` seconds; -1: no limit) for a push under way on
+        the thread, so that on return nothing recorded before the call is still
+        only in this process. Returns False if that wait timed out.
+        """
         size = self.app.config["TRACKING_BATCH_SIZE"]
-        with self.push_lock:
+        if not self.push_lock.acquire(timeout=timeout):
+            return False
+        try:
             while self.events:
                 batch = []
                 try:
@@ -87,6 +97,9 @@ class RedisBuffer:
                 except IndexError:
                     pass
                 self._push(batch)
+        finally:
+            self.push_lock.release()
+        return True
 
     def _push(self, batch):
         try:
@@ -99,11 +112,17 @@ class RedisBuffer:
             self.state.redis_answered()
 
 
+EXIT_TIMEOUT = 30  # seconds to wait at exit for a push under way (Redis and DB calls have their own timeouts)
+
+
 @atexit.register
 def _push_at_exit():
+    # Also when the deque is empty: the thread may hold a batch it popped and is
+    # pushing right now; exiting under it (daemon threads just stop) would lose it.
     for buffer in list(_buffers):
-        if buffer.events and buffer.pid == os.getpid():
+        if buffer.pid == os.getpid():
             try:
-                buffer.push_all()
+                if not buffer.push_all(timeout=EXIT_TIMEOUT):
+                    log.error("tracking: a push was still under way at exit after %ss", EXIT_TIMEOUT)
             except Exception:
                 log.exception("tracking: events left unpushed at exit")

@@ -208,6 +208,11 @@ def replay_spool(app, wait=False):
     return sent
 
 
+def push_buffered(app=None):
+    """Hand this process's buffered events on now (to Redis, else the database); no waiting for workers."""
+    resolve_app(app).extensions["tracking"].buffer.push_all()
+
+
 def flush(timeout=10.0, app=None):
     """Write this process's waiting events now and wait for the Redis queue to drain.
 

@@ -5,10 +5,15 @@ trip, sets a "drain pending" flag with SET NX; only the caller that set it
 enqueues an RQ job (JSON serializer, no pickles). So there is at most one
 drain job waiting, whatever the rate of events.
 
-A drain job clears the flag first (an event pushed after that enqueues a new
-job), then claims batches: a Lua script moves up to N events from the list to
-a claim list of their own, stamped with a lease in a sorted set. After the
-batch is written the claim is deleted. A worker killed mid-batch leaves its
+A drain job keeps the flag while it runs (so pushes meanwhile enqueue
+nothing) and claims batches: a Lua script moves up to N events from the list
+to a claim list of their own, stamped with a lease in a sorted set. After the
+batch is written the claim is deleted. A batch that was not full is followed
+by a pause of ``POLL_SECONDS``, so that under a steady trickle one job writes
+many events per transaction instead of one job per handful of events (each
+RQ job costs the web process an enqueue and the worker a few milliseconds);
+once the list has stayed empty for ``TRACKING_DRAIN_IDLE`` seconds the job
+clears the flag, looks once more, and ends. A worker killed mid-batch leaves its
 claim behind; once the lease has expired any worker (and ``flask tracking
 worker`` at start) puts those events back at the head of the list. Writes are
 idempotent on the event id, so a batch written twice is one set of rows.
@@ -19,6 +24,7 @@ same SET NX), so idle workers join in and throughput grows with workers.
 
 import json
 import logging
+import threading
 import time
 import uuid
 
@@ -38,6 +44,10 @@ DRAIN_JOB = "app.tracking.queue.drain_events"
 JOB_TIMEOUT = 600
 DRAIN_SECONDS = 120  # a drain job hands over to a fresh one after this long
 MAX_BATCH = 5000  # Lua's unpack() takes a few thousand values at most
+POLL_SECONDS = 0.2  # pause after a batch that was not full: events gather for the next one
+STOPPING = threading.Event()  # set by a worker's SIGTERM: drain jobs end after their batch
+UPKEEP_SECONDS = 5  # a running drain job re-queues dead workers' batches and replays the spool this often
+DRAINING_TTL = 10  # the flag of a running job, refreshed each round: a killed job blocks no one for long
 
 _CLAIM = """
 local items = redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
@@ -143,24 +153,50 @@ def drain(app, client, max_seconds=DRAIN_SECONDS):
     config = app.config
     size = max(1, min(config["TRACKING_BATCH_SIZE"], MAX_BATCH))
     lease = config["TRACKING_CLAIM_TIMEOUT"]
-    client.delete(PENDING_KEY)
-    recover_claims(client)
-    deadline = time.monotonic() + max_seconds
-    taken, all_written = 0, True
+    idle = max(0.0, config["TRACKING_DRAIN_IDLE"])
+    deadline, idle_since, upkeep_at = time.monotonic() + max_seconds, None, 0.0
+    taken, all_written, last_written = 0, True, True
     while True:
+        client.set(PENDING_KEY, 1, ex=DRAINING_TTL)  # this job takes what is pushed meanwhile
+        now = time.monotonic()
+        if now >= upkeep_at:  # a job can run for minutes: keep up what workers do between jobs
+            upkeep_at = now + UPKEEP_SECONDS
+            recover_claims(client)
+            if last_written:
+                from .dispatch import replay_soon
+
+                replay_soon(app)  # the database answers: a good moment for the spool
         claim, raw_events = claim_batch(client, size, lease)
+        now = time.monotonic()
         if not raw_events:
-            break
-        if len(raw_events) == size:
-            ensure_drain(client, config["TRACKING_QUEUE"])  # recruit an idle worker
+            idle_since = idle_since or now
+            if now - idle_since >= idle or now > deadline or STOPPING.is_set():
+                # Clear the flag, then look again: an event pushed just before the
+                # delete saw the flag set and enqueued nothing.
+                client.delete(PENDING_KEY)
+                if client.llen(EVENTS_KEY):
+                    ensure_drain(client, config["TRACKING_QUEUE"])
+                break
+            time.sleep(POLL_SECONDS)
+            continue
+        idle_since = None
+        if len(raw_events) == size and not rq_queue(client, config["TRACKING_QUEUE"]).count:
+            enqueue_drain(client, config["TRACKING_QUEUE"])  # a backlog: recruit an idle worker
         events = decode(raw_events)
         if events:
-            all_written &= store.store_events(app, events) == "written"
+            last_written = store.store_events(app, events) == "written"
+            all_written &= last_written
         release_claim(client, claim)
         taken += len(raw_events)
         if time.monotonic() > deadline:
-            ensure_drain(client, config["TRACKING_QUEUE"], force=True)
+            ensure_drain(client, config["TRACKING_QUEUE"], force=True)  # hand over to a fresh job
             break
+        if STOPPING.is_set():
+            client.delete(PENDING_KEY)
+            ensure_drain(client, config["TRACKING_QUEUE"])  # the rest, for another worker
+            break
+        if len(raw_events) < size:
+            time.sleep(POLL_SECONDS)
     return taken, all_written
 
 

@@ -8,16 +8,19 @@ Between jobs the worker does the pipeline's upkeep (``upkeep``).
 """
 
 import logging
+import time
 
+import redis
 from rq import SimpleWorker, Worker
 from rq.serializers import JSONSerializer
 
 from app.extensions import db
 
 from . import queue, spool
-from .dispatch import replay_spool
+from .dispatch import push_buffered, replay_spool
 
 log = logging.getLogger(__name__)
+RESTART_SECONDS = 2  # pause before a worker whose Redis went away starts again
 
 
 def upkeep(app, client, replay=True):
@@ -31,9 +34,40 @@ def upkeep(app, client, replay=True):
         replay_spool(app)
 
 
+class PushAfterJobMixin:
+    """Push the events a job recorded before its process moves on.
+
+    RQ's work horse ends with ``os._exit`` right after the job, which skips
+    atexit: events still waiting in the push buffer (~2 ms) would be lost.
+    """
+
+    def perform_job(self, *args, **kwargs):
+        try:
+            return super().perform_job(*args, **kwargs)
+        finally:
+            try:
+                push_buffered()
+            except Exception:
+                log.exception("tracking: pushing a job's events failed")
+
+
+class RecordingWorker(PushAfterJobMixin, Worker):
+    """RQ's forking worker for jobs that record tracking events (``flask ai worker``)."""
+
+
+class RecordingSimpleWorker(PushAfterJobMixin, SimpleWorker):
+    """RQ's SimpleWorker for jobs that record tracking events."""
+
+
 class UpkeepMixin:
     app = None
     replays_spool = True
+
+    def request_stop(self, signum, frame):
+        # SIGTERM: a drain job ends after its current batch instead of draining on
+        # (up to DRAIN_SECONDS); what is left stays queued for the other workers.
+        queue.STOPPING.set()
+        super().request_stop(signum, frame)
 
     @property
     def dequeue_timeout(self):
@@ -55,9 +89,9 @@ class TrackingForkWorker(UpkeepMixin, Worker):
 
 def run_worker(app, burst=False, fork=False, name=None):
     """Run a worker on the tracking queue until stopped (or, with ``burst``, until it is empty)."""
-    import redis
-
     interval = max(1, int(app.config["TRACKING_REPLAY_INTERVAL"]))
+    if burst:
+        app.config["TRACKING_DRAIN_IDLE"] = 0  # quit as soon as the queue is empty
     client = redis.Redis.from_url(
         app.config["REDIS_URL"],
         socket_connect_timeout=5,
@@ -65,6 +99,21 @@ def run_worker(app, burst=False, fork=False, name=None):
         socket_keepalive=True,
         health_check_interval=30,
     )
+    attempt = 0
+    while True:
+        try:
+            return _work(app, client, interval, burst, fork, name if not attempt else None)
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as error:
+            # Redis went away (a restart): RQ's own bookkeeping raises, even after the job.
+            # Claimed batches are re-queued when their lease ends; start again when Redis is back.
+            if burst or queue.STOPPING.is_set():
+                raise
+            attempt += 1
+            log.warning("tracking worker: Redis unreachable (%s); starting again in %ss", error, RESTART_SECONDS)
+            time.sleep(RESTART_SECONDS)
+
+
+def _work(app, client, interval, burst, fork, name):
     upkeep(app, client, replay=not fork)
     queue.ensure_drain(client, app.config["TRACKING_QUEUE"], force=True)
     worker_class = TrackingForkWorker if fork else TrackingSimpleWorker
@@ -72,7 +121,7 @@ def run_worker(app, burst=False, fork=False, name=None):
         [queue.rq_queue(client, app.config["TRACKING_QUEUE"])],
         connection=client,
         serializer=JSONSerializer,
-        name=name,
+        name=name,  # a restart takes a fresh name: the dead worker's registration may linger
         maintenance_interval=interval,
     )
     worker.app = app

@@ -113,7 +113,46 @@ def check_tracking():
     return Finding("tracking", True, "; ".join(notes), "; ".join(fixes), warning=bool(fixes))
 
 
-CHECKS = [check_config, check_database, check_migrations, check_redis, check_storage, check_tracking]
+# provider -> (setting with its URL, setting with its key or None)
+PROVIDER_SETTINGS = {
+    "openai": ("OPENAI_BASE_URL", "OPENAI_API_KEY"),
+    "gemini": ("GEMINI_BASE_URL", "GEMINI_API_KEY"),
+    "automatic1111": ("A1111_URL", None),
+    "comfyui": ("COMFYUI_URL", None),
+}
+
+
+def check_providers(connect_timeout=3.0):
+    """Every provider a request may use is configured and its server accepts a connection."""
+    import socket
+    from urllib.parse import urlsplit
+
+    from app.ai.providers import allowed_providers
+
+    config = current_app.config
+    notes, problems = [], []
+    for name in allowed_providers(config):
+        if name not in PROVIDER_SETTINGS:
+            notes.append(f"{name} (offline)")
+            continue
+        url_setting, key_setting = PROVIDER_SETTINGS[name]
+        if not config.get(url_setting) or (key_setting and not config.get(key_setting)):
+            problems.append(f"{name}: set {url_setting}" + (f" and {key_setting}" if key_setting else ""))
+            continue
+        parts = urlsplit(config[url_setting])
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        try:
+            socket.create_connection((parts.hostname, port), timeout=connect_timeout).close()
+            notes.append(f"{name} reachable at {parts.hostname}:{port}")
+        except OSError as error:
+            problems.append(f"{name}: {parts.hostname}:{port} unreachable ({error})")
+    if problems:
+        return Finding("providers", False, "; ".join(problems),
+                       "fix the provider settings, or remove it from AI_PROVIDER / AI_PROVIDERS_ALLOWED")
+    return Finding("providers", True, ", ".join(notes))
+
+
+CHECKS = [check_config, check_database, check_migrations, check_redis, check_storage, check_providers, check_tracking]
 
 
 def run_checks():

@@ -31,3 +31,24 @@ def test_doctor_warns_about_redis_eviction_policy(make_app, redis_url):
         assert "ok   redis" in result.output
     else:
         assert "WARN redis" in result.output and "noeviction" in result.output
+
+
+def test_doctor_checks_that_each_allowed_provider_is_reachable(make_app):
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+    try:
+        good = make_app(AI_PROVIDERS_ALLOWED="procedural,automatic1111", A1111_URL=f"http://127.0.0.1:{port}")
+        result = good.test_cli_runner().invoke(args=["doctor"])
+        assert "ok   providers" in result.output and f"127.0.0.1:{port}" in result.output
+    finally:
+        listener.close()
+    down = make_app(AI_PROVIDERS_ALLOWED="procedural,automatic1111", A1111_URL=f"http://127.0.0.1:{port}")
+    result = down.test_cli_runner().invoke(args=["doctor"])
+    assert result.exit_code == 1 and "FAIL providers" in result.output and "unreachable" in result.output
+    missing = make_app(AI_PROVIDER="openai", OPENAI_API_KEY=None)
+    result = missing.test_cli_runner().invoke(args=["doctor"])
+    assert "FAIL providers" in result.output and "OPENAI_API_KEY" in result.output

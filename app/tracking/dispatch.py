@@ -14,9 +14,11 @@ After a Redis failure the rung is skipped for ``TRACKING_REDIS_RETRY``
 seconds, so an unreachable Redis costs one timeout, not one per event.
 """
 
+import atexit
 import collections
 import logging
 import time
+import weakref
 from functools import partial
 
 from flask import current_app, g, has_app_context, has_request_context, request
@@ -65,6 +67,10 @@ class TrackingState:
 def init_app(app):
     global _default_app
     app.extensions["tracking"] = TrackingState(app)
+    # werkzeug's development server skips a response's close() when the client hung up
+    # before the body was drained, so that response's hook never runs: its events wait
+    # for the next request's hook, and at a normal exit they are written here.
+    atexit.register(_write_pending_at_exit, weakref.ref(app.extensions["tracking"]))
     app.after_request(_after_request)
     app.teardown_appcontext(_teardown_appcontext)
     _default_app = app
@@ -103,6 +109,7 @@ def dispatch(event, app=None):
     in_this_app = has_app_context() and current_app._get_current_object() is app
     if in_this_app and has_request_context():
         state.pending.append(event)
+        g._tracking_recorded = True
         metrics.RECORDED.labels(kind, "after_response").inc()
         if request.environ.get(RESPONSE_DONE):
             g._tracking_late = True  # recorded after our after_request hook: write at teardown
@@ -128,7 +135,9 @@ def _after_request(response):
     request.environ[RESPONSE_DONE] = True
     app = current_app._get_current_object()
     state = app.extensions["tracking"]
-    if state.pending or state.replay_requested:
+    # Every request that recorded an event gets its own hook, even if another request's
+    # hook has already taken its events: a hook that finds nothing does nothing.
+    if state.pending or state.replay_requested or g.get("_tracking_recorded"):
         response.call_on_close(partial(_after_response, app))
     return response
 
@@ -155,6 +164,17 @@ def _teardown_appcontext(_error):
         write_pending(current_app._get_current_object())
     except Exception:
         log.exception("tracking: writing events at the end of the app context failed")
+
+
+def _write_pending_at_exit(state_ref):
+    state = state_ref()
+    if state is None or not state.pending:
+        return
+    try:
+        with state.app.app_context():
+            write_pending(state.app)
+    except Exception:
+        log.exception("tracking: writing events at exit failed")
 
 
 def write_pending(app):

@@ -30,6 +30,20 @@ from . import queue, store
 
 log = logging.getLogger(__name__)
 _buffers = weakref.WeakSet()
+_pid = os.getpid()  # kept up to date across forks: os.getpid() is a system call per event
+
+
+def _forked():
+    global _pid
+    _pid = os.getpid()
+
+
+os.register_at_fork(after_in_child=_forked)
+
+
+def process_id():
+    """This process's id, without a system call (threads started per process check it)."""
+    return _pid
 
 
 class RedisBuffer:
@@ -44,19 +58,22 @@ class RedisBuffer:
         _buffers.add(self)
 
     def add(self, event):
-        if self.pid != os.getpid():  # first use in this process (gunicorn forks after import)
+        if self.pid != _pid:  # first use in this process (gunicorn forks after import)
             self._start()
         self.events.append(event)
-        self.wakeup.set()
+        # The thread clears the flag before it takes the deque, so an event appended
+        # while it is set is taken by the coming push; set() alone costs a lock.
+        if not self.wakeup.is_set():
+            self.wakeup.set()
 
     def _start(self):
         with self.start_lock:
-            if self.pid == os.getpid():
+            if self.pid == _pid:
                 return
             thread = threading.Thread(target=self._run, args=(weakref.ref(self),),
                                       name="imprint-tracking-push", daemon=True)
             thread.start()
-            self.pid = os.getpid()
+            self.pid = _pid
 
     @staticmethod
     def _run(ref):
@@ -121,7 +138,7 @@ def _push_at_exit():
     # Also when the deque is empty: the thread may hold a batch it popped and is
     # pushing right now; exiting under it (daemon threads just stop) would lose it.
     for buffer in list(_buffers):
-        if buffer.pid == os.getpid():
+        if buffer.pid == _pid:
             try:
                 if not buffer.push_all(timeout=EXIT_TIMEOUT):
                     log.error("tracking: a push was still under way at exit after %ss", EXIT_TIMEOUT)

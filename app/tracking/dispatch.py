@@ -4,7 +4,9 @@
    (through ``buffer``, a few milliseconds later, with its neighbours in one
    RPUSH), RQ workers write it in batches.
 2. Otherwise, inside a request → the event waits in this process and is
-   written after the response has been sent (``response.call_on_close``).
+   written after the response has been sent (``response.call_on_close``);
+   if that hook never runs (a server that skips close()), the next request's
+   hook or, within ``PENDING_WATCH_SECONDS``, a watching thread writes it.
    Outside a request (CLI, threads) → written now; if the caller's session
    holds an open transaction, at the end of its app context instead (its rows
    must be committed first, and on SQLite it holds the write lock).
@@ -17,6 +19,7 @@ seconds, so an unreachable Redis costs one timeout, not one per event.
 import atexit
 import collections
 import logging
+import threading
 import time
 import weakref
 from functools import partial
@@ -27,11 +30,12 @@ from app.extensions import db
 from app.redis_client import get_redis
 
 from . import metrics, queue, spool, store
-from .buffer import RedisBuffer
+from .buffer import RedisBuffer, process_id
 
 log = logging.getLogger(__name__)
 
 RESPONSE_DONE = "imprint.tracking.response_done"
+PENDING_WATCH_SECONDS = 2.0  # an event still waiting for its response after this long is written anyway
 _default_app = None  # the app used when record() is called with no app context
 
 
@@ -46,6 +50,18 @@ class TrackingState:
         self.next_replay_check = 0.0
         self.replay_requested = False
         self.buffer = RedisBuffer(app, self)
+        self.watch_pid = None
+        self.watch_lock = threading.Lock()
+
+    def watch_pending(self):
+        """Start (once per process) the thread that writes events whose response never closed."""
+        if self.watch_pid == process_id():
+            return
+        with self.watch_lock:
+            if self.watch_pid != process_id():
+                threading.Thread(target=_watch_pending, args=(weakref.ref(self),),
+                                 name="imprint-tracking-pending", daemon=True).start()
+                self.watch_pid = process_id()
 
     def redis_usable(self):
         return bool(self.app.config.get("REDIS_URL")) and time.monotonic() >= self.redis_retry_at
@@ -67,9 +83,10 @@ class TrackingState:
 def init_app(app):
     global _default_app
     app.extensions["tracking"] = TrackingState(app)
-    # werkzeug's development server skips a response's close() when the client hung up
-    # before the body was drained, so that response's hook never runs: its events wait
-    # for the next request's hook, and at a normal exit they are written here.
+    # werkzeug's development server skips a response's close() when the client resets the
+    # connection while the server drains the request body, so that response's hook never
+    # runs: its events wait for the next request's hook or the watching thread.
+    # A thread writes such events after PENDING_WATCH_SECONDS (_watch_pending); at a normal exit they are written here.
     atexit.register(_write_pending_at_exit, weakref.ref(app.extensions["tracking"]))
     app.after_request(_after_request)
     app.teardown_appcontext(_teardown_appcontext)
@@ -94,7 +111,7 @@ def dispatch(event, app=None):
     if state.redis_usable():
         if app.config["TRACKING_PUSH_LINGER"] > 0:
             state.buffer.add(event)  # pushed by the buffer's thread within milliseconds
-            metrics.RECORDED.labels(kind, "redis").inc()
+            metrics.count_recorded(kind, "redis")
             replay_soon(app, state)
             return "redis"
         try:
@@ -103,20 +120,21 @@ def dispatch(event, app=None):
             state.redis_failed(error)
         else:
             state.redis_answered()
-            metrics.RECORDED.labels(kind, "redis").inc()
+            metrics.count_recorded(kind, "redis")
             replay_soon(app, state)
             return "redis"
     in_this_app = has_app_context() and current_app._get_current_object() is app
     if in_this_app and has_request_context():
-        state.pending.append(event)
-        g._tracking_recorded = True
-        metrics.RECORDED.labels(kind, "after_response").inc()
+        # Held by the request until its view is done (its rows committed), then written
+        # after the response; recorded after our after_request hook: written at teardown.
+        g.setdefault("_tracking_held", []).append(event)
         if request.environ.get(RESPONSE_DONE):
-            g._tracking_late = True  # recorded after our after_request hook: write at teardown
+            g._tracking_late = True
+        metrics.count_recorded(kind, "after_response")
         return "after_response"
-    metrics.RECORDED.labels(kind, "sync").inc()
+    metrics.count_recorded(kind, "sync")
     if in_this_app and _caller_in_transaction():
-        state.pending.append(event)
+        g.setdefault("_tracking_held", []).append(event)  # written when the app context ends
         g._tracking_late = True
         return "sync"
     with app.app_context():
@@ -136,10 +154,20 @@ def _after_request(response):
     app = current_app._get_current_object()
     state = app.extensions["tracking"]
     # Every request that recorded an event gets its own hook, even if another request's
-    # hook has already taken its events: a hook that finds nothing does nothing.
-    if state.pending or state.replay_requested or g.get("_tracking_recorded"):
+    # hook takes its events first: a hook that finds nothing does nothing.
+    if _release_held(state) or state.pending or state.replay_requested:
         response.call_on_close(partial(_after_response, app))
     return response
+
+
+def _release_held(state):
+    """Hand the events this context held (its view or transaction is done) to the process's queue."""
+    held = g.pop("_tracking_held", None)
+    if not held:
+        return False
+    state.pending.extend(held)
+    state.watch_pending()
+    return True
 
 
 def _after_response(app):
@@ -157,13 +185,45 @@ def _after_response(app):
 
 
 def _teardown_appcontext(_error):
-    if not g.pop("_tracking_late", False):
+    app = current_app._get_current_object()
+    held = _release_held(app.extensions["tracking"])  # normally _after_request took them
+    if not (g.pop("_tracking_late", False) or held):
         return
     try:
         db.session.remove()  # end the caller's transaction first (its SQLite lock)
-        write_pending(current_app._get_current_object())
+        write_pending(app)
     except Exception:
         log.exception("tracking: writing events at the end of the app context failed")
+
+
+def _watch_pending(state_ref):
+    """Write events that waited a whole round: the hook of their response did not run.
+
+    Only events whose view or transaction is done are in ``pending`` (the rest
+    are held by their context), so writing them early is always safe.
+    """
+    seen = None
+    while True:
+        time.sleep(PENDING_WATCH_SECONDS)
+        state = state_ref()
+        if state is None:
+            return
+        try:
+            oldest = state.pending[0]
+        except IndexError:
+            oldest = None
+        # The same event first in line two rounds running: it has waited PENDING_WATCH_SECONDS or more.
+        if oldest is not None and oldest is seen:
+            log.warning("tracking: events waited %ss for their response to close (the client hung up?);"
+                        " writing them now", PENDING_WATCH_SECONDS)
+            try:
+                with state.app.app_context():
+                    write_pending(state.app)
+            except Exception:
+                log.exception("tracking: writing events that waited for their response failed")
+            oldest = None
+        seen = oldest
+        del state
 
 
 def _write_pending_at_exit(state_ref):
@@ -245,6 +305,8 @@ def flush(timeout=10.0, app=None):
     deadline = time.monotonic() + timeout
     if has_app_context() and _caller_in_transaction():
         db.session.commit()
+    if has_app_context() and current_app._get_current_object() is app:
+        _release_held(app.extensions["tracking"])  # committed just above
     app.extensions["tracking"].buffer.push_all()
     with app.app_context():
         write_pending(app)

@@ -50,6 +50,17 @@ WRITE_SECONDS = Histogram(
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10),
 )
 
+_recorded_children = {}
+
+
+def count_recorded(kind, rung):
+    """``RECORDED.labels(kind, rung).inc()``, the child kept: this runs for every event recorded."""
+    child = _recorded_children.get((kind, rung))
+    if child is None:
+        child = _recorded_children.setdefault((kind, rung), RECORDED.labels(kind, rung))
+    child.inc()
+
+
 GENERATIONS = Counter("imprint_generations_total", "Completed generation jobs", ["style", "status"])
 GENERATION_FAILURES = Counter("imprint_generation_failures_total", "Failed generation jobs", ["style"])
 GENERATION_SECONDS = Histogram(

@@ -161,11 +161,54 @@ def test_behind_a_real_wsgi_server_the_write_follows_each_response(tracked_app):
                                              headers={"Content-Type": "application/json"})
             with urllib.request.urlopen(request) as response:
                 assert response.status == 200
-                response.read()  # as a client does; a client that hangs up early is the next test
+                response.read()  # as a client does; a client that resets the connection is the next test
         deadline = time.monotonic() + 30
         while count(app, OgGeneration) < 5 and time.monotonic() < deadline:
             time.sleep(0.02)  # written by the server thread once it closed the response
         assert count(app, OgGeneration) == 5
+        assert not app.extensions["tracking"].pending
+    finally:
+        server.shutdown()
+
+
+def test_a_client_that_resets_the_connection_loses_no_event(tracked_app):
+    """werkzeug's server skips the response's close() when the client resets the connection
+    while the server drains the request body: that request's hook never runs, and the
+    event is written anyway, with no other request to carry it."""
+    import socket
+    import struct
+    import time
+
+    from werkzeug.serving import make_server
+
+    app = tracked_app()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        body = json.dumps(OG).encode()
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+            # More bytes than announced: after the response the server waits to drain them.
+            sock.sendall(b"POST /_test/record/og_generation HTTP/1.1\r\nHost: test\r\n"
+                         b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body)
+                         + body + b"bytes the request did not announce")
+            response = b""
+            while b"\r\n\r\n" not in response:
+                response += sock.recv(65536)
+            head, _, received = response.partition(b"\r\n\r\n")
+            length = int(next(line.split(b":")[1] for line in head.split(b"\r\n")
+                              if line.lower().startswith(b"content-length:")))
+            while len(received) < length:
+                received += sock.recv(65536)
+            assert head.startswith(b"HTTP/1.1 200")
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close = reset
+        event_id = uuid.UUID(json.loads(received)["ids"][0])
+        time.sleep(0.5)
+        assert app.extensions["tracking"].pending, "the response's hook ran: this test reproduces nothing"
+        deadline = time.monotonic() + 30
+        while count(app, OgGeneration) < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert count(app, OgGeneration, id=event_id) == 1
+        assert count(app, OgGeneration) == 1
         assert not app.extensions["tracking"].pending
     finally:
         server.shutdown()

@@ -95,8 +95,9 @@ SETTINGS = {
     "GIT_STORAGE_RAW_URL": (str, None),  # e.g. https://raw.githubusercontent.com/o/r/{branch}/{path}
     "GIT_STORAGE_AUTHOR": (str, "Imprint <imprint@localhost>"),
     "TRACKING_BATCH_SIZE": (int, 1000),  # events per INSERT (queue drain, after-response, replay)
-    "TRACKING_CLAIM_TIMEOUT": (int, 60),
-    "TRACKING_DRAIN_IDLE": (float, 2.0),  # seconds a drain job waits on an empty queue before it ends  # seconds before a dead worker's batch is re-queued
+    "TRACKING_CLAIM_TIMEOUT": (int, 60),  # seconds before a dead worker's batch is re-queued
+    "TRACKING_DRAIN_IDLE": (float, 2.0),  # seconds a drain job waits on an empty queue before it ends
+    "TRACKING_DRAIN_POLL": (float, 1.0),  # seconds a drain job lets events gather after a batch that was not full
     "TRACKING_PUSH_LINGER": (float, 0.05),  # seconds events wait to share one RPUSH; 0 = push in record()
     "TRACKING_REDIS_RETRY": (float, 5.0),  # seconds to skip Redis after it failed to answer
     "TRACKING_REPLAY_INTERVAL": (float, 30.0),  # seconds between automatic spool replay checks

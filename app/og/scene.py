@@ -4,6 +4,7 @@ The SVG writer and the rasteriser both draw this and only this, so the two
 outputs share every coordinate.
 """
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -151,7 +152,12 @@ def _pick_theme(stream: SeededStream, name: str) -> Theme:
 
 def resolve_theme(params: CardParams) -> str:
     """The theme a card uses: the named one, or the one its seed picks for `auto`."""
-    return _pick_theme(SeededStream("og-scene-v1", params.seed), params.theme).name
+    return params.theme if params.theme != "auto" else _auto_theme(params.seed)
+
+
+@functools.lru_cache(maxsize=4096)  # every tracked request asks; cached cards are asked again and again
+def _auto_theme(seed: str) -> str:
+    return _pick_theme(SeededStream("og-scene-v1", seed), "auto").name
 
 
 def build_scene(params: CardParams) -> Scene:

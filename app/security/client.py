@@ -1,5 +1,6 @@
 """The client's address, believing forwarded headers only from trusted proxies."""
 
+import functools
 import ipaddress
 
 from flask import current_app, request
@@ -57,9 +58,12 @@ def client_fields(req=None):
     from .geo import country_for
 
     address = client_ip(req)
-    return {"ip_address": maybe_anonymize_ip(address), "country": country_for(address)}
+    config = current_app.config
+    country = country_for(address, config["GEOIP_DATABASE_PATH"]) if config.get("GEOIP_DATABASE_PATH") else None
+    return {"ip_address": maybe_anonymize_ip(address, config), "country": country}
 
 
+@functools.lru_cache(maxsize=4096)  # asked on every tracked request, mostly for the same few addresses
 def _valid(address):
     try:
         return str(ipaddress.ip_address(address)) if address else None

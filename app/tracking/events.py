@@ -39,8 +39,12 @@ def make_event(kind, fields):
         "id": event_id,
         "kind": kind,
         "recorded_at": datetime.now(UTC).isoformat(),
-        "fields": {name: _jsonable(value) for name, value in fields.items()},
+        # Most values are already plain: skip the call for them (this runs on every tracked request).
+        "fields": {name: value if type(value) in PLAIN else _jsonable(value) for name, value in fields.items()},
     }
+
+
+PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
 def _jsonable(value):

@@ -9,7 +9,7 @@ A drain job keeps the flag while it runs (so pushes meanwhile enqueue
 nothing) and claims batches: a Lua script moves up to N events from the list
 to a claim list of their own, stamped with a lease in a sorted set. After the
 batch is written the claim is deleted. A batch that was not full is followed
-by a pause of ``POLL_SECONDS``, so that under a steady trickle one job writes
+by a pause of ``TRACKING_DRAIN_POLL`` seconds, so that under a steady trickle one job writes
 many events per transaction instead of one job per handful of events (each
 RQ job costs the web process an enqueue and the worker a few milliseconds);
 once the list has stayed empty for ``TRACKING_DRAIN_IDLE`` seconds the job
@@ -44,7 +44,6 @@ DRAIN_JOB = "app.tracking.queue.drain_events"
 JOB_TIMEOUT = 600
 DRAIN_SECONDS = 120  # a drain job hands over to a fresh one after this long
 MAX_BATCH = 5000  # Lua's unpack() takes a few thousand values at most
-POLL_SECONDS = 0.2  # pause after a batch that was not full: events gather for the next one
 STOPPING = threading.Event()  # set by a worker's SIGTERM: drain jobs end after their batch
 UPKEEP_SECONDS = 5  # a running drain job re-queues dead workers' batches and replays the spool this often
 DRAINING_TTL = 10  # the flag of a running job, refreshed each round: a killed job blocks no one for long
@@ -154,6 +153,7 @@ def drain(app, client, max_seconds=DRAIN_SECONDS):
     size = max(1, min(config["TRACKING_BATCH_SIZE"], MAX_BATCH))
     lease = config["TRACKING_CLAIM_TIMEOUT"]
     idle = max(0.0, config["TRACKING_DRAIN_IDLE"])
+    poll = max(0.0, config["TRACKING_DRAIN_POLL"])  # events gather meanwhile: fewer, fuller batches
     deadline, idle_since, upkeep_at = time.monotonic() + max_seconds, None, 0.0
     taken, all_written, last_written = 0, True, True
     while True:
@@ -177,7 +177,7 @@ def drain(app, client, max_seconds=DRAIN_SECONDS):
                 if client.llen(EVENTS_KEY):
                     ensure_drain(client, config["TRACKING_QUEUE"])
                 break
-            time.sleep(POLL_SECONDS)
+            time.sleep(poll)
             continue
         idle_since = None
         if len(raw_events) == size and not rq_queue(client, config["TRACKING_QUEUE"]).count:
@@ -196,7 +196,7 @@ def drain(app, client, max_seconds=DRAIN_SECONDS):
             ensure_drain(client, config["TRACKING_QUEUE"])  # the rest, for another worker
             break
         if len(raw_events) < size:
-            time.sleep(POLL_SECONDS)
+            time.sleep(poll)
     return taken, all_written
 
 

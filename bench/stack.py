@@ -67,6 +67,7 @@ class Stack:
         self.redis_url = f"redis://127.0.0.1:{self.redis_port}/0"
         self.redis = None
         self.web = None
+        self.other_webs = []
         self.workers = []
         self.logs = []
 
@@ -156,22 +157,29 @@ class Stack:
         out = self.flask("keys", "create", "--user", "bench-admin", "--admin").stdout
         return re.search(r"imp_\S+", out).group(0)
 
-    def start_web(self, **extra):
-        env = self.env(GUNICORN_BIND=f"127.0.0.1:{self.web_port}", GUNICORN_WORKERS=self.web_workers,
+    def start_web(self, port=None, **extra):
+        """Start gunicorn: the stack's web (on ``web_port``), or another one on ``port``, beside it."""
+        env = self.env(GUNICORN_BIND=f"127.0.0.1:{port or self.web_port}", GUNICORN_WORKERS=self.web_workers,
                        GUNICORN_THREADS=self.threads, GUNICORN_ACCESSLOG="", **extra)
-        self.web = subprocess.Popen([PYTHON, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT,
-                                    env=env, stdout=self._log("web"), stderr=subprocess.STDOUT)
-        wait_for(lambda: self.get("/healthz") == 200, 60, "gunicorn")
+        process = subprocess.Popen([PYTHON, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT,
+                                   env=env, stdout=self._log("web"), stderr=subprocess.STDOUT)
+        if port is None:
+            self.web = process
+        else:
+            self.other_webs.append(process)
+        wait_for(lambda: self.get("/healthz", port) == 200, 60, "gunicorn")
+        return process
 
-    def get(self, path):
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.web_port}{path}", timeout=5) as response:
+    def get(self, path, port=None):
+        with urllib.request.urlopen(f"http://127.0.0.1:{port or self.web_port}{path}", timeout=5) as response:
             return response.status
 
     def stop_web(self, timeout=60):
-        if self.web and self.web.poll() is None:
-            self.web.send_signal(signal.SIGTERM)  # graceful: in-flight requests finish
-            self.web.wait(timeout)
-        self.web = None
+        for process in [self.web, *self.other_webs]:
+            if process and process.poll() is None:
+                process.send_signal(signal.SIGTERM)  # graceful: in-flight requests finish
+                process.wait(timeout)
+        self.web, self.other_webs = None, []
 
     def web_worker_pids(self):
         out = subprocess.run(["pgrep", "-P", str(self.web.pid)], capture_output=True, text=True).stdout
@@ -199,21 +207,22 @@ class Stack:
                 worker.wait()
 
     # -- CPU accounting --------------------------------------------------------
+    @classmethod
+    def tree_cpu_seconds(cls, pid):
+        """CPU seconds of a process and its descendants (reaped children included)."""
+        total = 0.0
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            total += sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError):
+            return 0.0
+        children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+        return total + sum(cls.tree_cpu_seconds(int(child)) for child in children.split())
+
     def cpu_seconds(self):
         """CPU seconds used so far by each kind of process (children included while they live)."""
-        tick = os.sysconf("SC_CLK_TCK")
-
-        def tree(pid):
-            total = 0.0
-            try:
-                with open(f"/proc/{pid}/stat") as fh:
-                    fields = fh.read().rsplit(")", 1)[1].split()
-                total += sum(int(value) for value in fields[11:15]) / tick  # self + reaped children
-            except (OSError, IndexError):
-                return 0.0
-            children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
-            return total + sum(tree(int(child)) for child in children.split())
-
+        tree = self.tree_cpu_seconds
         postmaster = None
         try:
             with open(os.path.join(self.pg_data, "postmaster.pid")) as fh:
@@ -247,7 +256,7 @@ class Stack:
                 stop()
             except Exception as error:  # keep stopping the rest
                 print(f"stack: {stop.__name__}: {error}", file=sys.stderr)
-        for process in [self.web, self.redis, *self.workers]:
+        for process in [self.web, *self.other_webs, self.redis, *self.workers]:
             if process is not None and process.poll() is None:
                 process.kill()
         for handle in self.logs:

@@ -21,7 +21,7 @@ from app.og.schemas import (
     GenerationsQuerySchema,
     OgStatsSchema,
 )
-from app.security.client import client_snapshot
+from app.security.client import client_fields
 
 blp = Blueprint("og", __name__, url_prefix="/og", description="Open Graph cards rendered from a seed")
 
@@ -98,8 +98,8 @@ def _cache() -> ByteLRU:
 
 def _track(params, render_ms):
     if current_app.config["OG_TRACKING_ENABLED"]:
-        service.record_generation(params, client=client_snapshot(), render_time_ms=render_ms,
-                                  user_agent=request.environ.get("HTTP_USER_AGENT"))
+        service.record_generation(params, **client_fields(), render_time_ms=render_ms,
+                                  user_agent=request.headers.get("User-Agent"))
 
 
 @blp.route("/stats", methods=["GET"])

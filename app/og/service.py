@@ -10,7 +10,6 @@ from app.og.cache import ByteLRU
 from app.og.params import CardParams
 from app.og.render import RENDERER_VERSION, render
 from app.og.scene import resolve_theme
-from app.security.client import ClientSnapshot, client_fields
 
 MAX_USER_AGENT = 512  # a client chooses this header; bound what we store
 
@@ -40,17 +39,11 @@ def produce_card(params: CardParams, etag: str, cache: ByteLRU) -> Card:
     return Card(body, content_type, (time.perf_counter() - start) * 1000, False)
 
 
-def record_generation(params: CardParams, *, client: ClientSnapshot, user_agent: str | None,
-                      render_time_ms: float | None) -> None:
-    """Record one og_generations event (never raises). Every card request does: the fields are
-    made off the request, on the tracking push thread (``tracking.record_deferred``)."""
-    tracking.record_deferred("og_generation", generation_fields, params, client, user_agent, render_time_ms)
-
-
-def generation_fields(params: CardParams, client: ClientSnapshot, user_agent: str | None,
-                      render_time_ms: float | None) -> dict:
-    """The og_generations row of one card request (in an app context: it reads the settings)."""
-    return dict(
+def record_generation(params: CardParams, *, ip_address: str | None, user_agent: str | None,
+                      render_time_ms: float | None, country: str | None = None) -> None:
+    """Record one og_generations event (never raises; see app.tracking)."""
+    tracking.record(
+        "og_generation",
         seed=params.seed,
         aspect_ratio=presets.ALIASES.get(params.aspect, params.aspect),
         quote_text=params.quote or None,
@@ -58,7 +51,8 @@ def generation_fields(params: CardParams, client: ClientSnapshot, user_agent: st
         custom_width=params.width,
         custom_height=params.height,
         shape_count=params.shapes,
-        **client_fields(client),
+        ip_address=ip_address,
+        country=country,
         user_agent=(user_agent or None) and user_agent[:MAX_USER_AGENT],
         format=params.format,
         theme=resolve_theme(params),

@@ -2,7 +2,6 @@
 
 import functools
 import ipaddress
-from typing import NamedTuple
 
 from flask import current_app, request
 
@@ -52,23 +51,6 @@ def maybe_anonymize_ip(address, config=None):
     """``anonymize_ip(address)`` when ANONYMIZE_IP is on, else the address unchanged."""
     config = config if config is not None else current_app.config
     return anonymize_ip(address) if config.get("ANONYMIZE_IP") else address
-
-
-class ClientSnapshot(NamedTuple):
-    """What ``client_ip`` reads of a request, kept for a deferred tracking event."""
-
-    remote_addr: str | None
-    headers: dict
-
-
-_FORWARDING = (("X-Forwarded-For", "HTTP_X_FORWARDED_FOR"), ("X-Real-IP", "HTTP_X_REAL_IP"))
-
-
-def client_snapshot(req=None):
-    """The request's address and forwarding headers, to pass to ``client_fields`` later."""
-    environ = (req or request).environ
-    return ClientSnapshot(environ.get("REMOTE_ADDR"),
-                          {name: environ[key] for name, key in _FORWARDING if key in environ})
 
 
 def client_fields(req=None):

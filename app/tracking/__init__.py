@@ -3,21 +3,19 @@
 ``record(kind, **fields)`` returns the event id at once and never raises. The
 event goes down the ladder in ``dispatch``: Redis + RQ workers writing in
 batches, else a write after the response, else the spool. ``flush()`` waits
-for what this process recorded (tests, CLI). ``record_deferred`` is the same
-for a hot path: the fields are made later, off the request.
+for what this process recorded (tests, CLI).
 """
 
 import logging
 import uuid
-from datetime import UTC, datetime
 
 from . import metrics
-from .dispatch import Deferred, dispatch, dispatch_deferred, flush, push_buffered, replay_spool
+from .dispatch import dispatch, flush, push_buffered, replay_spool
 from .events import KINDS, make_event
 
 log = logging.getLogger(__name__)
 
-__all__ = ["KINDS", "flush", "init_app", "push_buffered", "record", "record_deferred", "replay_spool"]
+__all__ = ["KINDS", "flush", "init_app", "push_buffered", "record", "replay_spool"]
 
 
 def record(kind, /, **fields):
@@ -33,21 +31,6 @@ def record(kind, /, **fields):
     except Exception:
         log.exception("tracking: could not dispatch %s event; the event: %s", kind, event)
     return uuid.UUID(event["id"])
-
-
-def record_deferred(kind, build, /, *args):
-    """Record an event whose fields ``build(*args)`` returns later; never raises, returns nothing.
-
-    For the hottest path (every OG card): the request only captures ``args``
-    (immutable values, nothing of the request itself) and the time. On the
-    Redis rung ``build`` runs on the push thread, batched with its neighbours,
-    in an app context; on the other rungs at once. A ``build`` that raises
-    loses that event only, and is logged.
-    """
-    try:
-        dispatch_deferred(Deferred(kind, build, args, datetime.now(UTC)))
-    except Exception:
-        log.exception("tracking: could not dispatch a deferred %s event", kind)
 
 
 def init_app(app):

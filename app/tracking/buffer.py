@@ -114,20 +114,10 @@ class RedisBuffer:
                         batch.append(self.events.popleft())
                 except IndexError:
                     pass
-                made = self._made(batch)
-                if made:
-                    self._push(made)
+                self._push(batch)
         finally:
             self.push_lock.release()
         return True
-
-    def _made(self, batch):
-        """The batch's events, deferred ones made now (``record_deferred``), in an app context."""
-        if all(type(item) is dict for item in batch):
-            return batch
-        with self.app.app_context():
-            made = [item if type(item) is dict else item.event() for item in batch]
-        return [event for event in made if event is not None]
 
     def _push(self, batch):
         try:

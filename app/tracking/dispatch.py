@@ -31,7 +31,6 @@ from app.redis_client import get_redis
 
 from . import metrics, queue, spool, store
 from .buffer import RedisBuffer, process_id
-from .events import make_event
 
 log = logging.getLogger(__name__)
 
@@ -102,32 +101,6 @@ def resolve_app(app=None):
     if _default_app is None:
         raise RuntimeError("tracking: no Flask app to record with")
     return _default_app
-
-
-class Deferred(collections.namedtuple("Deferred", "kind build args recorded_at")):
-    """An event whose fields ``build(*args)`` makes when it leaves the process (``record_deferred``)."""
-
-    def event(self):
-        """The event, or None if its fields cannot be made (logged)."""
-        try:
-            return make_event(self.kind, self.build(*self.args), self.recorded_at)
-        except Exception:
-            metrics.REJECTED.labels("malformed").inc()
-            log.exception("tracking: could not make the fields of a deferred %s event", self.kind)
-            return None
-
-
-def dispatch_deferred(deferred, app=None):
-    """``dispatch`` for a ``Deferred``: buffered as it is on the Redis rung, made now on the others."""
-    app = resolve_app(app)
-    state = app.extensions["tracking"]
-    if state.redis_usable() and app.config["TRACKING_PUSH_LINGER"] > 0:
-        state.buffer.add(deferred)  # the push thread makes the event
-        metrics.count_recorded(deferred.kind, "redis")
-        replay_soon(app, state)
-        return "redis"
-    event = deferred.event()
-    return None if event is None else dispatch(event, app)
 
 
 def dispatch(event, app=None):

@@ -27,11 +27,8 @@ def _columns(model):
 COLUMNS = {kind: _columns(model) for kind, model in KINDS.items()}
 
 
-def make_event(kind, fields, recorded_at=None):
-    """Validate ``fields`` against the kind's table and return a JSON-safe event.
-
-    ``recorded_at``: when it happened (an aware datetime), if not now.
-    """
+def make_event(kind, fields):
+    """Validate ``fields`` against the kind's table and return a JSON-safe event."""
     if kind not in KINDS:
         raise ValueError(f"unknown event kind {kind!r}")
     unknown = set(fields) - COLUMNS[kind]
@@ -41,7 +38,7 @@ def make_event(kind, fields, recorded_at=None):
     return {
         "id": event_id,
         "kind": kind,
-        "recorded_at": (recorded_at or datetime.now(UTC)).isoformat(),
+        "recorded_at": datetime.now(UTC).isoformat(),
         # Most values are already plain: skip the call for them (this runs on every tracked request).
         "fields": {name: value if type(value) in PLAIN else _jsonable(value) for name, value in fields.items()},
     }

@@ -3,10 +3,18 @@
 One round trip to Redis per event costs ~0.15 ms of the caller's CPU here
 (redis-py), which caps one process at a few thousand events a second. So
 ``record()`` appends the event to a deque (microseconds) and a daemon thread,
-woken by the first event, waits ``TRACKING_PUSH_LINGER`` seconds (default
-50 ms: measured, a 2 ms linger batched nothing at ~150 events/s per process and
-cost 20% of OG throughput in thread wake-ups and round trips) for more, then pushes them all with one pipeline. If Redis fails there,
-the thread writes the events itself (the database, else the spool).
+woken by the first event, waits ``TRACKING_PUSH_LINGER`` seconds for more,
+then pushes them all with one pipeline. If Redis fails there, the thread
+writes the events itself (the database, else the spool). Each push costs this
+process a fixed ~0.1–0.3 ms of CPU (a round trip, thread and GIL hand-offs), so
+the linger sets the price per event: at ~250 events/s per process a 2 ms linger
+batched nothing and cost 20% of OG throughput; 200 ms (the default) pushes ~50
+events at a time.
+
+The event is serialized by ``record()``, in the caller's thread: the thread
+holds the GIL only to hand the payloads to the socket. Making 50 events on
+the thread held the GIL ~1 ms at a time, every request thread of the process
+waited, and the cached OG card's median latency rose 0.3–0.5 ms (measured).
 
 The price: an event lives in process memory for about the linger time. A
 normal exit pushes what is left (atexit: gunicorn workers stopped with SIGTERM
@@ -18,6 +26,7 @@ loses the events. ``TRACKING_PUSH_LINGER=0`` pushes inside ``record()`` instead.
 
 import atexit
 import collections
+import json
 import logging
 import os
 import threading
@@ -60,7 +69,7 @@ class RedisBuffer:
     def add(self, event):
         if self.pid != _pid:  # first use in this process (gunicorn forks after import)
             self._start()
-        self.events.append(event)
+        self.events.append(queue.payload(event))
         # The thread clears the flag before it takes the deque, so an event appended
         # while it is set is taken by the coming push; set() alone costs a lock.
         if not self.wakeup.is_set():
@@ -119,13 +128,13 @@ class RedisBuffer:
             self.push_lock.release()
         return True
 
-    def _push(self, batch):
+    def _push(self, payloads):
         try:
-            queue.push(get_redis(self.app), batch, self.app.config["TRACKING_QUEUE"])
+            queue.push_payloads(get_redis(self.app), payloads, self.app.config["TRACKING_QUEUE"])
         except Exception as error:
             self.state.redis_failed(error)
             with self.app.app_context():
-                store.store_events(self.app, batch)
+                store.store_events(self.app, [json.loads(payload) for payload in payloads])
         else:
             self.state.redis_answered()
 

@@ -88,9 +88,18 @@ def enqueue_drain(client, queue_name):
     )
 
 
+def payload(event):
+    """An event as it sits on the list."""
+    return json.dumps(event, separators=(",", ":"), default=str)
+
+
 def push(client, events, queue_name):
     """Put events on the list and make sure a drain job will take them (one round trip)."""
-    payloads = [json.dumps(event, separators=(",", ":"), default=str) for event in events]
+    push_payloads(client, [payload(event) for event in events], queue_name)
+
+
+def push_payloads(client, payloads, queue_name):
+    """``push`` for events already serialized with ``payload``."""
     pipe = client.pipeline(transaction=False)
     pipe.rpush(EVENTS_KEY, *payloads)
     pipe.set(PENDING_KEY, 1, nx=True, ex=PENDING_TTL)

@@ -86,3 +86,39 @@ def test_images_are_served_while_the_database_and_redis_are_unreachable(make_app
         assert Image.open(io.BytesIO(response.data)).size == (1200, 630)
     svg = client.get("/og/outage.svg")
     assert svg.status_code == 200 and svg.data.startswith(b"<svg")
+
+
+ROW_FIELDS = ("seed", "aspect_ratio", "quote_text", "quote_author", "custom_width", "custom_height",
+              "shape_count", "ip_address", "country", "user_agent", "format", "theme")
+
+
+def test_through_redis_a_card_gives_the_same_row_with_the_time_of_its_request(make_app, redis_url):
+    """On the Redis rung the event waits in the process, goes through Redis and a drain job:
+    the row must be the one the direct rung writes, stamped when the request came."""
+    from datetime import UTC, datetime
+
+    from app.redis_client import get_redis
+    from app.tracking import push_buffered, queue
+
+    path = "/og?seed=both-rungs&quote=Hi&author=Ada&shapes=5&format=svg&aspect=x"
+    headers = {"User-Agent": "ua/1", "X-Forwarded-For": "192.0.2.66, 203.0.113.9"}
+    direct = make_app(TRUSTED_PROXIES=1)
+    assert direct.test_client().get(path, headers=headers, environ_base=CLIENT).status_code == 200
+    [expected] = rows(direct)
+
+    # A long linger: the event leaves the process well after the response has gone.
+    queued = make_app(TRUSTED_PROXIES=1, REDIS_URL=redis_url, TRACKING_PUSH_LINGER=30,
+                      TRACKING_DRAIN_IDLE=0, TRACKING_DRAIN_POLL=0)
+    before = datetime.now(UTC)
+    assert queued.test_client().get(path, headers=headers, environ_base=CLIENT).status_code == 200
+    answered = datetime.now(UTC)
+    push_buffered(queued)
+    with queued.app_context():
+        assert queue.drain(queued, get_redis(queued), max_seconds=10)[0] == 1
+    rows_now = [row for row in rows(queued) if row.id != expected.id]
+    assert len(rows_now) == 1
+    [row] = rows_now
+    assert [getattr(row, name) for name in ROW_FIELDS] == [getattr(expected, name) for name in ROW_FIELDS]
+    assert row.ip_address == "203.0.113.9" and row.theme and row.render_time_ms is not None
+    created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
+    assert before <= created <= answered

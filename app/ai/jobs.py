@@ -8,7 +8,7 @@ RQ path and the synchronous fallback run the same function.
 import logging
 import uuid
 
-from flask import current_app, has_app_context
+from flask import current_app, has_app_context, has_request_context
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
@@ -17,6 +17,7 @@ from app.extensions import db
 from app.models import GenerationJob
 from app.models.types import utcnow
 from app.redis_client import get_redis
+from app.security.client import client_fields
 
 from . import claims
 from .errors import GenerationFailed, RequestError
@@ -64,7 +65,8 @@ def submit_generation_job(payload, principal, tool_name=None):
     request_id = payload.get("request_id")
     job_id = claims.job_id_for(user_id, request_id) if request_id else uuid.uuid4()
     stored = {"payload": payload, "tool_name": plan.tool_name, "principal": _principal_json(principal),
-              "fingerprint": claims.fingerprint({**payload, "tool_name": plan.tool_name})}
+              "fingerprint": claims.fingerprint({**payload, "tool_name": plan.tool_name}),
+              "country": client_fields()["country"] if has_request_context() else None}  # the worker has no request
     existing = db.session.get(GenerationJob, job_id)
     if existing is None:
         reservation = reserve_generation(plan, principal)  # 429 now, in the request
@@ -114,7 +116,8 @@ def _run(job_id):
     db.session.commit()
     try:
         generate_images(stored["payload"], _principal(stored.get("principal")), tool_name=stored.get("tool_name"),
-                        job_id=job_id, reservation=reservation_from_json(stored.get("quota")))
+                        job_id=job_id, reservation=reservation_from_json(stored.get("quota")),
+                        country=stored.get("country"))
         return "finished"
     except GenerationFailed:
         return "failed"  # the pipeline settled the job and wrote the failed record

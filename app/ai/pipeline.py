@@ -89,19 +89,20 @@ def plan_generation(payload, principal, *, tool_name=None, provider=None):
 
 
 def generate_images(payload, principal, *, tool_name=None, provider=None, renderer=None, parent_id=None,
-                    job_id=None, extra_meta=None, use_quota=False, reservation=None):
+                    job_id=None, extra_meta=None, use_quota=False, reservation=None, country=None):
     """Plan, claim ``request_id``, generate, store, record; returns an Outcome or raises.
 
     ``renderer(provider_request) -> ProviderResult`` replaces the provider (edit, chart).
     ``job_id`` is a claim already held (an async job). Raises RequestError (4xx, nothing
     written) or GenerationFailed (the failed record was written). ``use_quota`` reserves
     the caller's daily quota (429 when spent); ``reservation`` is one already held (async).
+    ``country``: where the request came from, for a job that runs after its request.
     """
     try:
         plan = plan_generation(payload, principal, tool_name=tool_name, provider=provider)
         plan.extra_meta = dict(extra_meta or {})
-        # Where the request came from (GeoIP, when configured); a queued job has no request.
-        plan.country = client_fields()["country"] if has_request_context() else None
+        # Where the request came from (GeoIP, when configured); a queued job was told by its request.
+        plan.country = country or (client_fields()["country"] if has_request_context() else None)
         if use_quota and reservation is None and not _is_replay(payload, principal):
             reservation = reserve_generation(plan, principal)
         outcome = _claim_and_run(payload, plan, principal, renderer, parent_id, job_id)

@@ -60,3 +60,31 @@ def test_og_and_generation_rows_record_country_and_anonymised_ip(make_app, tmp_p
         assert (og.ip_address, og.country) == ("81.2.69.0", "GB")
         assert db.session.scalars(select(GeneratedImage.country)).one() == "GB"
         assert db.session.scalars(select(GenerationLog.country)).one() == "GB"
+
+
+@pytest.mark.usefixtures("app")  # empties the tables afterwards
+def test_a_queued_generation_keeps_the_country_of_its_request(make_app, redis_url, tmp_path):
+    """The worker that runs a queued job has no request: the job carries its country."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import GeneratedImage, GenerationLog
+    from app.tracking import flush
+    from tests.ai.test_jobs import _work
+
+    path = _write_test_mmdb(tmp_path)
+    app = make_app(GEOIP_DATABASE_PATH=path, TRUSTED_PROXIES=1, REDIS_URL=redis_url)
+    client = app.test_client()
+    response = client.post("/ai/generate?async=true", json={"prompt": "a map", "size": "256x256"},
+                           headers={"X-Forwarded-For": "81.2.69.142"})
+    assert response.status_code == 202
+    _work(app)
+    assert client.get(f"/ai/jobs/{response.get_json()['id']}").get_json()["status"] == "finished"
+    flush(app=app, timeout=0)  # this process's events onto the queue; a drain writes them
+    with app.app_context():
+        from app.redis_client import get_redis
+        from app.tracking import queue
+
+        queue.drain(app, get_redis(), max_seconds=10)
+        assert db.session.scalars(select(GeneratedImage.country)).one() == "GB"
+        assert db.session.scalars(select(GenerationLog.country)).one() == "GB"

@@ -118,8 +118,9 @@ def og_side_by_side(stack, key, rounds, seconds, threads, control=False):
                   f" p99 {s['og_cached']['p99']:.2f} ms); web CPU {s['web_ms']:.2f} ms/request", flush=True)
     off = statistics.median(og_rps(s) for s in runs[False])
     on = statistics.median(og_rps(s) for s in runs[True])
+    paired = statistics.median(100 * (og_rps(a) - og_rps(b)) / og_rps(a) for a, b in zip(runs[False], runs[True], strict=True))
     print(f"  median: off {off:.1f} req/s, on {on:.1f} req/s -> tracking costs {100 * (off - on) / off:+.1f}%"
-          f" of OG throughput (goal: at most 5%)")
+          f" of OG throughput (goal: at most 5%); median of each round's own off/on pair: {paired:+.1f}%")
     for group in ("og_uncached", "og_cached"):
         g_off = statistics.median(s[group]["rps"] for s in runs[False])
         g_on = statistics.median(s[group]["rps"] for s in runs[True])

@@ -18,7 +18,7 @@ rm -rf "$R" && mkdir -p "$R/srv" "$R/nginx"
 echo "== the image: the Dockerfile's COPY lines, then its pip install"
 git -C "$REPO" archive HEAD pyproject.toml README.md app migrations wsgi.py gunicorn.conf.py | tar -x -C "$R/srv"
 python3 -m venv "$R/venv"
-"$R/venv/bin/pip" install -q --no-cache-dir "$R/srv[postgres,server,s3]"
+"$R/venv/bin/pip" install -q --no-cache-dir "$R/srv[postgres,server,s3]" 2>&1 | { grep -v "^WARNING: Location" || true; }
 if [ -z "${REHEARSE_DATABASE:-}" ]; then
   psql -U postgres -h 127.0.0.1 -qc "drop database if exists $DB_NAME" -c "create database $DB_NAME"
 fi
@@ -28,7 +28,7 @@ cd "$R/srv" && mkdir -p instance
 export PYTHONDONTWRITEBYTECODE=1 FLASK_APP=wsgi IMPRINT_ENV=production TRUSTED_PROXIES=1
 export SECRET_KEY=$(python3 -c "import secrets; print(secrets.token_hex(32))") STORAGE_ROOT=$R/srv/instance/storage
 export PATH=$R/venv/bin:$PATH
-flask db upgrade 2>&1 | grep -v "^INFO"
+flask db upgrade 2>&1 | { grep -v "INFO" || true; }
 flask users create rehearsal-admin --admin >/dev/null
 KEY=$(flask keys create --user rehearsal-admin --admin | grep -o 'imp_[A-Za-z0-9_-]\{20,\}' | head -1)
 
@@ -82,7 +82,7 @@ printf '%-34s %s\n' "a 20 MB body (nginx's limit)" \
 sleep 2
 
 echo "== flask doctor"
-flask doctor 2>&1 | grep -v "INFO"
+flask doctor 2>&1 | { grep -v "INFO" || true; }
 kill -TERM $WEB $WORKER && wait $WEB $WORKER || true
 echo "== the ledger"
 echo "og_generations (seed | address): $(psql "${DATABASE_URL/+psycopg/}" -Atc "select seed, ip_address from og_generations order by created_at" | tr '\n' ' ')"

@@ -66,6 +66,9 @@ def make_app(database_url, tmp_path):
 
     yield build
     for app in apps:
+        # Events of responses the test client never closed: dropped here, so that the
+        # thread that writes long-waiting events does not put them in a later test's tables.
+        app.extensions["tracking"].pending.clear()
         with app.app_context():
             db.session.remove()
             db.engine.dispose()

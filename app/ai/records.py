@@ -9,6 +9,7 @@ import uuid
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.history.search import page_rows
 from app.models import GeneratedImage
 from app.storage import get_storage
 
@@ -88,8 +89,9 @@ def visible_to(principal):
     return _owner(principal.user_id if principal is not None else None)
 
 
-def query_generated_images(principal, limit=50, offset=0, dataset_id=None, status="success", tool_name=None):
-    """The history endpoint: what ``principal`` may see, filtered, newest first; (rows, total)."""
+def query_generated_images(principal, limit=50, offset=0, cursor=None, dataset_id=None, status="success",
+                           tool_name=None):
+    """The list endpoint: what ``principal`` may see, filtered, newest first; (rows, total, next cursor)."""
     conditions = [c for c in (visible_to(principal),) if c is not None]
     if dataset_id is not None:
         conditions.append(GeneratedImage.dataset_id == dataset_id)
@@ -99,9 +101,9 @@ def query_generated_images(principal, limit=50, offset=0, dataset_id=None, statu
         conditions.append(GeneratedImage.status != "success")
     if tool_name:
         conditions.append(GeneratedImage.tool_name == tool_name)
-    rows = list(db.session.scalars(_page(select(GeneratedImage).where(*conditions), limit, offset)))
+    rows, next_cursor = page_rows(GeneratedImage, conditions, limit, offset, cursor)
     total = db.session.scalar(select(func.count()).select_from(GeneratedImage).where(*conditions))
-    return rows, total
+    return rows, total, next_cursor
 
 
 def find_visible_image(principal, image_id):

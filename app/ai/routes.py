@@ -94,8 +94,9 @@ class GeneratedImages(MethodView):
     @blp.response(200, ImageListSchema)
     def get(self, query):
         """Your images, newest first (admins: everyone's; anonymous: anonymous ones)."""
-        items, total = records.query_generated_images(current_principal(), **query)
-        return {"items": items, "total": total, "limit": query["limit"], "offset": query["offset"]}
+        items, total, next_cursor = records.query_generated_images(current_principal(), **query)
+        return {"items": items, "total": total, "limit": query["limit"], "offset": query["offset"],
+                "next_cursor": next_cursor}
 
 
 @blp.route("/generated-images/<uuid:image_id>")

@@ -3,6 +3,8 @@
 from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from app.history.schemas import PageArgs
+
 from .catalog import ASPECT_RATIOS, FORMATS, MAX_N, PROMPT_TOOLS, QUALITIES, SIZES, STYLES
 from .editor import FILTERS
 from .providers import PROVIDERS
@@ -158,9 +160,9 @@ class ImageRecordSchema(Schema):
         return image_url_for(record)
 
 
-class ImageListQuerySchema(Schema):
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
-    offset = fields.Integer(load_default=0, validate=validate.Range(0, 1_000_000))
+class ImageListQuerySchema(PageArgs):
+    """``limit`` with ``offset`` or with the ``cursor`` of the previous page (steady under new images)."""
+
     dataset_id = fields.UUID()
     status = Text(load_default="success", validate=validate.OneOf(["success", "failed", "all"]))
     tool_name = Text(validate=validate.Length(1, 64))
@@ -171,6 +173,7 @@ class ImageListSchema(Schema):
     total = fields.Integer()
     limit = fields.Integer()
     offset = fields.Integer()
+    next_cursor = fields.String(allow_none=True, metadata={"description": "pass as cursor for the next page; null at the end"})
 
 
 class OperationSchema(Schema):

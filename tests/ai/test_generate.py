@@ -159,6 +159,27 @@ def test_history_shows_each_caller_their_own(app, client, user_key, admin_key):
     assert client.get("/ai/generated-images?limit=0").status_code == 422
 
 
+def test_the_image_list_pages_by_cursor_without_skipping_or_repeating(app, client, admin_key):
+    """A cursor page continues after the last image seen, even when new images arrive meanwhile."""
+    admin = bearer(admin_key[1])
+    made = [client.post("/ai/generate", json={"prompt": f"image {n}"}, headers=admin).get_json()["id"]
+            for n in range(5)]
+    first = client.get("/ai/generated-images?limit=2", headers=admin).get_json()
+    assert [i["id"] for i in first["items"]] == made[:2:-1] and first["next_cursor"]
+    newer = client.post("/ai/generate", json={"prompt": "arrives between pages"}, headers=admin).get_json()["id"]
+    seen, cursor = [i["id"] for i in first["items"]], first["next_cursor"]
+    while cursor:
+        page = client.get("/ai/generated-images", query_string={"limit": 2, "cursor": cursor},
+                          headers=admin).get_json()
+        seen += [i["id"] for i in page["items"]]
+        cursor = page["next_cursor"]
+    assert seen == made[::-1] and newer not in seen  # offsets would have shown image 2 twice
+    bad = client.get("/ai/generated-images?cursor=not-ours", headers=admin)
+    assert bad.status_code == 422 and "cursor" in str(bad.get_json())
+    both = client.get(f"/ai/generated-images?offset=2&cursor={first['next_cursor']}", headers=admin)
+    assert both.status_code == 422 and "offset" in str(both.get_json())
+
+
 def test_anonymous_history_needs_a_key_when_anonymous_is_off(make_app):
     app = make_app(ALLOW_ANONYMOUS=False)
     assert app.test_client().get("/ai/generated-images").status_code == 401

@@ -9,17 +9,18 @@ import uuid
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.history.search import page_rows
+from app.history.search import image_conditions, page_rows
 from app.models import GeneratedImage
 from app.storage import get_storage
 
 MAX_PAGE = 200
 
 
-def _page(query, limit, offset):
+def _newest(conditions, limit, offset):
+    """The seed 004 list helpers: one page, newest first, with ``limit``/``offset`` clamped."""
     limit = max(1, min(int(limit or 50), MAX_PAGE))
     offset = max(0, int(offset or 0))
-    return query.order_by(GeneratedImage.created_at.desc(), GeneratedImage.id.desc()).limit(limit).offset(offset)
+    return page_rows(GeneratedImage, conditions, limit, offset)[0]
 
 
 def save_generated_image(**fields):
@@ -52,7 +53,7 @@ def get_generated_image_metadata(image_id):
 
 def list_generated_images(limit=50, offset=0):
     """Newest first, every user."""
-    return list(db.session.scalars(_page(select(GeneratedImage), limit, offset)))
+    return _newest([], limit, offset)
 
 
 def count_generated_images():
@@ -62,20 +63,17 @@ def count_generated_images():
 
 def list_generated_images_by_user(user_id, limit=50, offset=0):
     """A user's records, newest first (``None`` lists anonymous ones)."""
-    query = select(GeneratedImage).where(_owner(user_id))
-    return list(db.session.scalars(_page(query, limit, offset)))
+    return _newest([_owner(user_id)], limit, offset)
 
 
 def list_generated_images_by_tool(tool_name, limit=50, offset=0):
     """Records made by one tool (generateUserImage, renderChart…), newest first."""
-    query = select(GeneratedImage).where(GeneratedImage.tool_name == tool_name)
-    return list(db.session.scalars(_page(query, limit, offset)))
+    return _newest([GeneratedImage.tool_name == tool_name], limit, offset)
 
 
 def list_failed_generated_images(limit=50, offset=0):
     """Failed generations (``status <> 'success'``), newest first."""
-    query = select(GeneratedImage).where(GeneratedImage.status != "success")
-    return list(db.session.scalars(_page(query, limit, offset)))
+    return _newest([GeneratedImage.status != "success"], limit, offset)
 
 
 def _owner(user_id):
@@ -92,15 +90,8 @@ def visible_to(principal):
 def query_generated_images(principal, limit=50, offset=0, cursor=None, dataset_id=None, status="success",
                            tool_name=None):
     """The list endpoint: what ``principal`` may see, filtered, newest first; (rows, total, next cursor)."""
-    conditions = [c for c in (visible_to(principal),) if c is not None]
-    if dataset_id is not None:
-        conditions.append(GeneratedImage.dataset_id == dataset_id)
-    if status == "success":
-        conditions.append(GeneratedImage.status == "success")
-    elif status == "failed":
-        conditions.append(GeneratedImage.status != "success")
-    if tool_name:
-        conditions.append(GeneratedImage.tool_name == tool_name)
+    conditions = image_conditions({"dataset": dataset_id, "status": status, "tool": tool_name})
+    conditions += [c for c in (visible_to(principal),) if c is not None]
     rows, next_cursor = page_rows(GeneratedImage, conditions, limit, offset, cursor)
     total = db.session.scalar(select(func.count()).select_from(GeneratedImage).where(*conditions))
     return rows, total, next_cursor

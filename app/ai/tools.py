@@ -28,12 +28,19 @@ def _png(image):
     return out.getvalue()
 
 
-def _pillow_result(image):
-    return ProviderResult([ProviderImage(None, image=image)], "pillow")
+def _pillow_result(image, source=None):
+    return ProviderResult([ProviderImage(None, image=image, source=source)], "pillow")
+
+
+def _with_source(result, source):
+    """Name the edited image on every output: provenance keeps it as the parent ingredient."""
+    for image in result.images:
+        image.source = source
+    return result
 
 
 def _load_source(payload, principal):
-    """The image to edit: a generated image the caller may see, or an uploaded base64 image."""
+    """(image, parent_id, bytes) to edit: a generated image the caller may see, or an uploaded one."""
     config = current_app.config
     if payload.get("image_id"):
         record = find_visible_image(principal, payload["image_id"])
@@ -53,12 +60,12 @@ def _load_source(payload, principal):
         raise RequestError(422, "give image_id or image_base64", field="image_id")
     image = Image.open(io.BytesIO(data))
     image.load()
-    return image, parent_id
+    return image, parent_id, data
 
 
 def edit(payload, principal):
     """Edit an image with Pillow operations, then (with ``instruction``) a provider's edit endpoint."""
-    source, parent_id = _load_source(payload, principal)
+    source, parent_id, source_bytes = _load_source(payload, principal)
     operations = payload.get("operations") or []
     edited = edit_image(source, operations)
     summary = ", ".join(op["op"] for op in operations) or "copy"
@@ -72,12 +79,13 @@ def edit(payload, principal):
             raise RequestError(422, "instruction needs a provider that edits images (openai, gemini)",
                                field="provider")
         request.update(prompt=payload["instruction"], provider=payload.get("provider"))
-        renderer = lambda req: provider.edit(req, _png(edited))  # noqa: E731
+        renderer = lambda req: _with_source(provider.edit(req, _png(edited)), source_bytes)  # noqa: E731
         return generate_images(request, principal, tool_name="imageEditor", provider=name, renderer=renderer,
                                parent_id=parent_id, extra_meta=extra)
     request["prompt"] = f"imageEditor: {summary}"
     return generate_images(request, principal, tool_name="imageEditor", provider="pillow",
-                           renderer=lambda req: _pillow_result(edited), parent_id=parent_id, extra_meta=extra)
+                           renderer=lambda req: _pillow_result(edited, source_bytes), parent_id=parent_id,
+                           extra_meta=extra)
 
 
 def chart(payload, principal):

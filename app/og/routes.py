@@ -21,6 +21,7 @@ from app.og.schemas import (
     GenerationsQuerySchema,
     OgStatsSchema,
 )
+from app.provenance.service import og_card_marker
 from app.security.client import client_fields
 
 blp = Blueprint("og", __name__, url_prefix="/og", description="Open Graph cards rendered from a seed")
@@ -79,7 +80,7 @@ def _serve(args):
     if request.if_none_match and request.if_none_match.contains_weak(etag):
         _track(params, None)
         return current_app.response_class(status=304, headers=headers)
-    card = service.produce_card(params, etag, _cache())
+    card = service.produce_card(params, etag, _cache(), mark=og_card_marker())
     headers["Server-Timing"] = f"{'cache' if card.cached else 'render'};dur={card.render_ms:.2f}"
     _track(params, card.render_ms)
     return current_app.response_class(card.body, content_type=card.content_type, headers=headers)

@@ -83,14 +83,18 @@ def pixels_sha256(picture):
     return digest.hexdigest()
 
 
-def sign_og_card(body, content_type, title):
-    """An OG card signed as procedural (algorithmicMedia) art, when OG_PROVENANCE is on."""
+def og_card_marker():
+    """``mark(body, content_type) -> signed body`` for OG cards, or None when OG_PROVENANCE is off."""
     marking = current_marking()
     if not marking.og_cards:
-        return body
-    origin = Origin(source_type=ALGORITHMIC, tool="og", provider="og", title=title,
-                    created_at=datetime.now(UTC).isoformat(timespec="seconds"))
-    return sign_bytes(body, content_type, build_manifest(origin), [], marking.credentials)
+        return None
+
+    def mark(body, content_type):
+        origin = Origin(source_type=ALGORITHMIC, tool="og", provider="og", title="Imprint OG card",
+                        created_at=datetime.now(UTC).isoformat(timespec="seconds"))
+        return sign_bytes(body, content_type, build_manifest(origin), [], marking.credentials)
+
+    return mark
 
 
 def _mime_of(data):

@@ -15,8 +15,7 @@ _PACKET = """<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
     xmlns:Iptc4xmpExt="http://iptc.org/std/Iptc4xmpExt/2008-02-29/"
     xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/"
     xmlns:xmp="http://ns.adobe.com/xap/1.0/"
-    Iptc4xmpExt:DigitalSourceType="{source_type}"
-    photoshop:Credit="{credit}"
+{source_type}    photoshop:Credit="{credit}"
     xmp:CreatorTool="{creator_tool}"/>
  </rdf:RDF>
 </x:xmpmeta>
@@ -28,8 +27,12 @@ def source_type_uri(code):
     return IPTC_SOURCE_TYPES + code
 
 
+def _attribute(value):
+    return escape(value, {'"': "&quot;"})
+
+
 def build_xmp(source_type, credit, creator_tool):
-    """An XMP packet (UTF-8 bytes) with the source type code, credit line and creator tool."""
-    return _PACKET.format(source_type=escape(source_type_uri(source_type), {'"': "&quot;"}),
-                          credit=escape(credit, {'"': "&quot;"}),
-                          creator_tool=escape(creator_tool, {'"': "&quot;"})).encode()
+    """An XMP packet (UTF-8 bytes): the source type (when known), the credit line, the creator tool."""
+    source = f'    Iptc4xmpExt:DigitalSourceType="{_attribute(source_type_uri(source_type))}"\n' if source_type else ""
+    return _PACKET.format(source_type=source, credit=_attribute(credit),
+                          creator_tool=_attribute(creator_tool)).encode()

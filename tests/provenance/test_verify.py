@@ -1,0 +1,119 @@
+"""POST /provenance/verify and GET /ai/generated-images/<id>/provenance, for two users."""
+
+import io
+import struct
+
+import pytest
+
+from tests.conftest import bearer
+from tests.provenance.conftest import png, sha256
+from tests.support import make_api_key
+
+
+def _verify(client, data, headers=None, name="image.bin"):
+    return client.post("/provenance/verify", data={"image": (io.BytesIO(data), name)},
+                       headers=headers or {}, content_type="multipart/form-data")
+
+
+def _download(client, answer, headers=None):
+    return client.get(answer["image_url"], headers=headers or {}).data
+
+
+def _pixel_offset(data):
+    """An offset inside the compressed pixels (not the metadata), per format."""
+    if data.startswith(b"\x89PNG"):
+        offset = 8
+        while True:
+            length, tag = struct.unpack(">I4s", data[offset:offset + 8])
+            if tag == b"IDAT":
+                return offset + 8 + length // 2
+            offset += 12 + length
+    if data.startswith(b"\xff\xd8"):
+        return data.index(b"\xff\xda") + 200  # inside the scan after Start Of Scan
+    offset = 12
+    while True:  # WebP: RIFF chunks
+        tag, length = data[offset:offset + 4], struct.unpack("<I", data[offset + 4:offset + 8])[0]
+        if tag in (b"VP8 ", b"VP8L"):
+            return offset + 8 + length // 2
+        offset += 8 + length + (length & 1)
+
+
+@pytest.mark.parametrize("fmt", ["png", "jpeg", "webp"])
+def test_a_downloaded_file_verifies_and_names_its_record(client, user_key, fmt):
+    _user, key = user_key
+    answer = client.post("/ai/generate", json={"prompt": "verify me", "format": fmt}, headers=bearer(key))
+    made = answer.get_json()
+    data = _download(client, made, bearer(key))
+
+    found = _verify(client, data, bearer(key))
+    assert found.status_code == 200, found.get_json()
+    body = found.get_json()
+    assert body["credentials"] == "present"
+    assert body["state"] == "valid" and body["trusted"] is False and body["failures"] == []
+    assert body["signed_here"] is True
+    assert body["actions"][0]["action"] == "c2pa.created"
+    assert body["digital_source_type"] == "algorithmicMedia"
+    assert body["signer"]["issuer"] == "Imprint"
+    assert body["ledger"] == "match"
+    assert body["image"]["id"] == made["id"] and body["image"]["sha256"] == sha256(data)
+
+
+def test_someone_else_learns_the_credentials_but_not_the_record(app, client, user_key):
+    _user, key = user_key
+    made = client.post("/ai/generate", json={"prompt": "private"}, headers=bearer(key)).get_json()
+    data = _download(client, made, bearer(key))
+    with app.app_context():
+        _bob, bob_key = make_api_key(app, "bob")
+    for headers in (bearer(bob_key), {}):  # another user, and an anonymous caller
+        body = _verify(client, data, headers).get_json()
+        assert body["state"] == "valid" and body["digital_source_type"] == "algorithmicMedia"
+        assert body["image"] is None and body["ledger"] == "not_found"
+    assert client.get(f"/ai/generated-images/{made['id']}/provenance", headers=bearer(bob_key)).status_code == 404
+
+
+@pytest.mark.parametrize("fmt", ["png", "jpeg", "webp"])
+def test_one_changed_byte_is_invalid(client, fmt):
+    data = _download(client, client.post("/ai/generate", json={"prompt": "tamper", "format": fmt}).get_json())
+    tampered = bytearray(data)
+    tampered[_pixel_offset(data)] ^= 0x01
+    body = _verify(client, bytes(tampered)).get_json()
+    assert body["credentials"] == "present"
+    assert body["state"] == "invalid"
+    assert any("mismatch" in f["code"] for f in body["failures"]), body["failures"]
+    assert body["image"] is None and body["ledger"] is None
+
+
+def test_unsigned_file_has_no_credentials(client):
+    body = _verify(client, png()).get_json()
+    assert body == {"credentials": "none"}
+
+
+def test_uploads_are_bounded_and_named(make_app):
+    client = make_app(MAX_UPLOAD_BYTES=1000).test_client()
+    too_big = _verify(client, png(size=(400, 400)) + b"\0" * 1000)
+    assert too_big.status_code == 413 and "image" in too_big.get_json()["message"]
+    not_image = _verify(client, b"%PDF-1.7 not an image")
+    assert not_image.status_code == 422 and "image" in not_image.get_json()["message"]
+    missing = client.post("/provenance/verify", data={}, content_type="multipart/form-data")
+    assert missing.status_code == 422 and "image" in str(missing.get_json())
+
+
+def test_stored_image_provenance(client, user_key):
+    _user, key = user_key
+    made = client.post("/ai/generate", json={"prompt": "show it"}, headers=bearer(key)).get_json()
+    answer = client.get(f"/ai/generated-images/{made['id']}/provenance", headers=bearer(key))
+    assert answer.status_code == 200
+    body = answer.get_json()
+    assert body["state"] == "valid" and body["ledger"] == "match" and body["imprint"]["image_id"] == made["id"]
+    assert client.get("/ai/generated-images/00000000-0000-4000-8000-000000000000/provenance",
+                      headers=bearer(key)).status_code == 404
+
+
+def test_a_trust_list_with_the_local_ca_makes_it_trusted(provider_app, tmp_path):
+    app = provider_app()
+    ca_path = app.extensions["provenance"].credentials.ca_path
+    trusting = provider_app(PROVENANCE_TRUST_ANCHORS=ca_path)
+    client = trusting.test_client()
+    data = _download(client, client.post("/ai/generate", json={"prompt": "trusted"}).get_json())
+    body = _verify(client, data).get_json()
+    assert body["state"] == "trusted" and body["trusted"] is True

@@ -53,8 +53,9 @@ class IngredientSchema(Schema):
 
 
 class CredentialsSchema(ManifestSchema):
-    credentials = fields.String(required=True, validate=validate.OneOf(("present", "none")),
-                                metadata={"description": "none: the file carries no Content Credentials"})
+    credentials = fields.String(required=True, validate=validate.OneOf(("present", "none", "unavailable")),
+                                metadata={"description": "none: the file carries no Content Credentials; "
+                                          "unavailable: the stored file cannot be read now"})
     state = fields.String(validate=validate.OneOf(STATES), metadata={
         "description": "trusted, valid (intact, signer not on the trust list) or invalid (changed)"})
     trusted = fields.Boolean()

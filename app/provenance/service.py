@@ -11,6 +11,7 @@ its key holds unchanged.
 
 import hashlib
 import io
+import logging
 from datetime import UTC, datetime
 
 from flask import current_app
@@ -33,6 +34,7 @@ from .reading import read_credentials
 from .signing import sign_bytes, sniff_mime_type
 from .xmp import build_xmp
 
+log = logging.getLogger(__name__)
 NO_CREDENTIALS = {"credentials": "none"}
 VERIFIABLE = ("image/png", "image/jpeg", "image/webp", "image/gif")
 
@@ -143,15 +145,18 @@ def verify_upload(data, principal):
 
 
 def stored_image_bytes(record):
-    """The stored file of a record, or None when it has none."""
-    if record.status != "success" or not record.storage_key:
-        return None
+    """The stored file of a record (raises what the storage backend raises)."""
     bucket = (record.meta or {}).get("bucket", "generated-images")
     return get_storage().get(bucket, record.storage_key)
 
 
 def image_provenance(record, principal):
     """``GET /ai/generated-images/<id>/provenance``: the manifest of the stored file."""
-    data = stored_image_bytes(record)
-    return dict(NO_CREDENTIALS) if data is None else describe(data, principal)
-
+    if record.status != "success" or not record.storage_key:
+        return dict(NO_CREDENTIALS)  # a failed generation stored no file
+    try:
+        data = stored_image_bytes(record)
+    except Exception as error:  # disk, S3 and git errors alike: say so, do not fail the page
+        log.warning("provenance: stored file of %s unreadable: %s", record.id, error)
+        return {"credentials": "unavailable"}
+    return describe(data, principal)

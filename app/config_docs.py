@@ -166,6 +166,8 @@ PROCESS_SETTINGS = [
     ("GUNICORN_GRACEFUL_TIMEOUT", "`30`", "seconds a worker gets to finish in-flight requests on SIGTERM"),
     ("GUNICORN_MAX_REQUESTS", "`0`", "requests before a worker is replaced (`0` = never)"),
     ("GUNICORN_ACCESSLOG", "`-`", "access log file (`-` stdout, empty none)"),
+    ("FORWARDED_ALLOW_IPS", "`127.0.0.1`", "addresses gunicorn trusts for `X-Forwarded-Proto`; "
+                                           "the client address follows `TRUSTED_PROXIES` instead"),
 ]
 
 HEADER = """# Configuration

@@ -136,7 +136,7 @@ SECTIONS = [
         ("CLEANUP_BATCH_SIZE", "rows deleted per transaction by `flask cleanup`"),
         ("IMAGE_RETENTION_DAYS", "`flask cleanup-images` deletes unused images older than this; "
                                  "`0` = off (it needs `--older-than-days`)"),
-        ("ANONYMIZE_IP", "store IPs with the last octet (IPv4) / last 80 bits (IPv6) zeroed"),
+        ("ANONYMIZE_IP", "store IPs with the last octet (IPv4) / last 80 bits (IPv6) zeroed (`maybe_anonymize_ip`)"),
         ("GEOIP_DATABASE_PATH", "a GeoLite2/GeoIP2 Country `.mmdb` file; needs the `geo` extra"),
         ("HISTORY_ROLLUPS", "analytics read the hourly rollups of `flask history rollup` (plus live edges); "
                             "`false` = scan the rows"),

@@ -11,6 +11,7 @@ import io
 from flask import current_app
 from PIL import Image
 
+from app.provenance.service import editing
 from app.storage import get_storage
 
 from .chart import render_chart
@@ -28,15 +29,8 @@ def _png(image):
     return out.getvalue()
 
 
-def _pillow_result(image, source=None):
-    return ProviderResult([ProviderImage(None, image=image, source=source)], "pillow")
-
-
-def _with_source(result, source):
-    """Name the edited image on every output: provenance keeps it as the parent ingredient."""
-    for image in result.images:
-        image.source = source
-    return result
+def _pillow_result(image):
+    return ProviderResult([ProviderImage(None, image=image)], "pillow")
 
 
 def _load_source(payload, principal):
@@ -79,13 +73,13 @@ def edit(payload, principal):
             raise RequestError(422, "instruction needs a provider that edits images (openai, gemini)",
                                field="provider")
         request.update(prompt=payload["instruction"], provider=payload.get("provider"))
-        renderer = lambda req: _with_source(provider.edit(req, _png(edited)), source_bytes)  # noqa: E731
+        renderer = editing(source_bytes, lambda req: provider.edit(req, _png(edited)))
         return generate_images(request, principal, tool_name="imageEditor", provider=name, renderer=renderer,
                                parent_id=parent_id, extra_meta=extra)
     request["prompt"] = f"imageEditor: {summary}"
     return generate_images(request, principal, tool_name="imageEditor", provider="pillow",
-                           renderer=lambda req: _pillow_result(edited, source_bytes), parent_id=parent_id,
-                           extra_meta=extra)
+                           renderer=editing(source_bytes, lambda req: _pillow_result(edited)),
+                           parent_id=parent_id, extra_meta=extra)
 
 
 def chart(payload, principal):

@@ -57,6 +57,18 @@ def output_origin(*, image_id, provider, is_ai, model, size, tool, prompt, sourc
                   title=f"Imprint image {image_id}")
 
 
+def editing(source, renderer):
+    """``renderer`` whose every output names ``source`` (the edited file) as its parent ingredient."""
+
+    def run(request):
+        result = renderer(request)
+        for image in result.images:
+            image.source = source
+        return result
+
+    return run
+
+
 def _source_type_of(data, marking):
     """A plain edit keeps the source type of what it edited, when that says one."""
     found = read_credentials(data, marking.trust_anchors)

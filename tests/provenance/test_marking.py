@@ -1,6 +1,7 @@
 """Every kind of output read back with c2pa's Reader and with ExifTool."""
 
 import base64
+import io
 
 import pytest
 
@@ -165,3 +166,18 @@ def test_openai_answer_without_a_manifest_is_created_trained_media(provider_app)
     assert created["action"] == "c2pa.created"
     assert created["digitalSourceType"] == IPTC + "trainedAlgorithmicMedia"
     assert not manifest.get("ingredients")
+
+
+def test_v1_edit_answers_a_signed_edit_with_the_upload_as_parent(client, user_key):
+    upload = png((10, 160, 90), (128, 96))
+    answer = client.post("/v1/images/edits", data={"prompt": "add rain", "model": "procedural",
+                                                   "response_format": "b64_json",
+                                                   "image": (io.BytesIO(upload), "in.png", "image/png")},
+                         headers=bearer(user_key[1]), content_type="multipart/form-data")
+    assert answer.status_code == 200, answer.get_json()
+    data = base64.b64decode(answer.get_json()["data"][0]["b64_json"])
+    state, manifest, _all, _results = read_manifest(data)
+    assert state == "Valid"
+    assert [a["action"] for a in actions(manifest)] == ["c2pa.opened", "c2pa.edited"]
+    parent, = manifest["ingredients"]
+    assert parent["relationship"] == "parentOf" and parent["format"] == "image/png"

@@ -45,6 +45,12 @@ class Credentials:
         return str(self.certificate.serial_number)
 
     @property
+    def anchor_pem(self):
+        """The last certificate of the chain: a trust anchor that only this chain's signatures reach."""
+        last = x509.load_pem_x509_certificates(self.chain_pem)[-1]
+        return last.public_bytes(serialization.Encoding.PEM).decode()
+
+    @property
     def subject(self):
         return self.certificate.subject.rfc4514_string()
 

@@ -122,8 +122,7 @@ def describe(data, principal):
     found = read_credentials(data, marking.trust_anchors)
     if found is None:
         return dict(NO_CREDENTIALS)
-    ours = marking.credentials is not None and (found.get("signer") or {}).get("serial_number") \
-        == marking.credentials.serial_number
+    ours = _is_signed_here(data, found, marking.credentials)
     answer = {"credentials": "present", **found, "signed_here": ours, "ledger": None, "image": None}
     image_id = (found.get("imprint") or {}).get("image_id")
     if ours and image_id and found["state"] != "invalid":
@@ -135,6 +134,18 @@ def describe(data, principal):
         else:
             answer["ledger"] = "different_bytes"
     return answer
+
+
+def _is_signed_here(data, found, credentials):
+    """Signed with this instance's certificate: the serial matches and the chain reaches our anchor.
+
+    A serial number alone is public (any manifest shows it) and anyone can mint a certificate
+    with it; the signature chaining to our own chain's top certificate cannot be copied.
+    """
+    if credentials is None or (found.get("signer") or {}).get("serial_number") != credentials.serial_number:
+        return False
+    anchored = read_credentials(data, credentials.anchor_pem)
+    return anchored is not None and anchored["state"] == "trusted"
 
 
 def upload_problem(data, max_bytes):

@@ -127,7 +127,7 @@ def test_a_forged_signer_with_our_serial_number_is_not_ours(app, client, user_ke
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+    from cryptography.x509.oid import ExtendedKeyUsageOID
 
     _user, key = user_key
     made = client.post("/ai/generate", json={"prompt": "original"}, headers=bearer(key)).get_json()

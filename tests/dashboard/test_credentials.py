@@ -1,10 +1,10 @@
-"""The dashboard's image page shows the stored file's Content Credentials (headless Chromium)."""
+"""The image page shows the stored file's Content Credentials (app/provenance), in headless Chromium."""
 
-from tests.dashboard.conftest import browser, browsing, live_server, screenshot, sign_in  # noqa: F401
+from tests.dashboard.conftest import screenshot, sign_in
 from tests.dashboard.ledger import generate
 
 
-def test_image_page_shows_the_credentials(app, browsing, live_server, user_key):  # noqa: F811
+def test_image_page_shows_the_credentials(app, browsing, live_server, user_key):
     _, key = user_key
     image = generate(live_server, key, "A signed lighthouse")
     page = sign_in(browsing.new_page(), key)

@@ -2,6 +2,7 @@
 
 import io
 import struct
+import zlib
 
 import pytest
 
@@ -166,3 +167,40 @@ def test_a_forged_signer_with_our_serial_number_is_not_ours(app, client, user_ke
     assert body["signer"]["serial_number"] == str(ours.serial_number)  # it looks like ours
     assert body["state"] == "valid" and body["signed_here"] is False
     assert body["ledger"] is None and body["image"] is None
+
+
+def test_a_stored_file_that_differs_from_its_record_is_not_a_match(app, client, user_key):
+    from app.extensions import db
+    from app.models import GeneratedImage
+
+    _user, key = user_key
+    made = client.post("/ai/generate", json={"prompt": "moved"}, headers=bearer(key)).get_json()
+    data = _download(client, made, bearer(key))
+    with app.app_context():  # the ledger now holds other bytes for that id (e.g. a re-encoded store)
+        db.session.get(GeneratedImage, __import__("uuid").UUID(made["id"])).sha256 = "0" * 64
+        db.session.commit()
+    body = _verify(client, data, bearer(key)).get_json()
+    assert body["state"] == "valid" and body["signed_here"] is True
+    assert body["ledger"] == "different_bytes" and body["image"] is None
+
+
+def test_provider_manifests_are_reported_as_ingredients_valid_or_not(provider_app):
+    from tests.ai.servers import serve
+    from tests.provenance.conftest import openai_answer, sign_as_provider
+
+    signed = sign_as_provider(png((200, 40, 40), (64, 64)), "image/png")
+    # Changed after the provider signed it, still a readable PNG: a text chunk added after IHDR.
+    text = b"Comment\x00changed in transit"
+    chunk = struct.pack(">I", len(text)) + b"tEXt" + text + struct.pack(">I", zlib.crc32(b"tEXt" + text))
+    broken = signed[:33] + chunk + signed[33:]
+    for answer_bytes, expected in ((signed, "valid"), (broken, "invalid")):
+        with serve(openai_answer(answer_bytes)) as server:
+            app = provider_app(AI_PROVIDER="openai", OPENAI_API_KEY="sk-test", OPENAI_BASE_URL=server.url + "/v1")
+            client = app.test_client()
+            made = client.post("/ai/generate", json={"prompt": "a red square"}).get_json()
+        body = client.get(f"/ai/generated-images/{made['id']}/provenance").get_json()
+        assert body["state"] == "valid"  # Imprint's own manifest holds either way
+        parent, = body["ingredients"]
+        assert parent["relationship"] == "parentOf" and parent["state"] == expected
+        assert parent["manifest"]["claim_generator"] == "ChatGPT test"
+        assert parent["manifest"]["digital_source_type"] == "trainedAlgorithmicMedia"

@@ -9,13 +9,14 @@ and bytes. OG cards: the 1200×630 card through ``produce_card``, uncached
 """
 
 import argparse
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from og import median_ms  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.ai.providers import ProviderRequest, get_provider  # noqa: E402
@@ -29,17 +30,6 @@ from app.provenance.xmp import build_xmp  # noqa: E402
 from app.storage.images import encode_image  # noqa: E402
 
 QUOTE = "The best way to predict the future is to invent it; the second best is to render it fast."
-
-
-def median_ms(fn, count, warmup=3):
-    for _ in range(warmup):
-        fn()
-    samples = []
-    for _ in range(count):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples) * 1000
 
 
 def build_app(folder, **settings):

@@ -118,7 +118,7 @@ def _create_local_ca(directory):
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def make_local_ca(common_name="Imprint local signer", organization="Imprint"):
+def make_local_ca(common_name="Imprint local signer", organization="Imprint", signer_serial=None):
     """(ca_pem, chain_pem, key_pem): a P-256 CA and a signing certificate under it."""
     now = datetime.datetime.now(datetime.UTC)
     ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
@@ -132,7 +132,7 @@ def make_local_ca(common_name="Imprint local signer", organization="Imprint"):
           .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
           .sign(ca_key, hashes.SHA256()))
     signer = (x509.CertificateBuilder().subject_name(_name(common_name, organization)).issuer_name(ca_name)
-              .public_key(key.public_key()).serial_number(x509.random_serial_number())
+              .public_key(key.public_key()).serial_number(signer_serial or x509.random_serial_number())
               .not_valid_before(now - datetime.timedelta(hours=1))
               .not_valid_after(now + datetime.timedelta(days=365 * SIGNER_YEARS))
               .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)

@@ -121,41 +121,15 @@ def test_a_trust_list_with_the_local_ca_makes_it_trusted(provider_app, tmp_path)
 
 
 def test_a_forged_signer_with_our_serial_number_is_not_ours(app, client, user_key):
-    """Anyone can copy our certificate's serial and issuer name; the signature does not chain to our CA."""
-    import datetime
-
+    """Anyone can copy our certificate's names and serial number; the signature does not chain to our CA."""
     import c2pa
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import ExtendedKeyUsageOID
+
+    from app.provenance.credentials import make_local_ca
 
     _user, key = user_key
     made = client.post("/ai/generate", json={"prompt": "original"}, headers=bearer(key)).get_json()
     ours = app.extensions["provenance"].credentials.certificate
-    now = datetime.datetime.now(datetime.UTC)
-    ca_key, signer_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
-    ca_name = ours.issuer  # the same names as ours
-    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
-          .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(hours=1))
-          .not_valid_after(now + datetime.timedelta(days=30))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-          .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
-          .sign(ca_key, hashes.SHA256()))
-    usage = x509.KeyUsage(True, False, False, False, False, False, False, False, False)
-    forged = (x509.CertificateBuilder().subject_name(ours.subject).issuer_name(ca_name)
-              .public_key(signer_key.public_key()).serial_number(ours.serial_number)
-              .not_valid_before(now - datetime.timedelta(hours=1)).not_valid_after(now + datetime.timedelta(days=30))
-              .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-              .add_extension(usage, critical=True)
-              .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
-              .add_extension(x509.SubjectKeyIdentifier.from_public_key(signer_key.public_key()), critical=False)
-              .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
-                             critical=False)
-              .sign(ca_key, hashes.SHA256()))
-    pem = serialization.Encoding.PEM
-    chain = forged.public_bytes(pem) + ca.public_bytes(pem)
-    private = signer_key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    _ca, chain, private = make_local_ca(signer_serial=ours.serial_number)  # same names, same serial, other keys
     manifest = {"claim_generator_info": [{"name": "Imprint", "version": "0.1.0"}], "assertions": [
         {"label": "c2pa.actions", "data": {"actions": [{"action": "c2pa.created", "digitalSourceType": IPTC + "algorithmicMedia"}]}},
         {"label": "org.imprint.image", "data": {"image_id": made["id"]}}]}

@@ -12,11 +12,15 @@ import json
 import c2pa
 
 from .manifest import IMPRINT_ASSERTION
-from .signing import sniff_mime_type
+from .signing import UNREADABLE, sniff_mime_type
 from .xmp import IPTC_SOURCE_TYPES
 
 UNTRUSTED = "signingCredential.untrusted"
 MAX_INGREDIENTS = 8
+
+
+class UnreadableImage(ValueError):
+    """c2pa cannot parse the file as an image container at all: not a damaged manifest, a broken file."""
 
 
 def _context(trust_anchors):
@@ -26,7 +30,10 @@ def _context(trust_anchors):
 
 
 def read_credentials(data, trust_anchors=None):
-    """The summary of ``data``'s manifest, or None when it carries no Content Credentials."""
+    """The summary of ``data``'s manifest, or None when it carries no Content Credentials.
+
+    Raises UnreadableImage when ``data`` is not a parseable image file at all.
+    """
     context = _context(trust_anchors)
     try:
         reader = c2pa.Reader.try_create(sniff_mime_type(data), io.BytesIO(data), None, context)
@@ -34,6 +41,8 @@ def read_credentials(data, trust_anchors=None):
             return None
         with reader:
             store, state = json.loads(reader.json()), (reader.get_validation_state() or "invalid").lower()
+    except UNREADABLE as error:
+        raise UnreadableImage(f"{type(error).__name__}: {error}"[:300]) from None
     except c2pa.C2paError as error:  # a manifest so damaged that it cannot be parsed is still a claim
         return {"state": "invalid", "trusted": False, "failures": [
             {"code": "manifest.unreadable", "explanation": f"{type(error).__name__}: {error}"[:300]}],

@@ -30,7 +30,7 @@ from .manifest import (
     imprint_version,
     ingredients_for,
 )
-from .reading import read_credentials
+from .reading import UnreadableImage, read_credentials
 from .signing import sign_bytes, sniff_mime_type
 from .xmp import build_xmp
 
@@ -71,12 +71,19 @@ def editing(source, renderer):
 
 def _source_type_of(data, marking):
     """A plain edit keeps the source type of what it edited, when that says one."""
-    found = read_credentials(data, marking.trust_anchors)
+    found = _credentials_or_none(data, marking.trust_anchors)
     return found.get("digital_source_type") if found and found.get("state") != "invalid" else None
 
 
 def has_credentials(data):
-    return read_credentials(data) is not None
+    return _credentials_or_none(data) is not None
+
+
+def _credentials_or_none(data, trust_anchors=None):
+    try:
+        return read_credentials(data, trust_anchors)
+    except UnreadableImage:  # Pillow decoded it, c2pa cannot parse it: it carries nothing c2pa reads
+        return None
 
 
 def encode_marked(picture, fmt, parameters, origin):
@@ -163,7 +170,7 @@ def upload_problem(data, max_bytes):
 
 
 def verify_upload(data, principal):
-    """``POST /provenance/verify``: what the uploaded file's credentials say."""
+    """``POST /provenance/verify``: what the uploaded file's credentials say (UnreadableImage: no image)."""
     return describe(data, principal)
 
 
@@ -182,4 +189,7 @@ def image_provenance(record, principal):
     except Exception as error:  # disk, S3 and git errors alike: say so, do not fail the page
         log.warning("provenance: stored file of %s unreadable: %s", record.id, error)
         return {"credentials": "unavailable"}
-    return describe(data, principal)
+    try:
+        return describe(data, principal)
+    except UnreadableImage:
+        return dict(NO_CREDENTIALS)  # a stored file c2pa cannot parse carries nothing it can read

@@ -8,6 +8,10 @@ import c2pa
 _SETTINGS = {"builder": {"thumbnail": {"enabled": False}}}
 
 
+# What c2pa raises for a container it cannot parse (as opposed to a manifest that fails validation).
+UNREADABLE = (c2pa.C2paError.Other, c2pa.C2paError.NotSupported, c2pa.C2paError.Io)
+
+
 class SigningError(RuntimeError):
     """c2pa refused to sign (a bad key or certificate, an unsupported format)."""
 

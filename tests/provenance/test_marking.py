@@ -181,3 +181,24 @@ def test_v1_edit_answers_a_signed_edit_with_the_upload_as_parent(client, user_ke
     assert [a["action"] for a in actions(manifest)] == ["c2pa.opened", "c2pa.edited"]
     parent, = manifest["ingredients"]
     assert parent["relationship"] == "parentOf" and parent["format"] == "image/png"
+
+
+def _bmp():
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (90, 90, 200)).save(out, "BMP")
+    return out.getvalue()
+
+
+def test_a_provider_answer_c2pa_cannot_parse_is_still_signed(provider_app):
+    """Pillow reads BMP, c2pa does not: the answer carries no manifest to keep, the output is signed."""
+    with serve(openai_answer(_bmp())) as server:
+        app = provider_app(AI_PROVIDER="openai", OPENAI_API_KEY="sk-test", OPENAI_BASE_URL=server.url + "/v1")
+        client = app.test_client()
+        answer = client.post("/ai/generate", json={"prompt": "a bitmap"})
+    assert answer.status_code == 201, answer.get_json()
+    _record, data = _stored(app, client, answer.get_json()["id"])
+    state, manifest, _all, _results = read_manifest(data)
+    assert state == "Valid" and actions(manifest)[0]["action"] == "c2pa.created"
+

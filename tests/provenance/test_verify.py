@@ -84,6 +84,15 @@ def test_one_changed_byte_is_invalid(client, fmt):
     assert body["image"] is None and body["ledger"] is None
 
 
+def test_a_damaged_manifest_is_invalid(client):
+    data = _download(client, client.post("/ai/generate", json={"prompt": "damaged"}).get_json())
+    start = data.index(b"caBX") + 4 + 200  # inside the manifest store's chunk
+    damaged = data[:start] + bytes(b ^ 0xFF for b in data[start:start + 64]) + data[start + 64:]
+    body = _verify(client, damaged).get_json()
+    assert body["credentials"] == "present" and body["state"] == "invalid"
+    assert body["image"] is None
+
+
 def test_unsigned_file_has_no_credentials(client):
     body = _verify(client, png()).get_json()
     assert body == {"credentials": "none"}
@@ -93,8 +102,9 @@ def test_uploads_are_bounded_and_named(make_app):
     client = make_app(MAX_UPLOAD_BYTES=1000).test_client()
     too_big = _verify(client, png(size=(400, 400)) + b"\0" * 1000)
     assert too_big.status_code == 413 and "image" in too_big.get_json()["message"]
-    not_image = _verify(client, b"%PDF-1.7 not an image")
-    assert not_image.status_code == 422 and "image" in not_image.get_json()["message"]
+    for garbage in (b"%PDF-1.7 not an image", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 3, b"\xff\xd8\xff" + b"x" * 900):
+        not_image = _verify(client, garbage)
+        assert not_image.status_code == 422 and "image" in not_image.get_json()["message"]
     missing = client.post("/provenance/verify", data={}, content_type="multipart/form-data")
     assert missing.status_code == 422 and "image" in str(missing.get_json())
 

@@ -49,6 +49,8 @@ def failure_codes(results):
 
 
 def _mime(data):
+    if data.lstrip().startswith(b"<"):
+        return "image/svg+xml"
     with Image.open(io.BytesIO(data)) as image:
         return Image.MIME[image.format]
 

@@ -5,7 +5,7 @@ import pytest
 from tests.provenance.conftest import IPTC, actions, read_manifest
 
 
-@pytest.mark.parametrize("ext", ["png", "jpeg", "webp"])
+@pytest.mark.parametrize("ext", ["png", "jpeg", "webp", "svg"])
 def test_og_provenance_signs_and_caches_the_signed_card(provider_app, ext):
     client = provider_app(OG_PROVENANCE=True).test_client()
     first = client.get(f"/og/signed.{ext}?quote=Signed%20card")

@@ -22,6 +22,7 @@ from app.og.schemas import (
     OgStatsSchema,
 )
 from app.security.client import client_fields
+from app.tracking.card_metrics import observe_card
 
 blp = Blueprint("og", __name__, url_prefix="/og", description="Open Graph cards rendered from a seed")
 
@@ -78,10 +79,13 @@ def _serve(args):
     headers = {"ETag": f'"{etag}"', "Cache-Control": CACHE_CONTROL}
     if request.if_none_match and request.if_none_match.contains_weak(etag):
         _track(params, None)
+        observe_card(params.format, params.aspect, "not_modified")
         return current_app.response_class(status=304, headers=headers)
     card = service.produce_card(params, etag, _cache())
     headers["Server-Timing"] = f"{'cache' if card.cached else 'render'};dur={card.render_ms:.2f}"
     _track(params, card.render_ms)
+    observe_card(params.format, params.aspect, "cache_hit" if card.cached else "rendered",
+                 card.render_ms / 1000, len(card.body))
     return current_app.response_class(card.body, content_type=card.content_type, headers=headers)
 
 

@@ -19,6 +19,7 @@ from app.ai.errors import GenerationFailed, RequestError
 from app.auth import current_principal
 
 from . import service
+from .editing import image_from_ref
 from .errors import (
     OpenAIError,
     convert_app_error,
@@ -29,6 +30,7 @@ from .errors import (
 )
 from .routing import install_routes, model_routes
 from .schemas import (
+    ImageEditJsonSchema,
     ImageEditSchema,
     ImageGenerationSchema,
     ImagesResponseSchema,
@@ -101,21 +103,44 @@ class ImageGenerations(MethodView):
                                               base_url=_base_url())
 
 
+EDIT_BODIES = {"content": {"multipart/form-data": {"schema": ImageEditSchema},
+                            "application/json": {"schema": ImageEditJsonSchema}}, "required": True}
+
+
 @blp.route("/images/edits")
 class ImageEdits(MethodView):
     @openai_auth
-    @blp.arguments(ImageEditSchema, location="form_and_files")
+    @blp.doc(requestBody=EDIT_BODIES)
     @blp.response(200, ImagesResponseSchema)
     @_documented_errors(400, 401, 404, 409, 429, 500, 502, 503, 504)
-    def post(self, fields):
-        """Edit an image from a prompt (OpenAI's ``images.edit``, multipart)."""
-        limit = current_app.config["MAX_UPLOAD_BYTES"] + 1  # one byte more is enough to refuse it
-        uploads = (fields.pop("image", None) or []) + (fields.pop("images", None) or [])
-        images = [upload.stream.read(limit) for upload in uploads]
-        mask = fields.pop("mask", None)
-        mask = mask.stream.read(limit) if mask is not None else None
+    def post(self):
+        """Edit an image from a prompt (OpenAI's ``images.edit``): multipart uploads, or JSON with data URLs."""
+        if request.is_json:
+            fields = blp.ARGUMENTS_PARSER.parse(ImageEditJsonSchema(), request, location="json")
+            images = [image_from_ref(ref, f"images[{index}]") for index, ref in enumerate(fields.pop("images"))]
+            mask = fields.pop("mask", None)
+            mask = image_from_ref(mask, "mask") if mask else None
+        else:
+            fields = blp.ARGUMENTS_PARSER.parse(ImageEditSchema(), request, location="form_and_files")
+            limit = current_app.config["MAX_UPLOAD_BYTES"] + 1  # one byte more is enough to refuse it
+            uploads = (fields.pop("image", None) or []) + (fields.pop("images", None) or [])
+            images = [upload.stream.read(limit) for upload in uploads]
+            mask = fields.pop("mask", None)
+            mask = mask.stream.read(limit) if mask is not None else None
         return service.edit_openai_images(fields, images, mask, current_principal(), model_routes(current_app),
                                           current_app.config, base_url=_base_url())
+
+
+@blp.route("/images/variations")
+class ImageVariations(MethodView):
+    @openai_auth
+    @blp.response(400, OpenAIErrorSchema, description="Variations are dall-e-2's only; Imprint routes no dall-e-2")
+    @_documented_errors(401, 429)
+    def post(self):
+        """Variations of an image (OpenAI's ``images.create_variation``): refused, use edits."""
+        raise OpenAIError(400, "Image variations are not supported: they are dall-e-2's only, which Imprint "
+                          "does not route. Use POST /v1/images/edits with the image and a prompt.",
+                          param="model", code="model_not_supported")
 
 
 @blp.route("/models")
@@ -136,6 +161,16 @@ class Model(MethodView):
     def get(self, model_id):
         """One routed model; 404 ``model_not_found`` for a name Imprint does not route."""
         return service.model_view(service.resolve_route(model_routes(current_app), model_id))
+
+    @openai_auth
+    @blp.response(403, OpenAIErrorSchema, description="Routed models are settings, not fine-tunes")
+    @_documented_errors(401, 404, 429)
+    def delete(self, model_id):
+        """Delete a fine-tuned model (OpenAI's ``models.delete``): Imprint's models are settings; 403."""
+        route = service.resolve_route(model_routes(current_app), model_id)
+        raise OpenAIError(403, f"The model '{route.name}' is routed by Imprint's settings "
+                          "(OPENAI_COMPAT_MODELS) and cannot be deleted over the API.",
+                          param="model", code="insufficient_permissions")
 
 
 @blp.errorhandler(OpenAIError)

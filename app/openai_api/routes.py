@@ -12,7 +12,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from webargs.flaskparser import FlaskParser
 from webargs.multidictproxy import MultiDictProxy
-from werkzeug.datastructures import CombinedMultiDict
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from werkzeug.exceptions import HTTPException
 
 from app.ai.errors import GenerationFailed, RequestError
@@ -49,10 +49,16 @@ blp.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {**Blueprint.DEFAULT_LOCATION_CONTEN
 
 @blp.ARGUMENTS_PARSER.location_loader("form_and_files")
 def _load_form_and_files(req, schema):
-    return MultiDictProxy(CombinedMultiDict([req.form, req.files]), schema)
+    # The SDKs send several images as ``image[]``: the same field as ``image`` (one name in the
+    # document, which generated clients need).
+    parts = MultiDict(CombinedMultiDict([req.form, req.files]))
+    for upload in parts.poplist("image[]"):
+        parts.add("image", upload)
+    return MultiDictProxy(parts, schema)
 
 
 PREFIX = "/v1/"
+# operationIds are OpenAI's own, so a client generated from either document names them alike.
 ERRORS = {400: "Invalid request (param names the field)", 401: "Missing or wrong API key",
           404: "Unknown model", 409: "The same request_id is still running", 429: "Rate limit or daily quota",
           500: "Internal error", 502: "The provider failed", 503: "Provider not configured or unavailable",
@@ -97,6 +103,7 @@ class ImageGenerations(MethodView):
     @blp.arguments(ImageGenerationSchema)
     @blp.response(200, ImagesResponseSchema)
     @_documented_errors(400, 401, 404, 409, 429, 500, 502, 503, 504)
+    @blp.doc(operationId="createImage")
     def post(self, fields):
         """Create images from a prompt (OpenAI's ``images.generate``)."""
         return service.generate_openai_images(fields, current_principal(), model_routes(current_app),
@@ -113,6 +120,7 @@ class ImageEdits(MethodView):
     @blp.doc(requestBody=EDIT_BODIES)
     @blp.response(200, ImagesResponseSchema)
     @_documented_errors(400, 401, 404, 409, 429, 500, 502, 503, 504)
+    @blp.doc(operationId="createImageEdit")
     def post(self):
         """Edit an image from a prompt (OpenAI's ``images.edit``): multipart uploads, or JSON with data URLs."""
         if request.is_json:
@@ -123,8 +131,7 @@ class ImageEdits(MethodView):
         else:
             fields = blp.ARGUMENTS_PARSER.parse(ImageEditSchema(), request, location="form_and_files")
             limit = current_app.config["MAX_UPLOAD_BYTES"] + 1  # one byte more is enough to refuse it
-            uploads = (fields.pop("image", None) or []) + (fields.pop("images", None) or [])
-            images = [upload.stream.read(limit) for upload in uploads]
+            images = [upload.stream.read(limit) for upload in fields.pop("image", None) or []]
             mask = fields.pop("mask", None)
             mask = mask.stream.read(limit) if mask is not None else None
         return service.edit_openai_images(fields, images, mask, current_principal(), model_routes(current_app),
@@ -136,6 +143,7 @@ class ImageVariations(MethodView):
     @openai_auth
     @blp.response(400, OpenAIErrorSchema, description="Variations are dall-e-2's only; Imprint routes no dall-e-2")
     @_documented_errors(401, 429)
+    @blp.doc(operationId="createImageVariation")
     def post(self):
         """Variations of an image (OpenAI's ``images.create_variation``): refused, use edits."""
         raise OpenAIError(400, "Image variations are not supported: they are dall-e-2's only, which Imprint "
@@ -148,6 +156,7 @@ class Models(MethodView):
     @openai_auth
     @blp.response(200, OpenAIModelListSchema)
     @_documented_errors(401, 429)
+    @blp.doc(operationId="listModels")
     def get(self):
         """The model names Imprint routes (``OPENAI_COMPAT_MODELS``)."""
         return service.list_models(model_routes(current_app))
@@ -158,6 +167,7 @@ class Model(MethodView):
     @openai_auth
     @blp.response(200, OpenAIModelSchema)
     @_documented_errors(401, 404, 429)
+    @blp.doc(operationId="retrieveModel")
     def get(self, model_id):
         """One routed model; 404 ``model_not_found`` for a name Imprint does not route."""
         return service.model_view(service.resolve_route(model_routes(current_app), model_id))
@@ -165,6 +175,7 @@ class Model(MethodView):
     @openai_auth
     @blp.response(403, OpenAIErrorSchema, description="Routed models are settings, not fine-tunes")
     @_documented_errors(401, 404, 429)
+    @blp.doc(operationId="deleteModel")
     def delete(self, model_id):
         """Delete a fine-tuned model (OpenAI's ``models.delete``): Imprint's models are settings; 403."""
         route = service.resolve_route(model_routes(current_app), model_id)

@@ -23,7 +23,13 @@ REPORTED_BACKGROUNDS = ("transparent", "opaque")
 MAX_IMAGE_URL = 20 * 1024 * 1024  # OpenAI's ImageRefParam.image_url maxLength
 BACKGROUND = validate.OneOf(["opaque", "auto"], error="transparent backgrounds are not supported: "
                             "Imprint's providers make opaque images (use opaque or auto)")
-NO_STREAM = validate.Equal(False, error="streaming is not supported; omit stream")
+
+
+def no_stream(value):
+    """Streaming is refused (a function, not Equal(False): that would document ``enum: [false, null]``,
+    which generated clients cannot type)."""
+    if value:
+        raise ValidationError("streaming is not supported; omit stream or send false")
 
 
 def free_text(length, **options):
@@ -104,7 +110,8 @@ class _Common(Schema):
     user = free_text(validate.Length(max=256), allow_none=True,
                      metadata={"description": "your end user; recorded in metadata.end_user"})
     safety_identifier = free_text(validate.Length(max=256), allow_none=True)
-    stream = fields.Boolean(allow_none=True, validate=NO_STREAM)
+    stream = fields.Boolean(allow_none=True, validate=no_stream,
+                            metadata={"description": "only false: Imprint does not stream"})
     partial_images = fields.Integer(allow_none=True, validate=validate.Equal(0, error="needs streaming"))
     negative_prompt = free_text(validate.Length(max=2000), allow_none=True)
     seed = fields.Integer(allow_none=True, validate=validate.Range(0, 2**32 - 1))
@@ -125,9 +132,8 @@ class ImageEditSchema(_Common):
 
     input_fidelity = choice(["low", "high"])
     image = fields.List(FileUpload(), validate=validate.Length(max=MAX_IMAGES),
-                        metadata={"description": "the image to edit (PNG, JPEG, WebP or GIF)"})
-    images = fields.List(FileUpload(), data_key="image[]", validate=validate.Length(max=MAX_IMAGES),
-                         metadata={"description": "several images: the first is edited, the others guide it"})
+                        metadata={"description": "the image to edit (PNG, JPEG, WebP or GIF); several "
+                                  "(also sent as image[]): the first is edited, the others guide it"})
     mask = FileUpload(metadata={"description": "PNG with alpha; transparent pixels mark what to change"})
 
 

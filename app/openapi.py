@@ -3,7 +3,8 @@
 An apispec plugin, run as each path is added:
 - a stable, unique ``operationId`` (``<blueprint>_<view>_<method>``, from the Flask
   endpoint) unless the view names its own, so generated clients name functions well;
-- a JSON schema on every error response (the app's error shape; OpenAI's under ``/v1``);
+- a JSON schema on every error response (the app's error shape; OpenAI's under ``/v1``),
+  and the statuses app/errors.py answers: 400 for a query string, 422 only for a body;
 - summaries and descriptions in CommonMark: docstrings' reST ````code```` becomes ```code```.
 """
 
@@ -42,7 +43,19 @@ class OperationPlugin(BasePlugin):
             for key in ("summary", "description"):
                 if operation.get(key):
                     operation[key] = commonmark(operation[key])
-            _complete_errors(operation.setdefault("responses", {}), is_openai)
+            responses = operation.setdefault("responses", {})
+            _query_errors_are_400(operation, responses)
+            _complete_errors(responses, is_openai)
+
+
+def _query_errors_are_400(operation, responses):
+    """A refused query string is a 400 (app/errors.py); 422 stays only for a body."""
+    has_query = any(isinstance(p, dict) and p.get("in") == "query" for p in operation.get("parameters", []))
+    if has_query and "400" not in responses and 400 not in responses:
+        responses["400"] = {"description": "A query parameter is invalid or unknown (message names it)"}
+    if "requestBody" not in operation:
+        responses.pop("422", None)
+        responses.pop(422, None)
 
 
 def _complete_errors(responses, is_openai):

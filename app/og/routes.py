@@ -6,9 +6,11 @@ with 304 before rendering, serve from the byte-bounded cache, record the event.
 
 from flask import current_app, request
 from flask_smorest import Blueprint, abort
+from marshmallow import RAISE
 from webargs.flaskparser import FlaskParser
 
 from app.auth import admin_required
+from app.errors import describe_problems
 from app.og import service, stats
 from app.og.cache import ByteLRU
 from app.og.params import ParamError, make_params
@@ -41,9 +43,7 @@ class CardArgsParser(FlaskParser):
     """Bad OG parameters are a 400 whose message names each field and its range."""
 
     def handle_error(self, error, req, schema, *, error_status_code, error_headers):
-        problems = [f"{name}: {'; '.join(msgs)}" for fields in error.messages.values()
-                    for name, msgs in fields.items()]
-        abort(error_status_code or 400, message=", ".join(problems), messages=error.messages,
+        abort(error_status_code or 400, message=describe_problems(error.messages), messages=error.messages,
               headers=error_headers)
 
 
@@ -116,7 +116,7 @@ def generation_stats():
 
 @blp.route("/generations", methods=["GET"])
 @admin_required
-@blp.arguments(GenerationsQuerySchema, location="query", error_status_code=400)
+@blp.arguments(GenerationsQuerySchema, location="query", error_status_code=400, unknown=RAISE)
 @blp.response(200, GenerationPageSchema)
 def generations(args):
     """Recorded generations, newest first, optionally of one seed (admin: IPs are personal data)."""

@@ -123,19 +123,26 @@ class ImageEdits(MethodView):
     @blp.doc(operationId="createImageEdit")
     def post(self):
         """Edit an image from a prompt (OpenAI's ``images.edit``): multipart uploads, or JSON with data URLs."""
-        if request.is_json:
-            fields = blp.ARGUMENTS_PARSER.parse(ImageEditJsonSchema(), request, location="json")
-            images = [image_from_ref(ref, f"images[{index}]") for index, ref in enumerate(fields.pop("images"))]
-            mask = fields.pop("mask", None)
-            mask = image_from_ref(mask, "mask") if mask else None
-        else:
-            fields = blp.ARGUMENTS_PARSER.parse(ImageEditSchema(), request, location="form_and_files")
-            limit = current_app.config["MAX_UPLOAD_BYTES"] + 1  # one byte more is enough to refuse it
-            images = [upload.stream.read(limit) for upload in fields.pop("image", None) or []]
-            mask = fields.pop("mask", None)
-            mask = mask.stream.read(limit) if mask is not None else None
+        fields, images, mask = _json_edit() if request.is_json else _multipart_edit()
         return service.edit_openai_images(fields, images, mask, current_principal(), model_routes(current_app),
                                           current_app.config, base_url=_base_url())
+
+
+def _json_edit():
+    """(fields, image bytes, mask bytes) of a JSON edit: images by data URL."""
+    fields = blp.ARGUMENTS_PARSER.parse(ImageEditJsonSchema(), request, location="json")
+    images = [image_from_ref(ref, f"images[{index}]") for index, ref in enumerate(fields.pop("images"))]
+    mask = fields.pop("mask", None)
+    return fields, images, image_from_ref(mask, "mask") if mask else None
+
+
+def _multipart_edit():
+    """(fields, image bytes, mask bytes) of a multipart edit, each upload read to one byte past the limit."""
+    fields = blp.ARGUMENTS_PARSER.parse(ImageEditSchema(), request, location="form_and_files")
+    limit = current_app.config["MAX_UPLOAD_BYTES"] + 1  # one byte more is enough to refuse it
+    images = [upload.stream.read(limit) for upload in fields.pop("image", None) or []]
+    mask = fields.pop("mask", None)
+    return fields, images, mask.stream.read(limit) if mask is not None else None
 
 
 @blp.route("/images/variations")

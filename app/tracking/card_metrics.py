@@ -27,15 +27,30 @@ _render_seconds = Histogram(
 _bytes = Counter(BYTES.removesuffix("_total"), "Bytes of OG cards sent", ["format", "preset"])
 
 
+_children = {}
+
+
+def _series(format, preset, outcome):
+    """The three labelled children of one card kind, kept: ``labels()`` costs more than the update."""
+    key = (format, preset, outcome)
+    series = _children.get(key)
+    if series is None:
+        series = _children.setdefault(key, (_cards.labels(format, preset, outcome),
+                                            _render_seconds.labels(format, preset),
+                                            _bytes.labels(format, preset)))
+    return series
+
+
 def observe_card(format, preset, outcome, seconds=None, size=None):
     """Count one card answer in both sinks; never raises into the card view."""
     try:
         preset = metrics.label("og_preset", preset)
-        _cards.labels(format, preset, outcome).inc()
+        cards, render_seconds, sent = _series(format, preset, outcome)
+        cards.inc()
         if outcome == "rendered" and seconds is not None:
-            _render_seconds.labels(format, preset).observe(seconds)
+            render_seconds.observe(seconds)
         if size is not None:
-            _bytes.labels(format, preset).inc(size)
+            sent.inc(size)
         client = sinks.statsd_client(current_app.config)
         if client is not None:
             client.send(card_datagrams(format, preset, outcome, seconds, size))

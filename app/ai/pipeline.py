@@ -269,7 +269,8 @@ def _save(plan, principal, item, image, result, index, price, parent_id, job_id,
             "job_id": str(job_id) if job_id else None, "tokens": result.tokens or None,
             "revised_prompt": image.revised_prompt, "provider_info": result.info or None, **plan.extra_meta}
     common = _common(plan, principal, parent_id, reference_count)
-    common["aspect_ratio"] = result.info.get("aspect_ratio") or common["aspect_ratio"]  # what the provider used
+    for name in ("aspect_ratio", "quality"):  # what the provider says it used, over what was asked
+        common[name] = result.info.get(name) or common[name]
     return records.save_generated_image(
         **common, model=result.model,
         size=f"{item.width}x{item.height}", image_url=item.url, storage_url=item.storage_url,

@@ -86,7 +86,7 @@ def rules_for(model):
 
 
 def nearest_size(rules, width, height):
-    """The allowed size closest in shape (then area) to width x height."""
+    """The allowed size closest in shape to width x height, then the smallest not smaller than it."""
     if rules.sizes is None:
         return flexible_size(width, height) if rules is not COMPATIBLE else f"{width}x{height}"
     if f"{width}x{height}" in rules.sizes:
@@ -94,7 +94,8 @@ def nearest_size(rules, width, height):
 
     def distance(size):
         w, h = (int(v) for v in size.split("x"))
-        return abs(math.log(w / h) - math.log(width / height)), abs(w * h - width * height)
+        return round(abs(math.log(w / h) - math.log(width / height)), 6), w * h < width * height, \
+            abs(w * h - width * height)
 
     return min(rules.sizes, key=distance)
 

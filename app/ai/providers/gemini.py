@@ -17,8 +17,8 @@ import base64
 from .base import Provider, ProviderError, ProviderImage, ProviderResult, nearest_ratio
 from .http import default_classify
 
-ASPECT_RATIOS = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9")
-IMAGEN_ASPECT_RATIOS = ("1:1", "3:4", "4:3", "9:16", "16:9")
+ASPECT_RATIOS = ("1:1", "2:3", "3:2", "3:4", "4:3", "9:16", "16:9", "21:9")  # google-genai ImageConfig.aspect_ratio
+IMAGEN_ASPECT_RATIOS = ("1:1", "3:4", "4:3", "9:16", "16:9")  # GenerateImagesConfig.aspect_ratio
 IMAGEN_MAX_SAMPLES = 4
 # finishReason / blockReason -> what the user is told; all are refusals (the same prompt gets the same answer)
 REFUSALS = {

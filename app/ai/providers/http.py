@@ -17,6 +17,7 @@ from .base import ProviderError
 
 log = logging.getLogger(__name__)
 
+sleep = time.sleep  # the retry wait (a module name, so a test can watch the waits)
 CONNECT_TIMEOUT = 10.0  # seconds to open the connection; the read timeout is the provider's own setting
 
 
@@ -95,7 +96,7 @@ class ProviderHttp:
             if not (failure.retryable and safe_to_retry) or attempt >= self.retries or wait > self.max_backoff:
                 raise failure
             log.info("%s: %s; retry %d/%d in %.2fs", self.provider, failure.kind, attempt + 1, self.retries, wait)
-            time.sleep(wait)
+            sleep(wait)
             attempt += 1
 
     def _failure(self, error):

@@ -65,14 +65,14 @@ def test_imagen_models_use_predict_with_samples_and_a_supported_ratio(provider_a
     with serve(gemini()) as server:
         app = _app(provider_app, server)
         response = app.test_client().post("/ai/generate", json={
-            "prompt": "a red bicycle", "model": "imagen-4.0-generate-001", "n": 2, "size": "1344x768"})
+            "prompt": "a red bicycle", "model": "imagen-4.0-generate-001", "n": 2, "size": "1536x1024"})
     assert response.status_code == 201, response.get_json()
     seen = server.requests[0]
     assert seen.path == "/v1beta/models/imagen-4.0-generate-001:predict"
     assert seen.json() == {"instances": [{"prompt": seen.json()["instances"][0]["prompt"]}],
-                           "parameters": {"sampleCount": 2, "aspectRatio": "16:9"}}
+                           "parameters": {"sampleCount": 2, "aspectRatio": "4:3"}}
     records = _records(app)
-    assert len(records) == 2 and {r.aspect_ratio for r in records} == {"16:9"}
+    assert len(records) == 2 and {r.aspect_ratio for r in records} == {"4:3"}  # Imagen's nearest, not 3:2
     assert {float(r.cost_usd) for r in records} == {0.04}
 
 

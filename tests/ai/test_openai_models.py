@@ -173,3 +173,18 @@ def test_billing_limits_are_quota_errors_not_retried(provider_app, code):
         response = app.test_client().post("/ai/generate", json={"prompt": "no money"})
     assert response.status_code == 503 and response.get_json()["error_kind"] == "quota"
     assert response.get_json()["retryable"] is False and len(server.requests) == 1
+
+
+
+def test_images_made_before_a_later_call_fails_are_kept(provider_app):
+    standin = openai_images(serve_retired=True)
+    refusal = {"error": {"message": "Your request was rejected by the safety system.", "type": "invalid_request_error",
+                         "param": None, "code": "content_policy_violation"}}
+    answers = iter([None, (400, {}, refusal)])
+    with serve(lambda seen: next(answers) or standin(seen)) as server:
+        app = _app(provider_app, server, AI_MODEL="dall-e-3")
+        response = app.test_client().post("/ai/generate", json={"prompt": "two foxes", "n": 2})
+    assert response.status_code == 201, response.get_json()
+    assert len(server.requests) == 2
+    [record] = _records(app)  # the first image was made and billed: it is kept
+    assert record.meta["provider_info"]["failed"].startswith("1 of 2 images made; then openai refused")

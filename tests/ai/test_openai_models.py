@@ -184,7 +184,7 @@ def test_images_made_before_a_later_call_fails_are_kept(provider_app):
     with serve(lambda seen: next(answers) or standin(seen)) as server:
         app = _app(provider_app, server, AI_MODEL="dall-e-3")
         response = app.test_client().post("/ai/generate", json={"prompt": "two foxes", "n": 2})
-    assert response.status_code == 201, response.get_json()
+    assert response.status_code == 201, (response.get_json(), [r.body[:200] for r in server.requests])
     assert len(server.requests) == 2
     [record] = _records(app)  # the first image was made and billed: it is kept
     assert record.meta["provider_info"]["failed"].startswith("1 of 2 images made; then openai refused")

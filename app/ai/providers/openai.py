@@ -75,20 +75,27 @@ class OpenAIProvider(Provider):
             fields, calls, warnings = fit_request(model, request, edit=files is not None)
         except UnsupportedOption as error:  # checked at planning; a direct caller gets the same answer
             raise ProviderError("rejected", f"{error.field}: {error.message}", code="unsupported_option") from error
-        images, usage, answered = [], [], {}
+        images, usage, answered, failed = [], [], {}, None
         for _ in range(calls):
-            if files is None:
-                response = self.http.request("POST", self._url(path), classify=classify, json=fields, headers=headers)
-            else:
-                response = self.http.request("POST", self._url(path), classify=classify, headers=headers,
-                                             data={k: str(v) for k, v in fields.items()}, files=files)
+            try:
+                if files is None:
+                    response = self.http.request("POST", self._url(path), classify=classify, json=fields,
+                                                 headers=headers)
+                else:
+                    response = self.http.request("POST", self._url(path), classify=classify, headers=headers,
+                                                 data={k: str(v) for k, v in fields.items()}, files=files)
+            except ProviderError as error:
+                if not images:
+                    raise
+                failed = f"{len(images)} of {request.n} images made; then {error.message}"
+                break  # the images already made (and billed) are kept
             body = self.http.json(response)
             images.extend(self._images(body))
             if body.get("usage"):
                 usage.append(body["usage"])
             answered = {k: body[k] for k in ("size", "quality", "background", "output_format") if body.get(k)}
         info = {"size": answered.get("size", fields["size"]), "quality": answered.get("quality", fields.get("quality")),
-                "calls": calls, **({"warnings": warnings} if warnings else {}),
+                "calls": calls, **({"warnings": warnings} if warnings else {}), **({"failed": failed} if failed else {}),
                 **({"background": answered["background"]} if "background" in answered else {})}
         return ProviderResult(images[: request.n], model, tokens=sum_usage(usage), info=info)
 

@@ -54,7 +54,7 @@ DEFAULT_PRICES = {
     # automatic1111 and comfyui run on your own GPU: no price until you set one.
 }
 
-# USD per 1M tokens, from OpenAI's model pages (developers.openai.com/api/docs/models/<model>).
+# USD per 1M tokens; ``source`` says where each was read (OpenAI's model pages where they were at hand).
 TOKEN_PRICES = {
     "openai": {
         "gpt-image-1": {"text_input": 5.0, "image_input": 10.0, "image_output": 40.0, "taken": "2026-12-01",
@@ -62,9 +62,11 @@ TOKEN_PRICES = {
         "gpt-image-1-mini": {"text_input": 2.0, "image_input": 2.5, "image_output": 8.0, "taken": "2026-12-01",
                              "source": "developers.openai.com/api/docs/models/gpt-image-1-mini"},
         "gpt-image-1.5": {"text_input": 5.0, "text_output": 10.0, "image_input": 8.0, "image_output": 32.0,
-                          "taken": "2026-12-01", "source": "developers.openai.com/api/docs/models/gpt-image-1.5"},
+                          "taken": "2026-12-01",
+                          "source": "OpenAI's list prices as quoted by imagine.art and llmreference.com"},
         "gpt-image-2": {"text_input": 5.0, "text_output": 10.0, "image_input": 8.0, "image_output": 30.0,
-                        "taken": "2026-12-01", "source": "developers.openai.com/api/docs/models/gpt-image-2"},
+                        "taken": "2026-12-01",
+                        "source": "OpenAI's list prices as quoted by fal.ai and xairouter.com"},
     },
 }
 TOKEN_KINDS = ("text_input", "image_input", "text_output", "image_output")

@@ -34,6 +34,24 @@ def reserve_generation(plan, principal):
                            headers={"Retry-After": str(exceeded.retry_after)}) from exceeded
 
 
+def usage_today(principal, address):
+    """The caller's generations and cost today against their limits (None = unlimited), and the rate limit."""
+    user = db.session.get(User, principal.user_id) if principal is not None else None
+    limits = limits_for(principal, user)
+    identity = quota_identity(principal, address)
+    usage = get_quotas().usage(identity)
+    rpm = user.requests_per_minute if user and user.requests_per_minute else None
+    return {
+        "identity": identity,
+        "generations_today": usage["generations"],
+        "generation_limit": limits.generations,
+        "cost_today_usd": usage["cost_usd"],
+        "cost_limit_usd": limits.cost_usd,
+        "resets_in_seconds": usage["resets_in"],
+        "rate_limit": f"{rpm}/minute" if rpm else current_app.config["RATE_LIMIT_DEFAULT"],
+    }
+
+
 def reservation_json(reservation):
     if reservation is None:
         return None

@@ -1,6 +1,5 @@
 """Users and keys over HTTP: admins create them; anyone can ask who they are."""
 
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
@@ -92,24 +91,10 @@ class MyUsage(MethodView):
     @blp.response(200, UsageSchema)
     def get(self):
         """Your usage today against your quotas (by key, or by address when anonymous)."""
+        from app.ai.quota import usage_today
         from app.security import client_ip
-        from app.security.quotas import get_quotas, limits_for, quota_identity
 
-        principal = current_principal()
-        user = db.session.get(User, principal.user_id) if principal else None
-        limits = limits_for(principal, user)
-        identity = quota_identity(principal, client_ip())
-        usage = get_quotas().usage(identity)
-        rpm = user.requests_per_minute if user and user.requests_per_minute else None
-        return {
-            "identity": identity,
-            "generations_today": usage["generations"],
-            "generation_limit": limits.generations,
-            "cost_today_usd": usage["cost_usd"],
-            "cost_limit_usd": limits.cost_usd,
-            "resets_in_seconds": usage["resets_in"],
-            "rate_limit": f"{rpm}/minute" if rpm else current_app.config["RATE_LIMIT_DEFAULT"],
-        }
+        return usage_today(current_principal(), client_ip())
 
 
 @blp.route("/users/<uuid:user_id>/quota")
@@ -119,9 +104,4 @@ class UserQuota(MethodView):
     @blp.response(200, QuotaSchema)
     def put(self, data, user_id):
         """Set a user's quotas (admin); null restores the configured default."""
-        user = _user_or_404(user_id)
-        for name in ("daily_generation_limit", "daily_cost_limit_usd", "requests_per_minute"):
-            if name in data:
-                setattr(user, name, data[name])
-        db.session.commit()
-        return user
+        return service.set_user_quotas(_user_or_404(user_id), data)

@@ -174,6 +174,18 @@ def set_user_active(user, is_active, acting=None):
     return user
 
 
+QUOTA_FIELDS = ("daily_generation_limit", "daily_cost_limit_usd", "requests_per_minute")
+
+
+def set_user_quotas(user, values):
+    """Set the quota overrides given in ``values`` (None restores the configured default)."""
+    for name in QUOTA_FIELDS:
+        if name in values:
+            setattr(user, name, values[name])
+    db.session.commit()
+    return user
+
+
 def list_keys(user=None):
     """[(ApiKey, User)], every key (or ``user``'s), newest first; the hash stays in the row."""
     query = select(ApiKey, User).join(User, User.id == ApiKey.user_id)

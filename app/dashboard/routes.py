@@ -178,6 +178,12 @@ def analytics():
                            **data)
 
 
+@blp.route("/<path:unknown>", methods=["GET", "POST"])
+def not_found(unknown):
+    """Any other /dashboard URL: the dashboard's own 404 page, not the API's JSON."""
+    abort(404, "There is no dashboard page at this address.")
+
+
 @blp.route("/exports/<kind>.<fmt>")
 def export(kind, fmt):
     """The /analytics/exports stream, for a signed-in admin (a browser sends no bearer header)."""
@@ -191,4 +197,11 @@ def export(kind, fmt):
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-from . import gallery_routes, prompt_routes  # noqa: E402,F401  (their views hang on blp)
+from . import (  # noqa: E402,F401  (their views hang on blp)
+    admin_routes,
+    create_routes,
+    dataset_routes,
+    gallery_routes,
+    prompt_routes,
+    template_routes,
+)

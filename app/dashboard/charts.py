@@ -9,6 +9,8 @@ import math
 
 from markupsafe import Markup, escape
 
+from app.ai.chart import nice_step
+
 FONT = 12
 MAX_DOTS = 200
 
@@ -17,9 +19,7 @@ def nice_scale(value, ticks=4):
     """(top, step): a step of 1, 2 or 5 × 10^k so that ``ticks`` steps reach at least ``value``."""
     if not value or value <= 0:
         return 1, 0.25
-    raw = value / ticks
-    power = 10 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 5, 10) if raw <= m * power * (1 + 1e-9))
+    step = nice_step(value, ticks)
     return step * math.ceil(value / step - 1e-9), step
 
 

@@ -54,11 +54,12 @@ def _shorten(text, limit):
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def bar_chart(items, *, title, value_format=_number, max_value=None, width=560, bar_height=22, label_chars=28):
+def bar_chart(items, *, title, value_format=_number, max_value=None, width=560, bar_height=22, label_chars=24):
     """Horizontal bars: ``items`` is [(label, value)]; labels on the left, values on the right."""
     if not items:
         return _empty(title, width)
-    label_width = min(max(len(str(label)) for label, _ in items), label_chars) * 8 + 12
+    # 10 units a character: room for the larger text a phone gets (dashboard.css)
+    label_width = min(max(len(str(label)) for label, _ in items), label_chars) * 10 + 12
     value_width = 76
     plot = width - label_width - value_width
     top = max_value or nice_ceiling(max((v or 0) for _, v in items))

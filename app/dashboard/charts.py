@@ -103,7 +103,9 @@ def line_chart(points, *, title, value_format=_number, width=560, height=220, la
     base = top_pad + plot_h
     parts.append(f'<polygon class="area" points="{coords[0][0]:.1f},{base} {line} {coords[-1][0]:.1f},{base}"/>')
     parts.append(f'<polyline class="line" points="{line}"/>')
-    every = label_every or max(1, math.ceil(len(points) / 8))
+    # As many x labels as fit at the phone's text size (~11 units a character): they never overlap.
+    longest = max(len(str(label)) for label, _ in points)
+    every = label_every or max(1, math.ceil(len(points) / max(2, int(plot_w // (longest * 11 + 16)))))
     for index, ((label, value), (x, y)) in enumerate(zip(points, coords, strict=True)):
         if len(points) <= MAX_DOTS:  # beyond that, dots are noise and weight
             said = f"{label}: {_fmt(value, value_format)}"

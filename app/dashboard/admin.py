@@ -9,12 +9,9 @@ from app.auth.schemas import QuotaSchema, UserCreateSchema
 from app.doctor import missing_provider_settings
 from app.storage import get_storage
 
+from .forms import field_errors
+
 QUOTA_FIELDS = service.QUOTA_FIELDS
-
-
-def _messages(error):
-    return {name: "; ".join(map(str, value)) if isinstance(value, list) else str(value)
-            for name, value in error.messages.items()}
 
 
 def create_user_from_form(form):
@@ -24,7 +21,7 @@ def create_user_from_form(form):
     try:
         data = UserCreateSchema().load({k: v for k, v in typed.items() if v not in ("", None)})
     except ValidationError as error:
-        return None, typed, _messages(error)
+        return None, typed, field_errors(error.messages)
     try:
         return service.create_user(**data), typed, {}
     except service.UserExists as error:
@@ -37,7 +34,7 @@ def set_quotas_from_form(user, form):
     try:
         values = QuotaSchema().load({name: (value or None) for name, value in raw.items()})
     except ValidationError as error:
-        return _messages(error)
+        return field_errors(error.messages)
     service.set_user_quotas(user, values)
     return {}
 

@@ -25,6 +25,9 @@ from app.prompts.syntax import TemplateSyntaxError, template_variables
 from app.prompts.templates import list_prompts
 from app.redis_client import get_redis
 
+from .forms import field_errors
+from .gallery import parse_tags
+
 # Form fields a generation takes as they are (text); the others are read below.
 TEXT_FIELDS = ("prompt", "negative_prompt", "prompt_id", "provider", "model", "size", "aspect_ratio", "quality",
                "style", "format", "dataset_id")
@@ -86,7 +89,7 @@ def form_choices(principal):
 
 
 def read_form(form):
-    """The submitted form as typed (for showing it again) and as a generation request."""
+    """(the form as typed, to show it again; the generation request; errors found while reading it)."""
     typed = {name: (form.get(name) or "").strip() for name in (*TEXT_FIELDS, "n", "seed", "tags")}
     variables = {key[len(VARIABLE_PREFIX):]: value.strip() for key, value in form.items()
                  if key.startswith(VARIABLE_PREFIX)}
@@ -95,33 +98,27 @@ def read_form(form):
     for name in ("n", "seed"):
         if typed[name]:
             payload[name] = typed[name]  # the schema turns digits into a number or names the field
-    if typed["tags"]:
-        payload["tags"] = [tag.strip() for tag in typed["tags"].split(",") if tag.strip()]
+    errors = {}
+    try:
+        tags = parse_tags(typed["tags"])
+    except ValueError as error:
+        tags, errors["tags"] = [], str(error)
+    if tags:
+        payload["tags"] = tags
     if payload.get("prompt_id"):
         payload["variables"] = {name: value for name, value in variables.items() if value}
-    return typed, payload
-
-
-def _field_errors(messages, prefix=""):
-    """marshmallow's nested messages as {field: "message"}."""
-    found = {}
-    for name, value in messages.items():
-        key = f"{prefix}{name}"
-        if isinstance(value, dict):
-            found.update(_field_errors(value, f"{key}."))
-        else:
-            found[key] = "; ".join(str(item) for item in value) if isinstance(value, list) else str(value)
-    return found
+    return typed, payload, errors
 
 
 def generate_from_form(form, principal):
     """Check the form with the API's schema, then generate (queued when Redis is there); an Attempt."""
-    typed, payload = read_form(form)
-    attempt = Attempt(typed)
+    typed, payload, errors = read_form(form)
+    attempt = Attempt(typed, errors)
     try:
         request = GenerateRequestSchema().load(payload)
     except ValidationError as error:
-        attempt.errors = _field_errors(error.messages)
+        attempt.errors.update(field_errors(error.messages))
+    if attempt.errors:
         return attempt
     if request.get("provider") and request["provider"] not in configured_providers(current_app.config):
         attempt.errors["provider"] = "this provider is not configured on this server"

@@ -17,7 +17,7 @@ def _page(attempt=None, status=200):
 
 def _prefill(args):
     """The form from a link ("Generate with this template", "… with this dataset")."""
-    typed, _ = create.read_form(args)
+    typed, _, _ = create.read_form(args)
     return typed
 
 

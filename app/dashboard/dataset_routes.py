@@ -23,15 +23,11 @@ from app.ai.schemas import DatasetCreateSchema, ImportSchema
 from app.storage import get_storage
 
 from . import gallery
+from .forms import field_errors
 from .routes import blp
 
 DATASET_FIELDS = ("name", "brand_name", "vibe", "description", "unique_visual_elements")
 GENERATIONS_SHOWN = 24
-
-
-def _messages(error):
-    return {name: "; ".join(map(str, value)) if isinstance(value, list) else str(value)
-            for name, value in error.messages.items()}
 
 
 def _limits():
@@ -60,7 +56,7 @@ def datasets_page():
         try:
             dataset = datasets.create_dataset(g.principal, DatasetCreateSchema().load(fields))
         except ValidationError as error:
-            errors = _messages(error)
+            errors = field_errors(error.messages)
         else:
             flash(f"Created the dataset {dataset.name}. Add its reference images below.")
             return redirect(url_for("dashboard.dataset_page", dataset_id=dataset.id))
@@ -110,7 +106,7 @@ def import_dataset_image(dataset_id):
         checked = ImportSchema().load({"url": url})
         datasets.import_dataset_image(dataset, checked["url"])
     except ValidationError as error:
-        return _dataset_view(dataset, {"url": _messages(error).get("url", "not a valid URL")}, url, 400)
+        return _dataset_view(dataset, {"url": field_errors(error.messages).get("url", "not a valid URL")}, url, 400)
     except RequestError as error:
         return _dataset_view(dataset, {"url": error.message}, url, 422)
     flash("Imported the image.")

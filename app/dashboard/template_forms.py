@@ -6,10 +6,11 @@ import re
 from app.prompts import templates
 from app.prompts.syntax import PromptError, TemplateSyntaxError, template_variables
 
+from .gallery import parse_tags
+
 FIELDS = ("id", "name", "category", "description", "template", "negative_prompt", "tags")
 LIMITS = {"id": 100, "name": 200, "category": 100, "description": 4000, "template": 8000, "negative_prompt": 4000,
           "tags": 1500}
-MAX_TAGS = 20
 TOKENS = re.compile(r"\s+|[^\s]+")
 
 
@@ -31,9 +32,10 @@ def read_form(form, creating):
     for name in ("name", "template") + (("id",) if creating else ()):
         if not typed[name]:
             errors.setdefault(name, "is required")
-    tags = [tag.strip() for tag in typed["tags"].split(",") if tag.strip()]
-    if len(tags) > MAX_TAGS or any(len(tag) > 64 for tag in tags):
-        errors.setdefault("tags", f"at most {MAX_TAGS} tags of at most 64 characters")
+    try:
+        tags = parse_tags(typed["tags"])
+    except ValueError as error:
+        tags, errors["tags"] = [], str(error)
     values = {"name": typed["name"], "template": typed["template"],
               "negative_prompt": typed["negative_prompt"] or None, "category": typed["category"] or None,
               "description": typed["description"] or None, "tags": tags}

@@ -59,8 +59,10 @@ def test_each_create_error_is_shown_by_its_field_and_makes_nothing(app, browsing
     page.fill("#f-prompt", "A boat")
     page.fill("#f-n", "9")
     page.fill("#f-seed", "minus one")
+    page.fill("#f-tags", "fine, " + "x" * 70)
     page.click("button#generate")
     page.wait_for_selector("#error-n")
+    assert "64 characters" in page.inner_text("#error-tags")
     assert "between" in page.inner_text("#error-n") or "less than" in page.inner_text("#error-n")
     assert "integer" in page.inner_text("#error-seed")
     assert page.input_value("#f-prompt") == "A boat" and page.input_value("#f-n") == "9"  # the form is kept

@@ -17,7 +17,8 @@ CHART_TEXT = """() => [...document.querySelectorAll('svg.chart text')].filter(t 
 })"""
 
 
-def _fits(page, path):
+def fits_the_phone(page, path):
+    """Nothing on the page is wider than the 390 px screen."""
     width = page.evaluate("document.documentElement.scrollWidth")
     wide = page.evaluate("""() => [...document.querySelectorAll('main *')].filter(
         e => e.getBoundingClientRect().right > 392).slice(0, 5).map(e => e.tagName + '.' + e.className)""")
@@ -41,7 +42,7 @@ def test_the_workbench_pages_at_phone_width(app, browsing, live_server, admin_ke
     for name, path in pages:
         assert page.goto(path).status == 200, path
         page.wait_for_load_state("networkidle")
-        _fits(page, path)
+        fits_the_phone(page, path)
         links = page.evaluate(NAV_ON_SCREEN)
         assert [link["text"] for link in links if not link["inside"]] == [], path
         assert {link["text"] for link in links} >= {"Create", "Datasets", "Admin", "Analytics"}
@@ -52,7 +53,7 @@ def test_the_workbench_pages_at_phone_width(app, browsing, live_server, admin_ke
     page.fill("#f-prompt", "A tiny phone-made poster")
     page.click("button#generate")
     page.wait_for_selector("#result-images")
-    _fits(page, "/dashboard/create (result)")
+    fits_the_phone(page, "/dashboard/create (result)")
     screenshot(page, "phone-create-result")
 
 

@@ -33,7 +33,8 @@ GENERATIONS_SHOWN = 24
 def _limits():
     config = current_app.config
     return {"bytes": config["MAX_UPLOAD_BYTES"], "pixels": config["MAX_UPLOAD_PIXELS"],
-            "images": config["MAX_DATASET_IMAGES"], "references": config["MAX_REFERENCE_IMAGES"]}
+            "images": config["MAX_DATASET_IMAGES"], "references": config["MAX_REFERENCE_IMAGES"],
+            "request": config["MAX_CONTENT_LENGTH"]}
 
 
 def _dataset_or_404(dataset_id):

@@ -75,6 +75,10 @@ def csrf_refused(error):
 
 @blp.errorhandler(HTTPException)
 def http_error(error):
+    if error.code == 413:  # refused before a view could say which field: say the limit
+        limit = current_app.config["MAX_CONTENT_LENGTH"]
+        return _error_page(413, "Too large", f"A form may send at most {limit:,} bytes at once "
+                                             "(MAX_CONTENT_LENGTH). Send fewer or smaller files.")
     return _error_page(error.code, error.name, error.description)
 
 

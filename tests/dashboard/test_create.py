@@ -156,3 +156,26 @@ def test_with_redis_the_job_shows_its_progress_and_result_without_a_reload(make_
     finally:
         browsing.close()
         server.stop()
+
+
+def test_a_provider_failure_is_shown_with_its_failed_record(make_app):
+    """The provider refuses (here: nothing listens): the page says so and links the failed record."""
+    import re
+
+    from tests.dashboard.test_access import TOKEN, signed_in_client
+    from tests.support import make_api_key
+
+    app = make_app(AI_PROVIDER="openai", OPENAI_BASE_URL="http://127.0.0.1:9/v1", OPENAI_API_KEY="sk-test",
+                   PROVIDER_RETRIES=0, PROVIDER_TIMEOUT=2)
+    with app.app_context():
+        _, key = make_api_key(app, "unlucky")
+    client = signed_in_client(app, key)
+    page = client.get("/dashboard/create")
+    assert re.findall(r'<option value="([a-z0-9]+)"[^>]*>[a-z0-9]+ \(default\)', page.text) == ["openai"]
+    token = TOKEN.search(page.text).group(1)
+    answer = client.post("/dashboard/create", data={"csrf_token": token, "prompt": "Never drawn"})
+    assert answer.status_code == 502
+    assert "The generation failed" in answer.text
+    failed_id = re.search(r'href="/dashboard/images/([0-9a-f-]{36})">See the failed record', answer.text).group(1)
+    record = client.get(f"/ai/generated-images/{failed_id}", headers={"Authorization": f"Bearer {key}"}).json
+    assert record["status"] == "failed" and record["prompt"] == "Never drawn"

@@ -50,7 +50,7 @@ def _values(event, keys, json_columns):
 
 
 def copy_rows(session, kind, events):
-    """Insert the events of one kind; returns the new rows (id, or id, prompt_id, success)."""
+    """Insert the events of one kind; returns (new rows, new usages as (id, prompt_id, success) or None)."""
     import psycopg
 
     table = KINDS[kind].__table__.name
@@ -68,7 +68,8 @@ def copy_rows(session, kind, events):
         statement = (f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {temp} "
                      f"ON CONFLICT (id) DO NOTHING RETURNING {returning}")
         cursor.execute(statement)
-        return cursor.fetchall()
+        new = cursor.fetchall()
+        return len(new), new if kind == "prompt_usage" else None
     except psycopg.Error as error:
         # The same exception classes as the SQLAlchemy path (IntegrityError, DataError …).
         raise exc.DBAPIError.instance(statement, None, error, psycopg.Error) from error

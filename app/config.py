@@ -98,7 +98,7 @@ SETTINGS = {
     "TRACKING_DRAIN_IDLE": (float, 2.0),  # seconds a drain job waits on an empty queue before it ends
     "TRACKING_DRAIN_POLL": (float, 1.0),  # seconds a drain job lets events gather after a batch that was not full
     "TRACKING_PUSH_LINGER": (float, 0.2),  # seconds events wait to share one RPUSH; 0 = push at hand-over
-    "TRACKING_WRITE_LINGER": (float, 0.1),  # seconds events wait to share the writer thread's transaction
+    "TRACKING_WRITE_LINGER": (float, 0.25),  # seconds events wait to share the writer thread's transaction
     "TRACKING_REDIS_RETRY": (float, 5.0),  # seconds to skip Redis after it failed to answer
     "TRACKING_REPLAY_INTERVAL": (float, 30.0),  # seconds between automatic spool replay checks
     "TRACKING_QUEUE": (str, "imprint-tracking"),  # the RQ queue of drain jobs

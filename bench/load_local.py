@@ -6,8 +6,9 @@ Starts two gunicorns (gunicorn.conf.py, 2 workers x 4 threads) side by side in
 local mode, each on its own instance folder and SQLite file, one with
 ``OG_TRACKING_ENABLED=false`` and one with it on, then loads a cached OG card
 on one, then the other (``--rounds`` x ``--seconds`` each, in ABBA order, so
-both see the same machine noise). Prints each round's requests/s, the medians
-and what tracking costs; then stops both servers (SIGTERM: a normal exit, which
+both see the same machine noise). Prints each round's requests/s and the web
+processes' CPU per request (the writer thread runs in them, so its work is
+counted), the medians and what tracking costs in each; then stops both servers (SIGTERM: a normal exit, which
 drains the writer) and checks that every request the tracked server answered
 has its ``og_generations`` row, found by the request's own User-Agent.
 """
@@ -24,8 +25,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from loadgen import CACHED_SEEDS, Load, og_path, ok  # noqa: E402
-from stack import PYTHON, ROOT, free_port, wait_for  # noqa: E402
+from loadgen import CACHED_SEEDS, Load, ok  # noqa: E402
+from stack import PYTHON, ROOT, Stack, free_port, wait_for  # noqa: E402
 
 CACHED = {"og_cached": 1}
 
@@ -98,23 +99,32 @@ def main():
               f" (2 workers x 4 threads), tracking off on :{servers[False].port} and on on :{servers[True].port};"
               f" {args.threads} client threads, {args.rounds} rounds of {args.seconds:.0f} s; {settings or ''}",
               flush=True)
-        rates, answered = {False: [], True: []}, set()
+        rates, cpu, answered = {False: [], True: []}, {False: [], True: []}, set()
         for number in range(args.rounds):
             for tracking in (False, True) if number % 2 == 0 else (True, False):
                 load = Load(servers[tracking].port, "none", CACHED, threads=args.threads,
                             run_id=f"r{number}{int(tracking)}")
+                pid = servers[tracking].process.pid
+                before = Stack.tree_cpu_seconds(pid)
                 elapsed = load.run(args.seconds)
+                time.sleep(0.5)  # the writer's last batch of the slice (TRACKING_WRITE_LINGER) is charged to it
                 good = [r for r in load.results if ok(r)]
                 rates[tracking].append(len(good) / elapsed)
+                cpu[tracking].append(1000 * (Stack.tree_cpu_seconds(pid) - before) / max(1, len(good)))
                 if tracking:
                     answered.update(r.ident for r in good)
                 p50 = statistics.median(r.ms for r in good) if good else 0.0
                 print(f"  round {number + 1} tracking {'on ' if tracking else 'off'}: {rates[tracking][-1]:7.1f} req/s"
-                      f" (p50 {p50:.2f} ms, {len(load.results) - len(good)} failed)", flush=True)
+                      f" (p50 {p50:.2f} ms, {len(load.results) - len(good)} failed); web CPU {cpu[tracking][-1]:.3f}"
+                      " ms/request", flush=True)
         off, on = statistics.median(rates[False]), statistics.median(rates[True])
         paired = statistics.median(100 * (a - b) / a for a, b in zip(rates[False], rates[True], strict=True))
         print(f"  median: off {off:.1f} req/s, on {on:.1f} req/s -> tracking costs {100 * (off - on) / off:+.1f}%"
               f" of throughput (goal: at most 10%); median of each round's own off/on pair: {paired:+.1f}%")
+        cpu_off, cpu_on = statistics.median(cpu[False]), statistics.median(cpu[True])
+        print(f"  web CPU per request (medians): off {cpu_off:.3f} ms, on {cpu_on:.3f} ms -> tracking adds"
+              f" {1000 * (cpu_on - cpu_off):.0f} us, {100 * (cpu_on - cpu_off) / cpu_off:+.1f}% of an untracked"
+              " request's CPU")
     finally:
         for server in servers.values():
             server.stop()

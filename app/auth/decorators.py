@@ -5,16 +5,9 @@ from functools import wraps
 from flask import current_app, g, request
 from flask_smorest import abort
 
-from app.security.client import request_caller
-
 from .service import authenticate
 
 _UNSET = object()
-
-
-def current_caller():
-    """The request's Caller (principal, address, country, user agent), for services that act for it."""
-    return request_caller(current_principal())
 
 
 def current_principal():

@@ -16,7 +16,8 @@ from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.exceptions import HTTPException
 
 from app.ai.errors import GenerationFailed, RequestError
-from app.auth import current_caller, current_principal
+from app.auth import current_principal
+from app.security.client import request_caller
 
 from . import service
 from .errors import (
@@ -97,7 +98,7 @@ class ImageGenerations(MethodView):
     @_documented_errors(400, 401, 404, 409, 429, 500, 502, 503, 504)
     def post(self, fields):
         """Create images from a prompt (OpenAI's ``images.generate``)."""
-        return service.generate_openai_images(fields, current_caller(), model_routes(current_app),
+        return service.generate_openai_images(fields, request_caller(current_principal()), model_routes(current_app),
                                               base_url=_base_url())
 
 
@@ -114,7 +115,7 @@ class ImageEdits(MethodView):
         images = [upload.stream.read(limit) for upload in uploads]
         mask = fields.pop("mask", None)
         mask = mask.stream.read(limit) if mask is not None else None
-        return service.edit_openai_images(fields, images, mask, current_caller(), model_routes(current_app),
+        return service.edit_openai_images(fields, images, mask, request_caller(current_principal()), model_routes(current_app),
                                           current_app.config, base_url=_base_url())
 
 

@@ -1,9 +1,9 @@
 """PostgreSQL fast path: COPY a batch into a temporary table, then one INSERT … SELECT.
 
 A many-row ``INSERT … VALUES … RETURNING`` spends most of its time building
-and parsing a statement with thousands of parameters (~80 ms per 1,000 rows
-here); COPY streams the rows as text and PostgreSQL parses each column itself
-(~14 ms per 1,000, commit included). The INSERT keeps ``ON CONFLICT (id) DO
+and parsing a statement with thousands of parameters; COPY streams the rows as
+text and PostgreSQL parses each column itself (figures: ``bench/README.md``,
+tracking). The INSERT keeps ``ON CONFLICT (id) DO
 NOTHING RETURNING``, so idempotency and the counters work as on every database.
 The temporary table is dropped at commit: nothing lingers on a pooled
 connection, and a pgbouncer in transaction mode is fine.

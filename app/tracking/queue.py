@@ -11,7 +11,7 @@ to a claim list of their own, stamped with a lease in a sorted set. After the
 batch is written the claim is deleted. A batch that was not full is followed
 by a pause of ``TRACKING_DRAIN_POLL`` seconds, so that under a steady trickle one job writes
 many events per transaction instead of one job per handful of events (each
-RQ job costs the web process an enqueue and the worker a few milliseconds);
+RQ job costs the web process an enqueue and the worker its own bookkeeping);
 once the list has stayed empty for ``TRACKING_DRAIN_IDLE`` seconds the job
 clears the flag, looks once more, and ends. A worker killed mid-batch leaves its
 claim behind; once the lease has expired any worker (and ``flask tracking

@@ -133,7 +133,6 @@ class WriterTransport(BatchingTransport):
         return True
 
 
-
 class RedisTransport(BatchingTransport):
     """RPUSH onto the Redis list (``queue``) that RQ drain workers write in batches.
 

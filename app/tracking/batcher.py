@@ -8,7 +8,7 @@ moment (Redis pushes, database writes) use it, so ``flush`` and a normal exit
 behave the same for both.
 
 The thread starts on first use in each process: gunicorn forks after import,
-and a thread does not survive a fork.
+and a thread does not survive a fork (nor does a lock it held: the child gets new ones).
 """
 
 import collections
@@ -20,11 +20,14 @@ import weakref
 
 log = logging.getLogger(__name__)
 _pid = os.getpid()  # kept up to date across forks: os.getpid() is a system call per event
+_batchers = weakref.WeakSet()
 
 
 def _forked():
     global _pid
     _pid = os.getpid()
+    for batcher in list(_batchers):
+        batcher.busy, batcher.start_lock = threading.Lock(), threading.Lock()
 
 
 os.register_at_fork(after_in_child=_forked)
@@ -42,6 +45,7 @@ class Batcher:
         self.start_lock = threading.Lock()
         self.pid = None
         self.closed = False
+        _batchers.add(self)
 
     def add(self, items):
         if self.closed:  # after close() (a late thread at exit): handed on in the caller's thread

@@ -6,7 +6,7 @@ and its generation log), so it is held until they are:
 - in a request: until the request ends (``teardown_request``, which runs
   whatever the client does, also when it resets the connection);
 - outside a request, while the caller's session has a transaction open:
-  until its app context ends;
+  until its app context ends (or, in an RQ worker, its job does);
 - otherwise (a CLI command, a job after its commit, a thread): at once.
 
 Then it goes to the chain in one ``send``; nothing else in Flask's hooks
@@ -60,7 +60,8 @@ class Tracker:
         if held:
             self.chain.send(held)
 
-    def end_app_context(self, _error=None):
+    def release_held(self, _error=None):
+        """Send what the current context held for its transaction: its app context ends, or an RQ job did."""
         held = g.pop("_tracking_held", None)
         if held:
             self.chain.send(held)
@@ -101,7 +102,7 @@ def init_app(app):
     tracker = Tracker(app)
     app.extensions["tracking"] = tracker
     app.teardown_request(tracker.end_request)
-    app.teardown_appcontext(tracker.end_app_context)
+    app.teardown_appcontext(tracker.release_held)
     return tracker
 
 

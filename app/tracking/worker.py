@@ -37,9 +37,11 @@ def upkeep(app, client, replay=True):
 class PushAfterJobMixin:
     """Pass on the events a job recorded before its process moves on.
 
-    RQ's work horse ends with ``os._exit`` right after the job, which skips
-    atexit: events still waiting in the process (for ``TRACKING_PUSH_LINGER``)
-    would be lost. Runs inside the worker command's app context.
+    The job's end is its rows' end, as a request's is: what the job held for
+    its transaction is sent (the worker's one app context ends only with the
+    worker). And RQ's work horse ends with ``os._exit`` right after the job,
+    which skips atexit: events still waiting in the process would be lost.
+    Runs inside the worker command's app context.
     """
 
     def perform_job(self, *args, **kwargs):
@@ -47,7 +49,9 @@ class PushAfterJobMixin:
             return super().perform_job(*args, **kwargs)
         finally:
             try:
-                current_app.extensions["tracking"].chain.flush(None)
+                tracker = current_app.extensions["tracking"]
+                tracker.release_held()
+                tracker.chain.flush(None)
             except Exception:
                 log.exception("tracking: pushing a job's events failed")
 

@@ -70,19 +70,24 @@ def _reset_postgres(url):
 
 
 @pytest.fixture
-def make_app(database_url, tmp_path):
+def made_apps():
+    """The apps this test built with make_app (teardowns close their tracking)."""
+    return []
+
+
+@pytest.fixture
+def make_app(database_url, tmp_path, made_apps):
     """Build an app on the test database; extra settings override the defaults."""
     from app import create_app
     from app.extensions import db
 
-    apps = []
+    apps = made_apps
 
     def build(**overrides):
         app = create_app({**settings_for(database_url, str(tmp_path)), **overrides})
         apps.append(app)
         return app
 
-    build.close_all = lambda: _close_apps(apps)
     yield build
     _close_apps(apps)
     for app in apps:
@@ -98,10 +103,10 @@ def _close_apps(apps):
 
 
 @pytest.fixture
-def app(make_app):
+def app(make_app, made_apps):
     app = make_app()
     yield app
-    make_app.close_all()
+    _close_apps(made_apps)
     _empty_tables(app)
 
 

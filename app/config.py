@@ -33,7 +33,6 @@ SETTINGS = {
     "DB_POOL_TIMEOUT": (float, 10.0),  # seconds waiting for a pooled connection
     "DB_CONNECT_TIMEOUT": (int, 10),  # seconds to open a connection
     "DB_POOL_RECYCLE": (int, 1800),
-    "DB_IDLE_TIMEOUT": (int, 20),  # seconds; PostgreSQL idle_in_transaction_session_timeout guard
     "SQLITE_BUSY_TIMEOUT": (int, 30),  # seconds a writer waits for the lock
     "AUTO_MIGRATE": (bool, None),  # default: on for SQLite, off otherwise
     "REDIS_URL": (str, None),
@@ -97,11 +96,12 @@ SETTINGS = {
     "GIT_STORAGE_PREFIX": (str, "file-library/"),
     "GIT_STORAGE_RAW_URL": (str, None),  # e.g. https://raw.githubusercontent.com/o/r/{branch}/{path}
     "GIT_STORAGE_AUTHOR": (str, "Imprint <imprint@localhost>"),
-    "TRACKING_BATCH_SIZE": (int, 1000),  # events per INSERT (queue drain, after-response, replay)
+    "TRACKING_BATCH_SIZE": (int, 1000),  # events per transaction (writer thread, queue drain, replay)
     "TRACKING_CLAIM_TIMEOUT": (int, 60),  # seconds before a dead worker's batch is re-queued
     "TRACKING_DRAIN_IDLE": (float, 2.0),  # seconds a drain job waits on an empty queue before it ends
     "TRACKING_DRAIN_POLL": (float, 1.0),  # seconds a drain job lets events gather after a batch that was not full
-    "TRACKING_PUSH_LINGER": (float, 0.2),  # seconds events wait to share one RPUSH; 0 = push in record()
+    "TRACKING_PUSH_LINGER": (float, 0.2),  # seconds events wait to share one RPUSH; 0 = push at hand-over
+    "TRACKING_WRITE_LINGER": (float, 0.25),  # seconds events wait to share the writer thread's transaction
     "TRACKING_REDIS_RETRY": (float, 5.0),  # seconds to skip Redis after it failed to answer
     "TRACKING_REPLAY_INTERVAL": (float, 30.0),  # seconds between automatic spool replay checks
     "TRACKING_QUEUE": (str, "imprint-tracking"),  # the RQ queue of drain jobs

@@ -24,7 +24,6 @@ SECTIONS = [
         ("DB_POOL_TIMEOUT", "seconds to wait for a pooled connection"),
         ("DB_CONNECT_TIMEOUT", "seconds to open a connection"),
         ("DB_POOL_RECYCLE", "seconds before a connection is replaced"),
-        ("DB_IDLE_TIMEOUT", "not applied yet: meant for PostgreSQL's `idle_in_transaction_session_timeout`"),
         ("SQLITE_BUSY_TIMEOUT", "seconds a SQLite writer waits for the lock"),
         ("AUTO_MIGRATE", "migrate to head when `wsgi.py` starts", "on for SQLite, off otherwise"),
     ]),
@@ -116,9 +115,11 @@ SECTIONS = [
         ("GIT_STORAGE_AUTHOR", "commit author"),
     ]),
     ("Tracking", [
-        ("TRACKING_BATCH_SIZE", "events per write (queue drain, after-response writes, replays); at most 5000"),
-        ("TRACKING_PUSH_LINGER", "seconds an event waits in the process to share one RPUSH; "
-                                 "`0` pushes inside `record()`"),
+        ("TRACKING_BATCH_SIZE", "events per transaction (the writer thread, queue drains, replays); at most 5000"),
+        ("TRACKING_PUSH_LINGER", "seconds events wait in the process to share one RPUSH; "
+                                 "`0` pushes when the request hands them over"),
+        ("TRACKING_WRITE_LINGER", "without Redis: seconds events wait for the writer thread to write them "
+                                  "with their neighbours in one transaction (what a SIGKILL can lose)"),
         ("TRACKING_CLAIM_TIMEOUT", "seconds before the batch of a worker that died is put back on the queue"),
         ("TRACKING_DRAIN_IDLE", "seconds a drain job waits on an empty queue before it ends"),
         ("TRACKING_DRAIN_POLL", "seconds a drain job lets events gather after a batch that was not full "

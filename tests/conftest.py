@@ -16,10 +16,28 @@ from tests.support import make_api_key, require_service, settings_for
 
 _SESSION_DIR = tempfile.mkdtemp(prefix="imprint-tests-")
 os.environ["IMPRINT_INSTANCE_PATH"] = os.path.join(_SESSION_DIR, "instance")
-# Kept for the redis_url fixture before the app-facing variable is cleared below.
-_REDIS_URL = os.environ.get("TEST_REDIS_URL") or os.environ.get("REDIS_URL")
-if not _REDIS_URL and os.environ.get("CI", "").lower() == "true":
-    _REDIS_URL = "redis://127.0.0.1:6379/0"  # the CI machine always runs Redis there
+TEST_REDIS_DB = 15  # the tests' own database on a Redis that REDIS_URL names (14 if it names 15)
+
+
+def _test_redis_url():
+    """TEST_REDIS_URL as given; else the server of REDIS_URL (or, in CI, the machine's Redis) with a
+    database of the tests' own: the redis_url fixture empties it, never the one REDIS_URL names."""
+    if os.environ.get("TEST_REDIS_URL"):
+        return os.environ["TEST_REDIS_URL"]
+    url = os.environ.get("REDIS_URL")
+    if not url and os.environ.get("CI", "").lower() == "true":
+        url = "redis://127.0.0.1:6379/0"  # the CI machine always runs Redis there
+    if not url:
+        return None
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    named = parts.path.strip("/") or "0"
+    database = TEST_REDIS_DB if named != str(TEST_REDIS_DB) else TEST_REDIS_DB - 1
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+_REDIS_URL = _test_redis_url()  # read before the app-facing variable is cleared below
 for _name in ("DATABASE_URL", "REDIS_URL", "IMPRINT_ENV", "STORAGE_BACKEND", "AI_PROVIDER"):
     os.environ.pop(_name, None)  # tests choose these explicitly
 
@@ -52,12 +70,18 @@ def _reset_postgres(url):
 
 
 @pytest.fixture
-def make_app(database_url, tmp_path):
+def made_apps():
+    """The apps this test built with make_app (teardowns close their tracking)."""
+    return []
+
+
+@pytest.fixture
+def make_app(database_url, tmp_path, made_apps):
     """Build an app on the test database; extra settings override the defaults."""
     from app import create_app
     from app.extensions import db
 
-    apps = []
+    apps = made_apps
 
     def build(**overrides):
         app = create_app({**settings_for(database_url, str(tmp_path)), **overrides})
@@ -65,19 +89,24 @@ def make_app(database_url, tmp_path):
         return app
 
     yield build
+    _close_apps(apps)
     for app in apps:
-        # Events of responses the test client never closed: dropped here, so that the
-        # thread that writes long-waiting events does not put them in a later test's tables.
-        app.extensions["tracking"].pending.clear()
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
 
 
+def _close_apps(apps):
+    """Pass on what the apps' tracking holds and stop its threads: nothing lands in a later test's tables."""
+    for app in apps:
+        app.extensions["tracking"].close()
+
+
 @pytest.fixture
-def app(make_app):
+def app(make_app, made_apps):
     app = make_app()
     yield app
+    _close_apps(made_apps)
     _empty_tables(app)
 
 
@@ -128,11 +157,11 @@ def bearer(key):
 
 @pytest.fixture
 def redis_url():
-    """A reachable Redis (its database is emptied). Not configured: skip; configured but
-    unreachable: skip here, fail in CI (where REDIS_URL defaults to the machine's Redis)."""
+    """A reachable Redis database of the tests' own (emptied before and after; see _test_redis_url).
+    Not configured: skip; configured but unreachable: skip here, fail in CI."""
     url = _REDIS_URL
     if not url:
-        pytest.skip("Redis tests need REDIS_URL (or TEST_REDIS_URL)")
+        pytest.skip("Redis tests need TEST_REDIS_URL (or REDIS_URL, whose server they use with a database of their own)")
     import redis
 
     client = redis.Redis.from_url(url, socket_connect_timeout=1)

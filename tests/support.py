@@ -11,6 +11,8 @@ def settings_for(database_url, directory):
         "DATABASE_URL": database_url,
         "REDIS_URL": None,
         "STORAGE_ROOT": os.path.join(directory, "storage"),
+        # A test's own spool: events one test spools are never replayed into another's tables.
+        "TRACKING_SPOOL_PATH": os.path.join(directory, "tracking-spool.jsonl"),
         "SECRET_KEY": "test-secret",
         "AUTO_MIGRATE": False,
         "DB_CONNECT_TIMEOUT": 2,

@@ -8,7 +8,7 @@ RQ path and the synchronous fallback run the same function.
 import logging
 import uuid
 
-from flask import current_app, has_app_context, has_request_context
+from flask import current_app, has_app_context
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
@@ -17,7 +17,7 @@ from app.extensions import db
 from app.models import GenerationJob
 from app.models.types import utcnow
 from app.redis_client import get_redis
-from app.security.client import client_fields
+from app.security.client import Caller
 
 from . import claims
 from .errors import GenerationFailed, RequestError
@@ -53,12 +53,13 @@ def generation_queue(app=None):
     return Queue(config["GENERATION_QUEUE"], connection=connection, serializer=JSONSerializer)
 
 
-def submit_generation_job(payload, principal, tool_name=None):
+def submit_generation_job(payload, caller, tool_name=None):
     """Check the request, commit a queued job row, enqueue its id; returns (job, queued).
 
     ``queued`` is False when there is no Redis (or it refused the enqueue): the job
     then ran here, synchronously, before this returned.
     """
+    principal = caller.principal
     plan = plan_generation(payload, principal, tool_name=tool_name)  # 4xx now, not in the worker
     db.session.rollback()
     user_id = principal.user_id if principal is not None else None
@@ -66,10 +67,10 @@ def submit_generation_job(payload, principal, tool_name=None):
     job_id = claims.job_id_for(user_id, request_id) if request_id else uuid.uuid4()
     stored = {"payload": payload, "tool_name": plan.tool_name, "principal": _principal_json(principal),
               "fingerprint": claims.fingerprint({**payload, "tool_name": plan.tool_name}),
-              "country": client_fields()["country"] if has_request_context() else None}  # the worker has no request
+              "country": caller.country}  # the worker has no request
     existing = db.session.get(GenerationJob, job_id)
     if existing is None:
-        reservation = reserve_generation(plan, principal)  # 429 now, in the request
+        reservation = reserve_generation(plan, caller)  # 429 now, in the request
         stored["quota"] = reservation_json(reservation)
         db.session.add(GenerationJob(id=job_id, user_id=user_id, status="queued", request=stored))
         try:
@@ -115,9 +116,9 @@ def _run(job_id):
                        .values(status="running", updated_at=utcnow()))
     db.session.commit()
     try:
-        generate_images(stored["payload"], _principal(stored.get("principal")), tool_name=stored.get("tool_name"),
-                        job_id=job_id, reservation=reservation_from_json(stored.get("quota")),
-                        country=stored.get("country"))
+        caller = Caller(_principal(stored.get("principal")), country=stored.get("country"))
+        generate_images(stored["payload"], caller, tool_name=stored.get("tool_name"),
+                        job_id=job_id, reservation=reservation_from_json(stored.get("quota")))
         return "finished"
     except GenerationFailed:
         return "failed"  # the pipeline settled the job and wrote the failed record

@@ -1,6 +1,6 @@
 """The generation pipeline: plan (all 4xx checks), call the provider, store, record, log.
 
-``generate_images(payload, principal, tool_name=…)`` is the one entry point:
+``generate_images(payload, caller, tool_name=…)`` is the one entry point:
 ``POST /ai/generate``, regenerate, the tools, the RQ job and an
 OpenAI-compatible endpoint all call it and get the records back.
 """
@@ -9,12 +9,12 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
-from flask import current_app, has_request_context
+from flask import current_app
 
 from app.extensions import db
 from app.models import Dataset
 from app.provenance.service import encode_marked, output_origin, pixels_sha256
-from app.security.client import client_fields
+from app.security.client import Caller
 from app.storage import get_storage
 from app.storage.images import store_image
 from app.tracking import record as record_event
@@ -59,6 +59,22 @@ class Plan:
     extra_meta: dict = field(default_factory=dict)
     country: str | None = None
 
+
+@dataclass
+class Run:
+    """One run of a plan for its caller: what a record of it needs besides the plan itself.
+
+    ``result``, ``price`` and ``duration_ms`` are filled in once the provider has answered.
+    """
+
+    plan: Plan
+    caller: Caller
+    parent_id: uuid.UUID | None = None
+    job_id: uuid.UUID | None = None
+    reference_count: int = 0
+    result: object = None
+    price: float | None = None
+    duration_ms: int | None = None
 
 @dataclass
 class Outcome:
@@ -121,24 +137,23 @@ def provider_request(plan, references=()):
         moderation=payload.get("moderation"), output_compression=payload.get("output_compression"))
 
 
-def generate_images(payload, principal, *, tool_name=None, provider=None, renderer=None, parent_id=None,
-                    job_id=None, extra_meta=None, use_quota=False, reservation=None, country=None):
-    """Plan, claim ``request_id``, generate, store, record; returns an Outcome or raises.
+def generate_images(payload, caller, *, tool_name=None, provider=None, renderer=None, parent_id=None,
+                    job_id=None, extra_meta=None, use_quota=False, reservation=None):
+    """Plan, claim ``request_id``, generate, store, record for ``caller`` (a Caller); returns an Outcome or raises.
 
     ``renderer(provider_request) -> ProviderResult`` replaces the provider (edit, chart).
     ``job_id`` is a claim already held (an async job). Raises RequestError (4xx, nothing
     written) or GenerationFailed (the failed record was written). ``use_quota`` reserves
     the caller's daily quota (429 when spent); ``reservation`` is one already held (async).
-    ``country``: where the request came from, for a job that runs after its request.
     """
+    principal = caller.principal
     try:
         plan = plan_generation(payload, principal, tool_name=tool_name, provider=provider)
         plan.extra_meta = dict(extra_meta or {})
-        # Where the request came from (GeoIP, when configured); a queued job was told by its request.
-        plan.country = country or (client_fields()["country"] if has_request_context() else None)
+        plan.country = caller.country
         if use_quota and reservation is None and not _is_replay(payload, principal):
-            reservation = reserve_generation(plan, principal)
-        outcome = _claim_and_run(payload, plan, principal, renderer, parent_id, job_id)
+            reservation = reserve_generation(plan, caller)
+        outcome = _claim_and_run(payload, plan, caller, renderer, parent_id, job_id)
     except BaseException:
         if reservation is not None:
             reservation.release()  # nothing was made: the units and the cost go back
@@ -157,18 +172,17 @@ def _is_replay(payload, principal):
     return bool(request_id) and claims.has_outcome(user_id, request_id)
 
 
-def _claim_and_run(payload, plan, principal, renderer, parent_id, job_id):
+def _claim_and_run(payload, plan, caller, renderer, parent_id, job_id):
     """Claim ``request_id`` (fingerprinted as the caller sent it) and run, or replay its answer."""
-    user_id = principal.user_id if principal is not None else None
     if job_id is None and payload.get("request_id"):
         stored = {"payload": payload, "fingerprint": claims.fingerprint({**payload, "tool_name": plan.tool_name})}
-        claim = claims.claim_request(user_id, payload["request_id"], stored,
+        claim = claims.claim_request(caller.user_id, payload["request_id"], stored,
                                      current_app.config["IDEMPOTENCY_WAIT_SECONDS"])
         if claim.replay is not None:
             return _replay(claim.replay)
         job_id = claim.job_id
     db.session.rollback()  # hold no transaction (nor SQLite's write lock) while the provider works
-    return _run(plan, principal, renderer, parent_id, job_id)
+    return _run(Run(plan, caller, parent_id, job_id), renderer)
 
 
 def _replay(result):
@@ -178,10 +192,10 @@ def _replay(result):
     return Outcome(found, build_response(found), replayed=True)
 
 
-def _run(plan, principal, renderer, parent_id, job_id):
-    config = current_app.config
-    user_id = principal.user_id if principal is not None else None
-    logger = GenerationLogger(user_id=user_id, job_id=str(job_id or plan.payload.get("request_id") or uuid.uuid4()))
+def _run(run, renderer):
+    config, plan = current_app.config, run.plan
+    logger = GenerationLogger(user_id=run.caller.user_id,
+                              job_id=str(run.job_id or plan.payload.get("request_id") or uuid.uuid4()))
     started = time.perf_counter()
     provider = None if renderer is not None else get_provider(plan.provider, config)
     model = plan.model or (provider.default_model if provider else "pillow")
@@ -192,6 +206,7 @@ def _run(plan, principal, renderer, parent_id, job_id):
     try:
         with logger.step("prompt_building"):
             references = load_reference_images(plan.dataset, config["MAX_REFERENCE_IMAGES"])
+            run.reference_count = len(references)
             request = provider_request(plan, references)
         with logger.step("provider_call"):
             result = renderer(request) if renderer is not None else provider.generate(request)
@@ -210,28 +225,26 @@ def _run(plan, principal, renderer, parent_id, job_id):
                 except Exception as error:  # boto3, git and disk errors alike: the bytes were not kept
                     raise OSError(f"{type(error).__name__}: {error}") from error
     except ProviderError as error:
-        raise _fail(plan, principal, logger, job_id, error, parent_id, len(references)) from error
+        raise _fail(run, logger, error) from error
     except OSError as error:  # storage (and the fallback) refused the bytes
         failure = ProviderError("unavailable", f"storage failed: {error}", code="storage_unavailable")
-        raise _fail(plan, principal, logger, job_id, failure, parent_id, len(references)) from error
+        raise _fail(run, logger, failure) from error
     except Exception as error:  # a bug: record it and free the claim, then answer 500
-        _fail(plan, principal, logger, job_id, ProviderError("bad_response", f"internal error: {error!r}"),
-              parent_id, len(references))
+        _fail(run, logger, ProviderError("bad_response", f"internal error: {error!r}"))
         raise
     first = stored[0][0]
     priced_size = result.info.get("size") or f"{first.width}x{first.height}"  # the size that was billed
     price = generation_price(config, plan.provider, result.model, priced_size,
                              result.info.get("quality") or plan.payload.get("quality"), result.tokens, len(stored))
     logger.add_cost("image", None if price is None else price * len(stored))
-    duration_ms = int((time.perf_counter() - started) * 1000)
-    saved = [_save(plan, principal, item, image, result, index, price, parent_id, job_id, duration_ms,
-                   len(references)) for index, (item, image) in enumerate(stored)]
+    run.result, run.price, run.duration_ms = result, price, int((time.perf_counter() - started) * 1000)
+    saved = [_save(run, index, item, image) for index, (item, image) in enumerate(stored)]
     _name_records(saved, marks)
     db.session.flush()
-    claims.settle_job(job_id, "finished", {"image_ids": [str(r.id) for r in saved]})
+    claims.settle_job(run.job_id, "finished", {"image_ids": [str(r.id) for r in saved]})
     db.session.commit()
     logger.complete(image_id=saved[0].id)
-    _record_prompt_usage(plan, user_id, logger, True, duration_ms)
+    _record_prompt_usage(plan, run.caller.user_id, logger, True, run.duration_ms)
     return Outcome(saved, build_response(saved))
 
 
@@ -260,18 +273,19 @@ def _name_records(saved, marks):
         record.id, record.meta = image_id, {**(record.meta or {}), "pixels_sha256": pixels}
 
 
-def _common(plan, principal, parent_id, reference_count):
+def _common(run):
+    plan, principal = run.plan, run.caller.principal
     payload = plan.payload
     return dict(
-        request_id=payload.get("request_id"), user_id=principal.user_id if principal else None,
+        request_id=payload.get("request_id"), user_id=run.caller.user_id,
         username=principal.username if principal else None, tool_name=plan.tool_name, prompt=plan.prompt,
         full_prompt=plan.full_prompt, negative_prompt=plan.negative_prompt, provider=plan.provider,
         quality=payload.get("quality"), style=payload.get("style"), n=payload.get("n") or 1,
         tags=payload.get("tags"), message_id=payload.get("message_id"),
         dataset_id=plan.dataset.id if plan.dataset else None,
-        prompt_id=plan.template.prompt_id if plan.template else None, parent_id=parent_id,
+        prompt_id=plan.template.prompt_id if plan.template else None, parent_id=run.parent_id,
         aspect_ratio=_aspect_ratio(plan), format=payload.get("format") or "png",
-        reference_images_count=reference_count, country=plan.country,
+        reference_images_count=run.reference_count, country=plan.country,
         unique_visual_elements=(plan.dataset.unique_visual_elements or None) if plan.dataset else None,
     )
 
@@ -283,11 +297,13 @@ def _aspect_ratio(plan):
     return nearest_ratio(plan.width, plan.height, ASPECT_RATIOS)
 
 
-def _save(plan, principal, item, image, result, index, price, parent_id, job_id, duration_ms, reference_count):
+def _save(run, index, item, image):
+    """The record of the run's ``index``-th image (``item``: where it was stored)."""
+    result = run.result
     meta = {"bucket": item.bucket, "deduplicated": item.deduplicated, "batch_index": index,
-            "job_id": str(job_id) if job_id else None, "tokens": result.tokens or None,
-            "revised_prompt": image.revised_prompt, "provider_info": result.info or None, **plan.extra_meta}
-    common = _common(plan, principal, parent_id, reference_count)
+            "job_id": str(run.job_id) if run.job_id else None, "tokens": result.tokens or None,
+            "revised_prompt": image.revised_prompt, "provider_info": result.info or None, **run.plan.extra_meta}
+    common = _common(run)
     for name in ("aspect_ratio", "quality"):  # what the provider says it used, over what was asked
         common[name] = result.info.get(name) or common[name]
     return records.save_generated_image(
@@ -295,26 +311,26 @@ def _save(plan, principal, item, image, result, index, price, parent_id, job_id,
         size=f"{item.width}x{item.height}", image_url=item.url, storage_url=item.storage_url,
         storage_provider=item.provider, storage_key=item.key, mime_type=item.mime_type, bytes=item.bytes,
         sha256=item.sha256, width=item.width, height=item.height, resolution=f"{item.width}x{item.height}",
-        status="success", meta={k: v for k, v in meta.items() if v is not None}, cost_usd=price,
-        duration_ms=duration_ms)
+        status="success", meta={k: v for k, v in meta.items() if v is not None}, cost_usd=run.price,
+        duration_ms=run.duration_ms)
 
 
-def _fail(plan, principal, logger, job_id, error, parent_id, reference_count):
+def _fail(run, logger, error):
     """Write the failed record, settle the claim, log; return the GenerationFailed to raise."""
+    plan = run.plan
     db.session.rollback()
     failed = records.save_generated_image(
-        **_common(plan, principal, parent_id, reference_count), model=plan.model, status="failed",
+        **_common(run), model=plan.model, status="failed",
         size=f"{plan.width}x{plan.height}", error=error.message[:2000],
         meta={"error_kind": error.kind, "error_code": error.code, "provider_status": error.provider_status,
-              "job_id": str(job_id) if job_id else None})
+              "job_id": str(run.job_id) if run.job_id else None})
     db.session.flush()
     body, headers = failure_body(error, failed.id)
-    claims.settle_job(job_id, "failed", {"failed": True, "retryable": error.retryable, "http_status":
-                                         error.http_status, "body": body, "headers": headers}, error.message)
+    claims.settle_job(run.job_id, "failed", {"failed": True, "retryable": error.retryable, "http_status":
+                                             error.http_status, "body": body, "headers": headers}, error.message)
     db.session.commit()
     logger.fail(error.message, image_id=failed.id)
-    user_id = principal.user_id if principal is not None else None
-    _record_prompt_usage(plan, user_id, logger, False, None, error.message)
+    _record_prompt_usage(plan, run.caller.user_id, logger, False, None, error.message)
     return GenerationFailed(error.http_status, body, headers)
 
 

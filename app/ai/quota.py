@@ -5,11 +5,10 @@ called; success settles the reservation with the real cost, failure gives it
 back. An asynchronous job carries its reservation to the worker as JSON.
 """
 
-from flask import current_app, has_request_context
+from flask import current_app
 
 from app.extensions import db
 from app.models import User
-from app.security import client_ip
 from app.security.limits import rate_limits_for
 from app.security.quotas import QuotaExceeded, Reservation, get_quotas, limits_for, quota_identity
 
@@ -17,18 +16,18 @@ from .errors import RequestError
 from .pricing import image_price
 
 
-def reserve_generation(plan, principal):
-    """Reserve today's quota for ``plan`` or raise RequestError(429) with Retry-After."""
+def reserve_generation(plan, caller):
+    """Reserve today's quota of ``caller`` (a Caller) for ``plan`` or raise RequestError(429) with Retry-After."""
+    principal = caller.principal
     user = db.session.get(User, principal.user_id) if principal is not None else None
     limits = limits_for(principal, user)
     if limits.generations is None and limits.cost_usd is None:
         return None
-    address = client_ip() if has_request_context() else None
     count = plan.payload.get("n") or 1
     price = image_price(current_app.config, plan.provider, plan.model, f"{plan.width}x{plan.height}",
                         plan.payload.get("quality"))
     try:
-        return get_quotas().reserve(quota_identity(principal, address), limits, units=count,
+        return get_quotas().reserve(quota_identity(principal, caller.address), limits, units=count,
                                     cost_usd=(price or 0.0) * count)
     except QuotaExceeded as exceeded:
         raise RequestError(429, f"{exceeded}; it resets in {exceeded.retry_after} s",

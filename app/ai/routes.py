@@ -6,6 +6,7 @@ from flask_smorest import Blueprint, abort
 
 from app.auth import auth_required, current_principal
 from app.errors import error_response
+from app.security.client import request_caller
 
 from . import records, service, tools
 from .errors import GenerationFailed, RequestError
@@ -71,7 +72,7 @@ class Generate(MethodView):
     def post(self, query, payload):
         """Generate images; ``async=true`` queues it; ``request_id`` makes it idempotent."""
         run_async = bool(query.get("run_async") or payload.get("run_async"))
-        kind, value, notice = service.generate(payload, current_principal(), run_async)
+        kind, value, notice = service.generate(payload, request_caller(current_principal()), run_async)
         return _queued(value) if kind == "queued" else _answer(value, notice)
 
 
@@ -119,7 +120,7 @@ class Regenerate(MethodView):
     @blp.alt_response(200, schema=GenerateResponseSchema, description="A replay of the same request_id")
     def post(self, overrides, image_id):
         """Generate again from a record's saved settings (fields given here override them)."""
-        return _answer(service.regenerate_image(current_principal(), image_id, overrides))
+        return _answer(service.regenerate_image(request_caller(current_principal()), image_id, overrides))
 
 
 @blp.route("/tools/edit")
@@ -130,7 +131,7 @@ class Edit(MethodView):
     @blp.alt_response(200, schema=GenerateResponseSchema, description="A replay of the same request_id")
     def post(self, payload):
         """imageEditor: resize, crop, rotate, flip, filters, text (Pillow); ``instruction`` → provider edit."""
-        return _answer(tools.edit(service.plain_payload(payload), current_principal()))
+        return _answer(tools.edit(service.plain_payload(payload), request_caller(current_principal())))
 
 
 @blp.route("/tools/chart")
@@ -141,7 +142,7 @@ class Chart(MethodView):
     @blp.alt_response(200, schema=GenerateResponseSchema, description="A replay of the same request_id")
     def post(self, payload):
         """renderChart: a bar, line or pie chart from data, stored and recorded like any image."""
-        return _answer(tools.chart(payload, current_principal()))
+        return _answer(tools.chart(payload, request_caller(current_principal())))
 
 
 from . import dataset_routes  # noqa: E402,F401  (registers the dataset routes on blp)

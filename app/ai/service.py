@@ -30,18 +30,18 @@ def plain_payload(payload):
             if k != "run_async" and v is not None}
 
 
-def generate(payload, principal, run_async=False, tool_name=None):
-    """Generate now, or queue it; returns ("done", Outcome, notice) or ("queued", job, None)."""
+def generate(payload, caller, run_async=False, tool_name=None):
+    """Generate now, or queue it, for ``caller``; returns ("done", Outcome, notice) or ("queued", job, None)."""
     payload = plain_payload(payload)
     if run_async and get_redis() is not None:
-        job, queued = submit_generation_job(payload, principal, tool_name=tool_name)
+        job, queued = submit_generation_job(payload, caller, tool_name=tool_name)
         if queued:
             return "queued", job, None
         if job.status == "finished":
             found = [records.get_generated_image(uuid.UUID(i)) for i in job.result["image_ids"]]
             return "done", _outcome(found), "Redis refused the job; it ran synchronously"
         return "queued", job, None
-    outcome = generate_images(payload, principal, tool_name=tool_name, use_quota=True)
+    outcome = generate_images(payload, caller, tool_name=tool_name, use_quota=True)
     return "done", outcome, ASYNC_UNAVAILABLE if run_async else None
 
 
@@ -51,12 +51,12 @@ def _outcome(found):
     return Outcome(found, build_response(found))
 
 
-def regenerate_image(principal, image_id, overrides):
+def regenerate_image(caller, image_id, overrides):
     """A new generation with a record's saved settings (overrides win), linked by ``parent_id``.
 
     A new seed is drawn unless one is given, so the result is a new variation.
     """
-    original = records.find_visible_image(principal, image_id)
+    original = records.find_visible_image(caller.principal, image_id)
     if original is None:
         raise RequestError(404, "image not found")
     tool = next((key for key, spec in TOOLS.items() if spec.tool_name == original.tool_name), "image")
@@ -75,7 +75,7 @@ def regenerate_image(principal, image_id, overrides):
         "seed": random.SystemRandom().randrange(2**32),
     }
     payload = {**{k: v for k, v in saved.items() if v is not None}, **plain_payload(overrides)}
-    return generate_images(payload, principal, tool_name=original.tool_name, parent_id=original.id,
+    return generate_images(payload, caller, tool_name=original.tool_name, parent_id=original.id,
                            extra_meta={"regenerated_from": str(original.id)}, use_quota=True)
 
 

@@ -57,9 +57,9 @@ def _load_source(payload, principal):
     return image, parent_id, data
 
 
-def edit(payload, principal):
+def edit(payload, caller):
     """Edit an image with Pillow operations, then (with ``instruction``) a provider's edit endpoint."""
-    source, parent_id, source_bytes = _load_source(payload, principal)
+    source, parent_id, source_bytes = _load_source(payload, caller.principal)
     operations = payload.get("operations") or []
     edited = edit_image(source, operations)
     summary = ", ".join(op["op"] for op in operations) or "copy"
@@ -74,15 +74,15 @@ def edit(payload, principal):
                                field="provider")
         request.update(prompt=payload["instruction"], provider=payload.get("provider"))
         renderer = editing(source_bytes, lambda req: provider.edit(req, _png(edited)))
-        return generate_images(request, principal, tool_name="imageEditor", provider=name, renderer=renderer,
+        return generate_images(request, caller, tool_name="imageEditor", provider=name, renderer=renderer,
                                parent_id=parent_id, extra_meta=extra)
     request["prompt"] = f"imageEditor: {summary}"
-    return generate_images(request, principal, tool_name="imageEditor", provider="pillow",
+    return generate_images(request, caller, tool_name="imageEditor", provider="pillow",
                            renderer=editing(source_bytes, lambda req: _pillow_result(edited)),
                            parent_id=parent_id, extra_meta=extra)
 
 
-def chart(payload, principal):
+def chart(payload, caller):
     """Render a bar, line or pie chart from data and record it like any generation."""
     labels = payload["labels"]
     series = payload.get("series") or [{"name": payload.get("title") or "values", "values": payload.get("values")}]
@@ -98,5 +98,5 @@ def chart(payload, principal):
     request = {"prompt": prompt, "format": payload.get("format"), "request_id": payload.get("request_id"),
                "tags": payload.get("tags"), "style": None}
     extra = {"chart": {"type": payload["type"], "labels": labels, "series": series}}
-    return generate_images(request, principal, tool_name="renderChart", provider="pillow",
+    return generate_images(request, caller, tool_name="renderChart", provider="pillow",
                            renderer=lambda req: _pillow_result(image), extra_meta=extra)

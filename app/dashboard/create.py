@@ -110,8 +110,8 @@ def read_form(form):
     return typed, payload, errors
 
 
-def generate_from_form(form, principal):
-    """Check the form with the API's schema, then generate (queued when Redis is there); an Attempt."""
+def generate_from_form(form, caller):
+    """Check the form with the API's schema, then generate for ``caller`` (queued when Redis is there); an Attempt."""
     typed, payload, errors = read_form(form)
     attempt = Attempt(typed, errors)
     try:
@@ -124,7 +124,7 @@ def generate_from_form(form, principal):
         attempt.errors["provider"] = "this provider is not configured on this server"
         return attempt
     try:
-        kind, value, notice = ai_service.generate(request, principal, run_async=get_redis() is not None)
+        kind, value, notice = ai_service.generate(request, caller, run_async=get_redis() is not None)
     except RequestError as error:
         name = "quota" if error.status == 429 else (error.field or "form")
         attempt.errors[name] = error.message

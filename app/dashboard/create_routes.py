@@ -3,6 +3,7 @@
 from flask import abort, g, jsonify, render_template, request
 
 from app.security import client_ip
+from app.security.client import request_caller
 
 from . import create
 from .routes import blp
@@ -26,7 +27,7 @@ def create_page():
     """The form; on POST, generate and show the result (or the job's progress, with Redis) on the page."""
     if request.method == "GET":
         return _page()
-    attempt = create.generate_from_form(request.form, g.principal)
+    attempt = create.generate_from_form(request.form, request_caller(g.principal))
     return _page(attempt, attempt.status)
 
 

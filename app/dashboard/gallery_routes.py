@@ -17,6 +17,7 @@ from app.ai.errors import GenerationFailed, RequestError
 from app.ai.service import regenerate_image
 from app.history.search import find_image_log
 from app.provenance.service import image_provenance
+from app.security.client import request_caller
 
 from . import gallery
 from .routes import blp
@@ -109,7 +110,7 @@ def regenerate(image_id):
     """Generate again with the image's saved settings (a new seed); opens the new image."""
     _visible_or_404(image_id)
     try:
-        outcome = regenerate_image(g.principal, image_id, {})
+        outcome = regenerate_image(request_caller(g.principal), image_id, {})
     except RequestError as error:
         flash(f"Not generated: {error.message}", "error")
         return redirect(url_for("dashboard.image_page", image_id=image_id))

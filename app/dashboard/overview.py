@@ -54,7 +54,7 @@ def pipeline_health(app):
     path = spool.spool_path(app)
     return {
         "redis": redis,
-        "rung": "redis" if redis["status"] in ("ok", "warning") else "after response",
+        "rung": "redis" if redis["status"] in ("ok", "warning") else "writer",
         "queued": queued,
         "claimed_batches": claimed,
         "spool_bytes": spool.pending_bytes(path),

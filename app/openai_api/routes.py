@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.ai.errors import GenerationFailed, RequestError
 from app.auth import current_principal
+from app.security.client import request_caller
 
 from . import service
 from .editing import image_from_ref
@@ -106,7 +107,7 @@ class ImageGenerations(MethodView):
     @blp.doc(operationId="createImage")
     def post(self, fields):
         """Create images from a prompt (OpenAI's ``images.generate``)."""
-        return service.generate_openai_images(fields, current_principal(), model_routes(current_app),
+        return service.generate_openai_images(fields, request_caller(current_principal()), model_routes(current_app),
                                               base_url=_base_url())
 
 
@@ -124,7 +125,7 @@ class ImageEdits(MethodView):
     def post(self):
         """Edit an image from a prompt (OpenAI's ``images.edit``): multipart uploads, or JSON with data URLs."""
         fields, images, mask = _json_edit() if request.is_json else _multipart_edit()
-        return service.edit_openai_images(fields, images, mask, current_principal(), model_routes(current_app),
+        return service.edit_openai_images(fields, images, mask, request_caller(current_principal()), model_routes(current_app),
                                           current_app.config, base_url=_base_url())
 
 

@@ -97,18 +97,18 @@ def _response_format(fields):
     return "b64_json" if (fields.get("model") or "").startswith("gpt-image") else "url"
 
 
-def generate_openai_images(fields, principal, routes, *, base_url):
+def generate_openai_images(fields, caller, routes, *, base_url):
     """``POST /v1/images/generations``: generate through the pipeline; the answer in OpenAI's shape."""
     route = resolve_route(routes, fields.get("model"))
     response_format = _response_format(fields)
     outcome = generate_images(
-        _payload(fields, route), principal, tool_name=GENERATIONS_TOOL,
+        _payload(fields, route), caller, tool_name=GENERATIONS_TOOL,
         provider=route.provider if route else None,
         extra_meta=_metadata(fields, "images.generations", response_format), use_quota=True)
     return images_response(outcome.records, response_format, base_url)
 
 
-def edit_openai_images(fields, images, mask, principal, routes, config, *, base_url):
+def edit_openai_images(fields, images, mask, caller, routes, config, *, base_url):
     """``POST /v1/images/edits``: check the uploads, edit with the routed provider, answer as OpenAI."""
     if not images:
         raise OpenAIError(400, "image is required (a multipart file field 'image' or 'image[]')",
@@ -135,7 +135,7 @@ def edit_openai_images(fields, images, mask, principal, routes, config, *, base_
                           code="model_not_supported")
     response_format = _response_format(fields)
     meta = {**_metadata(fields, "images.edits", response_format), **describe_inputs(images, mask)}
-    outcome = generate_images(payload, principal, tool_name=EDITS_TOOL, provider=provider_name,
+    outcome = generate_images(payload, caller, tool_name=EDITS_TOOL, provider=provider_name,
                               renderer=editing(images[0], renderer), extra_meta=meta, use_quota=True)
     return images_response(outcome.records, response_format, base_url)
 

@@ -1,9 +1,38 @@
-"""The client's address, believing forwarded headers only from trusted proxies."""
+"""Who is calling: the client's address (forwarded headers believed only from trusted proxies), and the Caller."""
 
 import functools
 import ipaddress
+from dataclasses import dataclass
 
 from flask import current_app, request
+
+from .geo import country_for
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Whom a service works for, built once in the view: services take it instead of reading the request.
+
+    ``address`` is the client's address as the app sees it (for quotas); tracking
+    rows keep it through ``maybe_anonymize_ip``. A job run after its request
+    rebuilds the caller from what the request stored (principal, country).
+    """
+
+    principal: object = None  # app.auth.Principal, None for an anonymous caller
+    address: str | None = None
+    country: str | None = None
+    user_agent: str | None = None
+
+    @property
+    def user_id(self):
+        return self.principal.user_id if self.principal is not None else None
+
+
+def request_caller(principal, req=None):
+    """The Caller of this request: ``principal`` plus the request's address, country and user agent."""
+    req = req or request
+    address = client_ip(req)
+    return Caller(principal, address, _country(address, current_app.config), req.headers.get("User-Agent"))
 
 
 def client_ip(req=None, trusted_proxies=None):
@@ -55,12 +84,13 @@ def maybe_anonymize_ip(address, config=None):
 
 def client_fields(req=None):
     """The caller's address as tracking rows keep it: anonymised when ``ANONYMIZE_IP``, plus its country."""
-    from .geo import country_for
-
     address = client_ip(req)
     config = current_app.config
-    country = country_for(address, config["GEOIP_DATABASE_PATH"]) if config.get("GEOIP_DATABASE_PATH") else None
-    return {"ip_address": maybe_anonymize_ip(address, config), "country": country}
+    return {"ip_address": maybe_anonymize_ip(address, config), "country": _country(address, config)}
+
+
+def _country(address, config):
+    return country_for(address, config["GEOIP_DATABASE_PATH"]) if config.get("GEOIP_DATABASE_PATH") else None
 
 
 @functools.lru_cache(maxsize=4096)  # asked on every tracked request, mostly for the same few addresses

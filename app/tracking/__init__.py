@@ -1,25 +1,36 @@
 """Tracking events: the one way to record an og_generation, generation_log or prompt_usage.
 
-``record(kind, **fields)`` returns the event id at once and never raises. The
-event goes down the ladder in ``dispatch``: Redis + RQ workers writing in
-batches, else a write after the response, else the spool. ``flush()`` waits
-for what this process recorded (tests, CLI).
+``record(kind, app=None, **fields)`` returns the event id at once and never
+raises. The event is handed to the app's chain of transports (``transports``)
+once the rows its caller owns are committed (``tracker``): Redis + RQ workers
+writing in batches, else the process's writer thread, else the spool.
+``flush()`` waits for what this process recorded (tests, CLI).
 """
 
 import logging
 import uuid
 
+from flask import current_app
+
 from . import metrics
-from .dispatch import dispatch, flush, push_buffered, replay_spool
 from .events import KINDS, make_event
+from .tracker import init_app as init_tracker
 
 log = logging.getLogger(__name__)
 
-__all__ = ["KINDS", "flush", "init_app", "push_buffered", "record", "replay_spool"]
+__all__ = ["KINDS", "flush", "hand_on", "init_app", "record", "tracker_of"]
 
 
-def record(kind, /, **fields):
-    """Record one tracking event; returns its id (None if malformed). Never raises into the caller."""
+def tracker_of(app=None):
+    """The app's Tracker: ``app``, else the app of the current context (RuntimeError outside one)."""
+    return (app or current_app).extensions["tracking"]
+
+
+def record(kind, /, app=None, **fields):
+    """Record one tracking event for ``app`` (default: the current app); returns its id (None if malformed).
+
+    Never raises into the caller, and never touches the caller's session.
+    """
     try:
         event = make_event(kind, fields)
     except Exception:
@@ -27,16 +38,27 @@ def record(kind, /, **fields):
         log.exception("tracking: refused malformed %s event", kind)
         return None
     try:
-        dispatch(event)
+        tracker_of(app).record(event)
     except Exception:
-        log.exception("tracking: could not dispatch %s event; the event: %s", kind, event)
+        log.exception("tracking: could not hand on %s event; the event: %s", kind, event)
     return uuid.UUID(event["id"])
 
 
-def init_app(app):
-    """Install the ladder's hooks and ``GET /metrics`` on the app."""
-    from .dispatch import init_app as init_dispatch
-    from .metrics import blp
+def flush(timeout=10.0, app=None):
+    """Pass on every event this process holds (written, pushed or spooled); with Redis, wait up to
+    ``timeout`` seconds for the workers to drain the queue. True when nothing is left waiting.
 
-    init_dispatch(app)
-    app.extensions["api"].register_blueprint(blp)
+    Events held by the current context (its transaction is open) are not among them.
+    """
+    return tracker_of(app).flush(timeout)
+
+
+def hand_on(app=None):
+    """Pass on what this process holds (to Redis, else the database), without waiting for workers."""
+    return tracker_of(app).chain.flush(None)
+
+
+def init_app(app):
+    """Build the app's chain of transports, install its two hooks and ``GET /metrics``."""
+    init_tracker(app)
+    app.extensions["api"].register_blueprint(metrics.blp)

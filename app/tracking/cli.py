@@ -30,14 +30,13 @@ def worker_command(burst, fork, name, metrics_port):
 def replay_command():
     """Write the spooled events (those the database refused) to the database."""
     from . import spool
-    from .dispatch import replay_spool
 
     app = current_app._get_current_object()
     path = spool.spool_path(app)
     if not spool.pending_bytes(path):
         click.echo(f"nothing to replay ({path} is empty)")
         return
-    sent = replay_spool(app, wait=True)
+    sent = app.extensions["tracking"].spool.replay(wait=True)
     left = spool.pending_bytes(path)
     click.echo(f"replayed {sent} event(s) from {path}" + (f"; {left} bytes left" if left else ""))
     if left:
@@ -48,12 +47,12 @@ def replay_command():
 @click.option("--timeout", default=10.0, show_default=True, help="Seconds to wait for the row.")
 @click.option("--keep", is_flag=True, help="Keep the test og_generations row (seed tracking-check).")
 def check_command(timeout, keep):
-    """Record a test event the configured way, wait for its row, report rung and latency."""
+    """Record a test event through the configured chain, wait for its row, report the transport and latency."""
     from .check import check_pipeline
 
     report = check_pipeline(current_app._get_current_object(), timeout=timeout, keep=keep)
     redis = report["redis"]
-    click.echo(f"rung: {report['rung']}")
+    click.echo(f"transport: {report['transport']}")
     click.echo(f"landed: {'yes' if report['landed'] else 'NO'} in {report['latency_ms']} ms"
                f" (event {report['event_id']})")
     click.echo("redis: " + redis["status"] + (f" ({redis['detail']})" if redis.get("detail") else "")
@@ -61,6 +60,6 @@ def check_command(timeout, keep):
                   if "queued" in redis else ""))
     click.echo(f"spool: {report['spool_bytes']} bytes waiting in {report['spool_path']}")
     if not report["landed"]:
-        hint = ("the database refused it; it is in the spool" if report["rung"] == "spool"
+        hint = ("the database refused it; it is in the spool" if report["transport"] == "spool"
                 else "no row yet: is a `flask tracking worker` running, and can it reach the database?")
         raise click.ClickException(f"the test event did not land within {timeout}s: {hint}")

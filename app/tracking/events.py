@@ -48,7 +48,7 @@ PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
 def _jsonable(value):
-    """Plain JSON values, so that every rung (Redis, spool, direct write) stores the same thing."""
+    """Plain JSON values, so that every transport (Redis, the writer, the spool) stores the same thing."""
     if value is None or isinstance(value, (str, bool, int, float)):
         return value
     if isinstance(value, (uuid.UUID, ipaddress.IPv4Address, ipaddress.IPv6Address)):

@@ -22,10 +22,16 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily
 
-RECORDED = Counter(
-    "imprint_tracking_events_recorded_total",
-    "Tracking events recorded, by the rung of the ladder that took them",
-    ["kind", "rung"],
+RECORDED = Counter("imprint_tracking_events_recorded_total", "Tracking events recorded", ["kind"])
+SENT = Counter(
+    "imprint_tracking_events_sent_total",
+    "Events a transport passed on: pushed to Redis, written to the database, appended to the spool",
+    ["transport"],
+)
+FELL_BACK = Counter(
+    "imprint_tracking_events_fell_back_total",
+    "Events a transport could not pass on and handed to the next one",
+    ["transport"],
 )
 WRITTEN = Counter("imprint_tracking_events_written_total", "Events written as new rows", ["kind"])
 DUPLICATES = Counter(
@@ -41,9 +47,7 @@ REJECTED = Counter(
     ["kind"],
 )
 TORN_LINES = Counter("imprint_tracking_spool_torn_lines_total", "Unreadable spool lines skipped")
-ERRORS = Counter(
-    "imprint_tracking_errors_total", "Failures that moved an event down the ladder", ["component"]
-)
+ERRORS = Counter("imprint_tracking_errors_total", "Failures of the tracking pipeline's parts", ["component"])
 WRITE_SECONDS = Histogram(
     "imprint_tracking_write_seconds",
     "Time to write one batch of events",
@@ -53,11 +57,11 @@ WRITE_SECONDS = Histogram(
 _recorded_children = {}
 
 
-def count_recorded(kind, rung):
-    """``RECORDED.labels(kind, rung).inc()``, the child kept: this runs for every event recorded."""
-    child = _recorded_children.get((kind, rung))
+def count_recorded(kind):
+    """``RECORDED.labels(kind).inc()``, the child kept: this runs for every event recorded."""
+    child = _recorded_children.get(kind)
     if child is None:
-        child = _recorded_children.setdefault((kind, rung), RECORDED.labels(kind, rung))
+        child = _recorded_children.setdefault(kind, RECORDED.labels(kind))
     child.inc()
 
 
@@ -101,20 +105,18 @@ class PipelineStateCollector:
         self.app = app
 
     def collect(self):
-        from . import queue, spool
-
         depth = GaugeMetricFamily(
             "imprint_tracking_queue_depth", "Events waiting in Redis, by state", labels=["state"]
         )
         try:
-            queued, claimed = queue.depth(self.app)
+            queued, claimed = self.app.extensions["tracking"].queue_depth()
             depth.add_metric(["queued"], queued)
             depth.add_metric(["claimed_batches"], claimed)
         except Exception:  # Redis down or not configured: no sample rather than a wrong one
             pass
         yield depth
         size = GaugeMetricFamily("imprint_tracking_spool_bytes", "Bytes waiting in spool files")
-        size.add_metric([], spool.pending_bytes(spool.spool_path(self.app)))
+        size.add_metric([], self.app.extensions["tracking"].spool_bytes())
         yield size
 
 

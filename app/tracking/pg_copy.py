@@ -1,9 +1,9 @@
 """PostgreSQL fast path: COPY a batch into a temporary table, then one INSERT … SELECT.
 
 A many-row ``INSERT … VALUES … RETURNING`` spends most of its time building
-and parsing a statement with thousands of parameters (~80 ms per 1,000 rows
-here); COPY streams the rows as text and PostgreSQL parses each column itself
-(~14 ms per 1,000, commit included). The INSERT keeps ``ON CONFLICT (id) DO
+and parsing a statement with thousands of parameters; COPY streams the rows as
+text and PostgreSQL parses each column itself (figures: ``bench/README.md``,
+tracking). The INSERT keeps ``ON CONFLICT (id) DO
 NOTHING RETURNING``, so idempotency and the counters work as on every database.
 The temporary table is dropped at commit: nothing lingers on a pooled
 connection, and a pgbouncer in transaction mode is fine.
@@ -50,7 +50,7 @@ def _values(event, keys, json_columns):
 
 
 def copy_rows(session, kind, events):
-    """Insert the events of one kind; returns the new rows (id, or id, prompt_id, success)."""
+    """Insert the events of one kind; returns (new rows, new usages as (id, prompt_id, success) or None)."""
     import psycopg
 
     table = KINDS[kind].__table__.name
@@ -68,7 +68,8 @@ def copy_rows(session, kind, events):
         statement = (f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {temp} "
                      f"ON CONFLICT (id) DO NOTHING RETURNING {returning}")
         cursor.execute(statement)
-        return cursor.fetchall()
+        new = cursor.fetchall()
+        return len(new), new if kind == "prompt_usage" else None
     except psycopg.Error as error:
         # The same exception classes as the SQLAlchemy path (IntegrityError, DataError …).
         raise exc.DBAPIError.instance(statement, None, error, psycopg.Error) from error

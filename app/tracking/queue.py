@@ -1,6 +1,6 @@
-"""The Redis rung: events on a list, RQ jobs that drain it in batches.
+"""The Redis queue: events on a list, RQ jobs that drain it in batches.
 
-``record()`` RPUSHes the event's JSON onto one list and, in the same round
+The Redis transport RPUSHes the events' JSON onto one list and, in the same round
 trip, sets a "drain pending" flag with SET NX; only the caller that set it
 enqueues an RQ job (JSON serializer, no pickles). So there is at most one
 drain job waiting, whatever the rate of events.
@@ -11,7 +11,7 @@ to a claim list of their own, stamped with a lease in a sorted set. After the
 batch is written the claim is deleted. A batch that was not full is followed
 by a pause of ``TRACKING_DRAIN_POLL`` seconds, so that under a steady trickle one job writes
 many events per transaction instead of one job per handful of events (each
-RQ job costs the web process an enqueue and the worker a few milliseconds);
+RQ job costs the web process an enqueue and the worker its own bookkeeping);
 once the list has stayed empty for ``TRACKING_DRAIN_IDLE`` seconds the job
 clears the flag, looks once more, and ends. A worker killed mid-batch leaves its
 claim behind; once the lease has expired any worker (and ``flask tracking
@@ -30,7 +30,9 @@ import uuid
 
 from flask import current_app
 
-from . import store
+from app.redis_client import get_redis
+
+from . import metrics
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +47,7 @@ JOB_TIMEOUT = 600
 DRAIN_SECONDS = 120  # a drain job hands over to a fresh one after this long
 MAX_BATCH = 5000  # Lua's unpack() takes a few thousand values at most
 STOPPING = threading.Event()  # set by a worker's SIGTERM: drain jobs end after their batch
-UPKEEP_SECONDS = 5  # a running drain job re-queues dead workers' batches and replays the spool this often
+RECOVER_SECONDS = 5  # a running drain job re-queues dead workers' batches this often
 DRAINING_TTL = 10  # the flag of a running job, refreshed each round: a killed job blocks no one for long
 
 _CLAIM = """
@@ -141,8 +143,6 @@ def release_claim(client, claim):
 
 def decode(raw_events):
     """Parse claimed events; a malformed entry is logged and dropped (nothing else can read it)."""
-    from . import metrics
-
     events = []
     for raw in raw_events:
         try:
@@ -157,24 +157,25 @@ def decode(raw_events):
 
 
 def drain(app, client, max_seconds=DRAIN_SECONDS):
-    """Write queued events in batches until the list is empty; returns (events taken, none spooled)."""
+    """Write queued events in batches until the list is empty; returns (events taken, none spooled).
+
+    The app's writer transport writes each batch in this thread; what the
+    database refuses is spooled, and a write that succeeds replays the spool.
+    """
     config = app.config
+    write = app.extensions["tracking"].write
     size = max(1, min(config["TRACKING_BATCH_SIZE"], MAX_BATCH))
     lease = config["TRACKING_CLAIM_TIMEOUT"]
     idle = max(0.0, config["TRACKING_DRAIN_IDLE"])
     poll = max(0.0, config["TRACKING_DRAIN_POLL"])  # events gather meanwhile: fewer, fuller batches
-    deadline, idle_since, upkeep_at = time.monotonic() + max_seconds, None, 0.0
-    taken, all_written, last_written = 0, True, True
+    deadline, idle_since, recover_at = time.monotonic() + max_seconds, None, 0.0
+    taken, all_written = 0, True
     while True:
         client.set(PENDING_KEY, 1, ex=DRAINING_TTL)  # this job takes what is pushed meanwhile
         now = time.monotonic()
-        if now >= upkeep_at:  # a job can run for minutes: keep up what workers do between jobs
-            upkeep_at = now + UPKEEP_SECONDS
+        if now >= recover_at:  # a job can run for minutes: re-queue dead workers' batches meanwhile
+            recover_at = now + RECOVER_SECONDS
             recover_claims(client)
-            if last_written:
-                from .dispatch import replay_soon
-
-                replay_soon(app)  # the database answers: a good moment for the spool
         claim, raw_events = claim_batch(client, size, lease)
         now = time.monotonic()
         if not raw_events:
@@ -193,8 +194,7 @@ def drain(app, client, max_seconds=DRAIN_SECONDS):
             enqueue_drain(client, config["TRACKING_QUEUE"])  # a backlog: recruit an idle worker
         events = decode(raw_events)
         if events:
-            last_written = store.store_events(app, events) == "written"
-            all_written &= last_written
+            all_written &= write(events)
         release_claim(client, claim)
         taken += len(raw_events)
         if time.monotonic() > deadline:
@@ -213,32 +213,15 @@ def drain_events():
     """RQ job: write the queued tracking events to the database, in batches."""
     from rq import get_current_job
 
-    from .dispatch import replay_soon
-
     app = current_app._get_current_object()
     job = get_current_job()
-    client = job.connection if job is not None else _app_redis(app)
-    taken, all_written = drain(app, client)
-    if all_written:  # the database answers: a good moment for the spool
-        replay_soon(app)
-    return taken
-
-
-def write_events_job(events):
-    """RQ job: write the given events now (one job per event is the slow path, kept for comparison)."""
-    store.store_events(current_app._get_current_object(), events)
-    return len(events)
-
-
-def _app_redis(app):
-    from app.redis_client import get_redis
-
-    return get_redis(app)
+    client = job.connection if job is not None else get_redis(app)
+    return drain(app, client)[0]
 
 
 def depth(app):
     """(events waiting on the list, batches claimed by workers)."""
-    client = _app_redis(app)
+    client = get_redis(app)
     if client is None:
         return 0, 0
     pipe = client.pipeline(transaction=False)

@@ -1,11 +1,12 @@
-"""Write events now, or keep them: the bottom two rungs of the ladder.
+"""Write a batch of events to the database, setting bad rows aside.
 
-``store_events`` writes a batch in its own session (never the caller's, whose
-transaction it must neither commit nor roll back). When the database refuses
-(cannot connect, read-only, missing table …) the batch goes to the spool.
-When a row itself is bad (a foreign key to nothing, a value too long), the
-batch is split until the bad event is alone; that one goes to the rejected
-file, with the reason, and the others are written.
+``write_batch`` writes in a session of its own (never a caller's, whose
+transaction it must neither commit nor roll back) and raises when the database
+refuses the batch (cannot connect, read-only, missing table …): the
+transport that called it passes the batch on. When a row itself is bad (a
+foreign key to nothing, a value too long), the batch is split until the bad
+event is alone; that one goes to the rejected file, with the reason, and the
+others are written.
 """
 
 import logging
@@ -22,8 +23,23 @@ from .writer import write_events
 log = logging.getLogger(__name__)
 
 
-class DatabaseRefused(Exception):
-    """The database did not take the batch; the events are in the spool."""
+class Database:
+    """The tracking tables of one app's database: its engine (looked up once) and its rejected file."""
+
+    def __init__(self, app):
+        self.app = app
+        self._engine = None
+
+    @property
+    def engine(self):
+        if self._engine is None:
+            with self.app.app_context():
+                self._engine = db.engine
+        return self._engine
+
+    def write(self, events):
+        """Write events (bad ones set aside); returns new rows. Raises when the database refuses."""
+        return write_batch(self.engine, events, spool.rejected_path(self.app))
 
 
 def _is_bad_row(error):
@@ -34,22 +50,22 @@ def _is_bad_row(error):
     return isinstance(error, (ValueError, TypeError, KeyError))
 
 
-def write_batch(events):
-    """Write events (bad ones set aside); returns new rows. Raises when the database refuses."""
+def write_batch(engine, events, rejected_path):
+    """Write events in one transaction (bad ones set aside in ``rejected_path``); returns new rows."""
     started = time.perf_counter()
     stats = {}
     try:
-        with Session(db.engine, expire_on_commit=False) as session:
+        with Session(engine, expire_on_commit=False) as session:
             new = write_events(events, session=session, stats=stats)
     except Exception as error:
         if not _is_bad_row(error):
             metrics.ERRORS.labels("database").inc()
             raise
         if len(events) == 1:
-            _reject(events[0], error)
+            _reject(events[0], error, rejected_path)
             return 0
         middle = len(events) // 2
-        return write_batch(events[:middle]) + write_batch(events[middle:])
+        return write_batch(engine, events[:middle], rejected_path) + write_batch(engine, events[middle:], rejected_path)
     metrics.WRITE_SECONDS.observe(time.perf_counter() - started)
     for kind, (total, fresh) in stats.items():
         metrics.WRITTEN.labels(kind).inc(fresh)
@@ -58,41 +74,12 @@ def write_batch(events):
     return new
 
 
-def store_events(app, events):
-    """Write events now; if the database refuses, spool them. Returns "written" or "spooled"."""
-    try:
-        write_batch(events)
-        return "written"
-    except Exception as error:
-        _spool(app, events, error)
-        return "spooled"
-
-
-def _spool(app, events, error):
-    path = spool.spool_path(app)
-    reason = str(error).splitlines()[0][:300] if str(error) else type(error).__name__
-    try:
-        spool.append(path, events)
-    except OSError:
-        metrics.ERRORS.labels("spool").inc()
-        # Last resort: the events in the log, whole, so that an operator can recover them.
-        log.critical("tracking: database refused (%s) and the spool %s failed; events: %s",
-                     reason, path, events, exc_info=True)
-        return
-    for event in events:
-        metrics.SPOOLED.labels(event["kind"]).inc()
-    log.warning("tracking: database refused %d event(s) (%s: %s); spooled to %s (first id %s)",
-                len(events), type(error).__name__, reason, path, events[0]["id"])
-
-
-def _reject(event, error):
-    from flask import current_app
-
+def _reject(event, error, rejected_path):
     metrics.REJECTED.labels(event["kind"]).inc()
     reason = str(error).splitlines()[0][:300]
     log.error("tracking: %s event %s rejected by the database (%s); kept in %s",
-              event["kind"], event["id"], reason, spool.REJECTED_NAME)
+              event["kind"], event["id"], reason, rejected_path)
     try:
-        spool.append(spool.rejected_path(current_app), [{**event, "rejected": reason}])
+        spool.append(rejected_path, [{**event, "rejected": reason}])
     except OSError:
         log.critical("tracking: could not keep rejected event %s", event, exc_info=True)

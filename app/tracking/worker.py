@@ -11,13 +11,13 @@ import logging
 import time
 
 import redis
+from flask import current_app
 from rq import SimpleWorker, Worker
 from rq.serializers import JSONSerializer
 
 from app.extensions import db
 
 from . import queue, spool
-from .dispatch import push_buffered, replay_spool
 
 log = logging.getLogger(__name__)
 RESTART_SECONDS = 2  # pause before a worker whose Redis went away starts again
@@ -31,14 +31,17 @@ def upkeep(app, client, replay=True):
     except Exception:
         log.warning("tracking worker: upkeep could not reach Redis", exc_info=True)
     if replay and spool.pending_bytes(spool.spool_path(app)):
-        replay_spool(app)
+        app.extensions["tracking"].spool.replay()
 
 
 class PushAfterJobMixin:
-    """Push the events a job recorded before its process moves on.
+    """Pass on the events a job recorded before its process moves on.
 
-    RQ's work horse ends with ``os._exit`` right after the job, which skips
-    atexit: events still waiting in the push buffer (~2 ms) would be lost.
+    The job's end is its rows' end, as a request's is: what the job held for
+    its transaction is sent (the worker's one app context ends only with the
+    worker). And RQ's work horse ends with ``os._exit`` right after the job,
+    which skips atexit: events still waiting in the process would be lost.
+    Runs inside the worker command's app context.
     """
 
     def perform_job(self, *args, **kwargs):
@@ -46,7 +49,9 @@ class PushAfterJobMixin:
             return super().perform_job(*args, **kwargs)
         finally:
             try:
-                push_buffered()
+                tracker = current_app.extensions["tracking"]
+                tracker.release_held()
+                tracker.chain.flush(None)
             except Exception:
                 log.exception("tracking: pushing a job's events failed")
 

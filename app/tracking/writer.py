@@ -1,9 +1,10 @@
 """Write events to their tables: one INSERT per kind per batch, idempotent on the event id.
 
-``INSERT … ON CONFLICT (id) DO NOTHING RETURNING`` tells which events are new
-(on PostgreSQL fed by COPY, see ``pg_copy.py``);
-only those move the prompt counters, in the same transaction, so a replay or
-retry never counts twice.
+``INSERT … ON CONFLICT (id) DO NOTHING`` skips events already written (on
+PostgreSQL fed by COPY, see ``pg_copy.py``); for prompt usages ``RETURNING``
+tells which are new, and only those move the prompt counters, in the same
+transaction, so a replay or retry never counts twice. Other kinds only need
+how many were new, which the row count says without RETURNING's per-row cost.
 """
 
 import uuid
@@ -20,15 +21,15 @@ from .events import KINDS
 from .pg_copy import copy_rows
 
 DATETIME_FIELDS = {"created_at", "updated_at"}
+STAMPED = {kind: DATETIME_FIELDS & {c.key for c in model.__table__.columns} for kind, model in KINDS.items()}
 COPY_FROM = 50  # rows of one kind in a batch from which PostgreSQL gets COPY
 
 
 def _row(event):
-    model = KINDS[event["kind"]]
     row = dict(event["fields"])
     row["id"] = uuid.UUID(event["id"])
     recorded_at = datetime.fromisoformat(event["recorded_at"])
-    for name in DATETIME_FIELDS & {c.key for c in model.__table__.columns}:
+    for name in STAMPED[event["kind"]]:
         value = row.get(name)
         row[name] = datetime.fromisoformat(value) if isinstance(value, str) else (value or recorded_at)
     for name in ("user_id", "image_id", "post_id"):
@@ -37,26 +38,26 @@ def _row(event):
     return row
 
 
-def _insert(model, dialect_name):
+def _insert(table, dialect_name):
     module = postgresql if dialect_name == "postgresql" else sqlite
-    return module.insert(model).on_conflict_do_nothing(index_elements=["id"])
+    return module.insert(table).on_conflict_do_nothing(index_elements=["id"])
 
 
 def _insert_rows(session, kind, events):
-    """Portable path: one INSERT … ON CONFLICT DO NOTHING RETURNING with every row."""
-    model = KINDS[kind]
+    """Portable path: one INSERT … ON CONFLICT DO NOTHING with every row; returns (new rows, new usages)."""
+    table = KINDS[kind].__table__
     rows = [_row(event) for event in events]
     # Rows in one executemany must share their keys.
     keys = set().union(*rows)
     rows = [{key: row.get(key) for key in keys} for row in rows]
-    statement = _insert(model, session.get_bind().dialect.name).returning(*_returning(model, kind))
-    return session.execute(statement, rows).all()
-
-
-def _returning(model, kind):
+    dialect = session.get_bind().dialect.name
     if kind == "prompt_usage":
-        return model.id, model.prompt_id, model.success
-    return (model.id,)
+        statement = _insert(table, dialect).returning(table.c.id, table.c.prompt_id, table.c.success)
+        new = session.execute(statement, rows).all()
+        return len(new), new
+    if dialect == "sqlite":  # sqlite3's executemany counts the rows it inserted
+        return session.execute(_insert(table, dialect), rows).rowcount, None
+    return len(session.execute(_insert(table, dialect).returning(table.c.id), rows).all()), None
 
 
 def write_events(events, session=None, stats=None):
@@ -75,12 +76,12 @@ def write_events(events, session=None, stats=None):
         for kind, kind_events in by_kind.items():
             # COPY pays a temporary table; it wins from a few dozen rows on.
             insert = copy_rows if is_postgres and len(kind_events) >= COPY_FROM else _insert_rows
-            new = insert(session, kind, kind_events)
-            written += len(new)
+            count, usages = insert(session, kind, kind_events)
+            written += count
             if stats is not None:
-                stats[kind] = (len(kind_events), len(new))
-            if kind == "prompt_usage" and new:
-                _move_prompt_counters(session, new)
+                stats[kind] = (len(kind_events), count)
+            if usages:
+                _move_prompt_counters(session, usages)
         session.commit()
     except Exception:
         session.rollback()

@@ -84,12 +84,11 @@ def serve(answer):
         httpd.server_close()
 
 
-def flush_tracking():
-    import app.tracking
+def flush_tracking(app):
+    """Wait until the app's tracking events are written."""
+    from app.tracking import flush
 
-    flush = getattr(app.tracking, "flush", None)
-    if flush is not None:
-        flush()
+    assert flush(app=app)
 
 
 FAST_RETRIES = {"PROVIDER_RETRIES": 2, "PROVIDER_BACKOFF": 0.01, "PROVIDER_MAX_BACKOFF": 0.05,

@@ -40,7 +40,7 @@ def test_fresh_install_generates_serves_records_and_logs(app, client):
     assert record["user_id"] is None and record["status"] == "success" and record["storage_provider"] == "local"
     history = client.get("/ai/generated-images").get_json()
     assert [item["id"] for item in history["items"]] == [body["id"]]
-    flush_tracking()
+    flush_tracking(app)
     with app.app_context():
         log = db.session.scalars(select(GenerationLog)).one()
         assert log.success and log.style == "photorealistic" and log.costs == {"image": 0.0, "total": 0.0}
@@ -214,7 +214,7 @@ def test_prompt_template_is_rendered_and_its_usage_recorded(app, client, user_ke
     body = response.get_json()
     assert body["caption"] == "A casual selfie of Ada in a cafe" and body["negative_prompt"] == "blurry"
     assert body["prompt_id"] == "portrait-selfie-casual"
-    flush_tracking()
+    flush_tracking(app)
     with app.app_context():
         usage = db.session.scalars(select(PromptUsage)).one()
         assert usage.success and usage.prompt_version == 3 and usage.user_id == user_key[0]

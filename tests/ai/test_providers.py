@@ -17,7 +17,7 @@ def _records(app):
 
 
 def _logs(app):
-    flush_tracking()
+    flush_tracking(app)
     with app.app_context():
         return db.session.scalars(select(GenerationLog)).all()
 

@@ -21,7 +21,7 @@ def generate(server, key, prompt, **fields):
 def record_logs(app, rows):
     """Generation logs as the progressive logger records them, then wait until they are written."""
     for row in rows:
-        record("generation_log", **row)
+        record("generation_log", app=app, **row)
     assert flush(app=app)
 
 

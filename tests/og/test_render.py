@@ -148,5 +148,27 @@ def test_bounds_accept_the_limits():
         make_params("s" * (presets.MAX_SEED + 1))
 
 
-def test_renderer_version_is_a_short_string():
-    assert isinstance(RENDERER_VERSION, str) and 0 < len(RENDERER_VERSION) <= 32
+def test_a_library_upgrade_changes_the_renderer_version_and_every_etag(monkeypatch):
+    """Pillow's upgrades can change bytes: a new Pillow must give a new version, hence new ETags."""
+    import importlib
+    import importlib.metadata
+
+    from app.og import render as render_module
+    from app.og import service
+
+    params = make_params("etag")
+    etag = service.card_etag(params)
+    real_version = importlib.metadata.version
+    monkeypatch.setattr(importlib.metadata, "version",
+                        lambda name: "999.0" if name.lower() == "pillow" else real_version(name))
+    try:
+        upgraded = importlib.reload(render_module).RENDERER_VERSION
+        monkeypatch.setattr(service, "RENDERER_VERSION", upgraded)
+        assert upgraded != RENDERER_VERSION
+        assert upgraded.startswith(render_module.RENDERER_REVISION + ".") and len(upgraded) <= 32
+        assert service.card_etag(params) != etag
+    finally:
+        monkeypatch.undo()
+        importlib.reload(render_module)
+    assert render_module.RENDERER_VERSION == RENDERER_VERSION  # the same libraries: the same version
+    assert service.card_etag(params) == etag

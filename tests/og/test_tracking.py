@@ -6,18 +6,16 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-import app.tracking as app_tracking_module
 from app.extensions import db
 from app.models import OgGeneration
+from app.tracking import flush
 
 CLIENT = {"REMOTE_ADDR": "198.51.100.7"}
 
 
 def rows(app):
-    flush = getattr(app_tracking_module, "flush", None)
+    assert flush(app=app)
     with app.app_context():
-        if flush is not None:
-            flush()
         result = db.session.scalars(select(OgGeneration).order_by(OgGeneration.created_at)).all()
         db.session.expunge_all()
         return result
@@ -53,11 +51,18 @@ def test_defaults_cache_hits_304_and_head_are_each_recorded(app, client):
     assert sorted(r.render_time_ms is None for r in recorded) == [False, False, False, True]  # 304
 
 
-def test_bad_requests_are_not_recorded_and_tracking_can_be_turned_off(make_app):
+def test_bad_requests_are_not_recorded(app, client):
+    assert client.get("/og?seed=good", environ_base=CLIENT).status_code == 200
+    for bad in ("/og?seed=bad&width=1", "/og?seed=bad&shapes=-3", "/og?seed=bad&format=gif",
+                "/og?seed=" + "x" * 5000, "/og/bad.png?height=99999"):
+        assert client.get(bad, environ_base=CLIENT).status_code == 400, bad
+    assert [row.seed for row in rows(app)] == ["good"]  # tracking is on: the good one is there
+
+
+def test_tracking_can_be_turned_off(make_app):
     app = make_app(OG_TRACKING_ENABLED=False)
     client = app.test_client()
     assert client.get("/og?seed=off").status_code == 200
-    assert client.get("/og?seed=off&width=1").status_code == 400
     assert rows(app) == []
 
 
@@ -93,12 +98,12 @@ ROW_FIELDS = ("seed", "aspect_ratio", "quote_text", "quote_author", "custom_widt
 
 
 def test_through_redis_a_card_gives_the_same_row_with_the_time_of_its_request(make_app, redis_url):
-    """On the Redis rung the event waits in the process, goes through Redis and a drain job:
-    the row must be the one the direct rung writes, stamped when the request came."""
+    """Through the Redis transport the event waits in the process, goes through Redis and a drain
+    job: the row must be the one the writer thread writes, stamped when the request came."""
     from datetime import UTC, datetime
 
     from app.redis_client import get_redis
-    from app.tracking import push_buffered, queue
+    from app.tracking import hand_on, queue
 
     path = "/og?seed=both-rungs&quote=Hi&author=Ada&shapes=5&format=svg&aspect=x"
     headers = {"User-Agent": "ua/1", "X-Forwarded-For": "192.0.2.66, 203.0.113.9"}
@@ -112,7 +117,7 @@ def test_through_redis_a_card_gives_the_same_row_with_the_time_of_its_request(ma
     before = datetime.now(UTC)
     assert queued.test_client().get(path, headers=headers, environ_base=CLIENT).status_code == 200
     answered = datetime.now(UTC)
-    push_buffered(queued)
+    hand_on(queued)
     with queued.app_context():
         assert queue.drain(queued, get_redis(queued), max_seconds=10)[0] == 1
     rows_now = [row for row in rows(queued) if row.id != expected.id]

@@ -61,7 +61,7 @@ def test_snake_case_and_posts_without_a_prompt(client, user, make_prompt, settle
     assert len(read(lambda s: s.scalars(select(PromptUsage)).all())) == 1
 
 
-def test_tracking_never_fails_the_post(app, client, user, make_prompt, read):
+def test_tracking_never_fails_the_post(app, client, user, make_prompt, read, settle):
     from app.prompts.usage import record_usage
 
     make_prompt()
@@ -70,6 +70,7 @@ def test_tracking_never_fails_the_post(app, client, user, make_prompt, read):
     with app.app_context():
         record_usage("gone", success=True, post_id="not-a-uuid")
         record_usage("gone", success=True, nonsense=1)
+    settle()
     assert read(lambda s: s.scalar(select(Prompt.usage_count))) == 1
 
 

@@ -7,13 +7,16 @@ from app.tracking import record
 
 # A route for tests only: what a feature's view does with an event.
 record_blp = Blueprint("tracking_test", __name__)
+CLOSED_RESPONSES = set()  # ids of events whose response the WSGI server closed
 
 
 @record_blp.post("/_test/record/<kind>")
 def record_view(kind):
     count = int(request.args.get("count", 1))
     ids = [record(kind, **(request.get_json() or {})) for _ in range(count)]
-    return jsonify(ids=[str(i) if i else None for i in ids])
+    response = jsonify(ids=[str(i) if i else None for i in ids])
+    response.call_on_close(lambda: CLOSED_RESPONSES.update(i for i in ids if i))
+    return response
 
 
 @pytest.fixture

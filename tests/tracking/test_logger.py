@@ -32,6 +32,7 @@ def test_a_job_is_one_row_with_duration_costs_tokens_and_steps(tracked_app, user
     user_id, _key = user_key
     with app.app_context():
         log_id = _run_job(user_id)
+        assert flush(app=app) is True
         row = db.session.get(GenerationLog, log_id)
         assert (row.user_id, row.job_id, row.style, row.difficulty) == (user_id, "job-1", "anime", 2)
         assert (row.scene, row.photo_size, row.provider, row.model) == ("cafe", "1024x1024", "procedural", "m1")
@@ -48,6 +49,7 @@ def test_a_failed_job_and_an_unknown_cost(tracked_app):
         logger.add_cost("image", None)  # the provider did not say: unknown, never 0
         log_id = logger.fail(TimeoutError())
         assert logger.complete() == log_id  # logged once
+        assert flush(app=app) is True
         row = db.session.get(GenerationLog, log_id)
         assert row.success is False and row.error_message == "TimeoutError"
         assert "total" not in row.costs
@@ -62,6 +64,7 @@ def test_the_row_is_always_recorded_and_the_log_line_only_with_observability(tra
         on = tracked_app(ENABLE_OBSERVABILITY_LOGGING=True)
         with on.app_context():
             on_id = _run_job(fail=True)
+    assert flush(app=off) is True and flush(app=on) is True
     with on.app_context():
         assert db.session.get(GenerationLog, off_id) and db.session.get(GenerationLog, on_id)
     (record,) = caplog.records
@@ -97,8 +100,10 @@ def test_metrics_count_generations_and_the_pipeline(tracked_app):
     assert delta("imprint_generation_failures_total", style="anime") == 1
     assert delta("imprint_generation_duration_seconds_count", style="anime") == 2
     assert delta("imprint_generation_cost_usd_total", style="anime") == pytest.approx(0.10)
-    assert delta("imprint_tracking_events_recorded_total", kind="generation_log", rung="sync") == 2
-    assert delta("imprint_tracking_events_recorded_total", kind="og_generation", rung="after_response") == 1
+    assert delta("imprint_tracking_events_recorded_total", kind="generation_log") == 2
+    assert delta("imprint_tracking_events_recorded_total", kind="og_generation") == 1
+    assert delta("imprint_tracking_events_sent_total", transport="database") == 3  # what the writer wrote
+    assert delta("imprint_tracking_events_sent_total", transport="spool") == 0
     assert delta("imprint_tracking_events_written_total", kind="og_generation") == 1
     assert ("imprint_tracking_spool_bytes", ()) in after
 
@@ -138,10 +143,30 @@ def test_datadog_gets_dogstatsd_datagrams_over_udp(tracked_app):
     assert any(line.startswith("imprint.generation.tokens:125|c|") and "type:input" in line for line in lines)
 
 
-def test_a_missing_datadog_agent_costs_the_request_nothing(tracked_app):
+def test_a_missing_datadog_agent_costs_the_job_nothing(tracked_app, caplog):
+    """Nothing listens on the agent's port: the job finishes at once, its row lands, nothing fails."""
+    import threading
+
+    from app.tracking import metrics
     from tests.tracking.harness import free_port
 
     app = tracked_app(ENABLE_OBSERVABILITY_LOGGING=True, DATADOG_API_KEY="k",
                       DOGSTATSD_ADDRESS=f"127.0.0.1:{free_port()}")
+    errors_before = metrics.ERRORS.labels("dogstatsd")._value.get()
+    ids = []
+
+    def job():
+        with app.app_context():
+            ids.append(_run_job())
+
+    with caplog.at_level(logging.WARNING, logger="app.tracking.sinks"):
+        thread = threading.Thread(target=job)
+        thread.start()
+        # A liveness bound, not a speed goal: the job takes milliseconds; a sink that waits on the agent holds it.
+        thread.join(timeout=2.5)
+        assert not thread.is_alive(), "the job waited on the Datadog sink"
+    assert caplog.records == []  # the sink neither raised nor logged a failure
+    assert metrics.ERRORS.labels("dogstatsd")._value.get() == errors_before  # the datagram left without error
+    assert flush(app=app) is True
     with app.app_context():
-        assert _run_job() is not None  # nothing listens: the datagram is dropped, no error
+        assert db.session.get(GenerationLog, ids[0]) is not None

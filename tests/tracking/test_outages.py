@@ -33,6 +33,7 @@ def test_database_down_requests_succeed_events_spool_then_replay_writes_each_onc
         response.close()
         ids += response.get_json()["ids"]
     path = down.config["TRACKING_SPOOL_PATH"]
+    assert flush(app=down) is True  # the writer thread found the database down: the spool has them
     assert _spooled_ids(path) == ids
 
     up = tracked_app()  # the database is back (same spool)
@@ -57,6 +58,7 @@ def test_replay_while_the_database_is_still_down_keeps_the_spool(tracked_app, ap
     down = tracked_app(DATABASE_URL=unreachable_database_url(app))
     with down.app_context():
         record("og_generation", **OG)
+    assert flush(app=down) is True  # spooled
     result = down.test_cli_runner().invoke(args=["tracking", "replay"])
     assert result.exit_code == 1
     assert "still refuses" in result.output
@@ -71,6 +73,8 @@ def test_the_app_replays_by_itself_once_the_database_answers(tracked_app, app):
     with down.app_context():
         for _ in range(3):
             record("og_generation", **OG)
+    assert flush(app=down) is True
+    assert spool.pending_events(down.config["TRACKING_SPOOL_PATH"]) == 3
     up = tracked_app(TRACKING_REPLAY_INTERVAL=0)
     client = up.test_client()
     client.post("/_test/record/og_generation", json=OG).close()  # a write succeeds: replay follows
@@ -116,13 +120,13 @@ def test_a_worker_whose_database_is_down_spools_and_the_replay_writes_each_once(
         assert db.session.get(Prompt, "p").usage_count == 50
 
 
-def test_check_reports_the_rung_and_fails_when_the_event_does_not_land(tracked_app, app):
+def test_check_reports_the_transport_and_fails_when_the_event_does_not_land(tracked_app, app):
     result = tracked_app().test_cli_runner().invoke(args=["tracking", "check"])
     assert result.exit_code == 0, result.output
-    assert "rung: sync" in result.output and "landed: yes" in result.output
+    assert "transport: database" in result.output and "landed: yes" in result.output
     assert count(app, OgGeneration) == 0  # the check row is removed unless --keep
 
     down = tracked_app(DATABASE_URL=unreachable_database_url(app))
     result = down.test_cli_runner().invoke(args=["tracking", "check", "--timeout", "1"])
     assert result.exit_code == 1
-    assert "rung: spool" in result.output and "did not land" in result.output
+    assert "transport: spool" in result.output and "did not land" in result.output

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import OgGeneration, Prompt, PromptUsage
-from app.tracking import flush, queue, record, store
+from app.tracking import flush, queue, record
 from app.tracking.events import make_event
 from app.tracking.worker import run_worker
 from tests.tracking.harness import count, free_port, run_burst_worker, start_worker, stop
@@ -91,7 +91,7 @@ def test_10000_events_from_8_threads_through_redis_give_exact_rows_and_counters(
         assert succeeded == count(app, PromptUsage, prompt_id=prompt_id, success=True)
 
 
-def test_redis_unreachable_requests_succeed_and_events_are_written_after_the_response(tracked_app):
+def test_redis_unreachable_requests_succeed_and_the_writer_thread_writes_the_events(tracked_app):
     app = tracked_app(REDIS_URL=f"redis://127.0.0.1:{free_port()}/1")
     client = app.test_client()
     for _ in range(5):
@@ -173,7 +173,7 @@ def test_a_batch_written_but_not_released_is_written_again_without_duplicates(tr
         events = [make_event("prompt_usage", {"prompt_id": "p", "success": True}) for _ in range(10)]
         queue.push(client, events, app.config["TRACKING_QUEUE"])
         _claim, raw = queue.claim_batch(client, 100, lease=0)
-        store.store_events(app, queue.decode(raw))
+        assert app.extensions["tracking"].write(queue.decode(raw)) is True
         assert queue.recover_claims(client) == 10
         assert queue.drain(app, client) == (10, True)
         assert queue.depth(app) == (0, 0)

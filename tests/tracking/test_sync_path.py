@@ -1,4 +1,4 @@
-"""Without Redis: events are written after the response, or at once outside a request."""
+"""Without Redis: the process's writer thread writes events in batches once their request (or transaction) ends."""
 
 import json
 import os
@@ -13,22 +13,36 @@ from app.extensions import db
 from app.models import GenerationLog, OgGeneration, Prompt, PromptUsage
 from app.tracking import flush, record
 from app.tracking.spool import rejected_path
+from tests.tracking.conftest import CLOSED_RESPONSES
 from tests.tracking.harness import ROOT, count
 
 OG = {"seed": "s1", "aspect_ratio": "default", "ip_address": "203.0.113.9", "user_agent": "pytest"}
 
 
-def test_an_event_is_written_once_after_the_response_is_sent(tracked_app):
-    app = tracked_app()
+def test_an_event_is_handed_over_when_its_request_ends_and_written_once(tracked_app):
+    app = tracked_app(TRACKING_WRITE_LINGER=30)  # the writer waits: only flush() writes
     client = app.test_client()
     response = client.post("/_test/record/og_generation", json=OG)
     assert response.status_code == 200
     event_id = response.get_json()["ids"][0]
-    assert count(app, OgGeneration) == 0  # the response is out; the write waits for its close
-    response.close()  # what the WSGI server does once the body is sent
+    assert count(app, OgGeneration) == 0  # with the writer thread, not in the request
+    assert flush(app=app) is True
     assert count(app, OgGeneration, id=uuid.UUID(event_id)) == 1
     assert flush(app=app) is True
     assert count(app, OgGeneration) == 1
+
+
+def test_the_writer_thread_writes_by_itself_after_its_linger(tracked_app):
+    import time
+
+    app = tracked_app(TRACKING_WRITE_LINGER=0.05)
+    client = app.test_client()
+    ids = [client.post("/_test/record/og_generation?count=3", json=OG).get_json()["ids"] for _ in range(2)]
+    deadline = time.monotonic() + 30
+    while count(app, OgGeneration) < 6 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    with app.app_context():
+        assert {str(i) for i in db.session.scalars(select(OgGeneration.id))} == {i for batch in ids for i in batch}
 
 
 def test_flush_writes_what_waits(tracked_app):
@@ -40,20 +54,39 @@ def test_flush_writes_what_waits(tracked_app):
     assert count(app, OgGeneration) == 6
 
 
-def test_outside_a_request_the_event_is_written_at_once(tracked_app):
+def test_outside_a_request_the_event_goes_to_the_writer_at_once(tracked_app):
     app = tracked_app()
     with app.app_context():
         event_id = record("og_generation", **OG)
+        assert flush(app=app) is True  # not held for the end of the context
         assert count(app, OgGeneration, id=event_id) == 1
 
 
+def test_record_takes_its_app_explicitly_or_from_the_context_and_never_guesses(tracked_app):
+    import pytest
+
+    first, second = tracked_app(), tracked_app()
+    event_id = record("og_generation", app=second, **OG)  # no context at all
+    with first.app_context():
+        other_id = record("og_generation", app=second, **OG)  # another app's context
+    assert flush(app=second) is True and flush(app=first) is True
+    assert count(second, OgGeneration, id=event_id) == 1 and count(second, OgGeneration, id=other_id) == 1
+    assert count(second, OgGeneration) == 2
+    assert record("og_generation", **OG) is not None  # no app: never raises, the event is logged
+    with pytest.raises(RuntimeError):
+        flush()  # nothing to guess from
+
+
 def test_a_caller_inside_a_transaction_gets_its_event_at_the_end_of_the_context(tracked_app):
-    # On SQLite the open transaction holds the write lock: writing at once would wait on ourselves.
+    # Its rows may not be committed yet (and on SQLite the transaction holds the write lock).
     app = tracked_app()
     with app.app_context():
         db.session.execute(select(Prompt)).all()  # a transaction is open now
         event_id = record("og_generation", **OG)
+        assert flush(app=app) is True  # the held event is not the writer's yet
         assert db.session.get(OgGeneration, event_id) is None  # not yet, and nobody waited
+        assert db.session().in_transaction()  # and record() or flush() did not end the caller's transaction
+    assert flush(app=app) is True
     assert count(app, OgGeneration, id=event_id) == 1
 
 
@@ -118,10 +151,11 @@ import sys
 from app import create_app
 from app.tracking import record
 app = create_app({"DATABASE_URL": sys.argv[1], "SECRET_KEY": "x", "AUTO_MIGRATE": False,
-                  "TRACKING_SPOOL_PATH": sys.argv[3]})
+                  "TRACKING_SPOOL_PATH": sys.argv[3], "TRACKING_WRITE_LINGER": 0})
 with app.app_context():
     for n in range(int(sys.argv[2])):
         record("og_generation", seed=f"process", aspect_ratio="default")
+# No flush: a normal exit passes on what the writer thread still holds.
 """
 
 
@@ -164,17 +198,17 @@ def test_behind_a_real_wsgi_server_the_write_follows_each_response(tracked_app):
                 response.read()  # as a client does; a client that resets the connection is the next test
         deadline = time.monotonic() + 30
         while count(app, OgGeneration) < 5 and time.monotonic() < deadline:
-            time.sleep(0.02)  # written by the server thread once it closed the response
+            time.sleep(0.02)  # written by the writer thread, no flush()
         assert count(app, OgGeneration) == 5
-        assert not app.extensions["tracking"].pending
+        assert flush(app=app) is True
     finally:
         server.shutdown()
 
 
 def test_a_client_that_resets_the_connection_loses_no_event(tracked_app):
     """werkzeug's server skips the response's close() when the client resets the connection
-    while the server drains the request body: that request's hook never runs, and the
-    event is written anyway, with no other request to carry it."""
+    while the server drains the request body: no close hook runs, and the event is
+    written anyway, with no other request and no flush() to carry it."""
     import socket
     import struct
     import time
@@ -202,13 +236,12 @@ def test_a_client_that_resets_the_connection_loses_no_event(tracked_app):
             assert head.startswith(b"HTTP/1.1 200")
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close = reset
         event_id = uuid.UUID(json.loads(received)["ids"][0])
-        time.sleep(0.5)
-        assert app.extensions["tracking"].pending, "the response's hook ran: this test reproduces nothing"
         deadline = time.monotonic() + 30
         while count(app, OgGeneration) < 1 and time.monotonic() < deadline:
             time.sleep(0.05)
+        assert event_id not in CLOSED_RESPONSES, "the response was closed: this test reproduces nothing"
         assert count(app, OgGeneration, id=event_id) == 1
         assert count(app, OgGeneration) == 1
-        assert not app.extensions["tracking"].pending
+        assert flush(app=app) is True
     finally:
         server.shutdown()

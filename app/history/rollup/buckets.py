@@ -25,11 +25,6 @@ def floor_day(moment):
     return moment.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def ceil_day(moment):
-    start = floor_day(moment)
-    return start if start == moment else start + DAY
-
-
 class _start_of(FunctionElement):
     type = UTCDateTime()
     inherit_cache = True

@@ -15,6 +15,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.history.files import delete_unreferenced, keep_files
 from app.models import Dataset, DatasetImage
 from app.storage import get_storage
 from app.storage.images import store_image
@@ -62,8 +63,12 @@ def list_datasets(principal, limit=50, offset=0):
 
 
 def delete_dataset(dataset):
-    """Delete a dataset and its reference rows; generated images keep their record (dataset_id NULL)."""
+    """Delete a dataset, its reference rows and the files no other row uses; generated images keep
+    their record (dataset_id NULL)."""
+    keys = db.session.scalars(select(DatasetImage.storage_key).where(DatasetImage.dataset_id == dataset.id)).all()
     db.session.delete(dataset)
+    db.session.flush()
+    delete_unreferenced(get_storage(), BUCKET, keys)
     db.session.commit()
 
 
@@ -107,11 +112,13 @@ def add_dataset_image(dataset, data):
                          bytes=stored.bytes, sha256=stored.sha256, width=stored.width, height=stored.height)
     db.session.add(image)
     try:
+        db.session.flush()
+        keep_files(get_storage(), [(stored, data)])
         db.session.commit()
     except Exception:
         db.session.rollback()
-        if not stored.deduplicated:  # no orphan file when the row could not be written
-            get_storage().delete(BUCKET, stored.key)
+        delete_unreferenced(get_storage(), BUCKET, [stored.key])  # no orphan file when the row was not written
+        db.session.commit()
         raise
     return image
 
@@ -122,6 +129,8 @@ def delete_dataset_image(dataset, image_id):
     if image is None or image.dataset_id != dataset.id:
         return False
     db.session.delete(image)
+    db.session.flush()
+    delete_unreferenced(get_storage(), BUCKET, [image.storage_key])
     db.session.commit()
     return True
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from flask import current_app, has_request_context
 
 from app.extensions import db
+from app.history.files import keep_files
 from app.models import Dataset
 from app.security.client import client_fields
 from app.storage import get_storage
@@ -174,7 +175,7 @@ def _run(plan, principal, renderer, parent_id, job_id):
                 data = encode_image(picture, plan.payload.get("format") or "png",
                                     _parameters(plan, result, picture, index))
                 try:
-                    stored.append((store_image(storage, BUCKET, data), image))
+                    stored.append((store_image(storage, BUCKET, data), image, data))
                 except Exception as error:  # boto3, git and disk errors alike: the bytes were not kept
                     raise OSError(f"{type(error).__name__}: {error}") from error
     except ProviderError as error:
@@ -193,9 +194,10 @@ def _run(plan, principal, renderer, parent_id, job_id):
     logger.add_cost("image", None if price is None else price * len(stored))
     duration_ms = int((time.perf_counter() - started) * 1000)
     saved = [_save(plan, principal, item, image, result, index, price, parent_id, job_id, duration_ms,
-                   len(references)) for index, (item, image) in enumerate(stored)]
+                   len(references)) for index, (item, image, _data) in enumerate(stored)]
     db.session.flush()
     claims.settle_job(job_id, "finished", {"image_ids": [str(r.id) for r in saved]})
+    keep_files(storage, [(item, data) for item, _image, data in stored])  # a concurrent deletion may have taken one
     db.session.commit()
     logger.complete(image_id=saved[0].id)
     _record_prompt_usage(plan, user_id, logger, True, duration_ms)

@@ -19,6 +19,7 @@ from app.models import (
 )
 from app.models.types import utcnow
 
+from .files import delete_unreferenced
 from .privacy import BUCKET
 
 EVENT_TABLES = {"generation_logs": GenerationLog, "og_generations": OgGeneration, "prompt_usage": PromptUsage}
@@ -71,18 +72,16 @@ def list_unused_images(older_than_days, limit=None, now=None):
 
 
 def delete_unused_images(older_than_days, storage, batch_size=500, now=None):
-    """Delete the unused old images and their files; returns (images, files) removed."""
+    """Delete the unused old images and the files no other row uses; returns (images, files) removed."""
     images = files = 0
     while True:
         batch = db.session.execute(unused_images_query(older_than_days, now).limit(batch_size)).all()
         if not batch:
             return images, files
-        for row in batch:  # files first: a crash leaves rows to retry, never orphan files
-            if row.storage_key:
-                storage.delete(BUCKET, row.storage_key)
-                files += 1
         images += db.session.execute(
             delete(GeneratedImage).where(GeneratedImage.id.in_([row.id for row in batch]))
             .execution_options(synchronize_session=False)
         ).rowcount
+        # A file shared with a row that stays (identical bytes) is kept.
+        files += delete_unreferenced(storage, BUCKET, [row.storage_key for row in batch])
         db.session.commit()

@@ -11,6 +11,7 @@ def settings_for(database_url, directory):
         "DATABASE_URL": database_url,
         "REDIS_URL": None,
         "STORAGE_ROOT": os.path.join(directory, "storage"),
+        "QUOTA_COUNTERS_PATH": os.path.join(directory, "quota-counters.json"),
         "SECRET_KEY": "test-secret",
         "AUTO_MIGRATE": False,
         "DB_CONNECT_TIMEOUT": 2,

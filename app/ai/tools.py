@@ -1,7 +1,8 @@
 """Tools (seed 004's ``tool_name``): the prompt tools shape /ai/generate; edit and chart draw with Pillow.
 
 All of them go through ``generate_images``, so every output is stored,
-recorded and logged the same way.
+recorded, logged and counted against the caller's daily quota (with the
+provider's price when an instruction calls one) the same way.
 """
 
 import base64
@@ -74,10 +75,11 @@ def edit(payload, principal):
         request.update(prompt=payload["instruction"], provider=payload.get("provider"))
         renderer = lambda req: provider.edit(req, _png(edited))  # noqa: E731
         return generate_images(request, principal, tool_name="imageEditor", provider=name, renderer=renderer,
-                               parent_id=parent_id, extra_meta=extra)
+                               parent_id=parent_id, extra_meta=extra, use_quota=True)
     request["prompt"] = f"imageEditor: {summary}"
     return generate_images(request, principal, tool_name="imageEditor", provider="pillow",
-                           renderer=lambda req: _pillow_result(edited), parent_id=parent_id, extra_meta=extra)
+                           renderer=lambda req: _pillow_result(edited), parent_id=parent_id, extra_meta=extra,
+                           use_quota=True)
 
 
 def chart(payload, principal):
@@ -97,4 +99,4 @@ def chart(payload, principal):
                "tags": payload.get("tags"), "style": None}
     extra = {"chart": {"type": payload["type"], "labels": labels, "series": series}}
     return generate_images(request, principal, tool_name="renderChart", provider="pillow",
-                           renderer=lambda req: _pillow_result(image), extra_meta=extra)
+                           renderer=lambda req: _pillow_result(image), extra_meta=extra, use_quota=True)

@@ -70,6 +70,7 @@ SETTINGS = {
     "PRICE_TABLE_PATH": (str, None),  # JSON file merged over the built-in price table
     "MAX_UPLOAD_BYTES": (int, 10 * 1024 * 1024),
     "MAX_UPLOAD_PIXELS": (int, 40_000_000),
+    "MAX_EDIT_PIXELS": (int, 50_000_000),  # /v1/images/edits: the images and mask of one request together
     "MAX_REFERENCE_IMAGES": (int, 4),
     "MAX_DATASET_IMAGES": (int, 100),
     "IDEMPOTENCY_WAIT_SECONDS": (float, 30.0),  # a repeat waits this long for the first to finish

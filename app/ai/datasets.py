@@ -72,8 +72,9 @@ def delete_dataset(dataset):
     db.session.commit()
 
 
-def validate_upload(data, max_bytes, max_pixels):
-    """(PIL format, width, height) of an upload, or RequestError (413/422) naming ``file``."""
+def inspect_upload(data, max_bytes, max_pixels):
+    """(PIL format, width, height, mode, info) from the header only, nothing decoded; RequestError
+    (413/422) naming ``file`` for a file too big, not an image, of another format or too many pixels."""
     if len(data) > max_bytes:
         raise RequestError(413, f"file is larger than {max_bytes} bytes", field="file")
     if not data:
@@ -82,19 +83,32 @@ def validate_upload(data, max_bytes, max_pixels):
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:  # reads the header only
-                fmt, width, height = image.format, image.width, image.height
-                if fmt not in ALLOWED_FORMATS:
-                    raise RequestError(422, f"file must be PNG, JPEG, WebP or GIF, not {fmt}", field="file")
-                if width * height > max_pixels:
-                    raise RequestError(413, f"image has {width * height} pixels; at most {max_pixels}",
-                                       field="file")
-                image.load()  # now decode: truncated or corrupt files fail here
-    except RequestError:
-        raise
+                fmt, width, height, mode, info = image.format, image.width, image.height, image.mode, dict(image.info)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise RequestError(413, "image is too large to decode (decompression bomb refused)", field="file") from error
     except Exception as error:
         raise RequestError(422, "file is not a readable image", field="file") from error
+    if fmt not in ALLOWED_FORMATS:
+        raise RequestError(422, f"file must be PNG, JPEG, WebP or GIF, not {fmt}", field="file")
+    if width * height > max_pixels:
+        raise RequestError(413, f"image has {width * height} pixels; at most {max_pixels}", field="file")
+    return fmt, width, height, mode, info
+
+
+def decode_upload(data):
+    """The decoded image of bytes ``inspect_upload`` accepted; RequestError(422) if truncated or corrupt."""
+    try:
+        image = Image.open(io.BytesIO(data))
+        image.load()
+    except Exception as error:
+        raise RequestError(422, "file is not a readable image", field="file") from error
+    return image
+
+
+def validate_upload(data, max_bytes, max_pixels):
+    """(PIL format, width, height) of an upload checked from its header and then decoded."""
+    fmt, width, height, _mode, _info = inspect_upload(data, max_bytes, max_pixels)
+    decode_upload(data).close()
     return fmt, width, height
 
 

@@ -119,6 +119,13 @@ def generate_images(payload, principal, *, tool_name=None, provider=None, render
     return outcome
 
 
+def reserve_quota(payload, principal, *, tool_name=None, provider=None):
+    """Reserve the quota ``payload`` needs before the caller's own expensive work (decoding uploads);
+    pass the result to ``generate_images(reservation=…)``. None when unlimited or a replay."""
+    plan = plan_generation(payload, principal, tool_name=tool_name, provider=provider)
+    return None if _is_replay(payload, principal) else reserve_generation(plan, principal)
+
+
 def _is_replay(payload, principal):
     request_id = payload.get("request_id")
     user_id = principal.user_id if principal is not None else None

@@ -18,7 +18,7 @@ from .chart import render_chart
 from .datasets import validate_upload
 from .editor import edit_image
 from .errors import RequestError
-from .pipeline import generate_images
+from .pipeline import generate_images, reserve_quota
 from .providers import ProviderImage, ProviderResult, get_provider
 from .records import find_visible_image
 
@@ -58,13 +58,14 @@ def _load_source(payload, principal):
 
 
 def edit(payload, principal):
-    """Edit an image with Pillow operations, then (with ``instruction``) a provider's edit endpoint."""
-    source, parent_id = _load_source(payload, principal)
+    """Edit an image with Pillow operations, then (with ``instruction``) a provider's edit endpoint.
+
+    The quota is reserved before the source is decoded and edited: a caller over it costs nothing.
+    """
     operations = payload.get("operations") or []
-    edited = edit_image(source, operations)
-    summary = ", ".join(op["op"] for op in operations) or "copy"
     request = {k: payload.get(k) for k in ("format", "request_id", "tags", "message_id", "model")}
     extra = {"operations": operations}
+    name, provider = "pillow", None
     if payload.get("instruction"):
         config = current_app.config
         name = payload.get("provider") or config["AI_PROVIDER"]
@@ -73,13 +74,22 @@ def edit(payload, principal):
             raise RequestError(422, "instruction needs a provider that edits images (openai, gemini)",
                                field="provider")
         request.update(prompt=payload["instruction"], provider=payload.get("provider"))
+    else:
+        request["prompt"] = f"imageEditor: {', '.join(op['op'] for op in operations) or 'copy'}"
+    reservation = reserve_quota(request, principal, tool_name="imageEditor", provider=name)
+    try:
+        source, parent_id = _load_source(payload, principal)
+        edited = edit_image(source, operations)
+    except BaseException:
+        if reservation is not None:
+            reservation.release()
+        raise
+    if provider is not None:
         renderer = lambda req: provider.edit(req, _png(edited))  # noqa: E731
-        return generate_images(request, principal, tool_name="imageEditor", provider=name, renderer=renderer,
-                               parent_id=parent_id, extra_meta=extra, use_quota=True)
-    request["prompt"] = f"imageEditor: {summary}"
-    return generate_images(request, principal, tool_name="imageEditor", provider="pillow",
-                           renderer=lambda req: _pillow_result(edited), parent_id=parent_id, extra_meta=extra,
-                           use_quota=True)
+    else:
+        renderer = lambda req: _pillow_result(edited)  # noqa: E731
+    return generate_images(request, principal, tool_name="imageEditor", provider=name, renderer=renderer,
+                           parent_id=parent_id, extra_meta=extra, use_quota=True, reservation=reservation)
 
 
 def chart(payload, principal):

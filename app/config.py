@@ -43,7 +43,7 @@ SETTINGS = {
     "STORAGE_ROOT": (str, None),  # default: instance/storage
     "PUBLIC_BASE_URL": (str, None),  # used to build absolute image URLs
     "MAX_CONTENT_LENGTH": (int, 16 * 1024 * 1024),
-    "ALLOW_ANONYMOUS": (bool, True),
+    "ALLOW_ANONYMOUS": (bool, None),  # callers without a key may generate; default: on locally, off in production
     "TRUSTED_PROXIES": (int, 0),  # how many X-Forwarded-For hops to believe
     "AI_PROVIDER": (str, "procedural"),
     "OG_CACHE_BYTES": (int, 64 * 1024 * 1024),  # per process: rendered OG cards kept in memory
@@ -170,6 +170,8 @@ def finish_settings(config, instance_path):
     config["SQLALCHEMY_TRACK_MODIFICATIONS"] = False
     if config.get("AUTO_MIGRATE") is None:
         config["AUTO_MIGRATE"] = url.startswith("sqlite")
+    if config.get("ALLOW_ANONYMOUS") is None:  # a fresh production install spends no provider key for strangers
+        config["ALLOW_ANONYMOUS"] = not is_production
     if config.get("ENABLE_OBSERVABILITY_LOGGING") is None:
         config["ENABLE_OBSERVABILITY_LOGGING"] = is_production
     config["STORAGE_ROOT"] = config.get("STORAGE_ROOT") or os.path.join(instance_path, "storage")

@@ -20,9 +20,15 @@ class Finding:
 
 def check_config():
     config = current_app.config
+    anonymous = "anonymous callers may generate" if config["ALLOW_ANONYMOUS"] else "anonymous generation off"
     if config["IMPRINT_ENV"] == "production" and config["DATABASE_URL"].startswith("sqlite"):
-        return Finding("config", True, "production with SQLite", "set DATABASE_URL=postgresql://…", warning=True)
-    return Finding("config", True, f"{config['IMPRINT_ENV']} mode, storage {config['STORAGE_BACKEND']}")
+        return Finding("config", True, f"production with SQLite; {anonymous}", "set DATABASE_URL=postgresql://…",
+                       warning=True)
+    if config["IMPRINT_ENV"] == "production" and config["ALLOW_ANONYMOUS"]:
+        return Finding("config", True, f"production, {anonymous} (ALLOW_ANONYMOUS=true): anyone can spend "
+                       "the provider key, up to ANON_DAILY_* per address", "unset ALLOW_ANONYMOUS unless meant",
+                       warning=True)
+    return Finding("config", True, f"{config['IMPRINT_ENV']} mode, storage {config['STORAGE_BACKEND']}, {anonymous}")
 
 
 def check_database():

@@ -21,7 +21,7 @@ from app.security.client import client_fields
 
 from . import claims
 from .errors import GenerationFailed, RequestError
-from .pipeline import generate_images, plan_generation
+from .pipeline import caller_identity, generate_images, plan_generation
 from .quota import reservation_from_json, reservation_json, reserve_generation
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ def submit_generation_job(payload, principal, tool_name=None):
     db.session.rollback()
     user_id = principal.user_id if principal is not None else None
     request_id = payload.get("request_id")
-    job_id = claims.job_id_for(user_id, request_id) if request_id else uuid.uuid4()
+    job_id = claims.job_id_for(caller_identity(principal), request_id) if request_id else uuid.uuid4()
     stored = {"payload": payload, "tool_name": plan.tool_name, "principal": _principal_json(principal),
               "fingerprint": claims.fingerprint({**payload, "tool_name": plan.tool_name}),
               "country": client_fields()["country"] if has_request_context() else None}  # the worker has no request

@@ -14,7 +14,9 @@ from flask import current_app, has_request_context
 from app.extensions import db
 from app.history.files import keep_files
 from app.models import Dataset
+from app.security import client_ip
 from app.security.client import client_fields
+from app.security.quotas import quota_identity
 from app.storage import get_storage
 from app.storage.images import encode_image, store_image
 from app.tracking import record as record_event
@@ -126,10 +128,14 @@ def reserve_quota(payload, principal, *, tool_name=None, provider=None):
     return None if _is_replay(payload, principal) else reserve_generation(plan, principal)
 
 
+def caller_identity(principal):
+    """Whose ``request_id`` and quota this is: the user, or an anonymous caller's address."""
+    return quota_identity(principal, client_ip() if has_request_context() else None)
+
+
 def _is_replay(payload, principal):
     request_id = payload.get("request_id")
-    user_id = principal.user_id if principal is not None else None
-    return bool(request_id) and claims.has_outcome(user_id, request_id)
+    return bool(request_id) and claims.has_outcome(caller_identity(principal), request_id)
 
 
 def _claim_and_run(payload, plan, principal, renderer, parent_id, job_id):
@@ -137,7 +143,7 @@ def _claim_and_run(payload, plan, principal, renderer, parent_id, job_id):
     user_id = principal.user_id if principal is not None else None
     if job_id is None and payload.get("request_id"):
         stored = {"payload": payload, "fingerprint": claims.fingerprint({**payload, "tool_name": plan.tool_name})}
-        claim = claims.claim_request(user_id, payload["request_id"], stored,
+        claim = claims.claim_request(caller_identity(principal), user_id, payload["request_id"], stored,
                                      current_app.config["IDEMPOTENCY_WAIT_SECONDS"])
         if claim.replay is not None:
             return _replay(claim.replay)

@@ -11,6 +11,7 @@ from app.auth import admin_required, auth_required, current_principal
 from . import favorites, posts, stats, templates
 from .posts import BadCursor, ImageNotFound
 from .schemas import (
+    MAX_VERSION,
     PromptCreateSchema,
     PromptListArgs,
     PromptSchema,
@@ -147,7 +148,7 @@ class Versions(MethodView):
             return templates.list_versions(prompt_id)
 
 
-@blp.route("/<prompt_id>/versions/<int:version>")
+@blp.route(f"/<prompt_id>/versions/<int(min=1, max={MAX_VERSION}):version>")
 class VersionItem(MethodView):
     @auth_required(allow_anonymous=True)
     @blp.response(200, VersionSchema)
@@ -157,7 +158,7 @@ class VersionItem(MethodView):
             return templates.get_version(prompt_id, version)
 
 
-@blp.route("/<prompt_id>/versions/<int:version>/restore")
+@blp.route(f"/<prompt_id>/versions/<int(min=1, max={MAX_VERSION}):version>/restore")
 class Restore(MethodView):
     @admin_required
     @blp.response(200, PromptSchema)

@@ -11,7 +11,6 @@ from app.auth import admin_required, auth_required, current_principal
 from . import favorites, posts, stats, templates
 from .posts import BadCursor, ImageNotFound
 from .schemas import (
-    MAX_VERSION,
     PromptCreateSchema,
     PromptListArgs,
     PromptSchema,
@@ -148,7 +147,7 @@ class Versions(MethodView):
             return templates.list_versions(prompt_id)
 
 
-@blp.route(f"/<prompt_id>/versions/<int(min=1, max={MAX_VERSION}):version>")
+@blp.route("/<prompt_id>/versions/<int:version>")
 class VersionItem(MethodView):
     @auth_required(allow_anonymous=True)
     @blp.response(200, VersionSchema)
@@ -158,7 +157,7 @@ class VersionItem(MethodView):
             return templates.get_version(prompt_id, version)
 
 
-@blp.route(f"/<prompt_id>/versions/<int(min=1, max={MAX_VERSION}):version>/restore")
+@blp.route("/<prompt_id>/versions/<int:version>/restore")
 class Restore(MethodView):
     @admin_required
     @blp.response(200, PromptSchema)

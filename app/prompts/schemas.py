@@ -6,9 +6,9 @@ from marshmallow import Schema, ValidationError, fields, pre_dump, pre_load, val
 
 from .stats import success_rate
 from .syntax import BadVariable, check_variables, template_variables
+from .templates import MAX_VERSION
 
 SHORT = validate.Length(max=200)
-MAX_VERSION = 2_147_483_647  # versions are INTEGER columns: a larger number could never exist
 LONG = validate.Length(max=10_000)
 
 

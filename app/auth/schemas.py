@@ -1,6 +1,10 @@
 from marshmallow import Schema, fields, validate
 
 
+class NoQuerySchema(Schema):
+    """An endpoint that takes no query parameters: any is refused by name (400)."""
+
+
 class UserCreateSchema(Schema):
     username = fields.String(required=True, validate=[validate.Length(1, 64), validate.Regexp(r"^[A-Za-z0-9._@-]+$", error="may contain letters, digits, '.', '_', '@' and '-'")])
     email = fields.Email(validate=validate.Length(max=255))
@@ -16,6 +20,10 @@ class UserSchema(Schema):
     created_at = fields.DateTime(required=True)
 
 
+class UserPatchSchema(Schema):
+    is_active = fields.Boolean(required=True, metadata={"description": "false disables the user: their keys stop working at once, their ledger stays"})
+
+
 class KeyCreateSchema(Schema):
     name = fields.String(validate=validate.Length(max=100))
     is_admin = fields.Boolean(load_default=False)
@@ -27,7 +35,10 @@ class KeySchema(Schema):
     prefix = fields.String(required=True)
     is_admin = fields.Boolean(required=True)
     created_at = fields.DateTime(required=True)
+    last_used_at = fields.DateTime(allow_none=True, metadata={"description": "recorded at most once a minute"})
     revoked_at = fields.DateTime(allow_none=True)
+    user_id = fields.UUID()
+    username = fields.String()
     key = fields.String(metadata={"description": "The key itself; shown once, at creation"})
 
 
@@ -51,3 +62,6 @@ class UsageSchema(Schema):
     cost_limit_usd = fields.Float(allow_none=True, metadata={"description": "null = unlimited"})
     resets_in_seconds = fields.Integer(required=True)
     rate_limit = fields.String(allow_none=True, metadata={"description": "requests per minute for the default group"})
+    rate_limits = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
+        "description": "each group's limit: default, og (/og), ai (/ai), openai (/v1)",
+        "example": {"default": "120/minute", "og": "600/minute", "ai": "30/minute", "openai": "30/minute"}})

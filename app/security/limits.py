@@ -33,6 +33,15 @@ def _retry_after_only_when_refused(response):
     return response
 
 
+def rate_limits_for(config, requests_per_minute=None):
+    """Each group's limit (``default`` and the groups of GROUP_LIMITS), as the limiter applies it:
+    a user's ``requests_per_minute`` replaces every group's."""
+    settings = {"default": "RATE_LIMIT_DEFAULT", **{name: GROUP_LIMITS[name] for name in GROUP_LIMITS}}
+    if requests_per_minute:
+        return {group: f"{requests_per_minute}/minute" for group in settings}
+    return {group: config[setting] for group, setting in settings.items()}
+
+
 def rate_limit_key():
     """The caller's identity for counting: their key, else their address."""
     principal = _principal_or_none()

@@ -42,7 +42,7 @@ SETTINGS = {
     "STORAGE_ROOT": (str, None),  # default: instance/storage
     "PUBLIC_BASE_URL": (str, None),  # used to build absolute image URLs
     "MAX_CONTENT_LENGTH": (int, 16 * 1024 * 1024),
-    "ALLOW_ANONYMOUS": (bool, True),
+    "ALLOW_ANONYMOUS": (bool, None),  # callers without a key may generate; default: on locally, off in production
     "TRUSTED_PROXIES": (int, 0),  # how many X-Forwarded-For hops to believe
     "AI_PROVIDER": (str, "procedural"),
     "OG_CACHE_BYTES": (int, 64 * 1024 * 1024),  # per process: rendered OG cards kept in memory
@@ -71,6 +71,7 @@ SETTINGS = {
     "PRICE_TABLE_PATH": (str, None),  # JSON file merged over the built-in price table
     "MAX_UPLOAD_BYTES": (int, 10 * 1024 * 1024),
     "MAX_UPLOAD_PIXELS": (int, 40_000_000),
+    "MAX_EDIT_PIXELS": (int, 50_000_000),  # /v1/images/edits: the images and mask of one request together
     "MAX_REFERENCE_IMAGES": (int, 4),
     "MAX_DATASET_IMAGES": (int, 100),
     "IDEMPOTENCY_WAIT_SECONDS": (float, 30.0),  # a repeat waits this long for the first to finish
@@ -120,6 +121,7 @@ SETTINGS = {
     "DAILY_COST_LIMIT_USD": (float, 10.0),
     "ANON_DAILY_GENERATION_LIMIT": (int, 20),
     "ANON_DAILY_COST_LIMIT_USD": (float, 0.5),
+    "QUOTA_COUNTERS_PATH": (str, None),  # without Redis: the counters' file, default instance/quota-counters.json
     "URL_FETCH_TIMEOUT": (float, 5.0),  # seconds for fetching a client-supplied URL (SSRF-guarded)
     # history and analytics
     "RETENTION_DAYS": (int, 90),  # generation_logs, og_generations, prompt_usage
@@ -179,6 +181,8 @@ def finish_settings(config, instance_path):
     config["SQLALCHEMY_TRACK_MODIFICATIONS"] = False
     if config.get("AUTO_MIGRATE") is None:
         config["AUTO_MIGRATE"] = url.startswith("sqlite")
+    if config.get("ALLOW_ANONYMOUS") is None:  # a fresh production install spends no provider key for strangers
+        config["ALLOW_ANONYMOUS"] = not is_production
     if config.get("ENABLE_OBSERVABILITY_LOGGING") is None:
         config["ENABLE_OBSERVABILITY_LOGGING"] = is_production
     config["STORAGE_ROOT"] = config.get("STORAGE_ROOT") or os.path.join(instance_path, "storage")

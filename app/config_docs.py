@@ -35,9 +35,10 @@ SECTIONS = [
     ("HTTP and clients", [
         ("PUBLIC_BASE_URL", "prefix for absolute image URLs"),
         ("MAX_CONTENT_LENGTH", "largest request body in bytes (413 above)"),
-        ("URL_FETCH_TIMEOUT", "seconds for fetching a URL a client supplied (dataset image import); "
-                              "every such fetch passes the SSRF guard"),
-        ("ALLOW_ANONYMOUS", "allow calls without a key on the endpoints open to anyone"),
+        ("URL_FETCH_TIMEOUT", "seconds for a whole fetch of a URL a client supplied (dataset image import), "
+                              "redirects and body included; every such fetch passes the SSRF guard"),
+        ("ALLOW_ANONYMOUS", "allow calls without a key on the endpoints open to anyone (generation included)",
+         "on in local mode, off in production"),
         ("TRUSTED_PROXIES", "how many `X-Forwarded-For` hops to believe for the client address"),
     ]),
     ("Limits and quotas", [
@@ -52,6 +53,10 @@ SECTIONS = [
         ("ANON_DAILY_COST_LIMIT_USD", "cost budget per day per address for anonymous callers"),
         ("MAX_UPLOAD_BYTES", "largest uploaded image in bytes (413 above)"),
         ("MAX_UPLOAD_PIXELS", "largest uploaded image in pixels, checked before decoding"),
+        ("MAX_EDIT_PIXELS", "`/v1/images/edits`: pixels of all images and the mask of one request together, "
+                            "checked from their headers before decoding (400 above)"),
+        ("QUOTA_COUNTERS_PATH", "without Redis: the file (under an exclusive lock) that every process of "
+                                "the machine counts daily quotas in", "`instance/quota-counters.json`"),
     ]),
     ("OG cards", [
         ("OG_CACHE_BYTES", "per process: bytes of rendered OG cards kept in memory (LRU); "

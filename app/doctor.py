@@ -1,5 +1,6 @@
 """``flask doctor``: check the configuration and every dependency, and say how to fix what fails."""
 
+import os
 from dataclasses import dataclass
 
 from flask import current_app
@@ -19,9 +20,15 @@ class Finding:
 
 def check_config():
     config = current_app.config
+    anonymous = "anonymous callers may generate" if config["ALLOW_ANONYMOUS"] else "anonymous generation off"
     if config["IMPRINT_ENV"] == "production" and config["DATABASE_URL"].startswith("sqlite"):
-        return Finding("config", True, "production with SQLite", "set DATABASE_URL=postgresql://…", warning=True)
-    return Finding("config", True, f"{config['IMPRINT_ENV']} mode, storage {config['STORAGE_BACKEND']}")
+        return Finding("config", True, f"production with SQLite; {anonymous}", "set DATABASE_URL=postgresql://…",
+                       warning=True)
+    if config["IMPRINT_ENV"] == "production" and config["ALLOW_ANONYMOUS"]:
+        return Finding("config", True, f"production, {anonymous} (ALLOW_ANONYMOUS=true): anyone can spend "
+                       "the provider key, up to ANON_DAILY_* per address", "unset ALLOW_ANONYMOUS unless meant",
+                       warning=True)
+    return Finding("config", True, f"{config['IMPRINT_ENV']} mode, storage {config['STORAGE_BACKEND']}, {anonymous}")
 
 
 def check_database():
@@ -113,6 +120,28 @@ def check_tracking():
     return Finding("tracking", True, "; ".join(notes), "; ".join(fixes), warning=bool(fixes))
 
 
+def check_quotas():
+    """Where the daily quota counters live, and whether every process would count together."""
+    from app.redis_client import get_redis
+    from app.security.quotas import counters_path
+
+    if get_redis() is not None:
+        return Finding("quotas", True, "counted in Redis: shared by every process of every machine")
+    path = counters_path(current_app)
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path + ".lock", "a"):
+            pass
+    except OSError as error:
+        return Finding("quotas", False, f"counter file {path}: {error}",
+                       "make instance/ writable, or set QUOTA_COUNTERS_PATH")
+    detail = f"counted in {path}: shared by the processes of this machine, kept across restarts"
+    if current_app.config["IMPRINT_ENV"] == "production":
+        return Finding("quotas", True, detail + "; machines behind one load balancer would each count their own",
+                       "set REDIS_URL so that every machine counts one quota", warning=True)
+    return Finding("quotas", True, detail)
+
+
 # provider -> (setting with its URL, setting with its key or None)
 PROVIDER_SETTINGS = {
     "openai": ("OPENAI_BASE_URL", "OPENAI_API_KEY"),
@@ -184,7 +213,8 @@ def check_providers(connect_timeout=3.0):
     return Finding("providers", True, ", ".join(notes))
 
 
-CHECKS = [check_config, check_database, check_migrations, check_redis, check_storage, check_providers, check_tracking]
+CHECKS = [check_config, check_database, check_migrations, check_redis, check_storage, check_quotas, check_providers,
+          check_tracking]
 
 
 def run_checks():

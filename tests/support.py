@@ -13,6 +13,7 @@ def settings_for(database_url, directory):
         "STORAGE_ROOT": os.path.join(directory, "storage"),
         # A test's own spool: events one test spools are never replayed into another's tables.
         "TRACKING_SPOOL_PATH": os.path.join(directory, "tracking-spool.jsonl"),
+        "QUOTA_COUNTERS_PATH": os.path.join(directory, "quota-counters.json"),
         "SECRET_KEY": "test-secret",
         "AUTO_MIGRATE": False,
         "DB_CONNECT_TIMEOUT": 2,

@@ -1,6 +1,9 @@
 """Idempotency by ``request_id``, held by a ``generation_jobs`` row whose id is derived from it.
 
-The id is ``uuid5(caller, request_id)``, so the primary key makes the claim:
+The id is an HMAC (keyed by ``SECRET_KEY``) of the caller's identity — the
+user, or for an anonymous caller the client address — and the
+``request_id``: nobody can compute another caller's job id, and two callers
+with the same ``request_id`` never share a claim. The primary key makes the claim:
 of two concurrent identical requests one INSERT wins, the other waits for
 its outcome and answers the same. A finished claim replays its answer; a
 failure that was retryable may be claimed again; one that was not (a
@@ -9,12 +12,14 @@ is a 422.
 """
 
 import hashlib
+import hmac
 import json
 import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
@@ -24,7 +29,6 @@ from app.models.types import utcnow
 
 from .errors import RequestError
 
-NAMESPACE = uuid.UUID("6f1c3f53-55a6-4b5e-9d0b-6a1a3f7f1c11")
 POLL_SECONDS = 0.1
 STALE_AFTER = timedelta(minutes=30)  # a "running" claim this old belonged to a process that died
 
@@ -35,8 +39,11 @@ class Claim:
     replay: dict | None = None  # the stored outcome, when this is a repeat
 
 
-def job_id_for(user_id, request_id):
-    return uuid.uuid5(NAMESPACE, f"{user_id or 'anonymous'}:{request_id}")
+def job_id_for(identity, request_id):
+    """The claim's id for ``request_id`` from ``identity`` (``user:<id>`` or ``ip:<address>``)."""
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    digest = hmac.new(secret, f"{identity}\n{request_id}".encode(), hashlib.sha256).digest()
+    return uuid.UUID(bytes=digest[:16], version=4)
 
 
 def fingerprint(payload):
@@ -45,17 +52,17 @@ def fingerprint(payload):
     return hashlib.sha256(json.dumps(kept, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def has_outcome(user_id, request_id):
+def has_outcome(identity, request_id):
     """True when ``request_id`` already has an answer to replay (it costs no quota)."""
-    job = db.session.get(GenerationJob, job_id_for(user_id, request_id))
+    job = db.session.get(GenerationJob, job_id_for(identity, request_id))
     if job is None:
         return False
     return job.status == "finished" or (job.status == "failed" and not (job.result or {}).get("retryable"))
 
 
-def claim_request(user_id, request_id, stored_request, wait_seconds, status="running"):
+def claim_request(identity, user_id, request_id, stored_request, wait_seconds, status="running"):
     """Take the claim for ``request_id`` or return the earlier outcome (``Claim.replay``)."""
-    job_id = job_id_for(user_id, request_id)
+    job_id = job_id_for(identity, request_id)
     db.session.add(GenerationJob(id=job_id, user_id=user_id, status=status, request=stored_request))
     try:
         db.session.commit()

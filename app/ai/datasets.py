@@ -15,6 +15,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.history.files import delete_unreferenced, keep_files
 from app.models import Dataset, DatasetImage
 from app.storage import get_storage
 from app.storage.images import store_image
@@ -62,13 +63,18 @@ def list_datasets(principal, limit=50, offset=0):
 
 
 def delete_dataset(dataset):
-    """Delete a dataset and its reference rows; generated images keep their record (dataset_id NULL)."""
+    """Delete a dataset, its reference rows and the files no other row uses; generated images keep
+    their record (dataset_id NULL)."""
+    keys = db.session.scalars(select(DatasetImage.storage_key).where(DatasetImage.dataset_id == dataset.id)).all()
     db.session.delete(dataset)
+    db.session.flush()
+    delete_unreferenced(get_storage(), BUCKET, keys)
     db.session.commit()
 
 
-def validate_upload(data, max_bytes, max_pixels):
-    """(PIL format, width, height) of an upload, or RequestError (413/422) naming ``file``."""
+def inspect_upload(data, max_bytes, max_pixels):
+    """(PIL format, width, height, mode, info) from the header only, nothing decoded; RequestError
+    (413/422) naming ``file`` for a file too big, not an image, of another format or too many pixels."""
     if len(data) > max_bytes:
         raise RequestError(413, f"file is larger than {max_bytes} bytes", field="file")
     if not data:
@@ -77,19 +83,32 @@ def validate_upload(data, max_bytes, max_pixels):
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:  # reads the header only
-                fmt, width, height = image.format, image.width, image.height
-                if fmt not in ALLOWED_FORMATS:
-                    raise RequestError(422, f"file must be PNG, JPEG, WebP or GIF, not {fmt}", field="file")
-                if width * height > max_pixels:
-                    raise RequestError(413, f"image has {width * height} pixels; at most {max_pixels}",
-                                       field="file")
-                image.load()  # now decode: truncated or corrupt files fail here
-    except RequestError:
-        raise
+                fmt, width, height, mode, info = image.format, image.width, image.height, image.mode, dict(image.info)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise RequestError(413, "image is too large to decode (decompression bomb refused)", field="file") from error
     except Exception as error:
         raise RequestError(422, "file is not a readable image", field="file") from error
+    if fmt not in ALLOWED_FORMATS:
+        raise RequestError(422, f"file must be PNG, JPEG, WebP or GIF, not {fmt}", field="file")
+    if width * height > max_pixels:
+        raise RequestError(413, f"image has {width * height} pixels; at most {max_pixels}", field="file")
+    return fmt, width, height, mode, info
+
+
+def decode_upload(data):
+    """The decoded image of bytes ``inspect_upload`` accepted; RequestError(422) if truncated or corrupt."""
+    try:
+        image = Image.open(io.BytesIO(data))
+        image.load()
+    except Exception as error:
+        raise RequestError(422, "file is not a readable image", field="file") from error
+    return image
+
+
+def validate_upload(data, max_bytes, max_pixels):
+    """(PIL format, width, height) of an upload checked from its header and then decoded."""
+    fmt, width, height, _mode, _info = inspect_upload(data, max_bytes, max_pixels)
+    decode_upload(data).close()
     return fmt, width, height
 
 
@@ -107,11 +126,13 @@ def add_dataset_image(dataset, data):
                          bytes=stored.bytes, sha256=stored.sha256, width=stored.width, height=stored.height)
     db.session.add(image)
     try:
+        db.session.flush()
+        keep_files(get_storage(), [(stored, data)])
         db.session.commit()
     except Exception:
         db.session.rollback()
-        if not stored.deduplicated:  # no orphan file when the row could not be written
-            get_storage().delete(BUCKET, stored.key)
+        delete_unreferenced(get_storage(), BUCKET, [stored.key])  # no orphan file when the row was not written
+        db.session.commit()
         raise
     return image
 
@@ -122,6 +143,8 @@ def delete_dataset_image(dataset, image_id):
     if image is None or image.dataset_id != dataset.id:
         return False
     db.session.delete(image)
+    db.session.flush()
+    delete_unreferenced(get_storage(), BUCKET, [image.storage_key])
     db.session.commit()
     return True
 

@@ -21,7 +21,7 @@ from app.security.client import Caller
 
 from . import claims
 from .errors import GenerationFailed, RequestError
-from .pipeline import generate_images, plan_generation
+from .pipeline import caller_identity, generate_images, plan_generation
 from .quota import reservation_from_json, reservation_json, reserve_generation
 
 log = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ def submit_generation_job(payload, caller, tool_name=None):
     db.session.rollback()
     user_id = principal.user_id if principal is not None else None
     request_id = payload.get("request_id")
-    job_id = claims.job_id_for(user_id, request_id) if request_id else uuid.uuid4()
+    job_id = claims.job_id_for(caller_identity(caller), request_id) if request_id else uuid.uuid4()
     stored = {"payload": payload, "tool_name": plan.tool_name, "principal": _principal_json(principal),
               "fingerprint": claims.fingerprint({**payload, "tool_name": plan.tool_name}),
               "country": caller.country}  # the worker has no request

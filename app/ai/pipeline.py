@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from flask import current_app
 
 from app.extensions import db
+from app.history.files import keep_files
 from app.models import Dataset
 from app.provenance.service import encode_marked, output_origin, pixels_sha256
 from app.security.client import Caller
+from app.security.quotas import quota_identity
 from app.storage import get_storage
 from app.storage.images import store_image
 from app.tracking import record as record_event
@@ -151,7 +153,7 @@ def generate_images(payload, caller, *, tool_name=None, provider=None, renderer=
         plan = plan_generation(payload, principal, tool_name=tool_name, provider=provider)
         plan.extra_meta = dict(extra_meta or {})
         plan.country = caller.country
-        if use_quota and reservation is None and not _is_replay(payload, principal):
+        if use_quota and reservation is None and not _is_replay(payload, caller):
             reservation = reserve_generation(plan, caller)
         outcome = _claim_and_run(payload, plan, caller, renderer, parent_id, job_id)
     except BaseException:
@@ -166,17 +168,28 @@ def generate_images(payload, caller, *, tool_name=None, provider=None, renderer=
     return outcome
 
 
-def _is_replay(payload, principal):
+def reserve_quota(payload, caller, *, tool_name=None, provider=None):
+    """Reserve the quota ``payload`` needs before the caller's own expensive work (decoding uploads);
+    pass the result to ``generate_images(reservation=…)``. None when unlimited or a replay."""
+    plan = plan_generation(payload, caller.principal, tool_name=tool_name, provider=provider)
+    return None if _is_replay(payload, caller) else reserve_generation(plan, caller)
+
+
+def caller_identity(caller):
+    """Whose ``request_id`` and quota this is: the user, or an anonymous caller's address."""
+    return quota_identity(caller.principal, caller.address)
+
+
+def _is_replay(payload, caller):
     request_id = payload.get("request_id")
-    user_id = principal.user_id if principal is not None else None
-    return bool(request_id) and claims.has_outcome(user_id, request_id)
+    return bool(request_id) and claims.has_outcome(caller_identity(caller), request_id)
 
 
 def _claim_and_run(payload, plan, caller, renderer, parent_id, job_id):
     """Claim ``request_id`` (fingerprinted as the caller sent it) and run, or replay its answer."""
     if job_id is None and payload.get("request_id"):
         stored = {"payload": payload, "fingerprint": claims.fingerprint({**payload, "tool_name": plan.tool_name})}
-        claim = claims.claim_request(caller.user_id, payload["request_id"], stored,
+        claim = claims.claim_request(caller_identity(caller), caller.user_id, payload["request_id"], stored,
                                      current_app.config["IDEMPOTENCY_WAIT_SECONDS"])
         if claim.replay is not None:
             return _replay(claim.replay)
@@ -221,7 +234,7 @@ def _run(run, renderer):
                                      _origin(plan, result, image, picture, image_id))
                 marks.append((image_id, pixels_sha256(picture)))
                 try:
-                    stored.append((store_image(storage, BUCKET, data), image))
+                    stored.append((store_image(storage, BUCKET, data), image, data))
                 except Exception as error:  # boto3, git and disk errors alike: the bytes were not kept
                     raise OSError(f"{type(error).__name__}: {error}") from error
     except ProviderError as error:
@@ -238,10 +251,11 @@ def _run(run, renderer):
                              result.info.get("quality") or plan.payload.get("quality"), result.tokens, len(stored))
     logger.add_cost("image", None if price is None else price * len(stored))
     run.result, run.price, run.duration_ms = result, price, int((time.perf_counter() - started) * 1000)
-    saved = [_save(run, index, item, image) for index, (item, image) in enumerate(stored)]
+    saved = [_save(run, index, item, image) for index, (item, image, _data) in enumerate(stored)]
     _name_records(saved, marks)
     db.session.flush()
     claims.settle_job(run.job_id, "finished", {"image_ids": [str(r.id) for r in saved]})
+    keep_files(storage, [(item, data) for item, _image, data in stored])  # a concurrent deletion may have taken one
     db.session.commit()
     logger.complete(image_id=saved[0].id)
     _record_prompt_usage(plan, run.caller.user_id, logger, True, run.duration_ms)

@@ -1,15 +1,14 @@
 """The full prompt: a prompt template (if any), the tool's shape, the dataset's identity, the style."""
 
-import re
 from dataclasses import dataclass
 
 from app.extensions import db
 from app.models import Prompt
+from app.prompts.syntax import MissingVariables, PromptError, check_variables, template_variables
+from app.prompts.templates import render_texts
 
 from .catalog import STYLES
 from .errors import RequestError
-
-VARIABLE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 @dataclass
@@ -20,26 +19,28 @@ class RenderedTemplate:
     negative_prompt: str | None
 
 
-def substitute(template, variables):
-    """Replace ``{name}`` with ``variables[name]``; a missing variable is a 422 naming it."""
-    missing = sorted({name for name in VARIABLE.findall(template) if name not in variables})
-    if missing:
-        raise RequestError(422, f"template needs variables: {', '.join(missing)}", field="variables")
-    return VARIABLE.sub(lambda m: str(variables[m.group(1)]), template)
-
-
 def render_prompt_template(prompt_id, variables, user_prompt=None):
-    """Render a prompts-table template; unknown or inactive ids are a 404."""
+    """Render a prompts-table template with the prompts library's renderer and limits; unknown or
+    inactive ids are a 404, missing or bad variables a 422 naming ``variables``.
+
+    The request's own ``prompt`` fills ``{prompt}`` unless a variable does, and is appended to a
+    template that has no ``{prompt}``.
+    """
     prompt = db.session.get(Prompt, prompt_id)
     if prompt is None or not prompt.is_active:
         raise RequestError(404, f"prompt {prompt_id!r} not found", field="prompt_id")
-    values = {**(variables or {})}
-    if user_prompt is not None:
-        values.setdefault("prompt", user_prompt)
-    text = substitute(prompt.template, values)
-    if user_prompt and "{prompt}" not in prompt.template:
+    variables = variables or {}
+    try:
+        check_variables(variables)
+        values = variables if user_prompt is None else {"prompt": user_prompt, **variables}
+        text, negative = render_texts(prompt.template, prompt.negative_prompt, values)
+    except MissingVariables as error:
+        raise RequestError(422, f"template needs variables: {', '.join(error.names)}", field="variables") from error
+    except PromptError as error:
+        raise RequestError(422, str(error), field="variables") from error
+    if user_prompt and "prompt" not in template_variables(prompt.template):
         text = f"{text}, {user_prompt}"
-    return RenderedTemplate(prompt.id, prompt.version, text, prompt.negative_prompt)
+    return RenderedTemplate(prompt.id, prompt.version, text, negative)
 
 
 def build_full_prompt(prompt, style=None, dataset=None, tool=None):

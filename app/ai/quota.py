@@ -13,7 +13,8 @@ from app.security.limits import rate_limits_for
 from app.security.quotas import QuotaExceeded, Reservation, get_quotas, limits_for, quota_identity
 
 from .errors import RequestError
-from .pricing import image_price
+from .pricing import image_price, price_table
+from .providers import PROVIDERS, get_provider
 
 
 def reserve_generation(plan, caller):
@@ -24,14 +25,28 @@ def reserve_generation(plan, caller):
     if limits.generations is None and limits.cost_usd is None:
         return None
     count = plan.payload.get("n") or 1
-    price = image_price(current_app.config, plan.provider, plan.model, f"{plan.width}x{plan.height}",
-                        plan.payload.get("quality"))
+    price = estimated_price(current_app.config, plan)
     try:
         return get_quotas().reserve(quota_identity(principal, caller.address), limits, units=count,
                                     cost_usd=(price or 0.0) * count)
     except QuotaExceeded as exceeded:
         raise RequestError(429, f"{exceeded}; it resets in {exceeded.retry_after} s",
                            headers={"Retry-After": str(exceeded.retry_after)}) from exceeded
+
+
+def estimated_price(config, plan):
+    """One image's price for the reservation: the provider's default model when none is named, and the
+    dearest quality when none is (settling with the real cost gives back the difference)."""
+    model = plan.model
+    if model is None and plan.provider in PROVIDERS:
+        model = get_provider(plan.provider, config).default_model
+    size, quality = f"{plan.width}x{plan.height}", plan.payload.get("quality")
+    price = image_price(config, plan.provider, model, size, quality)
+    if price is None and quality is None:
+        qualities = (price_table(config).get(plan.provider) or {}).get(model) or {}
+        known = [p for p in (qualities.get(size) or {}).values() if isinstance(p, int | float)]
+        price = max(known, default=None)
+    return price
 
 
 def usage_today(principal, address):

@@ -6,7 +6,7 @@ caller sees only images made anonymously (``user_id`` NULL).
 
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select
 
 from app.extensions import db
 from app.history.search import image_conditions, page_rows
@@ -81,10 +81,13 @@ def _owner(user_id):
 
 
 def visible_to(principal):
-    """The WHERE clause for what ``principal`` (None = anonymous) may see."""
-    if principal is not None and principal.is_admin:
+    """The WHERE clause for what ``principal`` may list: their own, everything for admins, nothing for
+    an anonymous caller (who reaches their images by the ids in their answers)."""
+    if principal is None:
+        return false()
+    if principal.is_admin:
         return None
-    return _owner(principal.user_id if principal is not None else None)
+    return _owner(principal.user_id)
 
 
 def query_generated_images(principal, limit=50, offset=0, cursor=None, dataset_id=None, status="success",

@@ -94,7 +94,7 @@ class GeneratedImages(MethodView):
     @blp.arguments(ImageListQuerySchema, location="query")
     @blp.response(200, ImageListSchema)
     def get(self, query):
-        """Your images, newest first (admins: everyone's; anonymous: anonymous ones)."""
+        """Your images, newest first (admins: everyone's; anonymous callers: none, each answer has its ids)."""
         items, total, next_cursor = records.query_generated_images(current_principal(), **query)
         return {"items": items, "total": total, "limit": query["limit"], "offset": query["offset"],
                 "next_cursor": next_cursor}

@@ -217,16 +217,23 @@ class EditRequestSchema(Schema):
     message_id = Text(validate=validate.Length(max=200))
 
 
+MAX_CHART_VALUE = 1e15  # beyond it tick steps and sums lose every digit a chart could show
+
+
+def _chart_value():
+    return fields.Float(allow_nan=False, validate=validate.Range(-MAX_CHART_VALUE, MAX_CHART_VALUE))
+
+
 class SeriesSchema(Schema):
     name = Text(validate=validate.Length(max=50))
-    values = fields.List(fields.Float(allow_nan=False), required=True, validate=validate.Length(1, 50))
+    values = fields.List(_chart_value(), required=True, validate=validate.Length(1, 50))
 
 
 class ChartRequestSchema(Schema):
     type = Text(required=True, validate=validate.OneOf(["bar", "line", "pie"]))
     title = Text(validate=validate.Length(max=200))
     labels = fields.List(Text(validate=validate.Length(max=50)), required=True, validate=validate.Length(1, 50))
-    values = fields.List(fields.Float(allow_nan=False), validate=validate.Length(1, 50))
+    values = fields.List(_chart_value(), validate=validate.Length(1, 50))
     series = fields.List(fields.Nested(SeriesSchema), validate=validate.Length(1, 10))
     width = fields.Integer(load_default=1024, validate=validate.Range(200, 2048))
     height = fields.Integer(load_default=640, validate=validate.Range(200, 2048))

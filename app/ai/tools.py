@@ -1,7 +1,8 @@
 """Tools (seed 004's ``tool_name``): the prompt tools shape /ai/generate; edit and chart draw with Pillow.
 
 All of them go through ``generate_images``, so every output is stored,
-recorded and logged the same way.
+recorded, logged and counted against the caller's daily quota (with the
+provider's price when an instruction calls one) the same way.
 """
 
 import base64
@@ -18,7 +19,7 @@ from .chart import render_chart
 from .datasets import validate_upload
 from .editor import edit_image
 from .errors import RequestError
-from .pipeline import generate_images
+from .pipeline import generate_images, reserve_quota
 from .providers import ProviderImage, ProviderResult, get_provider
 from .records import find_visible_image
 
@@ -58,13 +59,14 @@ def _load_source(payload, principal):
 
 
 def edit(payload, caller):
-    """Edit an image with Pillow operations, then (with ``instruction``) a provider's edit endpoint."""
-    source, parent_id, source_bytes = _load_source(payload, caller.principal)
+    """Edit an image with Pillow operations, then (with ``instruction``) a provider's edit endpoint.
+
+    The quota is reserved before the source is decoded and edited: a caller over it costs nothing.
+    """
     operations = payload.get("operations") or []
-    edited = edit_image(source, operations)
-    summary = ", ".join(op["op"] for op in operations) or "copy"
     request = {k: payload.get(k) for k in ("format", "request_id", "tags", "message_id", "model")}
     extra = {"operations": operations}
+    name, provider = "pillow", None
     if payload.get("instruction"):
         config = current_app.config
         name = payload.get("provider") or config["AI_PROVIDER"]
@@ -73,13 +75,22 @@ def edit(payload, caller):
             raise RequestError(422, "instruction needs a provider that edits images (openai, gemini)",
                                field="provider")
         request.update(prompt=payload["instruction"], provider=payload.get("provider"))
+    else:
+        request["prompt"] = f"imageEditor: {', '.join(op['op'] for op in operations) or 'copy'}"
+    reservation = reserve_quota(request, caller, tool_name="imageEditor", provider=name)
+    try:
+        source, parent_id, source_bytes = _load_source(payload, caller.principal)
+        edited = edit_image(source, operations)
+    except BaseException:
+        if reservation is not None:
+            reservation.release()
+        raise
+    if provider is not None:
         renderer = editing(source_bytes, lambda req: provider.edit(req, _png(edited)))
-        return generate_images(request, caller, tool_name="imageEditor", provider=name, renderer=renderer,
-                               parent_id=parent_id, extra_meta=extra)
-    request["prompt"] = f"imageEditor: {summary}"
-    return generate_images(request, caller, tool_name="imageEditor", provider="pillow",
-                           renderer=editing(source_bytes, lambda req: _pillow_result(edited)),
-                           parent_id=parent_id, extra_meta=extra)
+    else:
+        renderer = editing(source_bytes, lambda req: _pillow_result(edited))
+    return generate_images(request, caller, tool_name="imageEditor", provider=name, renderer=renderer,
+                           parent_id=parent_id, extra_meta=extra, use_quota=True, reservation=reservation)
 
 
 def chart(payload, caller):
@@ -99,4 +110,4 @@ def chart(payload, caller):
                "tags": payload.get("tags"), "style": None}
     extra = {"chart": {"type": payload["type"], "labels": labels, "series": series}}
     return generate_images(request, caller, tool_name="renderChart", provider="pillow",
-                           renderer=lambda req: _pillow_result(image), extra_meta=extra)
+                           renderer=lambda req: _pillow_result(image), extra_meta=extra, use_quota=True)

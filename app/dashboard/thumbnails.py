@@ -27,8 +27,23 @@ def thumbnail_dir(app):
 
 def thumbnail_path(app, record, size):
     """Where the ``size`` thumbnail of ``record`` is cached."""
-    name = record.sha256 or str(record.id)
+    return _path(app, record.sha256 or str(record.id), size)
+
+
+def _path(app, name, size):
     return os.path.join(thumbnail_dir(app), name[:2], f"{name}-{SIZES[size]}.webp")
+
+
+def remove_thumbnails(app, name):
+    """Delete the cached thumbnails of the image named ``name`` (its SHA-256 or id); returns how many."""
+    removed = 0
+    for size in SIZES:
+        try:
+            os.remove(_path(app, name, size))
+            removed += 1
+        except FileNotFoundError:
+            pass
+    return removed
 
 
 def make_thumbnail(data, edge):

@@ -37,10 +37,16 @@ def _plain(value):
     return value
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run these as formulas
+
+
 def _csv_cell(value):
+    """One CSV cell; text a spreadsheet would read as a formula gets a leading ``'`` (OWASP's advice)."""
     value = _plain(value)
     if isinstance(value, dict | list):
-        return json.dumps(value, separators=(",", ":"))
+        value = json.dumps(value, separators=(",", ":"))
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
     return "" if value is None else value
 
 

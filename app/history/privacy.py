@@ -4,8 +4,11 @@ import logging
 
 from sqlalchemy import delete, select
 
+from app.dashboard.thumbnails import remove_thumbnails
 from app.extensions import db
 from app.models import (
+    Dataset,
+    DatasetImage,
     GeneratedImage,
     GenerationJob,
     GenerationLog,
@@ -14,37 +17,40 @@ from app.models import (
     PromptUsage,
 )
 
+from . import files
+
 log = logging.getLogger(__name__)
 
 BUCKET = "generated-images"
+DATASET_BUCKET = "dataset-images"
 BATCH = 500
 
 
-def delete_user_data(user_id, storage):
-    """Remove one user's logs, usages, favorites, posts, jobs and images (files first).
+def delete_user_data(user_id, storage, app):
+    """Remove everything of one user: images, datasets and their reference images, files and thumbnails
+    no other row uses, posts, favorites, usages, logs and jobs.
 
-    Returns counts per table plus ``files``. Idempotent: a second call finds
-    nothing and returns zeros. Files go before their rows, so an interrupted
-    run leaves rows whose files are gone, which the next run finishes.
+    Returns counts per table plus ``files`` (generated images), ``dataset_files``
+    and ``thumbnails``. A file shared with another user's row (identical bytes)
+    stays. Idempotent: a second call finds nothing and returns zeros.
     """
-    counts = {"generated_images": 0, "files": 0}
+    counts = {"generated_images": 0, "files": 0, "thumbnails": 0}
     while True:
         batch = db.session.execute(
-            select(GeneratedImage.id, GeneratedImage.storage_key)
+            select(GeneratedImage.id, GeneratedImage.storage_key, GeneratedImage.sha256)
             .where(GeneratedImage.user_id == user_id)
             .limit(BATCH)
         ).all()
         if not batch:
             break
-        for _image_id, key in batch:
-            if key:
-                storage.delete(BUCKET, key)
-                counts["files"] += 1
-        ids = [image_id for image_id, _key in batch]
         counts["generated_images"] += db.session.execute(
-            delete(GeneratedImage).where(GeneratedImage.id.in_(ids))
+            delete(GeneratedImage).where(GeneratedImage.id.in_([row.id for row in batch]))
         ).rowcount
+        counts["files"] += files.delete_unreferenced(storage, BUCKET, [row.storage_key for row in batch])
+        for name in files.unused_names([row.sha256 or str(row.id) for row in batch]):
+            counts["thumbnails"] += remove_thumbnails(app, name)
         db.session.commit()
+    counts.update(_delete_datasets(user_id, storage))
     for name, model in (
         ("posts", Post),
         ("prompt_favorites", PromptFavorite),
@@ -55,4 +61,15 @@ def delete_user_data(user_id, storage):
         counts[name] = db.session.execute(delete(model).where(model.user_id == user_id)).rowcount
     db.session.commit()
     log.info("deleted the data of user %s: %s", user_id, counts)
+    return counts
+
+
+def _delete_datasets(user_id, storage):
+    owned = select(Dataset.id).where(Dataset.user_id == user_id)
+    keys = db.session.scalars(select(DatasetImage.storage_key).where(DatasetImage.dataset_id.in_(owned))).all()
+    counts = {"dataset_images": db.session.execute(
+        delete(DatasetImage).where(DatasetImage.dataset_id.in_(owned))).rowcount}
+    counts["dataset_files"] = files.delete_unreferenced(storage, DATASET_BUCKET, keys)
+    counts["datasets"] = db.session.execute(delete(Dataset).where(Dataset.user_id == user_id)).rowcount
+    db.session.commit()
     return counts

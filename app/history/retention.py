@@ -19,6 +19,7 @@ from app.models import (
 )
 from app.models.types import utcnow
 
+from .files import delete_unreferenced
 from .privacy import BUCKET
 
 EVENT_TABLES = {"generation_logs": GenerationLog, "og_generations": OgGeneration, "prompt_usage": PromptUsage}
@@ -85,7 +86,7 @@ def count_unused_images(older_than_days, now=None):
 
 
 def delete_unused_images(older_than_days, storage, batch_size=500, now=None, on_progress=None):
-    """Delete the unused old images and their files; returns (images, files) removed.
+    """Delete the unused old images and the files no other row uses; returns (images, files) removed.
 
     ``on_progress(n)`` is called after each committed batch with the images it deleted."""
     images = files = 0
@@ -93,14 +94,12 @@ def delete_unused_images(older_than_days, storage, batch_size=500, now=None, on_
         batch = db.session.execute(unused_images_query(older_than_days, now).limit(batch_size)).all()
         if not batch:
             return images, files
-        for row in batch:  # files first: a crash leaves rows to retry, never orphan files
-            if row.storage_key:
-                storage.delete(BUCKET, row.storage_key)
-                files += 1
         deleted = db.session.execute(
             delete(GeneratedImage).where(GeneratedImage.id.in_([row.id for row in batch]))
             .execution_options(synchronize_session=False)
         ).rowcount
+        # A file shared with a row that stays (identical bytes) is kept.
+        files += delete_unreferenced(storage, BUCKET, [row.storage_key for row in batch])
         db.session.commit()
         images += deleted
         (on_progress or _ignore)(deleted)

@@ -88,11 +88,12 @@ class UserData(MethodView):
     @users_blp.response(200, DeletionSchema)
     @users_blp.alt_response(403, description="Neither an admin nor the user themself")
     def delete(self, user_id):
-        """Delete a user's logs, usages, favorites, posts and images, files included (GDPR). Idempotent."""
+        """Delete a user's images, datasets, posts, favorites, usages, logs and jobs, with the files and thumbnails
+        no other row uses (GDPR); the answer counts what went. Idempotent."""
         principal = current_principal()
         if not (principal.is_admin or principal.user_id == user_id):
             abort(403, message="only an admin or the user themself may delete this data")
         if db.session.get(User, user_id) is None:
             abort(404, message="no such user")
-        counts = privacy.delete_user_data(user_id, get_storage(current_app))
+        counts = privacy.delete_user_data(user_id, get_storage(current_app), current_app._get_current_object())
         return {"user_id": user_id, "deleted": counts}

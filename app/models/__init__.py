@@ -16,11 +16,12 @@ from .rollup import (
     RollupUser,
     RollupUserDay,
 )
-from .user import ApiKey, User
+from .user import ApiKey, DashboardSession, User
 
 __all__ = [
     "AlertEvent",
     "ApiKey",
+    "DashboardSession",
     "Dataset",
     "DatasetImage",
     "GeneratedImage",

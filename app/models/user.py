@@ -42,3 +42,15 @@ class ApiKey(db.Model):
     revoked_at = mapped_column(UTCDateTime)
 
     user = relationship("User", back_populates="api_keys")
+
+
+class DashboardSession(db.Model):
+    """A dashboard sign-in; the cookie holds only this row's random id, so signing out (deleting the row)
+    ends the session for every copy of the cookie."""
+
+    __tablename__ = "dashboard_sessions"
+
+    id = mapped_column(UUIDType, primary_key=True, default=new_uuid)
+    key_id = mapped_column(UUIDType, ForeignKey("api_keys.id", ondelete="CASCADE"), nullable=False, index=True)
+    created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    expires_at = mapped_column(UTCDateTime, nullable=False, index=True)

@@ -12,11 +12,11 @@ import base64
 import binascii
 import hashlib
 import io
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from PIL import Image, ImageOps
 
-from app.ai.datasets import validate_upload
+from app.ai.datasets import decode_upload, inspect_upload
 from app.ai.errors import RequestError
 from app.ai.providers import ProviderImage, ProviderResult
 from app.ai.providers.procedural import ProceduralProvider, render
@@ -27,14 +27,60 @@ BLEND = 0.45  # share of the procedural art in an edit without a mask
 MAX_OUTPUT_SIDE = 2048  # an edit without ``size`` keeps the image's shape, at most this long
 
 
+@dataclass(frozen=True)
+class Upload:
+    """An uploaded image as its header describes it: nothing decoded yet."""
+
+    data: bytes
+    format: str
+    width: int
+    height: int
+    mode: str
+    info: dict
+
+    @property
+    def pixels(self):
+        return self.width * self.height
+
+
+def _as_openai_error(error, param):
+    error.message = f"Invalid '{param}': {error.message}"
+    return from_request_error(error, param=param)
+
+
 def check_upload(data, param, config):
-    """Validate one uploaded image (size, pixels, format, bombs); returns (width, height)."""
+    """Check one uploaded image from its header (bytes, format, pixels, bombs); returns an Upload."""
     try:
-        _fmt, width, height = validate_upload(data, config["MAX_UPLOAD_BYTES"], config["MAX_UPLOAD_PIXELS"])
+        fmt, width, height, mode, info = inspect_upload(data, config["MAX_UPLOAD_BYTES"], config["MAX_UPLOAD_PIXELS"])
     except RequestError as error:
-        error.message = f"Invalid '{param}': {error.message}"
-        raise from_request_error(error, param=param) from error
-    return width, height
+        raise _as_openai_error(error, param) from error
+    return Upload(data, fmt, width, height, mode, info)
+
+
+def check_total_pixels(uploads, limit):
+    """Refuse a request whose images and mask hold more than ``limit`` pixels together (each decode costs)."""
+    total = sum(upload.pixels for upload in uploads)
+    if total > limit:
+        raise OpenAIError(400, f"Invalid 'image': the images and mask hold {total} pixels together; "
+                          f"at most {limit} per request (MAX_EDIT_PIXELS)", param="image", code="image_too_large")
+
+
+def check_mask(mask, source):
+    """The mask rules OpenAI applies, from the headers: a PNG with an alpha channel, the size of the image."""
+    if mask.format != "PNG" or not ("A" in mask.mode or "transparency" in mask.info):
+        raise OpenAIError(400, "mask must be a PNG with an alpha channel (transparent where to edit)",
+                          param="mask", code="invalid_image")
+    if (mask.width, mask.height) != (source.width, source.height):
+        raise OpenAIError(400, f"mask must be the size of the image ({source.width}x{source.height})",
+                          param="mask", code="invalid_image")
+
+
+def open_image(upload, param):
+    """Decode a checked upload (the expensive step, done last)."""
+    try:
+        return decode_upload(upload.data)
+    except RequestError as error:
+        raise _as_openai_error(error, param) from error
 
 
 def image_from_ref(ref, param):
@@ -62,12 +108,6 @@ def image_from_ref(ref, param):
                           "(data:image/png;base64,...)", param=param, code="invalid_value") from error
 
 
-def open_image(data):
-    image = Image.open(io.BytesIO(data))
-    image.load()
-    return image
-
-
 def describe_inputs(images, mask):
     """What the ledger keeps about the inputs: their SHA-256 and sizes, not their bytes."""
     described = {"input_images": [{"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
@@ -77,7 +117,7 @@ def describe_inputs(images, mask):
     return described
 
 
-def output_size(size, source):
+def output_size(size, source):  # source: anything with width and height
     """(width, height): the requested size, else the source's shape scaled to fit MAX_OUTPUT_SIDE."""
     if size and size != "auto":
         width, _, height = size.partition("x")
@@ -86,19 +126,11 @@ def output_size(size, source):
     return max(1, round(source.width * scale)), max(1, round(source.height * scale))
 
 
-def read_mask(data, source):
-    """The mask's alpha channel (255 keeps the source, 0 takes the new art), checked as OpenAI does:
-    a PNG with an alpha channel, the size of the image."""
-    mask = open_image(data)
-    is_png = mask.format == "PNG"
-    if is_png and "transparency" in mask.info:  # a palette or grey PNG with a transparent colour
+def read_mask(mask_upload):
+    """The alpha channel of a mask ``check_mask`` accepted (255 keeps the source, 0 takes the new art)."""
+    mask = open_image(mask_upload, "mask")
+    if "transparency" in mask.info:  # a palette or grey PNG with a transparent colour
         mask = mask.convert("RGBA")
-    if not is_png or "A" not in mask.getbands():
-        raise OpenAIError(400, "mask must be a PNG with an alpha channel (transparent where to edit)",
-                          param="mask", code="invalid_image")
-    if mask.size != source.size:
-        raise OpenAIError(400, f"mask must be the size of the image ({source.width}x{source.height})",
-                          param="mask", code="invalid_image")
     return mask.getchannel("A")
 
 
@@ -123,7 +155,7 @@ def procedural_renderer(source, alpha_mask, references):
     return run
 
 
-def provider_renderer(provider, source, mask):
+def provider_renderer(provider, source, mask):  # mask: the uploaded bytes
     """A pipeline renderer that sends the first image (and, to openai, the mask) to ``provider.edit``."""
     png = io.BytesIO()
     source.convert("RGBA" if "A" in source.getbands() else "RGB").save(png, "PNG")

@@ -13,13 +13,15 @@ import base64
 from urllib.parse import urljoin
 
 from app.ai.catalog import ASPECT_RATIOS
-from app.ai.pipeline import generate_images
+from app.ai.pipeline import generate_images, reserve_quota
 from app.ai.providers import get_provider
 from app.ai.records import image_url_for
 from app.provenance.service import editing
 from app.storage import get_storage
 
 from .editing import (
+    check_mask,
+    check_total_pixels,
     check_upload,
     describe_inputs,
     open_image,
@@ -109,34 +111,43 @@ def generate_openai_images(fields, caller, routes, *, base_url):
 
 
 def edit_openai_images(fields, images, mask, caller, routes, config, *, base_url):
-    """``POST /v1/images/edits``: check the uploads, edit with the routed provider, answer as OpenAI."""
+    """``POST /v1/images/edits``: cheap checks first (counts, headers, total pixels, the quota),
+    decode last, then edit with the routed provider and answer as OpenAI."""
     if not images:
         raise OpenAIError(400, "image is required (a multipart file field 'image' or 'image[]')",
                           param="image", code="missing_required_parameter")
-    for data in images:
-        check_upload(data, "image", config)
-    if mask is not None:
-        check_upload(mask, "mask", config)
+    uploads = [check_upload(data, "image", config) for data in images]
+    mask_upload = check_upload(mask, "mask", config) if mask is not None else None
+    check_total_pixels(uploads + ([mask_upload] if mask_upload else []), config["MAX_EDIT_PIXELS"])
+    if mask_upload is not None:
+        check_mask(mask_upload, uploads[0])
     route = resolve_route(routes, fields.get("model"))
     provider_name = route.provider if route else config["AI_PROVIDER"]
     provider = get_provider(provider_name, config)
-    source = open_image(images[0])
-    alpha = read_mask(mask, source) if mask is not None else None  # checked before anything is written
-    width, height = output_size(fields.get("size"), source)
-    payload = _payload({**fields, "size": f"{width}x{height}"}, route)
-    payload.setdefault("model", provider.default_model)  # the log and the record name the same model
-    if provider_name == "procedural":
-        renderer = procedural_renderer(source, alpha, images[1:])
-    elif provider.supports_edit:
-        renderer = provider_renderer(provider, source, mask)
-    else:
+    if provider_name != "procedural" and not provider.supports_edit:
         raise OpenAIError(400, f"model {fields.get('model') or provider_name!r} ({provider_name}) cannot edit "
                           "images; route the model to openai, gemini or procedural", param="model",
                           code="model_not_supported")
+    width, height = output_size(fields.get("size"), uploads[0])
+    payload = _payload({**fields, "size": f"{width}x{height}"}, route)
+    payload.setdefault("model", provider.default_model)  # the log and the record name the same model
+    reservation = reserve_quota(payload, caller, tool_name=EDITS_TOOL, provider=provider_name)
+    try:
+        source = open_image(uploads[0], "image")  # decoding is the expensive part: last
+        if provider_name == "procedural":
+            alpha = read_mask(mask_upload) if mask_upload is not None else None
+            renderer = procedural_renderer(source, alpha, [open_image(u, "image") for u in uploads[1:]])
+        else:
+            renderer = provider_renderer(provider, source, mask)
+    except BaseException:
+        if reservation is not None:
+            reservation.release()
+        raise
     response_format = _response_format(fields)
     meta = {**_metadata(fields, "images.edits", response_format), **describe_inputs(images, mask)}
     outcome = generate_images(payload, caller, tool_name=EDITS_TOOL, provider=provider_name,
-                              renderer=editing(images[0], renderer), extra_meta=meta, use_quota=True)
+                              renderer=editing(images[0], renderer), extra_meta=meta, use_quota=True,
+                              reservation=reservation)
     return images_response(outcome.records, response_format, base_url)
 
 

@@ -30,7 +30,8 @@ class Posts(MethodView):
     def post(self, data):
         """Create a post; with promptId, its usage is recorded (success or failure) and never fails the post."""
         with service_errors(BODY_FIELDS):
-            post, usage_id = posts.create_post(current_principal().user_id, **data)
+            principal = current_principal()
+            post, usage_id = posts.create_post(principal.user_id, is_admin=principal.is_admin, **data)
         return {**{column.key: getattr(post, column.key) for column in post.__table__.columns},
                 "usage_id": usage_id}
 
@@ -40,7 +41,11 @@ class Posts(MethodView):
     def get(self, args):
         """The caller's posts, newest first; the next page's cursor is in X-Next-Cursor."""
         principal = current_principal()
-        user_id = args.pop("user_id", None) if principal.is_admin else principal.user_id
+        requested = args.pop("user_id", None)
+        if not principal.is_admin and requested not in (None, principal.user_id):
+            abort(403, message="only admins may list another user's posts",
+                  errors={"query": {"userId": ["not your user id"]}})
+        user_id = requested if principal.is_admin else principal.user_id
         with service_errors():
             items, next_cursor = posts.list_posts(user_id=user_id, **args)
         return items, 200, ({"X-Next-Cursor": next_cursor} if next_cursor else {})

@@ -34,8 +34,12 @@ class BadCursor(PromptError, ValueError):
     pass
 
 
-def create_post(user_id, *, success=True, prompt_version=None, **data):
-    """Create a post; with a prompt_id, record its usage (success or failure). Returns (post, usage_id)."""
+def create_post(user_id, *, is_admin=False, success=True, prompt_version=None, **data):
+    """Create a post; with a prompt_id, record its usage (success or failure). Returns (post, usage_id).
+
+    A ``generated_image_id`` must be the caller's own image (any, for an admin): another user's is
+    ImageNotFound, as if it did not exist.
+    """
     values = {name: data.get(name) for name in POST_FIELDS}
     if values["prompt_id"] is not None:
         prompt = get_prompt(values["prompt_id"])
@@ -45,7 +49,7 @@ def create_post(user_id, *, success=True, prompt_version=None, **data):
             get_version(prompt.id, prompt_version)
     if values["generated_image_id"] is not None:
         image = db.session.get(GeneratedImage, values["generated_image_id"])
-        if image is None:
+        if image is None or not (is_admin or image.user_id == user_id):
             raise ImageNotFound(values["generated_image_id"])
         values["image_url"] = values["image_url"] or image.image_url or image.storage_url
     post = Post(user_id=user_id, **values)

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint, abort
 
 from app.auth import admin_required, auth_required, current_principal
 
-from . import favorites, stats, templates
+from . import favorites, posts, stats, templates
 from .posts import BadCursor, ImageNotFound
 from .schemas import (
     PromptCreateSchema,
@@ -199,6 +199,10 @@ class Usage(MethodView):
             templates.get_prompt(prompt_id)
             if data.get("prompt_version") is not None:
                 templates.get_version(prompt_id, data["prompt_version"])
+        principal = current_principal()
+        if data.get("post_id") is not None and posts.get_post(
+                data["post_id"], None if principal.is_admin else principal.user_id) is None:
+            abort(404, message=f"no post {data['post_id']}", errors={"json": {"postId": ["not one of your posts"]}})
         version = data.pop("prompt_version", None)
         success = data.pop("success")
         return {"usage_id": record_usage(prompt_id, success=success, version=version, user_id=_user_id(), **data)}

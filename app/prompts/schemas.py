@@ -6,6 +6,7 @@ from marshmallow import Schema, ValidationError, fields, pre_dump, pre_load, val
 
 from .stats import success_rate
 from .syntax import BadVariable, check_variables, template_variables
+from .templates import MAX_VERSION
 
 SHORT = validate.Length(max=200)
 LONG = validate.Length(max=10_000)
@@ -106,7 +107,7 @@ class VersionSchema(CamelSchema):
 class RenderSchema(CamelSchema):
     variables = fields.Dict(keys=fields.String(), values=fields.Raw(), load_default=dict,
                             validate=_check_variables)
-    version = fields.Integer(validate=validate.Range(min=1), metadata={"description": "default: current"})
+    version = fields.Integer(validate=validate.Range(1, MAX_VERSION), metadata={"description": "default: current"})
 
 
 class RenderedSchema(CamelSchema):
@@ -117,7 +118,7 @@ class RenderedSchema(CamelSchema):
 
 
 class StatsArgs(Schema):
-    version = fields.Integer(validate=validate.Range(min=1))
+    version = fields.Integer(validate=validate.Range(1, MAX_VERSION))
 
 
 class PromptStatsSchema(CamelSchema):
@@ -157,7 +158,7 @@ class UsageFieldsSchema(CamelSchema):
     generation_time_ms = fields.Integer(data_key="generationTimeMs", allow_none=True,
                                         validate=validate.Range(0, 86_400_000))
     error_message = fields.String(data_key="errorMessage", allow_none=True, validate=validate.Length(max=2000))
-    prompt_version = fields.Integer(data_key="promptVersion", allow_none=True, validate=validate.Range(min=1),
+    prompt_version = fields.Integer(data_key="promptVersion", allow_none=True, validate=validate.Range(1, MAX_VERSION),
                                     metadata={"description": "default: the template's current version"})
 
 

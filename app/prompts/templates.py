@@ -28,6 +28,7 @@ SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 RESERVED_IDS = {"favorites", "top"}
 VERSIONED = ("name", "template", "negative_prompt")
 EDITABLE = VERSIONED + ("category", "description", "tags", "is_active")
+MAX_VERSION = 2_147_483_647  # versions are INTEGER columns: a larger number cannot exist (nor reach SQL)
 
 __all__ = [
     "MissingVariables",
@@ -154,6 +155,8 @@ def list_versions(prompt_id):
 def get_version(prompt_id, version):
     """One version of a template, or raise PromptNotFound / VersionNotFound."""
     get_prompt(prompt_id)
+    if not 1 <= version <= MAX_VERSION:
+        raise VersionNotFound(prompt_id, version)
     row = db.session.scalars(
         select(PromptVersion).where(PromptVersion.prompt_id == prompt_id, PromptVersion.version == version)
     ).first()

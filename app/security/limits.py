@@ -19,6 +19,20 @@ EXEMPT_PATHS = ("/healthz", "/metrics", "/openapi.json", "/docs", "/dashboard/st
 GROUP_LIMITS = {"og": "RATE_LIMIT_OG", "ai": "RATE_LIMIT_AI", "openai": "RATE_LIMIT_AI"}
 
 
+LIMITER_RETRY_HEADER = "X-Imprint-Limiter-Retry-After"
+RETRY_STATUSES = (429, 503)
+
+
+def _retry_after_only_when_refused(response):
+    """``Retry-After`` on 429 and 503 only, with the real wait: the limiter's on its own 429s."""
+    window = response.headers.pop(LIMITER_RETRY_HEADER, None)
+    if response.status_code not in RETRY_STATUSES:
+        response.headers.pop("Retry-After", None)
+    elif response.status_code == 429 and "Retry-After" not in response.headers and window is not None:
+        response.headers["Retry-After"] = str(max(1, int(window)))
+    return response
+
+
 def rate_limits_for(config, requests_per_minute=None):
     """Each group's limit (``default`` and the groups of GROUP_LIMITS), as the limiter applies it:
     a user's ``requests_per_minute`` replaces every group's."""
@@ -83,6 +97,10 @@ def init_rate_limits(app):
     config.setdefault("RATELIMIT_HEADER_REMAINING", "RateLimit-Remaining")
     config.setdefault("RATELIMIT_HEADER_RESET", "RateLimit-Reset")
     config.setdefault("RATELIMIT_HEADER_RETRY_AFTER_VALUE", "delta-seconds")
+    # Flask-Limiter would put its window's reset on every response; SDKs that honour Retry-After
+    # then wait on 200s and 5xx alike. It writes a private header that only a 429 turns into one.
+    config["RATELIMIT_HEADER_RETRY_AFTER"] = LIMITER_RETRY_HEADER
+    app.after_request(_retry_after_only_when_refused)  # registered first: runs after the limiter's hook
 
     limiter = Limiter(
         key_func=rate_limit_key,

@@ -3,17 +3,21 @@
 A generation first ``reserve()``s its units and estimated cost; the
 reservation is ``settle()``d with the real cost or ``release()``d if the
 generation failed. Check and increment happen in one step — a Lua script in
-Redis (shared by every process) or a lock in memory — so with 10 units left,
-exactly 10 of 100 concurrent requests get through.
+Redis (shared by every process of every machine) or, without Redis, a file in
+instance/ under an exclusive lock (shared by every process of this machine,
+kept across restarts) — so with 10 units left, exactly 10 of 100 concurrent
+requests get through.
 """
 
-import threading
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 
 from app.redis_client import get_redis
+
+from .counter_file import FileCounters
 
 MICRO = 1_000_000  # costs are counted in micro-dollars, as integers
 
@@ -57,35 +61,10 @@ def seconds_until_reset():
     return max(1, int((tomorrow - now).total_seconds()))
 
 
-class MemoryCounters:
-    """Per-process counters for local mode (documented: not shared between processes)."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._values = {}
-
-    def reserve(self, keys, units, cost, unit_limit, cost_limit):
-        with self._lock:
-            used, spent = self._values.get(keys[0], 0), self._values.get(keys[1], 0)
-            if unit_limit >= 0 and used + units > unit_limit:
-                return 0, used, spent
-            if cost_limit >= 0 and spent + cost > cost_limit:
-                return -1, used, spent
-            self._values[keys[0]], self._values[keys[1]] = used + units, spent + cost
-            return 1, used + units, spent + cost
-
-    def add(self, key, amount):
-        with self._lock:
-            self._values[key] = self._values.get(key, 0) + amount
-
-    def get(self, key):
-        return self._values.get(key, 0)
-
-
 class Quotas:
-    def __init__(self, redis_client=None):
+    def __init__(self, redis_client=None, path=None):
         self.redis = redis_client
-        self.memory = MemoryCounters()
+        self.counters = None if redis_client else FileCounters(path)
         self._script = redis_client.register_script(_RESERVE) if redis_client else None
 
     def _keys(self, identity):
@@ -102,7 +81,7 @@ class Quotas:
             ttl = seconds_until_reset() + 3600
             ok, used, spent = self._script(keys=list(keys), args=[units, cost, unit_limit, cost_limit, ttl])
         else:
-            ok, used, spent = self.memory.reserve(keys, units, cost, unit_limit, cost_limit)
+            ok, used, spent = self.counters.reserve(keys, units, cost, unit_limit, cost_limit)
         if ok == 0:
             raise QuotaExceeded("generations", limits.generations, used, seconds_until_reset())
         if ok == -1:
@@ -115,7 +94,7 @@ class Quotas:
         if self.redis:
             self.redis.incrby(key, amount)
         else:
-            self.memory.add(key, amount)
+            self.counters.add(key, amount)
 
     def usage(self, identity):
         """Today's generations and cost for ``identity``."""
@@ -123,7 +102,7 @@ class Quotas:
         if self.redis:
             values = [int(v or 0) for v in self.redis.mget(keys)]
         else:
-            values = [self.memory.get(key) for key in keys]
+            values = [self.counters.get(key) for key in keys]
         return {"generations": values[0], "cost_usd": values[1] / MICRO, "resets_in": seconds_until_reset()}
 
 
@@ -153,8 +132,13 @@ def get_quotas(app=None):
     app = app or current_app
     quotas = app.extensions.get("imprint_quotas")
     if quotas is None:
-        quotas = app.extensions["imprint_quotas"] = Quotas(get_redis(app))
+        quotas = app.extensions["imprint_quotas"] = Quotas(get_redis(app), counters_path(app))
     return quotas
+
+
+def counters_path(app):
+    """The counter file used without Redis."""
+    return app.config.get("QUOTA_COUNTERS_PATH") or os.path.join(app.instance_path, "quota-counters.json")
 
 
 def limits_for(principal, user=None, config=None):

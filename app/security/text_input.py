@@ -1,52 +1,79 @@
-"""Text that no database column can hold is refused at the door, naming the field.
+"""The door every request body passes: one JSON parser, one depth limit, one text check.
 
 PostgreSQL text cannot contain NUL, and an unpaired surrogate cannot be
-encoded at all; both would otherwise surface as a 500 deep in a write. One
-check on every request's query string, form and JSON body covers every
-endpoint.
+encoded at all; both would otherwise surface as a 500 deep in a write. JSON
+nested past ``MAX_JSON_DEPTH`` is refused before anything recurses into it
+(Python's own parser would raise RecursionError near 1,000 levels). The body
+is read as the WSGI server hands it over, so a chunked body
+(``Transfer-Encoding: chunked``) is checked exactly like one with a
+Content-Length. Query strings and forms get the same text check.
 """
+
+import json
 
 from flask import request
 from flask_smorest import abort
 
 PROBLEM = "must not contain NUL characters or unpaired surrogates"
+MAX_JSON_DEPTH = 32  # arrays and objects inside each other
 
 
 def _is_bad(text):
     return "\x00" in text or any("\ud800" <= ch <= "\udfff" for ch in text)
 
 
-def _find_bad(value, path):
-    """The path of the first bad string (key or value) in a JSON value, or None."""
-    if isinstance(value, str):
-        return path if _is_bad(value) else None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            child = f"{path}.{key}" if path else str(key)
-            if _is_bad(str(key)):
-                return child
-            found = _find_bad(item, child)
-            if found:
-                return found
-    if isinstance(value, list):
-        for index, item in enumerate(value):
-            found = _find_bad(item, f"{path}.{index}" if path else str(index))
-            if found:
-                return found
+def load_json(data):
+    """Parse a JSON body; ValueError (with the reason) if it is not JSON or nests too deeply."""
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels") from None
+
+
+def find_problem(value):
+    """(path, problem) of the first place in a JSON value that is too deep or holds bad text, or None.
+
+    Walks with an explicit stack, so no depth can exhaust Python's.
+    """
+    stack = [(value, "", 0)]
+    while stack:
+        item, path, depth = stack.pop()
+        if isinstance(item, str):
+            if _is_bad(item):
+                return path, PROBLEM
+            continue
+        if isinstance(item, dict | list):
+            if depth >= MAX_JSON_DEPTH:
+                return path or "(body)", f"nested deeper than {MAX_JSON_DEPTH} levels"
+            pairs = item.items() if isinstance(item, dict) else enumerate(item)
+            for key, child in reversed(list(pairs)):
+                child_path = f"{path}.{key}" if path else str(key)
+                if isinstance(key, str) and _is_bad(key):
+                    return child_path, PROBLEM
+                stack.append((child, child_path, depth + 1))
     return None
 
 
-def reject_unstorable_text():
+def check_request_input():
+    """Refuse bad text in the query string and form, and a JSON body that is invalid, too deep or holds it."""
     for location, values in (("query", request.args), ("form", request.form)):
         for name, value in values.items(multi=True):
             if _is_bad(name) or _is_bad(value):
                 abort(400, message=f"{location} {name!r}: {PROBLEM}", errors={location: {name: [PROBLEM]}})
-    if request.is_json and request.content_length:
-        body = request.get_json(silent=True)
-        found = _find_bad(body, "") if body is not None else None
-        if found:
-            abort(400, message=f"{found}: {PROBLEM}", errors={"json": {found: [PROBLEM]}})
+    if not request.is_json:
+        return
+    data = request.get_data(cache=True)  # Content-Length or chunked alike
+    if not data:
+        return
+    try:
+        body = load_json(data)
+    except ValueError as error:
+        abort(400, message=f"the JSON body could not be read: {error}", errors={"json": {"_body": [str(error)]}})
+    found = find_problem(body)
+    if found:
+        path, problem = found
+        abort(400, message=f"{path}: {problem}", errors={"json": {path: [problem]}})
 
 
 def init_text_input(app):
-    app.before_request(reject_unstorable_text)
+    app.before_request(check_request_input)

@@ -38,8 +38,8 @@ def test_fresh_install_generates_serves_records_and_logs(app, client):
     assert record["sha256"] == body["images"][0]["sha256"] and record["bytes"] == len(image.data)
     assert (record["width"], record["height"], record["mime_type"]) == (1344, 768, "image/png")
     assert record["user_id"] is None and record["status"] == "success" and record["storage_provider"] == "local"
-    history = client.get("/ai/generated-images").get_json()
-    assert [item["id"] for item in history["items"]] == [body["id"]]
+    history = client.get("/ai/generated-images").get_json()  # anonymous: nobody's list, not even the anonymous one
+    assert history["items"] == [] and history["total"] == 0
     flush_tracking(app)
     with app.app_context():
         log = db.session.scalars(select(GenerationLog)).one()
@@ -153,7 +153,7 @@ def test_history_shows_each_caller_their_own(app, client, user_key, admin_key):
     anonymous = client.post("/ai/generate", json={"prompt": "nobody's"}).get_json()
     ids = lambda headers: [i["id"] for i in client.get("/ai/generated-images", headers=headers).get_json()["items"]]  # noqa: E731
     assert ids(bearer(user_key[1])) == [alice["id"]]
-    assert ids({}) == [anonymous["id"]]
+    assert ids({}) == []  # anonymous callers list nobody's images, not even anonymous ones
     assert ids(bearer(admin_key[1])) == [anonymous["id"], root["id"], alice["id"]]  # newest first
     assert client.get(f"/ai/generated-images/{alice['id']}").status_code == 404
     assert client.get(f"/ai/generated-images/{alice['id']}", headers=bearer(admin_key[1])).status_code == 200
@@ -189,11 +189,11 @@ def test_anonymous_history_needs_a_key_when_anonymous_is_off(make_app):
     assert app.test_client().post("/ai/generate", json={"prompt": "x"}).status_code == 401
 
 
-def test_failed_generations_are_listed_with_status_and_error(app, client):
+def test_failed_generations_are_listed_with_status_and_error(app, client, user_key):
     app.config.update(AI_PROVIDER="automatic1111", A1111_URL="http://127.0.0.1:9", PROVIDER_RETRIES=0)
-    response = client.post("/ai/generate", json={"prompt": "nowhere"})
+    response = client.post("/ai/generate", json={"prompt": "nowhere"}, headers=bearer(user_key[1]))
     assert response.status_code == 502 and response.get_json()["retryable"] is True
-    failed = client.get("/ai/generated-images?status=failed").get_json()["items"]
+    failed = client.get("/ai/generated-images?status=failed", headers=bearer(user_key[1])).get_json()["items"]
     assert len(failed) == 1 and failed[0]["status"] == "failed" and "unreachable" in failed[0]["error"]
     with app.app_context():
         from app.ai import records

@@ -116,7 +116,10 @@ def test_storage_failure_without_fallback_is_a_retryable_failure(make_app):
     client = app.test_client()
     response = client.post("/ai/generate", json={"prompt": "nowhere to put it"})
     assert response.status_code == 502 and response.get_json()["retryable"] is True
-    assert client.get("/ai/generated-images?status=failed").get_json()["total"] == 1
+    with app.app_context():
+        from app.ai import records
+
+        assert len(records.list_failed_generated_images()) == 1
     from tests.conftest import _empty_tables
 
     _empty_tables(app)

@@ -21,7 +21,10 @@ def test_prompt_tools_set_tool_name_and_shape(client):
     assert icon["resolution"] == "512x512" and "icon" in icon["prompt_used"]
     avatar = client.post("/ai/generate", json={"prompt": "a robot", "tool": "avatar", "aspect_ratio": "16:9"}).get_json()
     assert avatar["aspect_ratio"] == "1:1" and avatar["resolution"] == "1024x1024"
-    anime = client.get("/ai/generated-images?tool_name=generateAnimeManga").get_json()["items"]
+    from app.ai import records
+
+    with client.application.app_context():
+        anime = [{"style": r.style} for r in records.list_generated_images_by_tool("generateAnimeManga")]
     assert len(anime) == 1 and anime[0]["style"] == "anime"
 
 

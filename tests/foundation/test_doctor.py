@@ -48,3 +48,12 @@ def test_doctor_checks_that_each_allowed_provider_is_reachable(make_app):
     missing = make_app(AI_PROVIDER="openai", OPENAI_API_KEY=None)
     result = missing.test_cli_runner().invoke(args=["doctor"])
     assert "FAIL providers" in result.output and "OPENAI_API_KEY" in result.output
+
+
+def test_doctor_says_where_quotas_are_counted_and_warns_for_several_machines(make_app, tmp_path):
+    path = str(tmp_path / "quota" / "counters.json")
+    local = make_app(QUOTA_COUNTERS_PATH=path).test_cli_runner().invoke(args=["doctor"])
+    assert "ok   quotas" in local.output and path in local.output and "this machine" in local.output
+    production = make_app(QUOTA_COUNTERS_PATH=path, IMPRINT_ENV="production")
+    result = production.test_cli_runner().invoke(args=["doctor"])
+    assert "WARN quotas" in result.output and "REDIS_URL" in result.output

@@ -103,3 +103,15 @@ def test_100k_rows_stream_with_bounded_memory(app, client, admin_key):
     assert lines == count
     assert size > 30_000_000  # ~35 MB of JSON lines went through
     assert peak < size / 10, f"peak {peak:,} bytes for a {size:,}-byte export"
+
+
+@pytest.mark.parametrize("text", ['=HYPERLINK("http://evil.example","click")', "+1+cmd|' /C calc'!A0", "-2+3",
+                                  "@SUM(A1:A2)", "\tleading tab", "\rleading cr"])
+def test_csv_cells_that_would_be_formulas_are_neutralised(app, client, admin_key, text):
+    with app.app_context():
+        make_image(make_user("mallory").id, prompt=text, created_at=at(hours=-1))
+    response = export(client, admin_key, "images", "csv")
+    records = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert records[0]["prompt"] == "'" + text  # shown as text, never evaluated
+    as_json = json.loads(export(client, admin_key, "images", "json").get_data(as_text=True))
+    assert as_json[0]["prompt"] == text  # JSON keeps the text as it was

@@ -85,7 +85,8 @@ def test_gdpr_deletion_removes_rows_and_files_and_nobody_elses(app, client, user
     response = client.delete(f"/users/{alice}/data", headers=bearer(alice_key))
     assert response.status_code == 200, response.json
     assert response.json["deleted"] == {"generated_images": 2, "files": 2, "posts": 1, "prompt_favorites": 1,
-                                        "prompt_usage": 1, "generation_logs": 1, "generation_jobs": 1}
+                                        "prompt_usage": 1, "generation_logs": 1, "generation_jobs": 1,
+                                        "datasets": 0, "dataset_images": 0, "dataset_files": 0, "thumbnails": 0}
     again = client.delete(f"/users/{alice}/data", headers=bearer(admin_key[1]))
     assert again.status_code == 200 and set(again.json["deleted"].values()) == {0}
 

@@ -90,9 +90,9 @@ def test_bad_input(client, user, make_prompt):
         assert response.status_code == 422 and field in response.get_json()["errors"]["json"], field
 
 
-def test_a_post_links_its_generated_image(client, user, make_prompt, read):
+def test_a_post_links_its_generated_image(client, user, user_key, make_prompt, read):
     def add(session):
-        session.add(image := GeneratedImage(prompt="p", image_url="/images/abc.png"))
+        session.add(image := GeneratedImage(prompt="p", image_url="/images/abc.png", user_id=user_key[0]))
         session.commit()
         return str(image.id)
 

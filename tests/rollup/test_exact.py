@@ -135,7 +135,7 @@ def test_rollups_answer_like_the_direct_queries(two_apps, admin_key):
         db.session.add(GeneratedImage(**_image(rng, users, T0 + timedelta(days=3, minutes=7))))
         db.session.commit()
         purge_expired_events(days=19, now=T0 + SPAN)  # logs of the first two days go
-        delete_user_data(users[0], get_storage())
+        delete_user_data(users[0], get_storage(), rolled)
         moved = db.session.scalars(select(GenerationLog.id).where(GenerationLog.user_id == users[1]).limit(20)).all()
         db.session.execute(update(GenerationLog).where(GenerationLog.id.in_(moved))
                            .values(created_at=T0 + timedelta(days=9, hours=5, minutes=1), success=False))

@@ -52,3 +52,20 @@ def test_limits_are_shared_through_redis_by_two_app_instances(make_app, user_key
     for app in (first, second, first, second, first):
         codes.append(app.test_client().get("/me", headers=bearer(key)).status_code)
     assert codes == [200, 200, 200, 200, 429]
+
+
+def test_retry_after_only_on_429_and_503_with_the_real_wait(make_app, user_key):
+    app = make_app(RATE_LIMITS_ENABLED=True, RATE_LIMIT_DEFAULT="2/minute", AI_PROVIDER="automatic1111",
+                   A1111_URL="http://127.0.0.1:9", PROVIDER_RETRIES=0, DAILY_GENERATION_LIMIT=0)
+    client, headers = app.test_client(), bearer(user_key[1])
+    ok = client.get("/me", headers=headers)
+    assert ok.status_code == 200 and "Retry-After" not in ok.headers
+    unreachable = client.post("/ai/generate", json={"prompt": "x"})  # anonymous: the provider is down
+    assert unreachable.status_code == 502 and "Retry-After" not in unreachable.headers
+    quota = client.post("/ai/generate", json={"prompt": "x"}, headers=headers)
+    assert quota.status_code == 429
+    assert int(quota.headers["Retry-After"]) > 60  # the daily quota's reset, not the minute's window
+    assert client.get("/me", headers=headers).status_code == 200
+    limited = client.get("/me", headers=headers)
+    assert limited.status_code == 429 and 0 < int(limited.headers["Retry-After"]) <= 60
+    assert "X-Imprint-Limiter-Retry-After" not in limited.headers

@@ -20,8 +20,15 @@ def _race(quotas, limits, attempts=100, cost=0.0):
         return sum(pool.map(attempt, range(attempts)))
 
 
-def test_in_memory_quota_admits_exactly_the_limit():
-    assert _race(Quotas(), Limits(generations=10, cost_usd=None)) == 10
+def test_file_quota_admits_exactly_the_limit(tmp_path):
+    assert _race(Quotas(path=str(tmp_path / "counters.json")), Limits(generations=10, cost_usd=None)) == 10
+
+
+def test_file_quota_survives_a_restart(tmp_path):
+    path = str(tmp_path / "counters.json")
+    Quotas(path=path).reserve("user:a", Limits(generations=2, cost_usd=None), units=2)
+    with pytest.raises(QuotaExceeded):  # a new process reads what the last one counted
+        Quotas(path=path).reserve("user:a", Limits(generations=2, cost_usd=None))
 
 
 def test_redis_quota_admits_exactly_the_limit(redis_url):
@@ -33,8 +40,8 @@ def test_cost_budget_is_atomic_too(redis_url):
     assert _race(quotas, Limits(generations=None, cost_usd=1.0), cost=0.25) == 4
 
 
-def test_release_gives_back_and_settle_corrects_the_cost():
-    quotas = Quotas()
+def test_release_gives_back_and_settle_corrects_the_cost(tmp_path):
+    quotas = Quotas(path=str(tmp_path / "counters.json"))
     limits = Limits(generations=2, cost_usd=1.0)
     first = quotas.reserve("user:a", limits, cost_usd=0.4)
     first.release()

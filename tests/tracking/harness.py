@@ -45,6 +45,7 @@ def worker_env(app, **extra):
         "AUTO_MIGRATE": "false",
         "SECRET_KEY": "test-secret",
         "STORAGE_ROOT": config["STORAGE_ROOT"],
+        "QUOTA_COUNTERS_PATH": config.get("QUOTA_COUNTERS_PATH") or "",
         "TRACKING_SPOOL_PATH": config["TRACKING_SPOOL_PATH"],
         "TRACKING_BATCH_SIZE": str(config["TRACKING_BATCH_SIZE"]),
         "TRACKING_CLAIM_TIMEOUT": str(config["TRACKING_CLAIM_TIMEOUT"]),

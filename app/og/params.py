@@ -1,10 +1,13 @@
 """The validated parameters of one card: the only input the renderer accepts."""
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
 from app.og import presets
 from app.og.palettes import THEMES
+
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}")
 
 
 class ParamError(ValueError):
@@ -29,6 +32,7 @@ class CardParams:
     shapes: int = presets.DEFAULT_SHAPES
     theme: str = "auto"
     format: str = "png"
+    lang: str | None = None  # BCP 47 tag of the text: picks regional CJK forms and line-break rules
 
     @property
     def size(self) -> tuple[int, int]:
@@ -39,7 +43,7 @@ class CardParams:
     def cache_key(self) -> str:
         """A stable text key for these params (ETag and cache input)."""
         return repr((self.seed, presets.ALIASES.get(self.aspect, self.aspect), self.size,
-                     self.quote, self.author, self.shapes, self.theme, self.format))
+                     self.quote, self.author, self.shapes, self.theme, self.format, self.lang))
 
 
 def clean_text(text: str) -> str:
@@ -76,6 +80,8 @@ def make_params(seed: str, **kwargs) -> CardParams:
         raise ParamError("author", f"length must be at most {presets.MAX_AUTHOR}")
     if params.theme not in THEMES and params.theme != "auto":
         raise ParamError("theme", f"must be one of auto, {', '.join(THEMES)}")
+    if params.lang is not None and not LANGUAGE_TAG.fullmatch(params.lang):
+        raise ParamError("lang", "must be a BCP 47 language tag such as ja, ar or zh-TW")
     if params.format not in presets.FORMATS:
         raise ParamError("format", f"must be one of {', '.join(presets.FORMATS)}")
     return CardParams(**{**params.__dict__, "quote": clean_text(params.quote),

@@ -5,17 +5,19 @@ area coverage, blended straight onto the card, no masks. The earlier way,
 a 4×-supersampled Pillow mask per shape reduced with a box filter, took
 ~3.7–4.5 ms for 12 shapes and a 16× mask per big shape (147 MB for one at
 4096×4096); aggdraw takes ~2.4 ms and no extra memory. The text panel is a
-lookup-table tint of its pixels plus four anti-aliased corners. Text is
-anti-aliased natively by FreeType.
+lookup-table tint of its pixels plus four anti-aliased corners. Text is the
+shaped glyphs' outlines drawn by AGG too, the outlines the SVG carries.
 """
 
+import io
 from functools import lru_cache
 
 import aggdraw
 from PIL import Image, ImageChops, ImageDraw
 
 from app.og.art import Shape
-from app.og.fonts import glyph_mask, pen_positions
+from app.og.fonts import colour_glyph, get_face, glyph_outline
+from app.og.glyphs import colour_box, glyph_origin
 from app.og.layout import TextBlock
 from app.og.scene import Rect, Scene
 
@@ -122,13 +124,34 @@ def draw_scene(scene: Scene) -> Image.Image:
 
 
 def _draw_text(image: Image.Image, block: TextBlock) -> None:
-    """Paste cached glyph bitmaps at the layout's pen positions.
-
-    Same pixels as ImageDraw.text for whole-pixel origins (FreeType renders
-    each glyph alike), at a third of the cost: glyphs are rasterised once.
-    """
+    """Glyph outlines through AGG at the shaped positions; colour glyphs pasted after them."""
+    draw = aggdraw.Draw(image)
+    brush = aggdraw.Brush(block.colour)
+    colour_glyphs = []
     for line in block.lines:
-        for ch, x in zip(line.text, pen_positions(block.face, block.size, line.text), strict=True):
-            mask, dx, dy = glyph_mask(block.face, block.size, ch)
-            if mask is not None:
-                image.paste(block.colour, (line.x + round(x) + dx, line.baseline + dy), mask)
+        for glyph in line.glyphs.glyphs:
+            face = get_face(glyph.face)
+            if face.is_colour:
+                colour_glyphs.append((line, glyph))
+                continue
+            outline = glyph_outline(glyph.face, glyph.gid)
+            if outline is None:
+                continue
+            x, y, scale = glyph_origin(line, glyph, block.size, face.upem)
+            draw.settransform((scale, 0, x, 0, -scale, y))
+            draw.path(outline, None, brush)
+    draw.settransform()
+    draw.flush()
+    for line, glyph in colour_glyphs:
+        box = colour_box(line, glyph, block.size)
+        if box is not None:
+            x, y, width, height = box
+            bitmap = _colour_bitmap(glyph.face, glyph.gid, width, height)
+            image.paste(bitmap, (x, y), bitmap)
+
+
+@lru_cache(maxsize=1024)
+def _colour_bitmap(face: str, gid: int, width: int, height: int) -> Image.Image:
+    png, _extents = colour_glyph(face, gid)
+    with Image.open(io.BytesIO(png)) as bitmap:
+        return bitmap.convert("RGBA").resize((width, height), Image.Resampling.LANCZOS)

@@ -13,6 +13,7 @@ from app.og import service, stats
 from app.og.cache import ByteLRU
 from app.og.params import ParamError, make_params
 from app.og.presets import FORMATS
+from app.og.scene import missing_scripts
 from app.og.schemas import (
     CardOptionsSchema,
     CardQuerySchema,
@@ -81,6 +82,9 @@ def _serve(args):
         return current_app.response_class(status=304, headers=headers)
     card = service.produce_card(params, etag, _cache())
     headers["Server-Timing"] = f"{'cache' if card.cached else 'render'};dur={card.render_ms:.2f}"
+    missing = missing_scripts(params)
+    if missing:  # drawn as U+FFFD: say which scripts need a font the card does not ship
+        headers["OG-Missing-Scripts"] = ", ".join(missing)
     _track(params, card.render_ms)
     return current_app.response_class(card.body, content_type=card.content_type, headers=headers)
 

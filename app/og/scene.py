@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from app.og import layout
 from app.og.art import SeededStream, Shape, make_shapes
+from app.og.itemize import itemize
 from app.og.palettes import THEMES, Colour, Theme
 from app.og.params import CardParams
 
@@ -155,6 +156,15 @@ def _compose_text(params: CardParams, theme: Theme, width: int, height: int):
     bar = Rect(bar_x, round(top), bar_x + frame.bar_width, round(top + content_h),
                frame.bar_width // 2, theme.accent, 1.0)
     return panel, bar, blocks
+
+
+def missing_scripts(params: CardParams) -> tuple[str, ...]:
+    """Scripts of the card's text that no shipped font has (the card shows U+FFFD for them)."""
+    found: set[str] = set()
+    for text, weight in ((params.quote, QUOTE_WEIGHT), (params.author, AUTHOR_WEIGHT)):
+        for paragraph in text.split("\n") if text else ():
+            found |= itemize(paragraph, weight, params.lang).missing
+    return tuple(sorted(found))
 
 
 def _pick_theme(stream: SeededStream, name: str) -> Theme:

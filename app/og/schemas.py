@@ -40,6 +40,9 @@ class CardOptionsSchema(Schema):
     height = _int(presets.MIN_SIZE, presets.MAX_SIZE, "Custom height in pixels (overrides the preset)")
     shapes = _int(0, presets.MAX_SHAPES, "How many generative shapes", load_default=presets.DEFAULT_SHAPES)
     theme = _choice(THEME_NAMES, "auto", "Colour theme; auto lets the seed choose")
+    lang = fields.String(validate=Length(max=35, error="length must be at most {max}"),
+                         metadata={"description": "BCP 47 language of the text (ja, ko, zh-TW, ar…): "
+                                   "regional CJK glyph forms and line-break rules"})
 
 
 class CardQuerySchema(CardOptionsSchema):

@@ -79,6 +79,8 @@ def render_svg(scene: Scene) -> bytes:
     title = clean_text(scene.title)
     dwg = svgwrite.Drawing(size=(w, h), viewBox=f"0 0 {w} {h}", debug=False)
     dwg.attribs.update({"role": "img", "aria-label": title})
+    if scene.missing_scripts:
+        dwg.attribs["data-missing-scripts"] = ", ".join(scene.missing_scripts)
     dwg.set_desc(title=title)
     gradient = dwg.linearGradient((0, 0), (1, 1), id="bg")
     gradient.add_stop_color(0, _hex(scene.background[0]))

@@ -17,7 +17,13 @@ cli = AppGroup("og", help="Open Graph cards.")
 @click.option("--seed", required=True, help="Any text; the same seed gives the same art.")
 @click.option("--aspect", default="default", show_default=True, type=click.Choice(presets.ASPECTS))
 @click.option("--quote", default="", help="Quote text.")
-@click.option("--author", default="", help="Shown below the quote.")
+@click.option("--author", default="", help="Shown below the quote; an article's byline.")
+@click.option("--layout", default="quote", show_default=True, type=click.Choice(presets.LAYOUTS))
+@click.option("--title", default="", help="Headline (article, announcement, plain).")
+@click.option("--description", default="", help="Secondary text below the title.")
+@click.option("--site", default="", help="Site or brand name.")
+@click.option("--badge", default="", help="Tag line above an announcement's title.")
+@click.option("--lang", default=None, help="BCP 47 language of the text (ja, ko, zh-TW, ar…).")
 @click.option("--format", "fmt", type=click.Choice(tuple(presets.FORMATS)),
               help="Default: from the --out extension, else png.")
 @click.option("--width", type=int, help=f"Custom width, {presets.MIN_SIZE}…{presets.MAX_SIZE}.")
@@ -27,13 +33,15 @@ cli = AppGroup("og", help="Open Graph cards.")
 @click.option("--theme", default="auto", show_default=True, type=click.Choice(("auto", *THEMES)))
 @click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True),
               help="File to write (- for stdout).")
-def render_card(seed, aspect, quote, author, fmt, width, height, shapes, theme, out):
+def render_card(seed, aspect, quote, author, layout, title, description, site, badge, lang, fmt,
+                width, height, shapes, theme, out):
     """Render one card to a file: the same bytes GET /og serves for these parameters."""
     if fmt is None:
         suffix = Path(out).suffix.lower().lstrip(".")
         fmt = {"jpg": "jpeg"}.get(suffix, suffix) if suffix in (*presets.FORMATS, "jpg") else "png"
     try:
-        params = make_params(seed, aspect=aspect, quote=quote, author=author, width=width,
+        params = make_params(seed, aspect=aspect, quote=quote, author=author, layout=layout, title=title,
+                             description=description, site=site, badge=badge, lang=lang, width=width,
                              height=height, shapes=shapes, theme=theme, format=fmt)
     except ParamError as error:
         raise click.BadParameter(error.message, param_hint=f"--{error.field}") from error

@@ -114,8 +114,11 @@ def fit_lines(text: str, weight: str, size: int, max_width: float, max_height: f
 
 
 def place_lines(weight: str, size: int, colour: tuple[int, int, int], lines: list[LineSpan],
-                x: float, top: float, align_width: float | None = None) -> TextBlock:
-    """Lines from (x, top); right-to-left paragraphs right-aligned to the widest line (or align_width)."""
+                x: float, top: float, align_width: float | None = None, align: str = "start") -> TextBlock:
+    """Lines from (x, top) in a column as wide as the widest line (or align_width).
+
+    `start` aligns left-to-right paragraphs left and right-to-left ones right; `center` centres all.
+    """
     ascent, _ = _metrics(weight)
     shaped = [line.paragraph.line(line.start, line.end, line.ellipsis) for line in lines]
     widest = max((s.width * size for s in shaped), default=0.0)
@@ -123,7 +126,10 @@ def place_lines(weight: str, size: int, colour: tuple[int, int, int], lines: lis
     placed = []
     for i, (line, glyphs) in enumerate(zip(lines, shaped, strict=True)):
         width = glyphs.width * size
-        left = x + (column - width if line.paragraph.paragraph.is_rtl else 0.0)
+        if align == "center":
+            left = x + (column - width) / 2
+        else:
+            left = x + (column - width if line.paragraph.paragraph.is_rtl else 0.0)
         text = line.paragraph.paragraph.text[line.start:line.end] + (ELLIPSIS if line.ellipsis else "")
         placed.append(TextLine(text, glyphs, round(left, 2), round(top + ascent * size + i * line_height(size), 2),
                                round(width, 2)))

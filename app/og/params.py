@@ -33,6 +33,11 @@ class CardParams:
     theme: str = "auto"
     format: str = "png"
     lang: str | None = None  # BCP 47 tag of the text: picks regional CJK forms and line-break rules
+    layout: str = "quote"
+    title: str = ""
+    description: str = ""
+    site: str = ""
+    badge: str = ""
 
     @property
     def size(self) -> tuple[int, int]:
@@ -43,7 +48,8 @@ class CardParams:
     def cache_key(self) -> str:
         """A stable text key for these params (ETag and cache input)."""
         return repr((self.seed, presets.ALIASES.get(self.aspect, self.aspect), self.size,
-                     self.quote, self.author, self.shapes, self.theme, self.format, self.lang))
+                     self.quote, self.author, self.shapes, self.theme, self.format, self.lang,
+                     self.layout, self.title, self.description, self.site, self.badge))
 
 
 def clean_text(text: str) -> str:
@@ -74,15 +80,16 @@ def make_params(seed: str, **kwargs) -> CardParams:
     if width * height > presets.MAX_PIXELS:
         raise ParamError("width" if params.width else "height",
                          f"width × height is {width * height} pixels; at most {presets.MAX_PIXELS}")
-    if len(params.quote) > presets.MAX_QUOTE:
-        raise ParamError("quote", f"length must be at most {presets.MAX_QUOTE}")
-    if len(params.author) > presets.MAX_AUTHOR:
-        raise ParamError("author", f"length must be at most {presets.MAX_AUTHOR}")
+    for field, limit in presets.TEXT_LIMITS.items():
+        if len(getattr(params, field)) > limit:
+            raise ParamError(field, f"length must be at most {limit}")
+    if params.layout not in presets.LAYOUTS:
+        raise ParamError("layout", f"must be one of {', '.join(presets.LAYOUTS)}")
     if params.theme not in THEMES and params.theme != "auto":
         raise ParamError("theme", f"must be one of auto, {', '.join(THEMES)}")
     if params.lang is not None and not LANGUAGE_TAG.fullmatch(params.lang):
         raise ParamError("lang", "must be a BCP 47 language tag such as ja, ar or zh-TW")
     if params.format not in presets.FORMATS:
         raise ParamError("format", f"must be one of {', '.join(presets.FORMATS)}")
-    return CardParams(**{**params.__dict__, "quote": clean_text(params.quote),
-                         "author": clean_text(params.author)})
+    return CardParams(**{**params.__dict__, **{field: clean_text(getattr(params, field))
+                                               for field in presets.TEXT_LIMITS}})

@@ -19,7 +19,8 @@ from app.og.art import Shape
 from app.og.fonts import colour_glyph, get_face, glyph_outline
 from app.og.glyphs import colour_box, glyph_origin
 from app.og.layout import TextBlock
-from app.og.scene import Rect, Scene
+from app.og.layouts import Rect
+from app.og.scene import Scene
 
 SUPERSAMPLE = 4  # for the panel's rounded corners
 RAMP_CACHE_PIXELS = 1080 * 1920  # every preset fits; 16 cached ramps stay under 34 MB
@@ -115,12 +116,20 @@ def draw_scene(scene: Scene) -> Image.Image:
     """Rasterise a scene to an RGB image of exactly scene.width × scene.height."""
     image = _gradient(scene)
     _draw_shapes(image, scene.shapes)
-    for rect in (scene.panel, scene.bar):
-        if rect is not None:
-            _draw_rect(image, rect)
+    for rect in scene.rects:
+        _draw_rect(image, rect)
+    if scene.logo is not None:
+        bitmap = _logo_bitmap(scene.logo.logo, scene.logo.width, scene.logo.height)
+        image.paste(bitmap, (scene.logo.x, scene.logo.y), bitmap)
     for block in scene.texts:
         _draw_text(image, block)
     return image
+
+
+@lru_cache(maxsize=64)
+def _logo_bitmap(logo, width: int, height: int) -> Image.Image:
+    with Image.open(io.BytesIO(logo.png)) as bitmap:
+        return bitmap.convert("RGBA").resize((width, height), Image.Resampling.LANCZOS)
 
 
 def _draw_text(image: Image.Image, block: TextBlock) -> None:

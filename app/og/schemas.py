@@ -22,6 +22,12 @@ def _choice(choices, default: str, description: str) -> fields.String:
                          metadata={"description": description})
 
 
+def _text(field: str, description: str) -> fields.String:
+    limit = presets.TEXT_LIMITS[field]
+    return fields.String(load_default="", validate=Length(max=limit, error="length must be at most {max}"),
+                         metadata={"description": f"{description}; at most {limit} characters"})
+
+
 class CardOptionsSchema(Schema):
     """Everything but the seed and the format (the path form takes those from the URL)."""
 
@@ -30,12 +36,14 @@ class CardOptionsSchema(Schema):
 
     aspect = _choice(presets.ASPECTS, "default", "Preset size: " + ", ".join(
         f"{p.name} {p.width}×{p.height}" for p in presets.PRESETS.values()) + "; x = twitter")
-    quote = fields.String(load_default="", validate=Length(max=presets.MAX_QUOTE,
-                          error="length must be at most {max}"),
-                          metadata={"description": "Quote text, wrapped and fitted to the card"})
-    author = fields.String(load_default="", validate=Length(max=presets.MAX_AUTHOR,
-                           error="length must be at most {max}"),
-                           metadata={"description": "Shown below the quote"})
+    layout = _choice(presets.LAYOUTS, "quote", "quote (a quote and its author), article (site, title, "
+                     "description, byline), announcement (badge, large title, site) or plain (title over the art)")
+    quote = _text("quote", "Quote text, wrapped and fitted to the card (the quote layout)")
+    author = _text("author", "Shown below the quote; the byline of an article")
+    title = _text("title", "Headline of the article, announcement and plain layouts")
+    description = _text("description", "Secondary text below the title")
+    site = _text("site", "Site or brand name")
+    badge = _text("badge", "Tag line in a pill above an announcement's title")
     width = _int(presets.MIN_SIZE, presets.MAX_SIZE, "Custom width in pixels (overrides the preset)")
     height = _int(presets.MIN_SIZE, presets.MAX_SIZE, "Custom height in pixels (overrides the preset)")
     shapes = _int(0, presets.MAX_SHAPES, "How many generative shapes", load_default=presets.DEFAULT_SHAPES)

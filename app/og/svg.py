@@ -15,8 +15,9 @@ from app.og.art import Shape
 from app.og.fonts import colour_glyph, get_face, glyph_path
 from app.og.glyphs import colour_box, glyph_origin
 from app.og.layout import TextBlock
+from app.og.layouts import Rect
 from app.og.params import clean_text
-from app.og.scene import Rect, Scene
+from app.og.scene import Scene
 
 
 def _hex(colour: tuple[int, int, int]) -> str:
@@ -89,9 +90,12 @@ def render_svg(scene: Scene) -> bytes:
     dwg.add(dwg.rect((0, 0), (w, h), fill="url(#bg)"))
     for shape in scene.shapes:
         dwg.add(_shape(dwg, shape))
-    for rect in (scene.panel, scene.bar):
-        if rect is not None:
-            dwg.add(_rect(dwg, rect))
+    for rect in scene.rects:
+        dwg.add(_rect(dwg, rect))
+    if scene.logo is not None:
+        box = scene.logo
+        dwg.add(dwg.image(box.logo.data_uri(), insert=(box.x, box.y), size=(box.width, box.height),
+                          preserveAspectRatio="none"))
     defined: set[str] = set()
     for block in scene.texts:
         dwg.add(_text(dwg, block, defined))

@@ -115,8 +115,7 @@ def test_text_stays_inside_the_card(case, aspect):
             if ink is not None:
                 assert 0 <= ink[0] and ink[2] <= scene.width
                 assert 0 <= ink[1] and ink[3] <= scene.height
-    if scene.panel is not None:
-        p = scene.panel
+    for p in scene.rects:
         assert 0 <= p.x0 < p.x1 <= scene.width and 0 <= p.y0 < p.y1 <= scene.height
 
 

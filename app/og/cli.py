@@ -6,6 +6,7 @@ import click
 from flask.cli import AppGroup
 
 from app.og import presets
+from app.og.fonts import BASE_FAMILIES, DEFAULT_FAMILY
 from app.og.palettes import THEMES
 from app.og.params import ParamError, make_params
 from app.og.render import render
@@ -23,6 +24,7 @@ cli = AppGroup("og", help="Open Graph cards.")
 @click.option("--description", default="", help="Secondary text below the title.")
 @click.option("--site", default="", help="Site or brand name.")
 @click.option("--badge", default="", help="Tag line above an announcement's title.")
+@click.option("--font", default=DEFAULT_FAMILY, show_default=True, type=click.Choice(BASE_FAMILIES))
 @click.option("--lang", default=None, help="BCP 47 language of the text (ja, ko, zh-TW, ar…).")
 @click.option("--format", "fmt", type=click.Choice(tuple(presets.FORMATS)),
               help="Default: from the --out extension, else png.")
@@ -33,7 +35,7 @@ cli = AppGroup("og", help="Open Graph cards.")
 @click.option("--theme", default="auto", show_default=True, type=click.Choice(("auto", *THEMES)))
 @click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True),
               help="File to write (- for stdout).")
-def render_card(seed, aspect, quote, author, layout, title, description, site, badge, lang, fmt,
+def render_card(seed, aspect, quote, author, layout, title, description, site, badge, font, lang, fmt,
                 width, height, shapes, theme, out):
     """Render one card to a file: the same bytes GET /og serves for these parameters."""
     if fmt is None:
@@ -41,7 +43,7 @@ def render_card(seed, aspect, quote, author, layout, title, description, site, b
         fmt = {"jpg": "jpeg"}.get(suffix, suffix) if suffix in (*presets.FORMATS, "jpg") else "png"
     try:
         params = make_params(seed, aspect=aspect, quote=quote, author=author, layout=layout, title=title,
-                             description=description, site=site, badge=badge, lang=lang, width=width,
+                             description=description, site=site, badge=badge, font=font, lang=lang, width=width,
                              height=height, shapes=shapes, theme=theme, format=fmt)
     except ParamError as error:
         raise click.BadParameter(error.message, param_hint=f"--{error.field}") from error

@@ -17,7 +17,7 @@ GAP = 0.55  # between two items, in lead sizes
 @dataclass(frozen=True)
 class TextItem:
     text: str
-    weight: str
+    font: str
     colour: Colour
     ratio: float = 1.0  # size relative to the lead (1.0 is the lead itself)
     floor: int = 8  # never smaller than this, in pixels
@@ -40,7 +40,7 @@ def _gaps(fitted: list[FittedItem], lead: int) -> float:
 
 
 def stack_height(fitted: list[FittedItem], lead: int) -> float:
-    return sum(layout.block_height(f.item.weight, f.size, len(f.lines)) for f in fitted) + _gaps(fitted, lead)
+    return sum(layout.block_height(f.item.font, f.size, len(f.lines)) for f in fitted) + _gaps(fitted, lead)
 
 
 def _wrap_at(items: list[TextItem], lead: int, width: float, height: float, language):
@@ -48,11 +48,11 @@ def _wrap_at(items: list[TextItem], lead: int, width: float, height: float, lang
     for item in items:
         size = item_size(item, lead)
         if item.ratio == 1.0:
-            lines = layout.wrap_text(item.text, item.weight, size, width, language) if item.text else []
+            lines = layout.wrap_text(item.text, item.font, size, width, language) if item.text else []
             if item.max_lines is not None and len(lines) > item.max_lines:
-                lines = layout.fit_lines(item.text, item.weight, size, width, height, item.max_lines, language)
+                lines = layout.fit_lines(item.text, item.font, size, width, height, item.max_lines, language)
         else:
-            lines = layout.fit_lines(item.text, item.weight, size, width, height, item.max_lines,
+            lines = layout.fit_lines(item.text, item.font, size, width, height, item.max_lines,
                                      language) if item.text else []
         fitted.append(FittedItem(item, size, lines))
     return fitted
@@ -71,7 +71,7 @@ def fit_stack(items: list[TextItem], low: int, high: int, width: float, height: 
                 high = mid - 1
         return low, _wrap_at(items, low, width, height, language)
     # At the floor and still too tall: secondary items keep one line, the lead takes what is left.
-    short = [FittedItem(f.item, f.size, layout.fit_lines(f.item.text, f.item.weight, f.size, width, height,
+    short = [FittedItem(f.item, f.size, layout.fit_lines(f.item.text, f.item.font, f.size, width, height,
                                                           1, language) if f.item.text else [])
              if f.item.ratio != 1.0 else f for f in fitted]
     others = [f for f in short if f.item.ratio != 1.0]
@@ -79,7 +79,7 @@ def fit_stack(items: list[TextItem], low: int, high: int, width: float, height: 
     result = []
     for f in short:
         if f.item.ratio == 1.0:
-            lines = layout.fit_lines(f.item.text, f.item.weight, f.size, width, room, f.item.max_lines,
+            lines = layout.fit_lines(f.item.text, f.item.font, f.size, width, room, f.item.max_lines,
                                      language) if f.item.text else []
             f = FittedItem(f.item, f.size, lines)
         result.append(f)
@@ -95,7 +95,7 @@ def place_stack(fitted: list[FittedItem], lead: int, x: float, top: float, width
     for f in fitted:
         if not f.lines:
             continue
-        block = layout.place_lines(f.item.weight, f.size, f.item.colour, f.lines, x, y, column, align)
+        block = layout.place_lines(f.item.font, f.size, f.item.colour, f.lines, x, y, column, align)
         blocks.append(block)
         y = block.box[3] + round(lead * GAP, 2)
     return blocks

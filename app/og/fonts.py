@@ -38,6 +38,8 @@ def _pair(stem: str) -> dict[str, FaceSpec]:
 # Families in fallback order: a cluster no earlier family covers goes to the next.
 FAMILIES: dict[str, dict[str, FaceSpec]] = {
     "dejavu": {"regular": FaceSpec("DejaVuSans.ttf"), "bold": FaceSpec("DejaVuSans-Bold.ttf")},
+    "notosans": _pair("NotoSans"),
+    "notoserif": _pair("NotoSerif"),
     "arabic": _pair("NotoSansArabic"),
     "hebrew": _pair("NotoSansHebrew"),
     "devanagari": _pair("NotoSansDevanagari"),
@@ -59,19 +61,24 @@ SCRIPT_FAMILIES = {
     "Knda": "kannada", "Mlym": "malayalam", "Thai": "thai",
     "Hani": "cjk", "Hira": "cjk", "Kana": "cjk", "Hang": "cjk", "Bopo": "cjk",
 }
+# The families a card's Latin, Greek and Cyrillic text may be set in (a brand's choice); the
+# others only serve their scripts.
+BASE_FAMILIES = ("dejavu", "notosans", "notoserif")
+DEFAULT_FAMILY = "dejavu"
 REPLACEMENT = "\ufffd"  # drawn, from the base family, for a cluster no face has
+_uploads: dict[str, bytes] = {}  # family → the bytes of an uploaded font (one face, both weights)
 
 
 class Face:
     """A loaded face: HarfBuzz font at font-unit scale, its coverage and metrics."""
 
-    def __init__(self, key: str, spec: FaceSpec, index: int):
-        blob = hb.Blob.from_file_path(str(FONT_DIR / spec.file))
+    def __init__(self, key: str, spec: FaceSpec | None, index: int, data: bytes | None = None):
+        blob = hb.Blob(data) if data is not None else hb.Blob.from_file_path(str(FONT_DIR / spec.file))
         self.key = key
         self.face = hb.Face(blob, index)
         self.font = hb.Font(self.face)  # scale = upem: positions in font units
         self.upem = self.face.upem
-        self.is_colour = spec.is_colour
+        self.is_colour = spec is not None and spec.is_colour
         extents = self.font.get_font_extents("ltr")
         self.ascender = extents.ascender / self.upem  # in em
         self.descender = -extents.descender / self.upem
@@ -112,9 +119,28 @@ def get_face(key: str) -> Face:
             face = _faces.get(key)
             if face is None:
                 family, weight, *region = key.split("-", 2)
-                index = CJK_REGIONS[region[0]] if region else FAMILIES[family][weight].index
-                face = _faces[key] = Face(key, FAMILIES[family][weight], index)
+                if family in _uploads:
+                    face = Face(key, None, 0, _uploads[family])
+                else:
+                    index = CJK_REGIONS[region[0]] if region else FAMILIES[family][weight].index
+                    face = Face(key, FAMILIES[family][weight], index)
+                _faces[key] = face
     return face
+
+
+def register_upload(family: str, data: bytes) -> None:
+    """Make an uploaded font (already validated) available as `family`; idempotent."""
+    with _faces_lock:
+        _uploads.setdefault(family, data)
+
+
+def is_known_family(family: str) -> bool:
+    return family in BASE_FAMILIES or family in _uploads
+
+
+def chain(base: str) -> tuple[str, ...]:
+    """Families in fallback order for text set in `base`."""
+    return (base, *(family for family in FAMILIES if family != base))
 
 
 def loaded_faces() -> tuple[str, ...]:

@@ -15,7 +15,7 @@ from functools import lru_cache
 import icu
 from fontTools import unicodedata as ucd
 
-from app.og.fonts import FAMILIES, REPLACEMENT, SCRIPT_FAMILIES, face_key, get_face
+from app.og.fonts import REPLACEMENT, SCRIPT_FAMILIES, chain, face_key, get_face
 
 COMMON_SCRIPTS = ("Zyyy", "Zinh", "Zzzz")
 # Characters a face need not map: joiners, selectors and bidi controls (HarfBuzz hides them).
@@ -106,14 +106,18 @@ def _is_emoji(cluster: str) -> bool:
 
 
 @lru_cache(maxsize=65536)
-def face_for(cluster: str, script: str | None, weight: str, region: str) -> str | None:
-    """The first face of the chain with every character of the cluster, or None."""
+def face_for(cluster: str, script: str | None, font: str, region: str) -> str | None:
+    """The first face of the chain with every character of the cluster, or None.
+
+    `font` is the card's base face (family-weight): its family is tried first for
+    text of no dedicated family, its weight is used throughout.
+    """
+    base, weight = font.split("-")
     codepoints = [ord(ch) for ch in cluster if ord(ch) not in IGNORABLE] or [ord(cluster[0])]
-    order = list(FAMILIES)
     preferred = ["emoji"] if _is_emoji(cluster) else []
     if script in SCRIPT_FAMILIES:
         preferred.append(SCRIPT_FAMILIES[script])
-    for family in dict.fromkeys(preferred + order):
+    for family in dict.fromkeys(preferred + list(chain(base))):
         key = face_key(family, weight, region)
         if get_face(key).covers(codepoints):
             return key
@@ -162,13 +166,13 @@ def _levels(text: str) -> tuple[int, list[int]]:
 
 
 @lru_cache(maxsize=2048)
-def itemize(text: str, weight: str, language: str | None) -> Paragraph:
-    """Runs of one paragraph (no newlines) for faces of `weight`."""
+def itemize(text: str, font: str, language: str | None) -> Paragraph:
+    """Runs of one paragraph (no newlines) set in `font` (family-weight) and its fallbacks."""
     region = cjk_region(text, language)
     missing, parts = set(), []
     for start, end, script in _clusters(text):
         cluster = text[start:end]
-        if face_for(cluster, script, weight, region) is None:
+        if face_for(cluster, script, font, region) is None:
             missing.add(ucd.script_name(script or _cluster_script(cluster) or "Zzzz"))
             parts.append(REPLACEMENT)
         else:
@@ -178,7 +182,7 @@ def itemize(text: str, weight: str, language: str | None) -> Paragraph:
     base, levels = _levels(text)
     runs: list[Run] = []
     for start, end, script in _clusters(text):
-        face = face_for(text[start:end], script, weight, region) or face_key("dejavu", weight)
+        face = face_for(text[start:end], script, font, region) or font
         level = levels[start]
         last = runs[-1] if runs else None
         if last and (last.face, last.level, last.script) == (face, level, script):

@@ -8,7 +8,7 @@ paragraph is right-aligned.
 
 from dataclasses import dataclass
 
-from app.og.fonts import face_key, get_face
+from app.og.fonts import get_face
 from app.og.itemize import grapheme_bounds
 from app.og.linebreak import trim_end, wrap
 from app.og.shaping import ELLIPSIS, ShapedLine, ShapedParagraph, shape_paragraph
@@ -42,9 +42,9 @@ class TextLine:
 
 @dataclass(frozen=True)
 class TextBlock:
-    """Lines of one weight, size and colour; `box` is (x0, y0, x1, y1) of all lines."""
+    """Lines of one base face, size and colour; `box` is (x0, y0, x1, y1) of all lines."""
 
-    weight: str
+    font: str  # the base face (family-weight) the lines are set in
     size: int
     colour: tuple[int, int, int]
     lines: tuple[TextLine, ...]
@@ -56,18 +56,18 @@ def _ellipsis_em(paragraph: ShapedParagraph) -> float:
     return paragraph.line(0, 0, ellipsis=True).width
 
 
-def _metrics(weight: str) -> tuple[float, float]:
-    face = get_face(face_key("dejavu", weight))
+def _metrics(font: str) -> tuple[float, float]:
+    face = get_face(font)
     return face.ascender, face.descender
 
 
-def wrap_text(text: str, weight: str, size: int, max_width: float,
+def wrap_text(text: str, font: str, size: int, max_width: float,
               language: str | None) -> list[LineSpan]:
     """Greedy UAX #14 wrap of every paragraph at `size` pixels."""
     lines: list[LineSpan] = []
     em_width = max_width / size
     for paragraph_text in text.split("\n"):
-        paragraph = shape_paragraph(paragraph_text, weight, language)
+        paragraph = shape_paragraph(paragraph_text, font, language)
         spans = wrap(paragraph.paragraph.text, language, paragraph.width, em_width)
         lines.extend(LineSpan(paragraph, a, b) for a, b in spans or [(0, 0)])
     return lines
@@ -89,20 +89,20 @@ def line_height(size: int) -> float:
     return round(size * LINE_SPACING, 2)
 
 
-def block_height(weight: str, size: int, count: int) -> float:
+def block_height(font: str, size: int, count: int) -> float:
     """Height of `count` lines: full line pitch between them, ascent+descent for the last."""
     if count == 0:
         return 0.0
-    ascent, descent = _metrics(weight)
+    ascent, descent = _metrics(font)
     return line_height(size) * (count - 1) + round((ascent + descent) * size, 2)
 
 
-def fit_lines(text: str, weight: str, size: int, max_width: float, max_height: float,
+def fit_lines(text: str, font: str, size: int, max_width: float, max_height: float,
               max_lines: int | None, language: str | None) -> list[LineSpan]:
     """Wrap at `size`, keeping only the lines that fit; the last kept gets an ellipsis."""
-    lines = wrap_text(text, weight, size, max_width, language)
+    lines = wrap_text(text, font, size, max_width, language)
     room = 0
-    while room < len(lines) and block_height(weight, size, room + 1) <= max_height:
+    while room < len(lines) and block_height(font, size, room + 1) <= max_height:
         room += 1
     if max_lines is not None:
         room = min(room, max_lines)
@@ -113,13 +113,13 @@ def fit_lines(text: str, weight: str, size: int, max_width: float, max_height: f
     return lines
 
 
-def place_lines(weight: str, size: int, colour: tuple[int, int, int], lines: list[LineSpan],
+def place_lines(font: str, size: int, colour: tuple[int, int, int], lines: list[LineSpan],
                 x: float, top: float, align_width: float | None = None, align: str = "start") -> TextBlock:
     """Lines from (x, top) in a column as wide as the widest line (or align_width).
 
     `start` aligns left-to-right paragraphs left and right-to-left ones right; `center` centres all.
     """
-    ascent, _ = _metrics(weight)
+    ascent, _ = _metrics(font)
     shaped = [line.paragraph.line(line.start, line.end, line.ellipsis) for line in lines]
     widest = max((s.width * size for s in shaped), default=0.0)
     column = max(widest, align_width or 0.0)
@@ -134,8 +134,8 @@ def place_lines(weight: str, size: int, colour: tuple[int, int, int], lines: lis
         placed.append(TextLine(text, glyphs, round(left, 2), round(top + ascent * size + i * line_height(size), 2),
                                round(width, 2)))
     missing = frozenset().union(*(line.paragraph.paragraph.missing for line in lines))
-    return TextBlock(weight, size, colour, tuple(placed),
-                     (x, top, x + column, top + block_height(weight, size, len(lines))), missing)
+    return TextBlock(font, size, colour, tuple(placed),
+                     (x, top, x + column, top + block_height(font, size, len(lines))), missing)
 
 
 def shift_block(block: TextBlock, dx: float, dy: float = 0.0) -> TextBlock:
@@ -143,5 +143,5 @@ def shift_block(block: TextBlock, dx: float, dy: float = 0.0) -> TextBlock:
     lines = tuple(TextLine(line.text, line.glyphs, round(line.x + dx, 2), round(line.baseline + dy, 2), line.width)
                   for line in block.lines)
     x0, y0, x1, y1 = block.box
-    return TextBlock(block.weight, block.size, block.colour, lines,
+    return TextBlock(block.font, block.size, block.colour, lines,
                      (x0 + dx, y0 + dy, x1 + dx, y1 + dy), block.missing)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from app.og import fitting, layout
 from app.og.fitting import TextItem
+from app.og.fonts import DEFAULT_FAMILY
 from app.og.palettes import Colour, Theme
 
 AUTHOR_PREFIX = "— "
@@ -18,7 +19,6 @@ AUTHOR_PREFIX = "— "
 TITLE_FLOOR = 0.04  # 40 px at 1200×630; a longer text is cut with … rather than shrunk
 SECONDARY_FLOOR = 0.028  # 28 px at 1200×630 (author, description, site, badge)
 TITLE_CEILING = 0.072
-LEAD, SECONDARY = "bold", "regular"
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,15 @@ class CardText:
     site: str = ""
     badge: str = ""
     language: str | None = None
+    family: str = DEFAULT_FAMILY  # the base font family (bundled, or a brand's upload)
+
+    @property
+    def lead(self) -> str:
+        return f"{self.family}-bold"
+
+    @property
+    def secondary(self) -> str:
+        return f"{self.family}-regular"
 
 
 @dataclass(frozen=True)
@@ -100,7 +109,7 @@ def compose_quote(text: CardText, theme: Theme, width: int, height: int, logo=No
     if max_w < 16 or max_h < 8 or not (lead or author):
         return Composition()
     low, high, floor = _sizes(width, height)
-    items = [TextItem(lead, LEAD, theme.text), TextItem(author, SECONDARY, theme.accent, 0.55, floor, 2)]
+    items = [TextItem(lead, text.lead, theme.text), TextItem(author, text.secondary, theme.accent, 0.55, floor, 2)]
     size, fitted = fitting.fit_stack(items, low, high, max_w, max_h, text.language)
     if not any(f.lines for f in fitted):
         return Composition()
@@ -136,22 +145,22 @@ def compose_article(text: CardText, theme: Theme, width: int, height: int, logo=
     logo_box = _fit_logo(logo, x0 + pad, top, head_h)
     if text.site:
         site_x = x0 + pad + (logo_box.width + round(floor * 0.6) if logo_box else 0)
-        lines = layout.fit_lines(text.site, SECONDARY, floor, x1 - pad - site_x, head_h, 1, text.language)
-        site = layout.place_lines(SECONDARY, floor, theme.accent, lines, site_x,
-                                  top + (head_h - layout.block_height(SECONDARY, floor, 1)) / 2)
+        lines = layout.fit_lines(text.site, text.secondary, floor, x1 - pad - site_x, head_h, 1, text.language)
+        site = layout.place_lines(text.secondary, floor, theme.accent, lines, site_x,
+                                  top + (head_h - layout.block_height(text.secondary, floor, 1)) / 2)
         blocks.append(site)
     if logo_box or text.site:
         top += head_h + round(floor * 0.8)
     byline = text.author
-    foot_h = layout.block_height(SECONDARY, floor, 1) if byline else 0
+    foot_h = layout.block_height(text.secondary, floor, 1) if byline else 0
     room = y1 - stripe_h - pad - top - (foot_h + round(floor * 0.8) if byline else 0)
-    items = [TextItem(text.title or text.quote, LEAD, theme.text, max_lines=3),
-             TextItem(text.description, SECONDARY, theme.text, 0.6, floor, 3)]
+    items = [TextItem(text.title or text.quote, text.lead, theme.text, max_lines=3),
+             TextItem(text.description, text.secondary, theme.text, 0.6, floor, 3)]
     size, fitted = fitting.fit_stack(items, low, high, inner_w, max(room, 1), text.language)
     blocks += fitting.place_stack(fitted, size, x0 + pad, top, inner_w)
     if byline:
-        lines = layout.fit_lines(byline, SECONDARY, floor, inner_w, foot_h, 1, text.language)
-        blocks.append(layout.place_lines(SECONDARY, floor, theme.accent, lines, x0 + pad,
+        lines = layout.fit_lines(byline, text.secondary, floor, inner_w, foot_h, 1, text.language)
+        blocks.append(layout.place_lines(text.secondary, floor, theme.accent, lines, x0 + pad,
                                          y1 - stripe_h - pad - foot_h))
     return Composition((panel, stripe), tuple(blocks), logo_box)
 
@@ -166,8 +175,8 @@ def compose_announcement(text: CardText, theme: Theme, width: int, height: int, 
     inner_w = width - 2 * margin
     rects, blocks, top = [], [], margin
     if text.badge:
-        lines = layout.fit_lines(text.badge, LEAD, floor, inner_w * 0.8, floor * 2, 1, text.language)
-        badge = layout.place_lines(LEAD, floor, theme.panel, lines, 0, 0)
+        lines = layout.fit_lines(text.badge, text.lead, floor, inner_w * 0.8, floor * 2, 1, text.language)
+        badge = layout.place_lines(text.lead, floor, theme.panel, lines, 0, 0)
         pad_x, pad_y = round(floor * 0.8), round(floor * 0.35)
         badge_w = badge.box[2] - badge.box[0]
         bx = round((width - badge_w) / 2)
@@ -179,14 +188,14 @@ def compose_announcement(text: CardText, theme: Theme, width: int, height: int, 
         top += badge_h + round(floor * 0.9)
     foot_h = round(floor * 1.6) if (logo or text.site) else 0
     bottom = height - margin - foot_h - (round(floor * 0.9) if foot_h else 0)
-    items = [TextItem(text.title or text.quote, LEAD, theme.text, max_lines=4),
-             TextItem(text.description, SECONDARY, theme.text, 0.5, floor, 2)]
+    items = [TextItem(text.title or text.quote, text.lead, theme.text, max_lines=4),
+             TextItem(text.description, text.secondary, theme.text, 0.5, floor, 2)]
     size, fitted = fitting.fit_stack(items, low, high, inner_w, max(bottom - top, 1), text.language)
     stack_h = fitting.stack_height(fitted, size)
     blocks += fitting.place_stack(fitted, size, margin, top + (bottom - top - stack_h) / 2, inner_w, "center")
     logo_box = None
     if foot_h:
-        site_lines = layout.fit_lines(text.site, SECONDARY, floor, inner_w * 0.7, foot_h, 1,
+        site_lines = layout.fit_lines(text.site, text.secondary, floor, inner_w * 0.7, foot_h, 1,
                                       text.language) if text.site else []
         site_w = max((line.width() * floor for line in site_lines), default=0.0)
         logo_w = round(foot_h * logo.width / logo.height) if logo else 0
@@ -195,8 +204,8 @@ def compose_announcement(text: CardText, theme: Theme, width: int, height: int, 
         foot_top = height - margin - foot_h
         logo_box = _fit_logo(logo, x, foot_top, foot_h)
         if site_lines:
-            blocks.append(layout.place_lines(SECONDARY, floor, theme.accent, site_lines, round(x + logo_w + gap, 2),
-                                             foot_top + (foot_h - layout.block_height(SECONDARY, floor, 1)) / 2))
+            blocks.append(layout.place_lines(text.secondary, floor, theme.accent, site_lines, round(x + logo_w + gap, 2),
+                                             foot_top + (foot_h - layout.block_height(text.secondary, floor, 1)) / 2))
     return Composition(tuple(rects), tuple(blocks), logo_box)
 
 
@@ -206,8 +215,8 @@ def compose_plain(text: CardText, theme: Theme, width: int, height: int, logo=No
         return Composition()
     margin = round(min(width, height) * 0.1)
     low, high, floor = _sizes(width, height, TITLE_CEILING * 1.2)
-    items = [TextItem(text.title or text.quote, LEAD, theme.text, max_lines=4),
-             TextItem(text.description or text.site, SECONDARY, theme.text, 0.5, floor, 2)]
+    items = [TextItem(text.title or text.quote, text.lead, theme.text, max_lines=4),
+             TextItem(text.description or text.site, text.secondary, theme.text, 0.5, floor, 2)]
     inner_w, inner_h = width - 2 * margin, height - 2 * margin
     size, fitted = fitting.fit_stack(items, low, high, inner_w, inner_h, text.language)
     if not any(f.lines for f in fitted):

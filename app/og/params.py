@@ -5,6 +5,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from app.og import presets
+from app.og.fonts import BASE_FAMILIES, DEFAULT_FAMILY, is_known_family
 from app.og.palettes import THEMES
 
 LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}")
@@ -38,6 +39,7 @@ class CardParams:
     description: str = ""
     site: str = ""
     badge: str = ""
+    font: str = DEFAULT_FAMILY  # base family: a bundled one, or a brand template's uploaded font
 
     @property
     def size(self) -> tuple[int, int]:
@@ -49,7 +51,7 @@ class CardParams:
         """A stable text key for these params (ETag and cache input)."""
         return repr((self.seed, presets.ALIASES.get(self.aspect, self.aspect), self.size,
                      self.quote, self.author, self.shapes, self.theme, self.format, self.lang,
-                     self.layout, self.title, self.description, self.site, self.badge))
+                     self.layout, self.title, self.description, self.site, self.badge, self.font))
 
 
 def clean_text(text: str) -> str:
@@ -83,6 +85,8 @@ def make_params(seed: str, **kwargs) -> CardParams:
     for field, limit in presets.TEXT_LIMITS.items():
         if len(getattr(params, field)) > limit:
             raise ParamError(field, f"length must be at most {limit}")
+    if not is_known_family(params.font):
+        raise ParamError("font", f"must be one of {', '.join(BASE_FAMILIES)}")
     if params.layout not in presets.LAYOUTS:
         raise ParamError("layout", f"must be one of {', '.join(presets.LAYOUTS)}")
     if params.theme not in THEMES and params.theme != "auto":

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from app.og import layout
 from app.og.art import SeededStream, Shape, make_shapes
 from app.og.itemize import itemize
-from app.og.layouts import AUTHOR_PREFIX, COMPOSERS, LEAD, SECONDARY, CardText, LogoBox, Rect
+from app.og.layouts import AUTHOR_PREFIX, COMPOSERS, CardText, LogoBox, Rect
 from app.og.palettes import THEMES, Colour, Theme
 from app.og.params import CardParams
 
@@ -35,17 +35,18 @@ class Scene:
 
 def card_text(params: CardParams) -> CardText:
     return CardText(params.quote, params.author, params.title, params.description, params.site,
-                    params.badge, params.lang)
+                    params.badge, params.lang, params.font)
 
 
 def missing_scripts(params: CardParams) -> tuple[str, ...]:
     """Scripts of the card's text that no shipped font has (the card shows U+FFFD for them)."""
     found: set[str] = set()
-    for text, weight in ((params.quote, LEAD), (params.title, LEAD), (params.badge, LEAD),
-                         (params.author, SECONDARY), (params.description, SECONDARY),
-                         (params.site, SECONDARY)):
-        for paragraph in text.split("\n") if text else ():
-            found |= itemize(paragraph, weight, params.lang).missing
+    text = card_text(params)
+    for value, font in ((params.quote, text.lead), (params.title, text.lead), (params.badge, text.lead),
+                        (params.author, text.secondary), (params.description, text.secondary),
+                        (params.site, text.secondary)):
+        for paragraph in value.split("\n") if value else ():
+            found |= itemize(paragraph, font, params.lang).missing
     return tuple(sorted(found))
 
 

@@ -4,6 +4,7 @@ from marshmallow import EXCLUDE, Schema, fields
 from marshmallow.validate import Length, OneOf, Range
 
 from app.og import presets
+from app.og.fonts import BASE_FAMILIES, DEFAULT_FAMILY
 from app.og.palettes import THEMES
 
 THEME_NAMES = ("auto", *THEMES)
@@ -48,6 +49,8 @@ class CardOptionsSchema(Schema):
     height = _int(presets.MIN_SIZE, presets.MAX_SIZE, "Custom height in pixels (overrides the preset)")
     shapes = _int(0, presets.MAX_SHAPES, "How many generative shapes", load_default=presets.DEFAULT_SHAPES)
     theme = _choice(THEME_NAMES, "auto", "Colour theme; auto lets the seed choose")
+    font = _choice(BASE_FAMILIES, DEFAULT_FAMILY, "Font family of Latin, Greek and Cyrillic text "
+                   "(other scripts always use their Noto family)")
     lang = fields.String(validate=Length(max=35, error="length must be at most {max}"),
                          metadata={"description": "BCP 47 language of the text (ja, ko, zh-TW, ar…): "
                                    "regional CJK glyph forms and line-break rules"})

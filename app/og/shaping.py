@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
 
-from app.og.fonts import face_key, get_face
+from app.og.fonts import get_face
 from app.og.itemize import Paragraph, Run, itemize
 
 ELLIPSIS = "…"
@@ -63,8 +63,9 @@ def _visual_order(runs: list[Run]) -> list[Run]:
 class ShapedParagraph:
     """A paragraph's runs shaped in font units, with per-character advances for measuring."""
 
-    def __init__(self, paragraph: Paragraph):
+    def __init__(self, paragraph: Paragraph, font: str):
         self.paragraph = paragraph
+        self.font = font
         advances = [0.0] * len(paragraph.text)
         for run in paragraph.runs:
             face = get_face(run.face)
@@ -86,8 +87,8 @@ class ShapedParagraph:
         pieces = [(Run(max(r.start, start), min(r.end, end), r.face, r.level, r.script), False)
                   for r in p.runs if r.start < end and r.end > start]
         if ellipsis:
-            last = pieces[-1][0].face if pieces else face_key("dejavu", "regular")
-            face = last if get_face(last).covers([ord(ELLIPSIS)]) else face_key("dejavu", last.split("-")[1])
+            last = pieces[-1][0].face if pieces else self.font
+            face = last if get_face(last).covers([ord(ELLIPSIS)]) else self.font
             pieces.append((Run(0, 1, face, p.level, None), True))
         marks = {id(run): is_mark for run, is_mark in pieces}
         glyphs, x = [], 0.0
@@ -103,6 +104,6 @@ class ShapedParagraph:
 
 
 @lru_cache(maxsize=1024)
-def shape_paragraph(text: str, weight: str, language: str | None) -> ShapedParagraph:
-    """The shaped paragraph, shared by every size and every request with the same text."""
-    return ShapedParagraph(itemize(text, weight, language))
+def shape_paragraph(text: str, font: str, language: str | None) -> ShapedParagraph:
+    """The shaped paragraph, shared by every size and every request with the same text and font."""
+    return ShapedParagraph(itemize(text, font, language), font)

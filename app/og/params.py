@@ -40,6 +40,7 @@ class CardParams:
     site: str = ""
     badge: str = ""
     font: str = DEFAULT_FAMILY  # base family: a bundled one, or a brand template's uploaded font
+    brand: str = ""  # the template version a card is rendered from (app.og.templates.Brand.key)
 
     @property
     def size(self) -> tuple[int, int]:
@@ -51,7 +52,8 @@ class CardParams:
         """A stable text key for these params (ETag and cache input)."""
         return repr((self.seed, presets.ALIASES.get(self.aspect, self.aspect), self.size,
                      self.quote, self.author, self.shapes, self.theme, self.format, self.lang,
-                     self.layout, self.title, self.description, self.site, self.badge, self.font))
+                     self.layout, self.title, self.description, self.site, self.badge, self.font,
+                     self.brand))
 
 
 def clean_text(text: str) -> str:

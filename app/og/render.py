@@ -26,9 +26,9 @@ _LIBRARIES = "|".join((
 RENDERER_VERSION = f"{RENDERER_REVISION}.{hashlib.sha256(_LIBRARIES.encode()).hexdigest()[:8]}"
 
 
-def render(params: CardParams) -> tuple[bytes, str]:
-    """Render a card in params.format; same params → same bytes."""
-    scene = build_scene(params)
+def render(params: CardParams, brand=None) -> tuple[bytes, str]:
+    """Render a card in params.format (from a template's Brand when given); same params → same bytes."""
+    scene = build_scene(params, brand.theme if brand else None, brand.logo if brand else None)
     if params.format == "svg":
         body = render_svg(scene)
     elif params.format == "png":

@@ -56,7 +56,9 @@ def _pick_theme(stream: SeededStream, name: str) -> Theme:
 
 
 def resolve_theme(params: CardParams) -> str:
-    """The theme a card uses: the named one, or the one its seed picks for `auto`."""
+    """The theme a card uses: its template's, the named one, or the one its seed picks for `auto`."""
+    if params.brand:
+        return "template:" + params.brand.split("#")[0]
     return params.theme if params.theme != "auto" else _auto_theme(params.seed)
 
 

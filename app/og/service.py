@@ -28,13 +28,13 @@ def card_etag(params: CardParams) -> str:
                            digest_size=16).hexdigest()
 
 
-def produce_card(params: CardParams, etag: str, cache: ByteLRU) -> Card:
-    """The card's bytes from the cache, or rendered (and cached)."""
+def produce_card(params: CardParams, etag: str, cache: ByteLRU, brand=None) -> Card:
+    """The card's bytes from the cache, or rendered (and cached); `brand` is its template's Brand."""
     start = time.perf_counter()
     hit = cache.get(etag)
     if hit is not None:
         return Card(hit[0], hit[1], (time.perf_counter() - start) * 1000, True)
-    body, content_type = render(params)
+    body, content_type = render(params, brand)
     cache.put(etag, body, content_type)
     return Card(body, content_type, (time.perf_counter() - start) * 1000, False)
 
@@ -46,7 +46,7 @@ def record_generation(params: CardParams, *, ip_address: str | None, user_agent:
         "og_generation",
         seed=params.seed,
         aspect_ratio=presets.ALIASES.get(params.aspect, params.aspect),
-        quote_text=params.quote or None,
+        quote_text=params.quote or params.title or None,
         quote_author=params.author or None,
         custom_width=params.width,
         custom_height=params.height,

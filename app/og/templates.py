@@ -230,3 +230,14 @@ def card_params(brand: Brand, seed: str, fmt: str, args: dict) -> CardParams:
     values.update(layout=brand.layout, font=brand.font, brand=brand.key, format=fmt)
     values.pop("theme", None)
     return make_params(seed, **values)
+
+
+def preview_brand(layout: str, colours: dict, font: str, base: Brand | None = None) -> Brand:
+    """A Brand from unsaved designer settings (the base template's logo and defaults kept)."""
+    picked = {name: parse_colour(f"colors.{name}", colours.get(name) or DEFAULT_COLOURS[name])
+              for name in DEFAULT_COLOURS}
+    if layout not in presets.LAYOUTS:
+        raise ParamError("layout", f"must be one of {', '.join(presets.LAYOUTS)}")
+    return Brand("preview:" + ",".join(picked.values()), base.name if base else "preview", 0, layout,
+                 brand_theme(picked["background"], picked["text"], picked["accent"]), font,
+                 base.logo if base else None, dict(base.defaults) if base else {})

@@ -4,10 +4,16 @@ from app.og.fonts import colour_glyph, get_face
 from app.og.layout import TextLine
 from app.og.shaping import PlacedGlyph
 
+SUBPIXEL = 4  # glyph origins snap to quarter pixels: one cached bitmap serves every quarter
+
+
+def snap(value: float) -> float:
+    return round(value * SUBPIXEL) / SUBPIXEL
+
 
 def glyph_origin(line: TextLine, glyph: PlacedGlyph, size: int, upem: int) -> tuple[float, float, float]:
-    """(x, y, scale) mapping the glyph's font units to card pixels (y flipped)."""
-    return (round(line.x + glyph.x * size, 2), round(line.baseline + glyph.y * size, 2), size / upem)
+    """(x, y, scale) mapping the glyph's font units to card pixels (y flipped), origins on quarter pixels."""
+    return (snap(line.x + glyph.x * size), snap(line.baseline + glyph.y * size), size / upem)
 
 
 def colour_box(line: TextLine, glyph: PlacedGlyph, size: int) -> tuple[int, int, int, int] | None:

@@ -10,6 +10,7 @@ shaped glyphs' outlines drawn by AGG too, the outlines the SVG carries.
 """
 
 import io
+import math
 from functools import lru_cache
 
 import aggdraw
@@ -133,30 +134,43 @@ def _logo_bitmap(logo, width: int, height: int) -> Image.Image:
 
 
 def _draw_text(image: Image.Image, block: TextBlock) -> None:
-    """Glyph outlines through AGG at the shaped positions; colour glyphs pasted after them."""
-    draw = aggdraw.Draw(image)
-    brush = aggdraw.Brush(block.colour)
-    colour_glyphs = []
+    """Cached glyph bitmaps pasted at the shaped positions; colour glyphs as their own bitmaps."""
     for line in block.lines:
         for glyph in line.glyphs.glyphs:
             face = get_face(glyph.face)
             if face.is_colour:
-                colour_glyphs.append((line, glyph))
+                box = colour_box(line, glyph, block.size)
+                if box is not None:
+                    x, y, width, height = box
+                    bitmap = _colour_bitmap(glyph.face, glyph.gid, width, height)
+                    image.paste(bitmap, (x, y), bitmap)
                 continue
-            outline = glyph_outline(glyph.face, glyph.gid)
-            if outline is None:
-                continue
-            x, y, scale = glyph_origin(line, glyph, block.size, face.upem)
-            draw.settransform((scale, 0, x, 0, -scale, y))
-            draw.path(outline, None, brush)
-    draw.settransform()
+            x, y, _scale = glyph_origin(line, glyph, block.size, face.upem)
+            ix, iy = math.floor(x), math.floor(y)
+            mask, dx, dy = _glyph_mask(glyph.face, glyph.gid, block.size, x - ix, y - iy)
+            if mask is not None:
+                image.paste(block.colour, (ix + dx, iy + dy), mask)
+
+
+@lru_cache(maxsize=16384)
+def _glyph_mask(face_key: str, gid: int, size: int, fx: float, fy: float):
+    """Coverage of one outline at a quarter-pixel offset, drawn by AGG once; (mask, dx, dy) from the origin."""
+    outline = glyph_outline(face_key, gid)
+    face = get_face(face_key)
+    extents = face.font.get_glyph_extents(gid)
+    if outline is None or extents is None:
+        return None, 0, 0
+    scale = size / face.upem
+    x0 = math.floor(fx + extents.x_bearing * scale) - 1
+    y0 = math.floor(fy - extents.y_bearing * scale) - 1
+    x1 = math.ceil(fx + (extents.x_bearing + extents.width) * scale) + 1
+    y1 = math.ceil(fy - (extents.y_bearing + extents.height) * scale) + 1
+    mask = Image.new("L", (max(1, x1 - x0), max(1, y1 - y0)), 0)
+    draw = aggdraw.Draw(mask)
+    draw.settransform((scale, 0, fx - x0, 0, -scale, fy - y0))
+    draw.path(outline, None, aggdraw.Brush(255))
     draw.flush()
-    for line, glyph in colour_glyphs:
-        box = colour_box(line, glyph, block.size)
-        if box is not None:
-            x, y, width, height = box
-            bitmap = _colour_bitmap(glyph.face, glyph.gid, width, height)
-            image.paste(bitmap, (x, y), bitmap)
+    return mask, x0, y0
 
 
 @lru_cache(maxsize=1024)

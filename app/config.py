@@ -23,7 +23,7 @@ def _float(value, default):
     return default if value in (None, "") else float(value)
 
 
-# name -> (parser, default). The README's configuration table mirrors this.
+# name -> (parser, default). app/config_docs.py says what each means (docs/configuration.md).
 SETTINGS = {
     "IMPRINT_ENV": (str, "local"),  # "local" or "production"
     "SECRET_KEY": (str, None),

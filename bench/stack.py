@@ -2,7 +2,7 @@
 
 ``Stack`` starts a private PostgreSQL cluster (initdb + pg_ctl in a temporary
 folder, on a free port; run as the ``postgres`` user when we are root), a
-private ``redis-server`` (append-only file on, ``noeviction``, as docs/deploy.md
+private ``redis-server`` (append-only file on, ``noeviction``, as docs/operations.md
 asks), gunicorn with ``gunicorn.conf.py`` and ``flask tracking worker``
 processes, all on 127.0.0.1. It never touches the machine's shared servers,
 and ``close()`` stops everything it started (also on Ctrl-C).

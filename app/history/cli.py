@@ -1,6 +1,6 @@
 """``flask alerts check``, ``flask cleanup``, ``flask cleanup-images`` and ``flask history export``.
 
-Run the periodic ones from cron (see the README), e.g. every minute
+Run the periodic ones from cron (see docs/history.md), e.g. every minute
 ``flask alerts check`` and nightly ``flask cleanup``.
 """
 

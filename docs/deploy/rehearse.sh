@@ -1,5 +1,5 @@
 #!/bin/bash
-# Follow the Dockerfile and docs/deploy.md sections 2-5 on a machine without Docker:
+# Follow the Dockerfile and docs/operations.md sections 2-5 on a machine without Docker:
 # the image's files from git HEAD, a non-editable install, `flask db upgrade`, gunicorn,
 # a tracking worker, nginx with TLS in front (TRUSTED_PROXIES=1), `flask doctor`.
 #

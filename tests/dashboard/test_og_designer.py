@@ -15,7 +15,7 @@ def test_design_and_save_a_brand_template_then_copy_its_tag(app, browsing, admin
     logo = tmp_path / "logo.png"
     Image.new("RGBA", (90, 30), (220, 20, 60, 255)).save(logo)
     page = sign_in(browsing.new_page(), admin)
-    page.goto("/dashboard/og?seed=launch")
+    page.goto("/dashboard/og?seed=designer-launch")
     page.select_option("#og-layout", "announcement")
     page.fill("#og-title", "東京 launch 🚀")
     page.fill("#og-badge", "NEW")
@@ -31,7 +31,7 @@ def test_design_and_save_a_brand_template_then_copy_its_tag(app, browsing, admin
     page.click("#og-save button[type=submit]")
     page.wait_for_selector("text=Saved acme version 1.")
     url = page.input_value("#og-url")
-    assert url.startswith(browsing.server.url + "/og/t/acme/v1/launch.png")
+    assert url.startswith(browsing.server.url + "/og/t/acme/v1/designer-launch.png")
     tag = page.input_value("#og-meta-tag")
     assert tag == f'<meta property="og:image" content="{url}">'
     card = api(browsing.server, None, "GET", url[len(browsing.server.url):])
@@ -48,5 +48,5 @@ def test_design_and_save_a_brand_template_then_copy_its_tag(app, browsing, admin
     page.wait_for_selector("#og-error:not([hidden])")
     assert "shapes" in page.inner_text("#og-error")
     settle(app)
-    stats = api(browsing.server, admin, "GET", "/og/stats").json()
-    assert stats["total"] == 1  # the one public card fetched above; previews are not counted
+    recorded = api(browsing.server, admin, "GET", "/og/generations?seed=designer-launch").json()
+    assert recorded["total"] == 1  # the one public card fetched above; the previews are not counted

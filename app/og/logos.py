@@ -21,6 +21,8 @@ from app.og.params import ParamError
 MAX_LOGO_BYTES = 512 * 1024
 MAX_LOGO_SIDE = 2048  # pixels, either side of a PNG
 MAX_SVG_ELEMENTS = 4000
+MAX_SVG_DEPTH = 64
+MAX_ASPECT = 16  # a logo at most 16 times wider than tall, or taller than wide
 RASTER_SIDE = 512  # the long side of the raster form kept for PNG cards
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK = "{http://www.w3.org/1999/xlink}href"
@@ -80,7 +82,9 @@ def _local_reference(value: str) -> bool:
     return value.startswith("#") and " " not in value
 
 
-def _clean(element: ET.Element, count: list[int]) -> None:
+def _clean(element: ET.Element, count: list[int], depth: int = 0) -> None:
+    if depth > MAX_SVG_DEPTH:
+        raise _bad(f"nests elements deeper than {MAX_SVG_DEPTH}")
     for child in list(element):
         count[0] += 1
         if count[0] > MAX_SVG_ELEMENTS:
@@ -89,13 +93,31 @@ def _clean(element: ET.Element, count: list[int]) -> None:
         if not child.tag.startswith(f"{{{SVG_NS}}}") or tag not in ALLOWED_ELEMENTS:
             element.remove(child)
             continue
-        _clean(child, count)
+        _clean(child, count, depth + 1)
     for name in list(element.attrib):
         value = element.attrib[name]
         local = "href" if name == XLINK else name
         if local not in ALLOWED_ATTRIBUTES or (local == "href" and not _local_reference(value)) or (
                 "url(" in value and not LOCAL_URL.fullmatch(value.strip())) or "javascript:" in value.lower():
             del element.attrib[name]
+
+
+def _length(value: str | None) -> float | None:
+    match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*(px)?\s*", value or "")
+    return float(match.group(1)) if match else None
+
+
+def _aspect(root: ET.Element) -> float:
+    """Width over height from the viewBox or the width and height; bounded so the raster stays small."""
+    box = re.split(r"[\s,]+", root.get("viewBox", "").strip())
+    try:
+        width, height = (float(box[2]), float(box[3])) if len(box) == 4 else (
+            _length(root.get("width")) or 100.0, _length(root.get("height")) or 100.0)
+    except ValueError as error:
+        raise _bad("SVG viewBox must be four numbers") from error
+    if width <= 0 or height <= 0 or not 1 / MAX_ASPECT <= width / height <= MAX_ASPECT:
+        raise _bad(f"SVG must be at most {MAX_ASPECT} times wider than tall or taller than wide")
+    return width / height
 
 
 def _svg(data: bytes) -> Logo:
@@ -109,13 +131,14 @@ def _svg(data: bytes) -> Logo:
     if root.tag != f"{{{SVG_NS}}}svg":
         raise _bad("must be a PNG or an SVG image")
     _clean(root, [0])
+    aspect = _aspect(root)
     root.attrib.pop("x", None)
     root.attrib.pop("y", None)
     ET.register_namespace("", SVG_NS)
     clean = ET.tostring(root, encoding="utf-8")
     try:
-        png = bytes(resvg_py.svg_to_bytes(svg_string=clean.decode("utf-8"), skip_system_fonts=True,
-                                          width=RASTER_SIDE))
+        size = {"width": RASTER_SIDE} if aspect >= 1 else {"height": RASTER_SIDE}
+        png = bytes(resvg_py.svg_to_bytes(svg_string=clean.decode("utf-8"), skip_system_fonts=True, **size))
         with Image.open(io.BytesIO(png)) as image:
             width, height = image.size
     except Exception as error:  # resvg refuses what it cannot draw

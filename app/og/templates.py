@@ -28,6 +28,7 @@ HEX = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
 DEFAULT_COLOURS = {"background": "#0f172a", "text": "#f8fafc", "accent": "#facc15"}
 DEFAULT_FIELDS = (*presets.TEXT_LIMITS, "lang")
 BRANDS_KEPT = 256
+MAX_VERSION = 2**31 - 1
 
 
 class TemplateNotFound(LookupError):
@@ -131,6 +132,8 @@ def _find(name: str) -> OgTemplate:
 
 
 def _version(template: OgTemplate, version: int) -> OgTemplateVersion:
+    if not 1 <= version <= MAX_VERSION:  # a URL's digits: keep them inside the INTEGER column
+        raise TemplateNotFound(f"OG template {template.name!r} has no version {version}")
     row = db.session.scalar(select(OgTemplateVersion).where(
         OgTemplateVersion.template_id == template.id, OgTemplateVersion.version == version))
     if row is None:

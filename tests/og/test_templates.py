@@ -90,6 +90,9 @@ def test_a_change_makes_a_new_version_and_old_urls_keep_rendering(client, admin)
     (dict(logo="!!!not base64!!!"), "logo"),
     (dict(logo=b64(b"<svg xmlns='http://www.w3.org/2000/svg'>" + b" " * 600_000 + b"</svg>")), "logo"),
     (dict(logo=b64(b"<!DOCTYPE svg [<!ENTITY a 'aaaa'>]><svg xmlns='http://www.w3.org/2000/svg'/>")), "logo"),
+    (dict(logo=b64(b"<svg xmlns='http://www.w3.org/2000/svg'>" + b"<g>" * 2000 + b"</g>" * 2000 + b"</svg>")), "logo"),
+    (dict(logo=b64(b"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 1 100000'/>")), "logo"),
+    (dict(logo=b64(b"<svg xmlns='http://www.w3.org/2000/svg' width='1' height='99999'/>")), "logo"),
     (dict(defaults={"title": "t" * 201}), "defaults.title"),
     (dict(name="Not A Slug"), "name"),
     (dict(font_file=b64((FONT_DIR / "DejaVuSans.ttf").read_bytes())), "font_file"),
@@ -140,6 +143,8 @@ def test_template_cards_bound_their_text_and_answer_unknown_templates(client, ad
     assert too_long.status_code == 400 and "title" in too_long.get_json()["message"]
     assert client.get("/og/t/nobody/v1/s.png").status_code == 404
     assert client.get("/og/t/acme/v9/s.png").status_code == 404
+    assert client.get("/og/t/acme/v99999999999999999999/s.png").status_code == 404
+    assert client.get("/og/t/acme/v0/s.png").status_code == 404
     assert client.get("/og/t/acme/v1/s.gif").status_code == 400
 
 

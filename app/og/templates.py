@@ -12,6 +12,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import OgTemplate, OgTemplateVersion
@@ -124,6 +125,15 @@ def _version_row(spec: dict, previous: OgTemplateVersion | None) -> OgTemplateVe
     return row
 
 
+def _commit(conflict: Exception) -> None:
+    """Commit; a concurrent writer that took the name or the version number first makes this a 409."""
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise conflict from error
+
+
 def _find(name: str) -> OgTemplate:
     template = db.session.scalar(select(OgTemplate).where(OgTemplate.name == name))
     if template is None:
@@ -153,7 +163,7 @@ def create_template(name: str, spec: dict) -> tuple[OgTemplate, OgTemplateVersio
     db.session.flush()
     row.template_id, row.version = template.id, 1
     db.session.add(row)
-    db.session.commit()
+    _commit(TemplateExists(f"an OG template named {name!r} exists"))
     return template, row
 
 
@@ -165,7 +175,7 @@ def update_template(name: str, spec: dict) -> tuple[OgTemplate, OgTemplateVersio
     template.current_version = row.version
     template.updated_at = utcnow()
     db.session.add(row)
-    db.session.commit()
+    _commit(TemplateExists(f"OG template {name!r} was changed at the same time; send the change again"))
     return template, row
 
 

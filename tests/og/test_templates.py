@@ -158,3 +158,26 @@ def test_cli_renders_a_template_card(app, client, admin, tmp_path):
     missing = app.test_cli_runner().invoke(args=["og", "render", "--seed", "s", "--template", "nope",
                                                 "--out", str(out)])
     assert missing.exit_code == 2 and "--template" in missing.output
+
+
+def test_two_admins_changing_a_template_at_once_get_consecutive_versions_or_a_409(make_app, admin_key):
+    """Concurrent PATCHes through real threads: no 500, and no version number is written twice."""
+    import threading
+
+    app = make_app()
+    client = app.test_client()
+    assert create(client, admin_key[1]).status_code == 201
+    answers = []
+
+    def change(accent):
+        answers.append(app.test_client().patch("/og/templates/acme", json={"colors": {"accent": accent}},
+                                               headers=bearer(admin_key[1])).status_code)
+
+    threads = [threading.Thread(target=change, args=(f"#0000{i:02x}",)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert set(answers) <= {200, 409} and 200 in answers
+    versions = client.get("/og/templates/acme").get_json()["versions"]
+    assert versions == list(range(1, 2 + answers.count(200)))

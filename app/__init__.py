@@ -84,6 +84,7 @@ def register_blueprints(app):
     from .history.routes import blp as history_blp
     from .history.routes import users_blp as user_data_blp
     from .og.routes import blp as og_blp
+    from .og.template_routes import blp as og_templates_blp
     from .openai_api.routes import blp as openai_blp
     from .prompts.post_routes import blp as posts_blp
     from .prompts.routes import blp as prompts_blp
@@ -91,7 +92,7 @@ def register_blueprints(app):
     from .storage.routes import blp as storage_blp
 
     api = app.extensions["api"]
-    for blp in (health_blp, auth_blp, og_blp, ai_blp, storage_blp, prompts_blp, posts_blp,
+    for blp in (health_blp, auth_blp, og_blp, og_templates_blp, ai_blp, storage_blp, prompts_blp, posts_blp,
                 history_blp, analytics_blp, user_data_blp, openai_blp, provenance_blp):
         api.register_blueprint(blp)
     app.register_blueprint(docs_blp)

@@ -1,41 +1,61 @@
-"""OG card render benchmark: prints median milliseconds per step, then the HTTP figures.
+"""OG cards side by side with the satori + resvg-js peer: median ms per 1200×630 PNG, worker memory.
 
-    python bench/og.py [--renders 300] [--requests 400] [--no-http] [--database-url URL]
+    python bench/og.py [--renders 40] [--requests 400] [--no-http] [--no-peer] [--database-url URL]
 
-The card is the one the issue names: 1200×630, a 120-character quote, 12
-shapes. Alternatives are timed on the same frame when their packages are
-installed (zlib-ng, deflate, imagecodecs, fpng, resvg); missing ones are skipped.
-The HTTP part (gunicorn, 2 workers; tracking on and off) is bench/og_http.py.
+Cases (the same text and font files on both sides): the Latin quote card, an
+article card with a logo, a Japanese card, an Arabic card and a card mixing
+Latin, Japanese, Arabic and emoji. The peer is bench/peer/og_peer.mjs
+(`npm install` there first). Then: memory of a fresh process after the first
+card of every script, and the HTTP figures (bench/og_http.py: the Latin card
+uncached and cached through gunicorn, with the cached card's server time).
 """
 
 import argparse
+import base64
 import io
 import json
 import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
-import zlib
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from og_http import main_http  # noqa: E402
+from PIL import Image  # noqa: E402
 
-from app.og.encode import encode_png  # noqa: E402
+from app.og.fonts import FAMILIES, FONT_DIR, colour_glyph, get_face  # noqa: E402
+from app.og.logos import load_logo  # noqa: E402
 from app.og.params import make_params  # noqa: E402
-from app.og.raster import draw_scene  # noqa: E402
 from app.og.render import RENDERER_VERSION, render  # noqa: E402
-from app.og.scene import build_scene  # noqa: E402
-from app.og.svg import render_svg  # noqa: E402
+from app.og.templates import preview_brand  # noqa: E402
 
+PEER = Path(__file__).resolve().parent / "peer"
 QUOTE = ("The best way to predict the future is to invent it; the second best is to "
          "render it fast and cache it forever, they say.")  # 120 characters
+JAPANESE = "東京の夜景はとても美しいです。明日の朝、富士山を見に行きましょう。"
+ARABIC = "مرحبا بالعالم، هذه بطاقة عربية تتصل حروفها وتقرأ من اليمين إلى اليسار."
+MIXED = "Launch day in 東京 and مرحبا بالعالم 🚀🎉"
+CASES = {
+    "latin quote": dict(quote=QUOTE, author="Alan Kay"),
+    "article + logo": dict(layout="article", title="Shaping text for every script on a social card",
+                           description="HarfBuzz, ICU and the Noto fonts", site="imprint.example",
+                           author="Ada Lovelace · 1 Dec 2026"),
+    "japanese": dict(quote=JAPANESE, author="山田太郎"),
+    "arabic": dict(quote=ARABIC, author="أحمد"),
+    "mixed + emoji": dict(quote=MIXED, author="Team"),
+}
+PEER_FONTS = {  # the families the peer needs for each case (satori takes no fallback chain of its own)
+    "latin quote": ["dejavu"], "article + logo": ["dejavu"], "japanese": ["dejavu", "cjk"],
+    "arabic": ["dejavu", "arabic"], "mixed + emoji": ["dejavu", "cjk", "arabic"],
+}
 
 
-def median_ms(fn, count: int, warmup: int = 20) -> float:
+def median_ms(fn, count: int, warmup: int = 5) -> float:
     for _ in range(warmup):
         fn()
     samples = []
@@ -46,107 +66,127 @@ def median_ms(fn, count: int, warmup: int = 20) -> float:
     return statistics.median(samples) * 1000
 
 
-def _raw_rows(image) -> bytes:
-    raw, stride = image.tobytes(), image.width * 3
-    return b"".join(b"\x00" + raw[i:i + stride] for i in range(0, len(raw), stride))
+def logo_png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGBA", (120, 40), (250, 204, 21, 255)).save(out, "PNG")
+    return out.getvalue()
 
 
-def encoder_alternatives(image):
-    """(name, callable returning bytes) for every encoder worth comparing."""
-    def pillow(**options):
-        def encode():
-            out = io.BytesIO()
-            image.save(out, "PNG", **options)
-            return out.getvalue()
-        return encode
-
-    rows = _raw_rows(image)
-    yield "Pillow PNG, default zlib (level 6, adaptive filters)", pillow()
-    yield "Pillow PNG, compress_level=1", pillow(compress_level=1)
-    yield "filter None + zlib level 1 (deflate only)", lambda: zlib.compress(rows, 1)
-    yield "filter None + ISA-L level 2 (chosen, full PNG)", lambda: encode_png(image)
-    try:
-        from zlib_ng import zlib_ng
-        yield "filter None + zlib-ng level 1 (deflate only)", lambda: zlib_ng.compress(rows, 1)
-    except ImportError:
-        pass
-    try:
-        import deflate
-        yield "filter None + libdeflate level 1 (deflate only)", lambda: deflate.zlib_compress(rows, 1)
-        yield "filter None + libdeflate level 6 (deflate only)", lambda: deflate.zlib_compress(rows, 6)
-    except ImportError:
-        pass
-    try:
-        import imagecodecs
-        import numpy
-        pixels = numpy.asarray(image)
-        yield "imagecodecs png_encode level 1", lambda: imagecodecs.png_encode(pixels, level=1)
-    except ImportError:
-        pass
+def card_inputs(name: str):
+    """(params, brand) of one case; the article carries a logo through a brand, as templates do."""
+    params = make_params("bench-seed", **CASES[name])
+    if name != "article + logo":
+        return params, None
+    brand = preview_brand("article", {}, "dejavu")
+    brand = brand.__class__(**{**brand.__dict__, "logo": load_logo(logo_png())})
+    return make_params("bench-seed", brand=brand.key, **CASES[name]), brand
 
 
-def resvg_alternative(svg: bytes):
-    try:
-        import resvg
-    except ImportError:
-        return None
-    options = resvg.usvg.Options.default()
-    return lambda: resvg.render(resvg.usvg.Tree.from_str(svg.decode(), options), (1, 0, 0, 0, 1, 0))
+def _cjk_faces(workdir: Path) -> list[tuple[str, Path, int]]:
+    """satori reads no font collections: the Japanese faces, taken out of the shipped .ttc once."""
+    from fontTools.ttLib import TTCollection
+    faces = []
+    for weight, number in (("regular", 400), ("bold", 700)):
+        target = workdir / f"NotoSansCJKjp-{weight}.otf"
+        if not target.exists():
+            TTCollection(str(FONT_DIR / FAMILIES["cjk"][weight].file), lazy=True).fonts[0].save(str(target))
+        faces.append(("Noto Sans CJK JP", target, number))
+    return faces
+
+
+def peer_spec(workdir: Path) -> dict:
+    cases = {}
+    for name, families in PEER_FONTS.items():
+        fonts = []
+        for family in families:
+            if family == "cjk":
+                fonts += [{"name": n, "path": str(p), "weight": w} for n, p, w in _cjk_faces(workdir)]
+                continue
+            for weight, number in (("regular", 400), ("bold", 700)):
+                fonts.append({"name": family, "path": str(FONT_DIR / FAMILIES[family][weight].file),
+                              "weight": number})
+        text = CASES[name]
+        emoji = {}
+        for ch in text.get("quote", ""):
+            if ord(ch) >= 0x1F000:
+                gid = get_face("emoji-regular").shape(ch, 0, 1, "ltr", None, None)[0][0]
+                emoji[ch] = "data:image/png;base64," + base64.b64encode(colour_glyph("emoji-regular", gid)[0]).decode()
+        cases[name] = {"kind": "article" if "layout" in text else "quote", "fonts": fonts, "emoji": emoji,
+                       "quote": text.get("quote", ""), "author": text.get("author", ""),
+                       "title": text.get("title", ""), "description": text.get("description", ""),
+                       "site": text.get("site", ""), "rtl": name == "arabic",
+                       "size": 52 if name == "latin quote" else 56,
+                       "logo": "data:image/png;base64," + base64.b64encode(logo_png()).decode()}
+    return {"cases": cases}
 
 
 def run_peer(renders: int) -> dict | None:
-    """The @vercel/og engine on the same card (bench/peer), if node and its packages are there."""
-    peer = Path(__file__).resolve().parent / "peer"
-    if not shutil.which("node") or not (peer / "node_modules" / "satori").exists():
+    """The @vercel/og engine on the same cards, if node and its packages are there."""
+    if not shutil.which("node") or not (PEER / "node_modules" / "satori").exists():
         return None
-    done = subprocess.run(["node", "og_peer.mjs", str(renders)], cwd=peer, capture_output=True, text=True)
+    workdir = Path(tempfile.gettempdir()) / "imprint-og-peer"
+    workdir.mkdir(exist_ok=True)
+    spec_path = workdir / "cases.json"
+    spec_path.write_text(json.dumps(peer_spec(workdir)))
+    done = subprocess.run(["node", "og_peer.mjs", str(spec_path), str(renders)], cwd=PEER,
+                          capture_output=True, text=True)
     if done.returncode != 0:
-        print(f"  peer failed: {done.stderr.strip().splitlines()[-1:]}")
+        print(f"  peer failed: {done.stderr.strip().splitlines()[-3:]}")
         return None
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+MEMORY_SCRIPT = """
+import resource, sys, time
+def rss():
+    for line in open('/proc/self/status'):
+        if line.startswith('VmRSS'):
+            return int(line.split()[1]) / 1024
+sys.path.insert(0, '.')
+from app import create_app
+create_app({'TESTING': True})
+from app.og.params import make_params
+from app.og.render import render
+print(f"  after create_app            {rss():7.1f} MB")
+for name, text in [("Latin", "Hello world"), ("Japanese", "東京の夜景"), ("Chinese", "你好世界"),
+                   ("Korean", "안녕하세요 세계"), ("Hindi", "नमस्ते दुनिया"), ("Thai", "สวัสดีชาวโลก"),
+                   ("Arabic", "مرحبا بالعالم"), ("Hebrew", "שלום עולם"), ("Bengali", "হ্যালো বিশ্ব"),
+                   ("Tamil", "வணக்கம் உலகம்"), ("emoji", "🚀🎉👨‍👩‍👧")]:
+    start = time.perf_counter()
+    render(make_params("mem", quote=text, author=text))
+    print(f"  + first {name:9s} card  {rss():7.1f} MB   ({(time.perf_counter() - start) * 1000:6.1f} ms)")
+print(f"  peak                        {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:7.1f} MB")
+"""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--renders", type=int, default=300)
+    parser.add_argument("--renders", type=int, default=40)
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--no-http", action="store_true")
+    parser.add_argument("--no-peer", action="store_true")
     parser.add_argument("--database-url")
     args = parser.parse_args()
     n = args.renders
-    params = make_params("bench-seed", quote=QUOTE, author="Alan Kay", shapes=12)
-    svg_params = make_params("bench-seed", quote=QUOTE, author="Alan Kay", shapes=12, format="svg")
-    scene = build_scene(params)
-    image = draw_scene(scene)
-    png = render(params)[0]
-    print(f"OG card 1200x630, {len(QUOTE)}-character quote, 12 shapes; renderer {RENDERER_VERSION}; "
-          f"median of {n} after warm-up")
-    print(f"  SVG, params -> bytes        {median_ms(lambda: render(svg_params), n):7.2f} ms"
-          f"  ({len(render(svg_params)[0])} bytes)")
-    ours = median_ms(lambda: render(params), n)
-    print(f"  PNG, params -> bytes        {ours:7.2f} ms  ({len(png)} bytes)")
-    peer = run_peer(n)
+    print(f"OG cards 1200x630 PNG, renderer {RENDERER_VERSION}; median ms of {n} after warm-up")
+    peer = None if args.no_peer else run_peer(n)
     if peer is None:
         print("  peer: not run (needs node and `npm install` in bench/peer)")
-    else:
-        print(f"  peer PNG, satori + resvg-js {peer['total_ms']:7.2f} ms  ({peer['bytes']} bytes; Node "
-              f"{peer['node']}: satori {peer['satori_ms']:.2f}, rasterise {peer['rasterise_ms']:.2f}, "
-              f"encode {peer['encode_ms']:.2f}); ours again "
-              f"{median_ms(lambda: render(params), n):.2f} ms")
-    print(f"    scene (layout + shapes)   {median_ms(lambda: build_scene(params), n):7.2f} ms")
-    print(f"    draw (Pillow + aggdraw)   {median_ms(lambda: draw_scene(scene), n):7.2f} ms")
-    unique = [build_scene(make_params(f"seed-{i}", quote=QUOTE, author="Alan Kay", shapes=12)) for i in range(n)]
-    scenes = iter(unique * 2)
-    print(f"    draw, {n} different seeds  {median_ms(lambda: draw_scene(next(scenes)), n, 0):7.2f} ms")
-    print(f"    encode PNG                {median_ms(lambda: encode_png(image), n):7.2f} ms")
-    print(f"    SVG from scene            {median_ms(lambda: render_svg(scene), n):7.2f} ms")
-    print("PNG encoders on the same frame (alternatives):")
-    for name, encode in encoder_alternatives(image):
-        print(f"  {name:52s} {median_ms(encode, max(30, n // 5), 3):7.2f} ms  {len(encode()):7d} bytes")
-    rasterise = resvg_alternative(render_svg(scene))
-    if rasterise is not None:
-        print(f"  {'resvg 0.2 rasterising our SVG (RGBA, no encode)':52s} "
-              f"{median_ms(rasterise, max(30, n // 5), 3):7.2f} ms")
+    head = "peer (satori + resvg-js)" if peer else ""
+    print(f"  {'case':16s} {'ours':>8s} {head:>26s} {'ours/peer':>10s}")
+    for name in CASES:
+        params, brand = card_inputs(name)
+        ours = median_ms(lambda p=params, b=brand: render(p, b), n)
+        if peer:
+            theirs = peer["results"][name]
+            print(f"  {name:16s} {ours:8.2f} {theirs['total_ms']:14.2f} (satori {theirs['satori_ms']:6.2f}) "
+                  f"{ours / theirs['total_ms']:9.2f}x")
+        else:
+            print(f"  {name:16s} {ours:8.2f}")
+    if peer:
+        print(f"  peer: Node {peer['node']}, RSS after all cases {peer['rss_mb']:.0f} MB")
+    print("Memory of a fresh process (RSS), after the first card of each script:")
+    subprocess.run([sys.executable, "-c", MEMORY_SCRIPT], cwd=Path(__file__).resolve().parents[1], check=True)
     if not args.no_http:
         main_http(args.requests, database_url=args.database_url)
 

@@ -29,7 +29,7 @@ QUOTE = ("The best way to predict the future is to invent it; the second best is
 
 
 def start_server(port: int, tracking: bool, database_url: str | None, instance: str) -> subprocess.Popen:
-    env = {**os.environ, "IMPRINT_INSTANCE_PATH": instance, "RATE_LIMITS_ENABLED": "false",
+    env = {**os.environ, "IMPRINT_INSTANCE_PATH": instance, "RATE_LIMITS_ENABLED": "false", "GUNICORN_ACCESSLOG": "",
            "OG_TRACKING_ENABLED": "true" if tracking else "false", "LOG_LEVEL": "WARNING"}
     env.pop("REDIS_URL", None)
     if database_url:

@@ -23,9 +23,6 @@ from werkzeug.exceptions import HTTPException
 
 from app.history import exports
 from app.history.analytics_schemas import EXPORT_KINDS
-from app.og import presets
-from app.og import stats as og_stats
-from app.og.params import ParamError, make_params
 
 from . import csrf, overview
 from .charts import bar_chart, line_chart, milliseconds, percent, usd
@@ -128,51 +125,6 @@ def failed():
     return render_template("dashboard/failed.html", windows=overview.WINDOWS, **data)
 
 
-def _card_form(args):
-    """The preview form's values (defaults filled) and the card parameters, or a ParamError."""
-    form = {
-        "seed": args.get("seed", "imprint"),
-        "aspect": args.get("aspect", "default"),
-        "quote": args.get("quote", ""),
-        "author": args.get("author", ""),
-        "shapes": args.get("shapes", str(presets.DEFAULT_SHAPES)).strip(),
-    }
-    try:
-        shapes = int(form["shapes"])
-    except ValueError:
-        return form, ParamError("shapes", f"must be a whole number between 0 and {presets.MAX_SHAPES}")
-    try:
-        return form, make_params(form["seed"], aspect=form["aspect"], quote=form["quote"],
-                                 author=form["author"], shapes=shapes)
-    except ParamError as error:
-        return form, error
-
-
-@blp.route("/og")
-def og_page():
-    """Live OG card preview (seed, aspect, quote, author, shapes), its og:image URL, and the OG stats."""
-    form, params = _card_form(request.args)
-    card_path = error = None
-    if isinstance(params, ParamError):
-        error = params
-    else:
-        query = {"seed": params.seed, "aspect": params.aspect, "quote": params.quote or None,
-                 "author": params.author or None, "shapes": params.shapes}
-        card_path = url_for("og.card", **{k: v for k, v in query.items() if v is not None})
-    base = (current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
-    data = {}
-    if g.principal.is_admin:
-        _, since, until = overview.resolve_window("24h")
-        totals = og_stats.get_stats()
-        data = {"stats": totals,
-                "aspect_bars": [(row["aspect_ratio"], row["count"]) for row in totals["top_aspect_ratios"]],
-                "series": overview.hourly_series(og_stats.renders_per_hour(since, until), since, until, "renders")}
-    return render_template("dashboard/og.html", form=form, error=error, card_path=card_path, base_url=base,
-                           presets=presets.PRESETS, max_shapes=presets.MAX_SHAPES,
-                           max_quote=presets.MAX_QUOTE, max_author=presets.MAX_AUTHOR,
-                           **data), 400 if error else 200
-
-
 @blp.route("/analytics")
 def analytics():
     """Seed 001's BI queries as charts and tables over a chosen window (admins)."""
@@ -206,6 +158,7 @@ from . import (  # noqa: E402,F401  (their views hang on blp)
     create_routes,
     dataset_routes,
     gallery_routes,
+    og_routes,
     prompt_routes,
     template_routes,
 )

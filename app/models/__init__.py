@@ -4,7 +4,7 @@ from .alert import AlertEvent
 from .dataset import Dataset, DatasetImage
 from .generation_log import GenerationLog
 from .image import GeneratedImage, GenerationJob
-from .og import OgGeneration
+from .og import OgGeneration, OgTemplate, OgTemplateVersion
 from .prompt import Post, Prompt, PromptFavorite, PromptUsage, PromptVersion
 from .rollup import (
     GeneratedImageHour,
@@ -32,6 +32,8 @@ __all__ = [
     "GenerationLogHour",
     "GenerationLogStyleHour",
     "OgGeneration",
+    "OgTemplate",
+    "OgTemplateVersion",
     "Post",
     "Prompt",
     "PromptFavorite",

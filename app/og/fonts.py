@@ -1,107 +1,203 @@
-"""The shipped fonts: Pillow faces, cached glyph metrics and SVG glyph outlines.
+"""The shipped fonts: which face covers which script, loaded lazily and shared.
 
-Pillow draws the PNG text with FreeType's hinted advances, so the layout and
-the SVG take their glyph positions from the same Pillow font: both outputs
-then place every glyph at the same x. Outlines for the SVG come from fontTools.
+Every face is opened once per process on first use (HarfBuzz maps the file,
+so a face costs only the pages its glyphs touch) and then serves every
+request. Text is shaped in font units (HarfBuzz without hinting), so one
+shaping result scales to any size, and the PNG and the SVG draw the same
+outlines from the same glyph ids at the same positions.
 """
 
+import threading
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 
+import aggdraw
+import uharfbuzz as hb
+from fontTools.pens.basePen import BasePen
 from fontTools.pens.svgPathPen import SVGPathPen
-from fontTools.ttLib import TTFont
-from PIL import Image, ImageDraw, ImageFont
 
 FONT_DIR = files(__package__) / "fonts"
-FACES = {"bold": "DejaVuSans-Bold.ttf", "regular": "DejaVuSans.ttf"}
+WEIGHTS = ("regular", "bold")
+CJK_REGIONS = {"ja": 0, "ko": 1, "zh-hans": 2, "zh-hant": 3, "zh-hk": 4}  # faces of the CJK collection
 
 
-def font_path(face: str) -> str:
-    """Filesystem path of a shipped font file."""
-    return str(FONT_DIR / FACES[face])
+@dataclass(frozen=True)
+class FaceSpec:
+    """One face: a file of the fonts folder and its index in a collection."""
+
+    file: str
+    index: int = 0
+    is_colour: bool = False
 
 
-@lru_cache(maxsize=512)
-def pil_font(face: str, size: int) -> ImageFont.FreeTypeFont:
-    """A Pillow font; BASIC layout so output never depends on libraqm being present."""
-    return ImageFont.truetype(font_path(face), size, layout_engine=ImageFont.Layout.BASIC)
+def _pair(stem: str) -> dict[str, FaceSpec]:
+    return {w: FaceSpec(f"{stem}-{w.capitalize()}.ttf") for w in WEIGHTS}
+
+
+# Families in fallback order: a cluster no earlier family covers goes to the next.
+FAMILIES: dict[str, dict[str, FaceSpec]] = {
+    "dejavu": {"regular": FaceSpec("DejaVuSans.ttf"), "bold": FaceSpec("DejaVuSans-Bold.ttf")},
+    "notosans": _pair("NotoSans"),
+    "notoserif": _pair("NotoSerif"),
+    "arabic": _pair("NotoSansArabic"),
+    "hebrew": _pair("NotoSansHebrew"),
+    "devanagari": _pair("NotoSansDevanagari"),
+    "bengali": _pair("NotoSansBengali"),
+    "gujarati": _pair("NotoSansGujarati"),
+    "gurmukhi": _pair("NotoSansGurmukhi"),
+    "tamil": _pair("NotoSansTamil"),
+    "telugu": _pair("NotoSansTelugu"),
+    "kannada": _pair("NotoSansKannada"),
+    "malayalam": _pair("NotoSansMalayalam"),
+    "thai": _pair("NotoSansThai"),
+    "cjk": {w: FaceSpec(f"NotoSansCJK-{w.capitalize()}.ttc") for w in WEIGHTS},
+    "emoji": {w: FaceSpec("NotoColorEmoji.ttf", is_colour=True) for w in WEIGHTS},
+}
+# The family a script's text asks for first (ISO 15924 codes, as fontTools.unicodedata gives).
+SCRIPT_FAMILIES = {
+    "Arab": "arabic", "Hebr": "hebrew", "Deva": "devanagari", "Beng": "bengali",
+    "Gujr": "gujarati", "Guru": "gurmukhi", "Taml": "tamil", "Telu": "telugu",
+    "Knda": "kannada", "Mlym": "malayalam", "Thai": "thai",
+    "Hani": "cjk", "Hira": "cjk", "Kana": "cjk", "Hang": "cjk", "Bopo": "cjk",
+}
+# The families a card's Latin, Greek and Cyrillic text may be set in (a brand's choice); the
+# others only serve their scripts.
+BASE_FAMILIES = ("dejavu", "notosans", "notoserif")
+DEFAULT_FAMILY = "dejavu"
+REPLACEMENT = "\ufffd"  # drawn, from the base family, for a cluster no face has
+_uploads: dict[str, bytes] = {}  # family → the bytes of an uploaded font (one face, both weights)
+
+
+class Face:
+    """A loaded face: HarfBuzz font at font-unit scale, its coverage and metrics."""
+
+    def __init__(self, key: str, spec: FaceSpec | None, index: int, data: bytes | None = None):
+        blob = hb.Blob(data) if data is not None else hb.Blob.from_file_path(str(FONT_DIR / spec.file))
+        self.key = key
+        self.face = hb.Face(blob, index)
+        self.font = hb.Font(self.face)  # scale = upem: positions in font units
+        self.upem = self.face.upem
+        self.is_colour = spec is not None and spec.is_colour
+        extents = self.font.get_font_extents("ltr")
+        self.ascender = extents.ascender / self.upem  # in em
+        self.descender = -extents.descender / self.upem
+
+    def covers(self, codepoints) -> bool:
+        nominal = self.font.get_nominal_glyph
+        return all(nominal(cp) for cp in codepoints)
+
+    def shape(self, text: str, start: int, end: int, direction: str, script: str | None,
+              language: str | None) -> tuple[tuple[int, int, int, int, int], ...]:
+        """(gid, cluster, x_advance, x_offset, y_offset) per glyph, in font units, visual order."""
+        buf = hb.Buffer()
+        buf.add_str(text, start, end - start)  # the whole paragraph is context (Arabic joining)
+        buf.direction = direction
+        if script:
+            buf.script = script
+        if language:
+            buf.language = language
+        buf.guess_segment_properties()
+        hb.shape(self.font, buf)  # HarfBuzz fonts are read-only here: shared by every thread
+        return tuple((info.codepoint, info.cluster, pos.x_advance, pos.x_offset, pos.y_offset)
+                     for info, pos in zip(buf.glyph_infos, buf.glyph_positions, strict=True))
+
+
+_faces: dict[str, Face] = {}
+_faces_lock = threading.Lock()
+
+
+def face_key(family: str, weight: str, region: str | None = None) -> str:
+    return f"{family}-{weight}" + (f"-{region}" if family == "cjk" else "")
+
+
+def get_face(key: str) -> Face:
+    """The face named by `key` (family-weight[-region]), opened on first use."""
+    face = _faces.get(key)
+    if face is None:
+        with _faces_lock:
+            face = _faces.get(key)
+            if face is None:
+                family, weight, *region = key.split("-", 2)
+                if family in _uploads:
+                    face = Face(key, None, 0, _uploads[family])
+                else:
+                    index = CJK_REGIONS[region[0]] if region else FAMILIES[family][weight].index
+                    face = Face(key, FAMILIES[family][weight], index)
+                _faces[key] = face
+    return face
+
+
+def register_upload(family: str, data: bytes) -> None:
+    """Make an uploaded font (already validated) available as `family`; idempotent."""
+    with _faces_lock:
+        _uploads.setdefault(family, data)
+
+
+def is_known_family(family: str) -> bool:
+    return family in BASE_FAMILIES or family in _uploads
+
+
+def chain(base: str) -> tuple[str, ...]:
+    """Families in fallback order for text set in `base`."""
+    return (base, *(family for family in FAMILIES if family != base))
+
+
+def loaded_faces() -> tuple[str, ...]:
+    """Keys of the faces this process has opened so far."""
+    return tuple(sorted(_faces))
 
 
 @lru_cache(maxsize=65536)
-def advance(face: str, size: int, ch: str) -> float:
-    """Hinted advance width of one character, in pixels."""
-    return pil_font(face, size).getlength(ch)
+def glyph_path(key: str, gid: int) -> str:
+    """SVG path data of one glyph in font units, y up (flip when placing); '' for a blank glyph."""
+    pen = SVGPathPen(None, ntos=lambda v: f"{v:g}")
+    face = get_face(key)
+    face.font.draw_glyph_with_pen(gid, pen)
+    return pen.getCommands()
 
 
-@lru_cache(maxsize=262144)
-def kerning(face: str, size: int, left: str, right: str) -> float:
-    """Kerning between two characters as Pillow applies it, in pixels."""
-    font = pil_font(face, size)
-    return font.getlength(left + right) - advance(face, size, left) - advance(face, size, right)
+class _AggPathPen(BasePen):
+    """Outline → aggdraw.Path; quadratic segments arrive as cubics (BasePen converts them)."""
+
+    def __init__(self):
+        super().__init__(None)
+        self.path = aggdraw.Path()
+        self.is_empty = True
+
+    def _moveTo(self, point):
+        self.path.moveto(*point)
+        self.is_empty = False
+
+    def _lineTo(self, point):
+        self.path.lineto(*point)
+
+    def _curveToOne(self, a, b, c):
+        self.path.curveto(*a, *b, *c)
+
+    def _closePath(self):
+        self.path.close()
 
 
-def pen_positions(face: str, size: int, text: str) -> list[float]:
-    """x offset of each character's origin when Pillow draws `text` from x=0."""
-    positions, x, prev = [], 0.0, ""
-    for ch in text:
-        if prev:
-            x += kerning(face, size, prev, ch)
-        positions.append(x)
-        x += advance(face, size, ch)
-        prev = ch
-    return positions
+@lru_cache(maxsize=65536)
+def glyph_outline(key: str, gid: int):
+    """The same outline as an aggdraw.Path in font units (for the rasteriser), or None when blank.
 
-
-def text_width(face: str, size: int, text: str) -> float:
-    """Advance width of `text` (equals Pillow's getlength)."""
-    if not text:
-        return 0.0
-    return pen_positions(face, size, text)[-1] + advance(face, size, text[-1])
+    Built with the path API: aggdraw's SVG-string Symbol misreads H and V after curves.
+    """
+    pen = _AggPathPen()
+    get_face(key).font.draw_glyph_with_pen(gid, pen)
+    return None if pen.is_empty else pen.path
 
 
 @lru_cache(maxsize=4096)
-def glyph_mask(face: str, size: int, ch: str) -> tuple[Image.Image | None, int, int]:
-    """Coverage bitmap of one glyph and its offset from the pen position on the baseline."""
-    font = pil_font(face, size)
-    x0, y0, x1, y1 = font.getbbox(ch, anchor="ls")
-    if x1 <= x0 or y1 <= y0:
-        return None, 0, 0
-    mask = Image.new("L", (x1 - x0, y1 - y0), 0)
-    ImageDraw.Draw(mask).text((-x0, -y0), ch, font=font, fill=255, anchor="ls")
-    return mask, x0, y0
-
-
-@lru_cache(maxsize=512)
-def line_metrics(face: str, size: int) -> tuple[int, int]:
-    """(ascent, descent) in pixels, both positive."""
-    return pil_font(face, size).getmetrics()
-
-
-@lru_cache(maxsize=4)
-def tt_font(face: str) -> TTFont:
-    """The fontTools view of a face (for outlines)."""
-    return TTFont(font_path(face), lazy=True)
-
-
-@lru_cache(maxsize=4)
-def units_per_em(face: str) -> int:
-    return tt_font(face)["head"].unitsPerEm
-
-
-@lru_cache(maxsize=4)
-def _cmap(face: str) -> dict[int, str]:
-    return tt_font(face).getBestCmap()
-
-
-def glyph_name(face: str, ch: str) -> str:
-    """Glyph drawn for `ch`; '.notdef' (a box) when the font lacks it, as in Pillow."""
-    return _cmap(face).get(ord(ch), ".notdef")
-
-
-@lru_cache(maxsize=8192)
-def glyph_path(face: str, name: str) -> str:
-    """SVG path data of one glyph in font units, y up (flip when placing)."""
-    glyphs = tt_font(face).getGlyphSet()
-    pen = SVGPathPen(glyphs, ntos=lambda v: f"{v:g}")
-    glyphs[name].draw(pen)
-    return pen.getCommands()
+def colour_glyph(key: str, gid: int) -> tuple[bytes, tuple[float, float, float, float]] | None:
+    """A colour (CBDT) glyph: its PNG bytes and (x, y_top, width, height) in em, y up."""
+    face = get_face(key)
+    png = face.font.get_glyph_color_png(gid)
+    extents = face.font.get_glyph_extents(gid)
+    if not png.data or extents is None:
+        return None
+    u = face.upem
+    return bytes(png.data), (extents.x_bearing / u, extents.y_bearing / u,
+                             extents.width / u, -extents.height / u)

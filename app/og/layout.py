@@ -1,120 +1,147 @@
-"""Text layout: wrap a text to a width and pick the largest size that fits a box.
+"""Text layout: wrap shaped paragraphs to a width and pick the largest size that fits a box.
 
-Widths come from the shipped font's real (hinted) metrics, the same numbers
-Pillow draws with, so a box computed here is the box the glyphs occupy.
+Widths are HarfBuzz advances in em times the size, the numbers both
+renderers draw with, so a box computed here is the box the glyphs occupy.
+Explicit newlines are kept (a blank line stays a blank line); a right-to-left
+paragraph is right-aligned.
 """
 
 from dataclasses import dataclass
 
-from app.og.fonts import advance, kerning, line_metrics, text_width
+from app.og.fonts import get_face
+from app.og.itemize import grapheme_bounds
+from app.og.linebreak import trim_end, wrap
+from app.og.shaping import ELLIPSIS, ShapedLine, ShapedParagraph, shape_paragraph
 
-ELLIPSIS = "…"
 LINE_SPACING = 1.25
 
 
 @dataclass(frozen=True)
+class LineSpan:
+    """Characters [start, end) of a shaped paragraph, with an ellipsis when text was cut after it."""
+
+    paragraph: ShapedParagraph
+    start: int
+    end: int
+    ellipsis: bool = False
+
+    def width(self) -> float:
+        """Width in em."""
+        extra = _ellipsis_em(self.paragraph) if self.ellipsis else 0.0
+        return self.paragraph.width(self.start, self.end) + extra
+
+
+@dataclass(frozen=True)
 class TextLine:
-    text: str
-    x: float
+    text: str  # the line's characters in logical order ("…" added when cut)
+    glyphs: ShapedLine
+    x: float  # pen origin of the line's left edge, pixels
     baseline: float
-    width: float
+    width: float  # pixels
 
 
 @dataclass(frozen=True)
 class TextBlock:
-    """Lines of one face, size and colour; `box` is (x0, y0, x1, y1) of all lines."""
+    """Lines of one base face, size and colour; `box` is (x0, y0, x1, y1) of all lines."""
 
-    face: str
+    font: str  # the base face (family-weight) the lines are set in
     size: int
     colour: tuple[int, int, int]
     lines: tuple[TextLine, ...]
     box: tuple[float, float, float, float]
+    missing: frozenset[str] = frozenset()  # scripts no shipped face could draw
 
 
-def _append_width(face: str, size: int, line: str, line_w: float, word: str, word_w: float) -> float:
-    """Width of `line + " " + word`, from the parts' widths and the kerning at the joins."""
-    return (line_w + kerning(face, size, line[-1], " ") + advance(face, size, " ")
-            + kerning(face, size, " ", word[0]) + word_w)
+def _ellipsis_em(paragraph: ShapedParagraph) -> float:
+    return paragraph.line(0, 0, ellipsis=True).width
 
 
-def _split_word(face: str, size: int, word: str, max_width: float) -> list[str]:
-    """Break a word wider than the line into pieces that fit, character by character."""
-    pieces, current = [], ""
-    for ch in word:
-        if current and text_width(face, size, current + ch) > max_width:
-            pieces.append(current)
-            current = ""
-        current += ch
-    return pieces + [current] if current else pieces
+def _metrics(font: str) -> tuple[float, float]:
+    face = get_face(font)
+    return face.ascender, face.descender
 
 
-def wrap(face: str, size: int, text: str, max_width: float) -> list[str]:
-    """Greedy word wrap; newlines force breaks; over-long words are split."""
-    lines: list[str] = []
-    for paragraph in text.split("\n"):
-        line, line_w = "", 0.0
-        for word in paragraph.split():
-            word_w = text_width(face, size, word)
-            if word_w > max_width:  # fill the current line first, then split the rest
-                *head, word = _split_word(face, size, f"{line} {word}" if line else word, max_width)
-                lines.extend(head)
-                line, line_w = word, text_width(face, size, word)
-                continue
-            candidate_w = _append_width(face, size, line, line_w, word, word_w) if line else word_w
-            if line and candidate_w > max_width:
-                lines.append(line)
-                line, line_w = word, word_w
-            else:
-                line, line_w = (line + " " + word if line else word), candidate_w
-        if line:
-            lines.append(line)
+def wrap_text(text: str, font: str, size: int, max_width: float,
+              language: str | None) -> list[LineSpan]:
+    """Greedy UAX #14 wrap of every paragraph at `size` pixels."""
+    lines: list[LineSpan] = []
+    em_width = max_width / size
+    for paragraph_text in text.split("\n"):
+        paragraph = shape_paragraph(paragraph_text, font, language)
+        spans = wrap(paragraph.paragraph.text, language, paragraph.width, em_width)
+        lines.extend(LineSpan(paragraph, a, b) for a, b in spans or [(0, 0)])
     return lines
 
 
-def ellipsize(face: str, size: int, line: str, max_width: float) -> str:
-    """Cut `line` so that it plus an ellipsis fits `max_width`."""
-    while line and text_width(face, size, line + ELLIPSIS) > max_width:
-        line = line[:-1]
-    return line.rstrip() + ELLIPSIS
+def ellipsize(line: LineSpan, size: int, max_width: float) -> LineSpan:
+    """Cut `line` between graphemes so that it plus an ellipsis fits `max_width`."""
+    text = line.paragraph.paragraph.text
+    bounds = [line.start] + [line.start + b for b in grapheme_bounds(text[line.start:line.end])]
+    room = max_width / size - _ellipsis_em(line.paragraph)
+    end = line.start
+    for bound in bounds:
+        if line.paragraph.width(line.start, bound) <= room:
+            end = bound
+    return LineSpan(line.paragraph, line.start, trim_end(text, line.start, end), True)
 
 
 def line_height(size: int) -> float:
     return round(size * LINE_SPACING, 2)
 
 
-def block_height(face: str, size: int, count: int) -> float:
+def block_height(font: str, size: int, count: int) -> float:
     """Height of `count` lines: full line pitch between them, ascent+descent for the last."""
     if count == 0:
         return 0.0
-    ascent, descent = line_metrics(face, size)
-    return line_height(size) * (count - 1) + ascent + descent
+    ascent, descent = _metrics(font)
+    return line_height(size) * (count - 1) + round((ascent + descent) * size, 2)
 
 
-def fit_lines(face: str, text: str, max_width: float, max_height: float,
-              max_lines: int | None, size: int) -> list[str]:
+def fit_lines(text: str, font: str, size: int, max_width: float, max_height: float,
+              max_lines: int | None, language: str | None) -> list[LineSpan]:
     """Wrap at `size`, keeping only the lines that fit; the last kept gets an ellipsis."""
-    lines = wrap(face, size, text, max_width)
+    lines = wrap_text(text, font, size, max_width, language)
     room = 0
-    while room < len(lines) and block_height(face, size, room + 1) <= max_height:
+    while room < len(lines) and block_height(font, size, room + 1) <= max_height:
         room += 1
     if max_lines is not None:
         room = min(room, max_lines)
     if room < len(lines):
         lines = lines[:room]
         if lines:
-            lines[-1] = ellipsize(face, size, lines[-1], max_width)
+            lines[-1] = ellipsize(lines[-1], size, max_width)
     return lines
 
 
-def place_lines(face: str, size: int, colour: tuple[int, int, int], lines: list[str],
-                x: float, top: float) -> TextBlock:
-    """Position lines left-aligned from (x, top) and compute their box."""
-    ascent, _ = line_metrics(face, size)
-    # Whole-pixel origins: with hinted advances every glyph then lands on a whole
-    # pixel too, so the rasteriser can reuse one cached bitmap per glyph.
-    placed = tuple(
-        TextLine(text, round(x), round(top + ascent + i * line_height(size)), text_width(face, size, text))
-        for i, text in enumerate(lines)
-    )
-    width = max((line.width for line in placed), default=0.0)
-    return TextBlock(face, size, colour, placed, (x, top, x + width, top + block_height(face, size, len(lines))))
+def place_lines(font: str, size: int, colour: tuple[int, int, int], lines: list[LineSpan],
+                x: float, top: float, align_width: float | None = None, align: str = "start") -> TextBlock:
+    """Lines from (x, top) in a column as wide as the widest line (or align_width).
+
+    `start` aligns left-to-right paragraphs left and right-to-left ones right; `center` centres all.
+    """
+    ascent, _ = _metrics(font)
+    shaped = [line.paragraph.line(line.start, line.end, line.ellipsis) for line in lines]
+    widest = max((s.width * size for s in shaped), default=0.0)
+    column = max(widest, align_width or 0.0)
+    placed = []
+    for i, (line, glyphs) in enumerate(zip(lines, shaped, strict=True)):
+        width = glyphs.width * size
+        if align == "center":
+            left = x + (column - width) / 2
+        else:
+            left = x + (column - width if line.paragraph.paragraph.is_rtl else 0.0)
+        text = line.paragraph.paragraph.text[line.start:line.end] + (ELLIPSIS if line.ellipsis else "")
+        placed.append(TextLine(text, glyphs, round(left, 2), round(top + ascent * size + i * line_height(size), 2),
+                               round(width, 2)))
+    missing = frozenset().union(*(line.paragraph.paragraph.missing for line in lines))
+    return TextBlock(font, size, colour, tuple(placed),
+                     (x, top, x + column, top + block_height(font, size, len(lines))), missing)
+
+
+def shift_block(block: TextBlock, dx: float, dy: float = 0.0) -> TextBlock:
+    """The same block moved by (dx, dy) pixels."""
+    lines = tuple(TextLine(line.text, line.glyphs, round(line.x + dx, 2), round(line.baseline + dy, 2), line.width)
+                  for line in block.lines)
+    x0, y0, x1, y1 = block.box
+    return TextBlock(block.font, block.size, block.colour, lines,
+                     (x0 + dx, y0 + dy, x1 + dx, y1 + dy), block.missing)

@@ -1,10 +1,14 @@
 """The validated parameters of one card: the only input the renderer accepts."""
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
 from app.og import presets
+from app.og.fonts import BASE_FAMILIES, DEFAULT_FAMILY, is_known_family
 from app.og.palettes import THEMES
+
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}")
 
 
 class ParamError(ValueError):
@@ -29,6 +33,14 @@ class CardParams:
     shapes: int = presets.DEFAULT_SHAPES
     theme: str = "auto"
     format: str = "png"
+    lang: str | None = None  # BCP 47 tag of the text: picks regional CJK forms and line-break rules
+    layout: str = "quote"
+    title: str = ""
+    description: str = ""
+    site: str = ""
+    badge: str = ""
+    font: str = DEFAULT_FAMILY  # base family: a bundled one, or a brand template's uploaded font
+    brand: str = ""  # the template version a card is rendered from (app.og.templates.Brand.key)
 
     @property
     def size(self) -> tuple[int, int]:
@@ -39,7 +51,9 @@ class CardParams:
     def cache_key(self) -> str:
         """A stable text key for these params (ETag and cache input)."""
         return repr((self.seed, presets.ALIASES.get(self.aspect, self.aspect), self.size,
-                     self.quote, self.author, self.shapes, self.theme, self.format))
+                     self.quote, self.author, self.shapes, self.theme, self.format, self.lang,
+                     self.layout, self.title, self.description, self.site, self.badge, self.font,
+                     self.brand))
 
 
 def clean_text(text: str) -> str:
@@ -70,13 +84,18 @@ def make_params(seed: str, **kwargs) -> CardParams:
     if width * height > presets.MAX_PIXELS:
         raise ParamError("width" if params.width else "height",
                          f"width × height is {width * height} pixels; at most {presets.MAX_PIXELS}")
-    if len(params.quote) > presets.MAX_QUOTE:
-        raise ParamError("quote", f"length must be at most {presets.MAX_QUOTE}")
-    if len(params.author) > presets.MAX_AUTHOR:
-        raise ParamError("author", f"length must be at most {presets.MAX_AUTHOR}")
+    for field, limit in presets.TEXT_LIMITS.items():
+        if len(getattr(params, field)) > limit:
+            raise ParamError(field, f"length must be at most {limit}")
+    if not is_known_family(params.font):
+        raise ParamError("font", f"must be one of {', '.join(BASE_FAMILIES)}")
+    if params.layout not in presets.LAYOUTS:
+        raise ParamError("layout", f"must be one of {', '.join(presets.LAYOUTS)}")
     if params.theme not in THEMES and params.theme != "auto":
         raise ParamError("theme", f"must be one of auto, {', '.join(THEMES)}")
+    if params.lang is not None and not LANGUAGE_TAG.fullmatch(params.lang):
+        raise ParamError("lang", "must be a BCP 47 language tag such as ja, ar or zh-TW")
     if params.format not in presets.FORMATS:
         raise ParamError("format", f"must be one of {', '.join(presets.FORMATS)}")
-    return CardParams(**{**params.__dict__, "quote": clean_text(params.quote),
-                         "author": clean_text(params.author)})
+    return CardParams(**{**params.__dict__, **{field: clean_text(getattr(params, field))
+                                               for field in presets.TEXT_LIMITS}})

@@ -39,6 +39,11 @@ MAX_SHAPES = 64
 MAX_SEED = 255  # og_generations.seed is VARCHAR(255)
 MAX_QUOTE = 500
 MAX_AUTHOR = 100
+# Characters each text parameter may have; a layout shows what fits and cuts the rest with "…".
+TEXT_LIMITS: dict[str, int] = {
+    "quote": MAX_QUOTE, "author": MAX_AUTHOR, "title": 200, "description": 300, "site": 60, "badge": 40,
+}
+LAYOUTS = ("quote", "article", "announcement", "plain")
 FORMATS: dict[str, str] = {
     "png": "image/png",
     "svg": "image/svg+xml",

@@ -5,19 +5,23 @@ area coverage, blended straight onto the card, no masks. The earlier way,
 a 4×-supersampled Pillow mask per shape reduced with a box filter, took
 ~3.7–4.5 ms for 12 shapes and a 16× mask per big shape (147 MB for one at
 4096×4096); aggdraw takes ~2.4 ms and no extra memory. The text panel is a
-lookup-table tint of its pixels plus four anti-aliased corners. Text is
-anti-aliased natively by FreeType.
+lookup-table tint of its pixels plus four anti-aliased corners. Text is the
+shaped glyphs' outlines drawn by AGG too, the outlines the SVG carries.
 """
 
+import io
+import math
 from functools import lru_cache
 
 import aggdraw
 from PIL import Image, ImageChops, ImageDraw
 
 from app.og.art import Shape
-from app.og.fonts import glyph_mask, pen_positions
+from app.og.fonts import colour_glyph, get_face, glyph_outline
+from app.og.glyphs import colour_box, glyph_origin
 from app.og.layout import TextBlock
-from app.og.scene import Rect, Scene
+from app.og.layouts import Rect
+from app.og.scene import Scene
 
 SUPERSAMPLE = 4  # for the panel's rounded corners
 RAMP_CACHE_PIXELS = 1080 * 1920  # every preset fits; 16 cached ramps stay under 34 MB
@@ -113,22 +117,64 @@ def draw_scene(scene: Scene) -> Image.Image:
     """Rasterise a scene to an RGB image of exactly scene.width × scene.height."""
     image = _gradient(scene)
     _draw_shapes(image, scene.shapes)
-    for rect in (scene.panel, scene.bar):
-        if rect is not None:
-            _draw_rect(image, rect)
+    for rect in scene.rects:
+        _draw_rect(image, rect)
+    if scene.logo is not None:
+        bitmap = _logo_bitmap(scene.logo.logo, scene.logo.width, scene.logo.height)
+        image.paste(bitmap, (scene.logo.x, scene.logo.y), bitmap)
     for block in scene.texts:
         _draw_text(image, block)
     return image
 
 
-def _draw_text(image: Image.Image, block: TextBlock) -> None:
-    """Paste cached glyph bitmaps at the layout's pen positions.
+@lru_cache(maxsize=64)
+def _logo_bitmap(logo, width: int, height: int) -> Image.Image:
+    with Image.open(io.BytesIO(logo.png)) as bitmap:
+        return bitmap.convert("RGBA").resize((width, height), Image.Resampling.LANCZOS)
 
-    Same pixels as ImageDraw.text for whole-pixel origins (FreeType renders
-    each glyph alike), at a third of the cost: glyphs are rasterised once.
-    """
+
+def _draw_text(image: Image.Image, block: TextBlock) -> None:
+    """Cached glyph bitmaps pasted at the shaped positions; colour glyphs as their own bitmaps."""
     for line in block.lines:
-        for ch, x in zip(line.text, pen_positions(block.face, block.size, line.text), strict=True):
-            mask, dx, dy = glyph_mask(block.face, block.size, ch)
+        for glyph in line.glyphs.glyphs:
+            face = get_face(glyph.face)
+            if face.is_colour:
+                box = colour_box(line, glyph, block.size)
+                if box is not None:
+                    x, y, width, height = box
+                    bitmap = _colour_bitmap(glyph.face, glyph.gid, width, height)
+                    image.paste(bitmap, (x, y), bitmap)
+                continue
+            x, y, _scale = glyph_origin(line, glyph, block.size, face.upem)
+            ix, iy = math.floor(x), math.floor(y)
+            mask, dx, dy = _glyph_mask(glyph.face, glyph.gid, block.size, x - ix, y - iy)
             if mask is not None:
-                image.paste(block.colour, (line.x + round(x) + dx, line.baseline + dy), mask)
+                image.paste(block.colour, (ix + dx, iy + dy), mask)
+
+
+@lru_cache(maxsize=16384)
+def _glyph_mask(face_key: str, gid: int, size: int, fx: float, fy: float):
+    """Coverage of one outline at a quarter-pixel offset, drawn by AGG once; (mask, dx, dy) from the origin."""
+    outline = glyph_outline(face_key, gid)
+    face = get_face(face_key)
+    extents = face.font.get_glyph_extents(gid)
+    if outline is None or extents is None:
+        return None, 0, 0
+    scale = size / face.upem
+    x0 = math.floor(fx + extents.x_bearing * scale) - 1
+    y0 = math.floor(fy - extents.y_bearing * scale) - 1
+    x1 = math.ceil(fx + (extents.x_bearing + extents.width) * scale) + 1
+    y1 = math.ceil(fy - (extents.y_bearing + extents.height) * scale) + 1
+    mask = Image.new("L", (max(1, x1 - x0), max(1, y1 - y0)), 0)
+    draw = aggdraw.Draw(mask)
+    draw.settransform((scale, 0, fx - x0, 0, -scale, fy - y0))
+    draw.path(outline, None, aggdraw.Brush(255))
+    draw.flush()
+    return mask, x0, y0
+
+
+@lru_cache(maxsize=1024)
+def _colour_bitmap(face: str, gid: int, width: int, height: int) -> Image.Image:
+    png, _extents = colour_glyph(face, gid)
+    with Image.open(io.BytesIO(png)) as bitmap:
+        return bitmap.convert("RGBA").resize((width, height), Image.Resampling.LANCZOS)

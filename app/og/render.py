@@ -3,9 +3,11 @@
 import hashlib
 from importlib.metadata import version
 
-from PIL import features
+import icu
+import uharfbuzz as hb
 
 from app.og.encode import PNG_LEVEL, encode_pillow, encode_png
+from app.og.fonts import FAMILIES
 from app.og.params import CardParams
 from app.og.presets import FORMATS
 from app.og.raster import SUPERSAMPLE, draw_scene
@@ -13,19 +15,20 @@ from app.og.scene import build_scene
 from app.og.svg import render_svg
 
 # Bump RENDERER_REVISION whenever our drawing changes. The suffix follows the
-# libraries whose upgrades can change bytes (Pillow, FreeType, aggdraw, ISA-L,
-# svgwrite, fontTools), so an upgrade changes every ETag instead of serving stale bytes.
-RENDERER_REVISION = "2"
+# libraries whose upgrades can change bytes (Pillow, aggdraw, ISA-L, svgwrite,
+# fontTools, HarfBuzz, ICU), so an upgrade changes every ETag instead of serving stale bytes.
+RENDERER_REVISION = "3"
 _LIBRARIES = "|".join((
-    version("pillow"), features.version("freetype2") or "", version("aggdraw"), version("isal"),
-    version("svgwrite"), version("fonttools"), str(PNG_LEVEL), str(SUPERSAMPLE),
+    version("pillow"), version("aggdraw"), version("isal"), version("svgwrite"), version("fonttools"),
+    version("uharfbuzz"), hb.version_string(), icu.ICU_VERSION, icu.UNICODE_VERSION,
+    str(PNG_LEVEL), str(SUPERSAMPLE), *sorted(FAMILIES),
 ))
 RENDERER_VERSION = f"{RENDERER_REVISION}.{hashlib.sha256(_LIBRARIES.encode()).hexdigest()[:8]}"
 
 
-def render(params: CardParams) -> tuple[bytes, str]:
-    """Render a card in params.format; same params → same bytes."""
-    scene = build_scene(params)
+def render(params: CardParams, brand=None) -> tuple[bytes, str]:
+    """Render a card in params.format (from a template's Brand when given); same params → same bytes."""
+    scene = build_scene(params, brand.theme if brand else None, brand.logo if brand else None)
     if params.format == "svg":
         body = render_svg(scene)
     elif params.format == "png":

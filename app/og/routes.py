@@ -15,6 +15,7 @@ from app.og import service, stats
 from app.og.cache import ByteLRU
 from app.og.params import ParamError, make_params
 from app.og.presets import FORMATS
+from app.og.scene import missing_scripts
 from app.og.schemas import (
     CardOptionsSchema,
     CardQuerySchema,
@@ -67,7 +68,7 @@ def card(args):
 def card_by_path(args, seed, ext):
     """The same card at a clean URL: ``/og/hello.png?quote=…`` (png, svg, webp, jpeg, jpg)."""
     if ext not in EXTENSIONS:
-        _bad("format", f"extension must be one of {', '.join(EXTENSIONS)}")
+        bad_request("format", f"extension must be one of {', '.join(EXTENSIONS)}")
     return _serve({**args, "seed": seed, "format": EXTENSIONS[ext]})
 
 
@@ -75,22 +76,30 @@ def _serve(args):
     try:
         params = make_params(**args)
     except ParamError as error:
-        _bad(error.field, error.message)
+        bad_request(error.field, error.message)
+    return serve_card(params)
+
+
+def serve_card(params, brand=None, cache_control: str = CACHE_CONTROL):
+    """The HTTP answer for a card: 304 for a current ETag, else the (cached) bytes; tracked either way."""
     etag = service.card_etag(params)
-    headers = {"ETag": f'"{etag}"', "Cache-Control": CACHE_CONTROL}
+    headers = {"ETag": f'"{etag}"', "Cache-Control": cache_control}
     if request.if_none_match and request.if_none_match.contains_weak(etag):
         _track(params, None)
         observe_card(params.format, params.aspect, "not_modified")
         return current_app.response_class(status=304, headers=headers)
-    card = service.produce_card(params, etag, _cache(), mark=og_card_marker())
+    card = service.produce_card(params, etag, _cache(), brand, mark=og_card_marker())
     headers["Server-Timing"] = f"{'cache' if card.cached else 'render'};dur={card.render_ms:.2f}"
+    missing = missing_scripts(params)
+    if missing:  # drawn as U+FFFD: say which scripts need a font the card does not ship
+        headers["OG-Missing-Scripts"] = ", ".join(missing)
     _track(params, card.render_ms)
     observe_card(params.format, params.aspect, "cache_hit" if card.cached else "rendered",
                  card.render_ms / 1000, len(card.body))
     return current_app.response_class(card.body, content_type=card.content_type, headers=headers)
 
 
-def _bad(field, message):
+def bad_request(field, message):
     abort(400, message=f"{field}: {message}", errors={"query": {field: [message]}})
 
 

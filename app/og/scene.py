@@ -5,31 +5,14 @@ outputs share every coordinate.
 """
 
 import functools
-import math
 from dataclasses import dataclass
 
 from app.og import layout
 from app.og.art import SeededStream, Shape, make_shapes
+from app.og.itemize import itemize
+from app.og.layouts import AUTHOR_PREFIX, COMPOSERS, CardText, LogoBox, Rect
 from app.og.palettes import THEMES, Colour, Theme
 from app.og.params import CardParams
-
-QUOTE_FACE = "bold"
-AUTHOR_FACE = "regular"
-AUTHOR_PREFIX = "— "
-MAX_AUTHOR_LINES = 2
-
-
-@dataclass(frozen=True)
-class Rect:
-    """A rounded rectangle (x0, y0, x1, y1) filled with `colour` at `opacity`."""
-
-    x0: int
-    y0: int
-    x1: int
-    y1: int
-    radius: int
-    colour: Colour
-    opacity: float
 
 
 @dataclass(frozen=True)
@@ -39,110 +22,32 @@ class Scene:
     theme: str
     background: tuple[Colour, Colour]  # diagonal gradient, top-left → bottom-right
     shapes: tuple[Shape, ...]
-    panel: Rect | None
-    bar: Rect | None
+    rects: tuple[Rect, ...]  # panels, bars and badges, drawn in order over the shapes
     texts: tuple[layout.TextBlock, ...]
     title: str  # the text the card shows, for accessibility
+    logo: LogoBox | None = None
+
+    @property
+    def missing_scripts(self) -> tuple[str, ...]:
+        """Scripts of the card's text that no shipped font could draw (shown as U+FFFD)."""
+        return tuple(sorted(frozenset().union(*(block.missing for block in self.texts))))
 
 
-@dataclass(frozen=True)
-class _Frame:
-    """Where text may go: margins, panel padding and the accent bar."""
-
-    margin: int
-    pad: int
-    bar_width: int
-    text_x: int
-    max_width: float
-    max_height: float
+def card_text(params: CardParams) -> CardText:
+    return CardText(params.quote, params.author, params.title, params.description, params.site,
+                    params.badge, params.lang, params.font)
 
 
-def _frame(width: int, height: int) -> _Frame:
-    short = min(width, height)
-    margin, pad = round(short * 0.08), round(short * 0.05)
-    bar_width = max(2, round(short * 0.008))
-    text_x = margin + pad + bar_width * 4
-    return _Frame(margin, pad, bar_width, text_x,
-                  width - text_x - margin - pad, height - 2 * (margin + pad))
-
-
-def _author_size(quote_size: int) -> int:
-    return max(8, round(quote_size * 0.55))
-
-
-def _gap(quote_lines: list[str], author_lines: list[str], size: int) -> float:
-    return round(size * 0.7, 2) if quote_lines and author_lines else 0.0
-
-
-def _wrap_all(quote: str, author: str, size: int, frame: _Frame) -> tuple[list[str], list[str], float]:
-    quote_lines = layout.wrap(QUOTE_FACE, size, quote, frame.max_width)
-    author_lines = layout.fit_lines(AUTHOR_FACE, author, frame.max_width, frame.max_height,
-                                    MAX_AUTHOR_LINES, _author_size(size))
-    height = (layout.block_height(QUOTE_FACE, size, len(quote_lines))
-              + _gap(quote_lines, author_lines, size)
-              + layout.block_height(AUTHOR_FACE, _author_size(size), len(author_lines)))
-    return quote_lines, author_lines, height
-
-
-def _fit(quote: str, author: str, width: int, height: int, frame: _Frame):
-    """Largest quote size whose wrapped text fits; else the smallest, cut with an ellipsis."""
-    low = max(8, round(min(width, height) * 0.03))
-    high = max(low, round(min(width, height * 1.6) * 0.058))
-    if _wrap_all(quote, author, low, frame)[2] <= frame.max_height:
-        while low < high:  # binary search for the largest fitting size
-            mid = (low + high + 1) // 2
-            if _wrap_all(quote, author, mid, frame)[2] <= frame.max_height:
-                low = mid
-            else:
-                high = mid - 1
-        return (low, *_wrap_all(quote, author, low, frame)[:2])
-    author_lines = layout.fit_lines(AUTHOR_FACE, author, frame.max_width, frame.max_height,
-                                    1, _author_size(low))
-    author_h = layout.block_height(AUTHOR_FACE, _author_size(low), len(author_lines))
-    room = frame.max_height - author_h - (round(low * 0.7, 2) if author_lines else 0.0)
-    quote_lines = layout.fit_lines(QUOTE_FACE, quote, frame.max_width, room, None, low)
-    return low, quote_lines, author_lines
-
-
-def _compose_text(params: CardParams, theme: Theme, width: int, height: int):
-    """Text blocks, the panel behind them and the accent bar, centred on the card."""
-    frame = _frame(width, height)
-    author = AUTHOR_PREFIX + params.author if params.author else ""
-    if frame.max_width < 16 or frame.max_height < 8 or not (params.quote or author):
-        return None, None, ()
-    size, quote_lines, author_lines = _fit(params.quote, author, width, height, frame)
-    if not (quote_lines or author_lines):
-        return None, None, ()
-    author_size = _author_size(size)
-    content_h = (layout.block_height(QUOTE_FACE, size, len(quote_lines))
-                 + _gap(quote_lines, author_lines, size)
-                 + layout.block_height(AUTHOR_FACE, author_size, len(author_lines)))
-    top = round((height - content_h) / 2, 2)
-    quote = layout.place_lines(QUOTE_FACE, size, theme.text, quote_lines, frame.text_x, top)
-    author_top = quote.box[3] + _gap(quote_lines, author_lines, size)
-    author_block = layout.place_lines(AUTHOR_FACE, author_size, theme.accent, author_lines,
-                                      frame.text_x, round(author_top, 2))
-    blocks = tuple(b for b in (quote, author_block) if b.lines)
-    right = max(b.box[2] for b in blocks)
-    x0, y0 = frame.margin, round(top - frame.pad, 2)
-    x1, y1 = round(right + frame.pad, 2), round(top + content_h + frame.pad, 2)
-    shift = round((width - frame.margin - x1) / 2)  # centre the panel horizontally
-    blocks = tuple(_shift(b, shift) for b in blocks)
-    # Whole-pixel panel and bar: straight edges need no anti-aliasing, only corners.
-    panel = Rect(x0 + shift, math.floor(y0), math.ceil(x1) + shift, math.ceil(y1),
-                 round(frame.pad * 0.6), theme.panel, theme.panel_opacity)
-    bar_x = frame.margin + frame.pad + shift
-    bar = Rect(bar_x, round(top), bar_x + frame.bar_width, round(top + content_h),
-               frame.bar_width // 2, theme.accent, 1.0)
-    return panel, bar, blocks
-
-
-def _shift(block: layout.TextBlock, dx: float) -> layout.TextBlock:
-    lines = tuple(layout.TextLine(line.text, line.x + dx, line.baseline, line.width)
-                  for line in block.lines)
-    x0, y0, x1, y1 = block.box
-    return layout.TextBlock(block.face, block.size, block.colour, lines,
-                            (x0 + dx, y0, x1 + dx, y1))
+def missing_scripts(params: CardParams) -> tuple[str, ...]:
+    """Scripts of the card's text that no shipped font has (the card shows U+FFFD for them)."""
+    found: set[str] = set()
+    text = card_text(params)
+    for value, font in ((params.quote, text.lead), (params.title, text.lead), (params.badge, text.lead),
+                        (params.author, text.secondary), (params.description, text.secondary),
+                        (params.site, text.secondary)):
+        for paragraph in value.split("\n") if value else ():
+            found |= itemize(paragraph, font, params.lang).missing
+    return tuple(sorted(found))
 
 
 def _pick_theme(stream: SeededStream, name: str) -> Theme:
@@ -151,7 +56,9 @@ def _pick_theme(stream: SeededStream, name: str) -> Theme:
 
 
 def resolve_theme(params: CardParams) -> str:
-    """The theme a card uses: the named one, or the one its seed picks for `auto`."""
+    """The theme a card uses: its template's, the named one, or the one its seed picks for `auto`."""
+    if params.brand:
+        return "template:" + params.brand.split("#")[0]
     return params.theme if params.theme != "auto" else _auto_theme(params.seed)
 
 
@@ -160,14 +67,20 @@ def _auto_theme(seed: str) -> str:
     return _pick_theme(SeededStream("og-scene-v1", seed), "auto").name
 
 
-def build_scene(params: CardParams) -> Scene:
-    """The full scene for validated params; same params → equal scene."""
+def _title(params: CardParams) -> str:
+    parts = (params.badge, params.title, params.quote, AUTHOR_PREFIX + params.author if params.author else "",
+             params.description, params.site)
+    return " ".join(part for part in parts if part) or params.seed
+
+
+def build_scene(params: CardParams, brand: Theme | None = None, logo=None) -> Scene:
+    """The full scene for validated params (a brand's colours and logo replace the theme's); same params → equal scene."""
     width, height = params.size
     stream = SeededStream("og-scene-v1", params.seed)
     theme = _pick_theme(stream, params.theme)
+    theme = brand or theme  # the stream drew the theme either way: the art stays the seed's
     background = theme.background if stream.uniform(0, 1) < 0.5 else theme.background[::-1]
     shapes = make_shapes(stream, theme, width, height, params.shapes)
-    panel, bar, texts = _compose_text(params, theme, width, height)
-    title = " ".join(part for part in (params.quote, AUTHOR_PREFIX + params.author
-                                       if params.author else "") if part) or params.seed
-    return Scene(width, height, theme.name, background, shapes, panel, bar, texts, title)
+    composition = COMPOSERS[params.layout](card_text(params), theme, width, height, logo)
+    return Scene(width, height, theme.name, background, shapes, composition.rects, composition.texts,
+                 _title(params), composition.logo)

@@ -1,9 +1,16 @@
 """Query and response schemas of the OG endpoints (they make the OpenAPI document)."""
 
-from marshmallow import EXCLUDE, Schema, fields
+import base64
+import binascii
+import copy
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, missing
 from marshmallow.validate import Length, OneOf, Range
 
 from app.og import presets
+from app.og.font_uploads import MAX_FONT_BYTES
+from app.og.fonts import BASE_FAMILIES, DEFAULT_FAMILY
+from app.og.logos import MAX_LOGO_BYTES, MAX_LOGO_SIDE
 from app.og.palettes import THEMES
 
 THEME_NAMES = ("auto", *THEMES)
@@ -22,6 +29,12 @@ def _choice(choices, default: str, description: str) -> fields.String:
                          metadata={"description": description})
 
 
+def _text(field: str, description: str) -> fields.String:
+    limit = presets.TEXT_LIMITS[field]
+    return fields.String(load_default="", validate=Length(max=limit, error="length must be at most {max}"),
+                         metadata={"description": f"{description}; at most {limit} characters"})
+
+
 class CardOptionsSchema(Schema):
     """Everything but the seed and the format (the path form takes those from the URL)."""
 
@@ -30,16 +43,23 @@ class CardOptionsSchema(Schema):
 
     aspect = _choice(presets.ASPECTS, "default", "Preset size: " + ", ".join(
         f"{p.name} {p.width}×{p.height}" for p in presets.PRESETS.values()) + "; x = twitter")
-    quote = fields.String(load_default="", validate=Length(max=presets.MAX_QUOTE,
-                          error="length must be at most {max}"),
-                          metadata={"description": "Quote text, wrapped and fitted to the card"})
-    author = fields.String(load_default="", validate=Length(max=presets.MAX_AUTHOR,
-                           error="length must be at most {max}"),
-                           metadata={"description": "Shown below the quote"})
+    layout = _choice(presets.LAYOUTS, "quote", "quote (a quote and its author), article (site, title, "
+                     "description, byline), announcement (badge, large title, site) or plain (title over the art)")
+    quote = _text("quote", "Quote text, wrapped and fitted to the card (the quote layout)")
+    author = _text("author", "Shown below the quote; the byline of an article")
+    title = _text("title", "Headline of the article, announcement and plain layouts")
+    description = _text("description", "Secondary text below the title")
+    site = _text("site", "Site or brand name")
+    badge = _text("badge", "Tag line in a pill above an announcement's title")
     width = _int(presets.MIN_SIZE, presets.MAX_SIZE, "Custom width in pixels (overrides the preset)")
     height = _int(presets.MIN_SIZE, presets.MAX_SIZE, "Custom height in pixels (overrides the preset)")
     shapes = _int(0, presets.MAX_SHAPES, "How many generative shapes", load_default=presets.DEFAULT_SHAPES)
     theme = _choice(THEME_NAMES, "auto", "Colour theme; auto lets the seed choose")
+    font = _choice(BASE_FAMILIES, DEFAULT_FAMILY, "Font family of Latin, Greek and Cyrillic text "
+                   "(other scripts always use their Noto family)")
+    lang = fields.String(validate=Length(max=35, error="length must be at most {max}"),
+                         metadata={"description": "BCP 47 language of the text (ja, ko, zh-TW, ar…): "
+                                   "regional CJK glyph forms and line-break rules"})
 
 
 class CardQuerySchema(CardOptionsSchema):
@@ -97,3 +117,87 @@ class OgStatsSchema(Schema):
     unique_seeds = fields.Integer(data_key="uniqueSeeds")
     top_aspect_ratios = fields.List(fields.Nested(AspectCountSchema), data_key="topAspectRatios",
                                     metadata={"description": "The 5 most used presets, most used first"})
+
+
+class Base64Bytes(fields.Field):
+    """Bytes sent as base64 text, refused past `max_bytes` before decoding."""
+
+    def __init__(self, max_bytes: int, **kwargs):
+        super().__init__(**kwargs)
+        self.max_bytes = max_bytes
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str):
+            raise ValidationError("must be base64 text")
+        if len(value) > (self.max_bytes + 2) // 3 * 4 + 4:
+            raise ValidationError(f"is larger than {self.max_bytes} bytes")
+        try:
+            return base64.b64decode(value.split(",", 1)[-1] if value.startswith("data:") else value,
+                                    validate=True)
+        except (binascii.Error, ValueError) as error:
+            raise ValidationError("is not valid base64") from error
+
+
+class ColoursSchema(Schema):
+    background = fields.String(metadata={"description": "Hex colour, #rrggbb or #rgb"})
+    text = fields.String(metadata={"description": "Hex colour of the title and body text"})
+    accent = fields.String(metadata={"description": "Hex colour of bars, badges and the site name"})
+
+
+class TemplateDefaultsSchema(Schema):
+    """Text a card gets when its URL does not say otherwise."""
+
+    quote = fields.String()
+    author = fields.String()
+    title = fields.String()
+    description = fields.String()
+    site = fields.String()
+    badge = fields.String()
+    lang = fields.String()
+
+
+class TemplateUpdateSchema(Schema):
+    layout = fields.String(validate=OneOf(presets.LAYOUTS, error="must be one of {choices}"),
+                           metadata={"description": ", ".join(presets.LAYOUTS)})
+    colors = fields.Nested(ColoursSchema)
+    font = fields.String(validate=OneOf(BASE_FAMILIES, error="must be one of {choices}"),
+                         metadata={"description": "A bundled font family for Latin, Greek and Cyrillic"})
+    font_file = Base64Bytes(MAX_FONT_BYTES, metadata={
+        "description": f"An OFL-licensed .ttf/.otf, base64; at most {MAX_FONT_BYTES} bytes"})
+    logo = Base64Bytes(MAX_LOGO_BYTES, allow_none=True, metadata={
+        "description": f"A PNG or SVG logo, base64 (null removes it); at most {MAX_LOGO_BYTES} bytes, "
+                       f"{MAX_LOGO_SIDE} px a side"})
+    defaults = fields.Nested(TemplateDefaultsSchema)
+
+
+class TemplateCreateSchema(TemplateUpdateSchema):
+    name = fields.String(required=True, validate=Length(1, 63, error="length must be between {min} and {max}"),
+                         metadata={"description": "Lowercase letters, digits and '-'; the URL's /og/t/<name>/"})
+
+
+class TemplateSchema(Schema):
+    name = fields.String()
+    version = fields.Integer(metadata={"description": "The current version; a change makes the next"})
+    versions = fields.List(fields.Integer())
+    layout = fields.String()
+    colors = fields.Dict(keys=fields.String(), values=fields.String())
+    font = fields.String()
+    logo = fields.String(allow_none=True, metadata={"description": "png or svg, or null"})
+    defaults = fields.Dict()
+    url = fields.String(metadata={"description": "The card URL of this version; {seed} is yours to fill"})
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class TemplateListSchema(Schema):
+    items = fields.List(fields.Nested(TemplateSchema))
+
+
+def template_card_options() -> Schema:
+    """The card options with no defaults: what a template card's URL does not say comes from the template."""
+    options = CardOptionsSchema()
+    declared = {name: copy.copy(field) for name, field in options.declared_fields.items()
+                if name not in ("layout", "font", "theme")}
+    for field in declared.values():
+        field.load_default = missing
+    return Schema.from_dict(declared, name="TemplateCardOptionsSchema")(unknown=EXCLUDE)

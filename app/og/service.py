@@ -28,13 +28,14 @@ def card_etag(params: CardParams) -> str:
                            digest_size=16).hexdigest()
 
 
-def produce_card(params: CardParams, etag: str, cache: ByteLRU, mark=None) -> Card:
-    """The card's bytes from the cache, or rendered (``mark``ed: signed, see app/provenance) and cached."""
+def produce_card(params: CardParams, etag: str, cache: ByteLRU, brand=None, mark=None) -> Card:
+    """The card's bytes from the cache, or rendered and cached; ``brand`` is its template's Brand,
+    ``mark`` signs the bytes (see app/provenance)."""
     start = time.perf_counter()
     hit = cache.get(etag)
     if hit is not None:
         return Card(hit[0], hit[1], (time.perf_counter() - start) * 1000, True)
-    body, content_type = render(params)
+    body, content_type = render(params, brand)
     if mark is not None:
         body = mark(body, content_type)
     cache.put(etag, body, content_type)
@@ -48,7 +49,7 @@ def record_generation(params: CardParams, *, ip_address: str | None, user_agent:
         "og_generation",
         seed=params.seed,
         aspect_ratio=presets.ALIASES.get(params.aspect, params.aspect),
-        quote_text=params.quote or None,
+        quote_text=params.quote or params.title or None,
         quote_author=params.author or None,
         custom_width=params.width,
         custom_height=params.height,

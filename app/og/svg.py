@@ -1,18 +1,23 @@
 """Scene → SVG bytes, built with svgwrite.
 
-Text is drawn as glyph outlines from the shipped font (each glyph defined once
-and placed with <use>), at the pen positions the PNG uses. A viewer therefore
+Text is drawn as the shaped glyphs' outlines (each defined once and placed
+with <use>) at the positions the PNG uses; colour emoji as their embedded
+PNG images. A viewer therefore
 needs no font and shows the PNG's layout exactly; the words stay available to
 screen readers and crawlers as the <title> and the root's aria-label.
 """
 
+import base64
+
 import svgwrite
 
 from app.og.art import Shape
-from app.og.fonts import glyph_name, glyph_path, pen_positions, tt_font, units_per_em
+from app.og.fonts import colour_glyph, get_face, glyph_path
+from app.og.glyphs import colour_box, glyph_origin
 from app.og.layout import TextBlock
+from app.og.layouts import Rect
 from app.og.params import clean_text
-from app.og.scene import Rect, Scene
+from app.og.scene import Scene
 
 
 def _hex(colour: tuple[int, int, int]) -> str:
@@ -40,23 +45,32 @@ def _rect(dwg: svgwrite.Drawing, rect: Rect):
 
 
 def _text(dwg: svgwrite.Drawing, block: TextBlock, defined: set[str]):
-    """One group per line, scaled from font units; glyph outlines go to <defs> once."""
-    scale = block.size / units_per_em(block.face)
-    font = tt_font(block.face)
+    """One group per block; outlines go to <defs> once and are placed with the PNG's transforms."""
     group = dwg.g(fill=_hex(block.colour))
     for line in block.lines:
-        row = dwg.g(transform=f"translate({line.x} {line.baseline}) scale({scale:.6g} {-scale:.6g})")
-        for ch, x in zip(line.text, pen_positions(block.face, block.size, line.text), strict=True):
-            name = glyph_name(block.face, ch)
-            path = glyph_path(block.face, name)
+        for glyph in line.glyphs.glyphs:
+            face = get_face(glyph.face)
+            gid = f"{glyph.face}.{glyph.gid}"
+            if face.is_colour:
+                box = colour_box(line, glyph, block.size)
+                if box is None:
+                    continue
+                if gid not in defined:
+                    defined.add(gid)
+                    png, _extents = colour_glyph(glyph.face, glyph.gid)
+                    dwg.defs.add(dwg.image("data:image/png;base64," + base64.b64encode(png).decode("ascii"),
+                                           insert=(0, 0), size=(1, 1), id=gid, preserveAspectRatio="none"))
+                x, y, width, height = box
+                group.add(dwg.use(f"#{gid}", transform=f"matrix({width} 0 0 {height} {x} {y})"))
+                continue
+            path = glyph_path(glyph.face, glyph.gid)
             if not path:  # spaces and other blank glyphs
                 continue
-            gid = f"{block.face[0]}{font.getGlyphID(name)}"
             if gid not in defined:
                 defined.add(gid)
                 dwg.defs.add(dwg.path(d=path, id=gid))
-            row.add(dwg.use(f"#{gid}", x=_num(round(x) / scale)))
-        group.add(row)
+            x, y, scale = glyph_origin(line, glyph, block.size, face.upem)
+            group.add(dwg.use(f"#{gid}", transform=f"matrix({scale:.6g} 0 0 {-scale:.6g} {_num(x)} {_num(y)})"))
     return group
 
 
@@ -66,6 +80,8 @@ def render_svg(scene: Scene) -> bytes:
     title = clean_text(scene.title)
     dwg = svgwrite.Drawing(size=(w, h), viewBox=f"0 0 {w} {h}", debug=False)
     dwg.attribs.update({"role": "img", "aria-label": title})
+    if scene.missing_scripts:
+        dwg.attribs["data-missing-scripts"] = ", ".join(scene.missing_scripts)
     dwg.set_desc(title=title)
     gradient = dwg.linearGradient((0, 0), (1, 1), id="bg")
     gradient.add_stop_color(0, _hex(scene.background[0]))
@@ -74,9 +90,12 @@ def render_svg(scene: Scene) -> bytes:
     dwg.add(dwg.rect((0, 0), (w, h), fill="url(#bg)"))
     for shape in scene.shapes:
         dwg.add(_shape(dwg, shape))
-    for rect in (scene.panel, scene.bar):
-        if rect is not None:
-            dwg.add(_rect(dwg, rect))
+    for rect in scene.rects:
+        dwg.add(_rect(dwg, rect))
+    if scene.logo is not None:
+        box = scene.logo
+        dwg.add(dwg.image(box.logo.data_uri(), insert=(box.x, box.y), size=(box.width, box.height),
+                          preserveAspectRatio="none"))
     defined: set[str] = set()
     for block in scene.texts:
         dwg.add(_text(dwg, block, defined))

@@ -1,24 +1,26 @@
 // The peer: satori (JSX-like tree -> SVG) + @resvg/resvg-js (SVG -> PNG), the
-// engine behind @vercel/og, rendering the card bench/og.py measures: 1200x630,
-// a 120-character quote, an author, 12 seeded shapes, DejaVu Sans.
+// engine behind @vercel/og, rendering the cards bench/og.py measures, with the
+// same text, the same font files (the CJK face taken out of the collection,
+// which satori cannot read) and Noto Color Emoji's own bitmaps for emoji.
 //
-//   cd bench/peer && npm install && node og_peer.mjs [renders]
+//   cd bench/peer && npm install && node og_peer.mjs cases.json [renders]
 //
-// Prints median ms for satori, rasterise, PNG encode and the whole card.
+// cases.json is written by bench/og.py. Prints one JSON line: per case, the
+// median ms for satori, rasterise, PNG encode and the whole card.
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import satori from "satori";
 import { Resvg } from "@resvg/resvg-js";
 
-const FONTS = new URL("../../app/og/fonts/", import.meta.url);
-const fonts = [
-  { name: "DejaVu Sans", data: readFileSync(new URL("DejaVuSans.ttf", FONTS)), weight: 400, style: "normal" },
-  { name: "DejaVu Sans", data: readFileSync(new URL("DejaVuSans-Bold.ttf", FONTS)), weight: 700, style: "normal" },
-];
-const QUOTE = "The best way to predict the future is to invent it; the second best is to " +
-  "render it fast and cache it forever, they say.";
+const spec = JSON.parse(readFileSync(process.argv[2], "utf8"));
+const renders = Number(process.argv[3] || 50);
 const COLOURS = ["#6366f1", "#22d3ee", "#a855f7", "#f472b6", "#38bdf8"];
-const h = (type, style, children) => ({ type, props: { style, children } });
+const h = (type, style, children, extra = {}) => ({ type, props: { style, children, ...extra } });
+const fontCache = new Map();
+const fontData = (path) => {
+  if (!fontCache.has(path)) fontCache.set(path, readFileSync(path));
+  return fontCache.get(path);
+};
 
 function random(seed) { // mulberry32: a small seeded stream
   let a = seed >>> 0;
@@ -30,13 +32,13 @@ function random(seed) { // mulberry32: a small seeded stream
   };
 }
 
-function card(seed) {
+function shapes(seed) {
   const next = random(seed);
-  const shapes = [];
+  const out = [];
   for (let i = 0; i < 12; i++) {
     const size = Math.round(630 * (0.1 + 0.6 * next() * next()));
     const kind = Math.floor(next() * 3); // circle, ring, rotated square
-    shapes.push(h("div", {
+    out.push(h("div", {
       position: "absolute", left: Math.round(next() * 1300) - 100, top: Math.round(next() * 730) - 100,
       width: size, height: size, opacity: 0.3 + 0.5 * next(),
       borderRadius: kind < 2 ? size / 2 : 0,
@@ -46,39 +48,71 @@ function card(seed) {
       ...(kind === 2 ? { transform: `rotate(${Math.round(next() * 90)}deg)` } : {}),
     }));
   }
-  const panel = h("div", {
+  return out;
+}
+
+function quoteCard(c) {
+  return h("div", {
     display: "flex", flexDirection: "column", padding: "32px 40px", margin: "0 50px",
     backgroundColor: "rgba(2, 6, 23, 0.62)", borderRadius: 19, borderLeft: "5px solid #facc15",
+    direction: c.rtl ? "rtl" : "ltr",
   }, [
-    h("div", { fontSize: 52, fontWeight: 700, color: "#f8fafc", lineHeight: 1.25 }, QUOTE),
-    h("div", { fontSize: 29, color: "#facc15", marginTop: 36 }, "— Alan Kay"),
+    h("div", { fontSize: c.size, fontWeight: 700, color: "#f8fafc", lineHeight: 1.25 }, c.quote),
+    h("div", { fontSize: 29, color: "#facc15", marginTop: 36 }, "— " + c.author),
   ]);
+}
+
+function articleCard(c) {
+  return h("div", {
+    position: "absolute", left: 38, top: 38, width: 1124, height: 554, display: "flex", flexDirection: "column",
+    padding: 44, backgroundColor: "rgba(2, 6, 23, 0.62)", borderRadius: 18, borderBottom: "8px solid #facc15",
+  }, [
+    h("div", { display: "flex", alignItems: "center", fontSize: 28, color: "#facc15" }, [
+      h("img", { width: 126, height: 42, marginRight: 17 }, undefined, { src: c.logo, width: 126, height: 42 }),
+      h("div", {}, c.site),
+    ]),
+    h("div", { fontSize: c.size, fontWeight: 700, color: "#f8fafc", lineHeight: 1.25, marginTop: 22 }, c.title),
+    h("div", { fontSize: 40, color: "#f8fafc", lineHeight: 1.25, marginTop: 30 }, c.description),
+    h("div", { fontSize: 28, color: "#facc15", marginTop: "auto" }, c.author),
+  ]);
+}
+
+function card(c, seed) {
   return h("div", {
     width: 1200, height: 630, display: "flex", alignItems: "center", justifyContent: "center",
-    fontFamily: "DejaVu Sans", backgroundImage: "linear-gradient(135deg, #0f172a, #1e1b4b)",
-  }, [...shapes, panel]);
+    fontFamily: c.fonts.map((f) => f.name).join(", "),
+    backgroundImage: "linear-gradient(135deg, #0f172a, #1e1b4b)",
+  }, [...shapes(seed), c.kind === "article" ? articleCard(c) : quoteCard(c)]);
 }
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
-const renders = Number(process.argv[2] || 200);
-const times = { satori: [], rasterise: [], encode: [], total: [] };
-let bytes = 0;
-for (let i = 0; i < renders + 20; i++) {
-  const t0 = performance.now();
-  const svg = await satori(card(i), { width: 1200, height: 630, fonts });
-  const t1 = performance.now();
-  const image = new Resvg(svg, { fitTo: { mode: "original" } }).render();
-  const t2 = performance.now();
-  const png = image.asPng();
-  const t3 = performance.now();
-  bytes = png.length;
-  if (i >= 20) { // after warm-up
-    times.satori.push(t1 - t0); times.rasterise.push(t2 - t1);
-    times.encode.push(t3 - t2); times.total.push(t3 - t0);
+const results = {};
+for (const [name, c] of Object.entries(spec.cases)) {
+  const fonts = c.fonts.map((f) => ({ name: f.name, data: fontData(f.path), weight: f.weight, style: "normal" }));
+  const options = {
+    width: 1200, height: 630, fonts,
+    loadAdditionalAsset: async (code, segment) => (code === "emoji" ? c.emoji[segment] || "" : []),
+  };
+  const times = { satori: [], rasterise: [], encode: [], total: [] };
+  let bytes = 0;
+  const warmup = Math.min(10, renders);
+  for (let i = 0; i < renders + warmup; i++) {
+    const t0 = performance.now();
+    const svg = await satori(card(c, i), options);
+    const t1 = performance.now();
+    const image = new Resvg(svg, { fitTo: { mode: "original" }, font: { loadSystemFonts: false } }).render();
+    const t2 = performance.now();
+    const png = image.asPng();
+    const t3 = performance.now();
+    bytes = png.length;
+    if (i >= warmup) {
+      times.satori.push(t1 - t0); times.rasterise.push(t2 - t1);
+      times.encode.push(t3 - t2); times.total.push(t3 - t0);
+    }
   }
+  results[name] = {
+    bytes, satori_ms: median(times.satori), rasterise_ms: median(times.rasterise),
+    encode_ms: median(times.encode), total_ms: median(times.total),
+  };
 }
-console.log(JSON.stringify({
-  renders, bytes, node: process.version,
-  satori_ms: median(times.satori), rasterise_ms: median(times.rasterise),
-  encode_ms: median(times.encode), total_ms: median(times.total),
-}));
+console.log(JSON.stringify({ renders, node: process.version, rss_mb: process.memoryUsage().rss / 2 ** 20, results }));

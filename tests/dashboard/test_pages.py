@@ -40,6 +40,7 @@ def test_og_preview_updates_when_the_seed_changes(app, browsing, admin_key):
     page.goto("/dashboard/og?seed=first-seed")
     page.wait_for_function("() => document.getElementById('og-preview').dataset.loadedSrc")
     assert "seed=first-seed" in page.get_attribute("#og-preview", "data-loaded-src")
+    assert "/dashboard/og/preview.png?" in page.get_attribute("#og-preview", "data-loaded-src")
 
     page.fill("#og-seed", "second-seed")
     page.fill("#og-quote", "Make something people want")
@@ -47,7 +48,7 @@ def test_og_preview_updates_when_the_seed_changes(app, browsing, admin_key):
                            " && document.getElementById('og-preview').dataset.loadedSrc.includes('quote=')")
     assert page.evaluate("document.getElementById('og-preview').naturalWidth") == 1200
     url = page.input_value("#og-url")
-    assert url.startswith(browsing.server.url + "/og?") and "seed=second-seed" in url
+    assert url.startswith(browsing.server.url + "/og/second-seed.png?quote=")
     assert "seed=second-seed" in page.url  # the page's own URL follows, so it can be shared
     assert "second-seed" in page.inner_text("#og-meta")
     screenshot(page, "og")

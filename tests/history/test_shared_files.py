@@ -20,6 +20,8 @@ from tests.conftest import bearer
 from tests.support import make_api_key
 
 SAME = {"prompt": "a lighthouse at dusk", "seed": 7}  # the procedural provider: the same bytes for both
+# Signed files name their record, so bytes are shared only with Content Credentials off.
+UNSIGNED = {"PROVENANCE_ENABLED": False}
 
 
 def _generate(client, key, payload=SAME):
@@ -42,9 +44,9 @@ def _upload(client, key, dataset_id, data):
 def storage_app(request, make_app):
     """An app on each storage backend (S3: a local S3-compatible server)."""
     if request.param == "local":
-        return make_app()
+        return make_app(**UNSIGNED)
     settings, _client = request.getfixturevalue("s3_endpoint")
-    return make_app(STORAGE_BACKEND="s3", S3_BUCKET="imprint", **settings)
+    return make_app(STORAGE_BACKEND="s3", S3_BUCKET="imprint", **UNSIGNED, **settings)
 
 
 @pytest.mark.usefixtures("app")  # empties the tables afterwards
@@ -94,7 +96,7 @@ def _key_of_reference(body):
 
 @pytest.mark.usefixtures("app")
 def test_image_cleanup_keeps_a_file_a_recent_image_shares(make_app):
-    app = make_app()
+    app = make_app(**UNSIGNED)
     client = app.test_client()
     with app.app_context():
         _alice, alice_key = make_api_key(app, "alice")
@@ -112,7 +114,7 @@ def test_image_cleanup_keeps_a_file_a_recent_image_shares(make_app):
 @pytest.mark.usefixtures("app")
 def test_a_generation_deduplicating_onto_a_file_being_deleted_keeps_its_file(make_app, monkeypatch):
     """Alice's deletion runs after Bob's generation found the file and before it committed its row."""
-    app = make_app()
+    app = make_app(**UNSIGNED)
     client = app.test_client()
     with app.app_context():
         alice, alice_key = make_api_key(app, "alice")

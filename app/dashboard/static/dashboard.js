@@ -46,7 +46,7 @@
     watch();
   }
 
-  /* OG page: rebuild the card URL from the form as the user types, show it and the og:image tag. */
+  /* OG page: the preview and the public card URL follow the form as the user types. */
   function ogPreview() {
     var form = document.getElementById("og-form");
     if (!form) return;
@@ -54,28 +54,59 @@
     var error = document.getElementById("og-error");
     var urlField = document.getElementById("og-url");
     var metaUrl = document.getElementById("og-meta-url");
-    var cardBase = form.getAttribute("data-card-base");
+    var metaTag = document.getElementById("og-meta-tag");
+    var previewBase = form.getAttribute("data-preview-base");
     var publicBase = form.getAttribute("data-public-base");
+    var templatePath = form.getAttribute("data-template-path");
+    var templateDefaults = JSON.parse(form.getAttribute("data-template-defaults") || "{}");
+    var textFields = ["title", "description", "site", "badge", "quote", "author", "lang"];
+    var defaults = { aspect: "default", layout: "quote", font: "dejavu", theme: "auto", shapes: "12" };
     var timer = null;
 
-    function cardPath() {
+    function value(name) {
+      var field = form.elements[name];
+      if (!field) return "";
+      if (field.type === "checkbox") return field.checked ? field.value : "";
+      return textFields.indexOf(name) >= 0 ? field.value.trim() : field.value;
+    }
+
+    function previewPath() {
       var params = new URLSearchParams();
-      ["seed", "aspect", "quote", "author", "shapes"].forEach(function (name) {
-        var value = form.elements[name].value;
-        if (name === "quote" || name === "author") value = value.trim();
-        if (value !== "") params.set(name, value);
+      Array.prototype.forEach.call(form.elements, function (field) {
+        if (field.name && value(field.name) !== "") params.set(field.name, value(field.name));
       });
-      return cardBase + "?" + params.toString();
+      return previewBase + "?" + params.toString();
+    }
+
+    function publicPath() {
+      var params = new URLSearchParams();
+      var seed = encodeURIComponent(value("seed"));
+      if (templatePath) {
+        textFields.forEach(function (name) {
+          if (value(name) !== "" && value(name) !== (templateDefaults[name] || "")) params.set(name, value(name));
+        });
+        var query = params.toString();
+        return templatePath + seed + ".png" + (query ? "?" + query : "");
+      }
+      ["aspect", "layout", "font", "theme", "shapes"].concat(textFields).forEach(function (name) {
+        if (value(name) !== "" && value(name) !== defaults[name]) params.set(name, value(name));
+      });
+      var rest = params.toString();
+      return "/og/" + seed + ".png" + (rest ? "?" + rest : "");
     }
 
     function update() {
-      var path = cardPath();
-      var pageParams = path.slice(path.indexOf("?"));
-      history.replaceState(null, "", form.getAttribute("action") + pageParams);
+      var preview = previewPath();
+      history.replaceState(null, "", form.getAttribute("action") + preview.slice(preview.indexOf("?")));
       img.hidden = false;
-      img.src = path;
-      urlField.value = publicBase + path;
-      metaUrl.textContent = publicBase + path;
+      img.src = preview;
+      var url = publicBase + publicPath();
+      urlField.value = url;
+      metaUrl.textContent = url;
+      metaTag.value = '<meta property="og:image" content="' + url + '">';
+      document.querySelectorAll("#og-save [data-from]").forEach(function (hidden) {
+        hidden.value = value(hidden.getAttribute("data-from"));
+      });
     }
 
     img.addEventListener("load", function () {
@@ -83,14 +114,20 @@
       img.setAttribute("data-loaded-src", img.getAttribute("src"));
     });
     img.addEventListener("error", function () {
-      /* The card endpoint answers 400 with a JSON message naming the field: show it. */
+      /* The preview answers 400 with a JSON message naming the field: show it. */
       fetch(img.src, { credentials: "same-origin" })
         .then(function (response) { return response.json(); })
         .then(function (body) { error.textContent = body.message || "This card cannot be drawn."; })
         .catch(function () { error.textContent = "This card cannot be drawn."; })
         .then(function () { error.hidden = false; img.hidden = true; });
     });
-    form.addEventListener("input", function () {
+    form.elements.template.addEventListener("change", function () {
+      /* Another template: load its design and defaults from the server. */
+      var params = new URLSearchParams({ template: form.elements.template.value, seed: value("seed") });
+      window.location.assign(form.getAttribute("action") + "?" + params.toString());
+    });
+    form.addEventListener("input", function (event) {
+      if (event.target.name === "template") return;
       clearTimeout(timer);
       timer = setTimeout(update, 250);
     });

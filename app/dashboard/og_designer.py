@@ -1,0 +1,84 @@
+"""The OG page's designer: form values → card params, the preview's Brand, the public URL to copy.
+
+The preview is drawn here, never through ``/og``: designing does not add
+cards to the ledger. The URL to copy is the public one (``/og/<seed>.png``
+or a template's versioned ``/og/t/<name>/v<N>/<seed>.png``).
+"""
+
+from dataclasses import dataclass
+from urllib.parse import quote, urlencode
+
+from app.og import presets, templates
+from app.og.fonts import DEFAULT_FAMILY
+from app.og.params import CardParams, ParamError, make_params
+
+TEXT_FIELDS = tuple(presets.TEXT_LIMITS)
+DESIGN_FIELDS = ("layout", "font", "background", "text_colour", "accent")
+
+
+@dataclass
+class Design:
+    form: dict
+    params: CardParams | None = None
+    brand: templates.Brand | None = None
+    error: ParamError | None = None
+    public_path: str | None = None
+
+
+def read_form(args, template: tuple | None) -> dict:
+    """The designer's values: the request's, else the chosen template's, else the defaults."""
+    base = {}
+    if template is not None:
+        _tpl, row, _versions = template
+        base = {"layout": row.layout, "font": row.font, "background": row.background,
+                "text_colour": row.text_colour, "accent": row.accent, "brand": "1", **row.defaults}
+    form = {"seed": args.get("seed", "imprint"), "aspect": args.get("aspect", "default"),
+            "shapes": args.get("shapes", str(presets.DEFAULT_SHAPES)).strip(),
+            "theme": args.get("theme", "auto"), "lang": args.get("lang", base.get("lang", "")).strip(),
+            "template": args.get("template", "")}
+    for name in (*TEXT_FIELDS, *DESIGN_FIELDS, "brand"):
+        form[name] = args.get(name, base.get(name, ""))
+    form["layout"] = form["layout"] or "quote"
+    form["font"] = form["font"] or DEFAULT_FAMILY
+    return form
+
+
+def _public_path(form: dict, params: CardParams, template: tuple | None) -> str:
+    text = {name: getattr(params, name) for name in TEXT_FIELDS if getattr(params, name)}
+    if params.lang:
+        text["lang"] = params.lang
+    if template is not None:
+        tpl, row, _versions = template
+        defaults = row.defaults
+        text = {k: v for k, v in text.items() if defaults.get(k) != v}
+        query = urlencode(text)
+        return f"/og/t/{tpl.name}/v{row.version}/{quote(params.seed, safe='')}.png" + (f"?{query}" if query else "")
+    query = {"aspect": params.aspect, "layout": params.layout, "font": params.font, "theme": params.theme,
+             "shapes": params.shapes, **text}
+    defaults = {"aspect": "default", "layout": "quote", "font": DEFAULT_FAMILY, "theme": "auto",
+                "shapes": presets.DEFAULT_SHAPES}
+    query = {k: v for k, v in query.items() if defaults.get(k) != v}
+    return f"/og/{quote(params.seed, safe='')}.png" + (f"?{urlencode(query)}" if query else "")
+
+
+def design(args, template: tuple | None) -> Design:
+    """Validate the designer's form; the params and Brand to preview, the URL to copy, or the error."""
+    form = read_form(args, template)
+    result = Design(form)
+    try:
+        try:
+            shapes = int(form["shapes"])
+        except ValueError as error:
+            raise ParamError("shapes", f"must be a whole number between 0 and {presets.MAX_SHAPES}") from error
+        base = templates.load_brand(template[0].name, template[1].version) if template else None
+        if form["brand"]:
+            colours = {"background": form["background"], "text": form["text_colour"], "accent": form["accent"]}
+            result.brand = templates.preview_brand(form["layout"], colours, form["font"], base)
+        text = {name: form[name] for name in TEXT_FIELDS}
+        result.params = make_params(form["seed"], aspect=form["aspect"], shapes=shapes, theme=form["theme"],
+                                    layout=form["layout"], font=form["font"], lang=form["lang"] or None,
+                                    brand=result.brand.key if result.brand else "", **text)
+        result.public_path = _public_path(form, result.params, template)
+    except ParamError as error:
+        result.error = error
+    return result

@@ -101,7 +101,8 @@ def serve(extra):
     if code:
         return code
     if not any(arg.startswith(("-b", "--bind")) for arg in extra):
-        print(f"Imprint at http://{env['GUNICORN_BIND']}/ (the dashboard, /docs); Ctrl-C stops it", flush=True)
+        print(f"Imprint at http://{env['GUNICORN_BIND']}/ — its page links the dashboard and the API docs;"
+              " Ctrl-C stops it", flush=True)
     exec_server(server_command(extra), env)
 
 

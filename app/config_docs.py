@@ -158,9 +158,10 @@ SECTIONS = [
 # Read before the app exists (gunicorn.conf.py, the factory, prometheus-client): name, default, meaning.
 PROCESS_SETTINGS = [
     ("IMPRINT_INSTANCE_PATH", "`./instance`", "where local state lives"),
+    ("IMPRINT_VENV", "`./.venv`", "the virtualenv `manage.py` installs into and runs from"),
     ("PROMETHEUS_MULTIPROC_DIR", "unset", "prometheus-client's multiprocess folder (several gunicorn processes)"),
-    ("GUNICORN_BIND", "`127.0.0.1:8000`", "address gunicorn listens on"),
-    ("GUNICORN_WORKERS", "one per core", "gunicorn worker processes"),
+    ("GUNICORN_BIND", "`127.0.0.1:8000`", "address gunicorn listens on (`manage.py serve`: `127.0.0.1:5000`)"),
+    ("GUNICORN_WORKERS", "one per core", "gunicorn worker processes (`manage.py serve`: `1`)"),
     ("GUNICORN_THREADS", "`4`", "threads per worker (gthread)"),
     ("GUNICORN_TIMEOUT", "`120`", "seconds before a silent worker is killed"),
     ("GUNICORN_GRACEFUL_TIMEOUT", "`30`", "seconds a worker gets to finish in-flight requests on SIGTERM"),

@@ -57,3 +57,14 @@ def test_readme_is_short_and_links_to_every_page():
         assert (ROOT / target).exists(), f"README links to a missing file: {target}"
     pages = {f"docs/{page.name}" for page in DOCS.glob("*.md")}
     assert pages - linked == set(), "docs pages the README's map does not link"
+
+
+def test_env_example_names_only_real_settings_and_every_provider():
+    from app.doctor import PROVIDER_SETTINGS
+
+    example = (DOCS / "deploy" / "imprint.env.example").read_text(encoding="utf-8")
+    named = set(re.findall(r"^#?([A-Z][A-Z0-9_]+)=", example, flags=re.MULTILINE))
+    known = set(SETTINGS) | {name for name, _, _ in PROCESS_SETTINGS}
+    assert named - known == set(), "the env example names settings that do not exist"
+    for url_setting, key_setting in PROVIDER_SETTINGS.values():
+        assert {url_setting, key_setting or url_setting} <= named

@@ -56,7 +56,7 @@ def ensure_environment(extras):
     if not Path(PYTHON).exists():
         print(f"creating {VENV} …", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
-    print(f"installing Imprint with {', '.join(extras)} into {VENV} …", flush=True)
+    print(f"installing Imprint with {', '.join(extras)} into {VENV} (the first time: a minute or more) …", flush=True)
     subprocess.run([PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "-q",
                     "-e", f"{ROOT}[{','.join(extras)}]"], check=True)
     optional = tomllib.loads(text.decode("utf-8"))["project"].get("optional-dependencies", {})

@@ -208,7 +208,7 @@ def render_markdown():
         for name, meaning, *override in entries:
             lines.append(_row(name, default_text(name, *override), meaning))
         lines.append("")
-    lines += ["## Processes", "", "Read by `gunicorn.conf.py`, the app factory and prometheus-client.", "",
+    lines += ["## Processes", "", "Read by `manage.py`, `gunicorn.conf.py`, the app factory and prometheus-client.", "",
               "| setting | default | meaning |", "| --- | --- | --- |"]
     lines += [_row(name, default, meaning) for name, default, meaning in PROCESS_SETTINGS]
     return "\n".join(lines) + "\n"

@@ -2,6 +2,7 @@
 with every internal link and anchor resolved, and the README leads to every page."""
 
 import importlib.util
+import json
 import os
 import re
 import subprocess
@@ -89,3 +90,14 @@ def test_readme_sets_only_real_settings():
     named = set(re.findall(r"\b([A-Z][A-Z0-9_]{2,})=(?!\$\()", readme))  # not KEY=$(…)
     known = set(SETTINGS) | {name for name, _, _ in PROCESS_SETTINGS}
     assert named and named - known == set()
+
+
+def test_every_generation_body_the_readme_shows_is_accepted(client, admin_key):
+    """The tour's and the quickstarts' ``POST /ai/generate`` bodies are valid (here, procedural draws them)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    bodies = re.findall(r"/ai/generate [^`]*?-d '(\{[^']*\})'", readme)
+    assert len(bodies) >= 5
+    _user_id, key = admin_key
+    for body in bodies:
+        answer = client.post("/ai/generate", json=json.loads(body), headers={"Authorization": f"Bearer {key}"})
+        assert answer.status_code == 201, (body, answer.get_json())

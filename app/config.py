@@ -54,17 +54,19 @@ SETTINGS = {
     "AI_MODEL": (str, None),  # default model for AI_PROVIDER; default: the provider's own
     "OPENAI_API_KEY": (str, None),
     "OPENAI_BASE_URL": (str, "https://api.openai.com/v1"),  # any OpenAI-compatible server
-    "OPENAI_IMAGE_MODEL": (str, "gpt-image-1"),
+    "OPENAI_IMAGE_MODEL": (str, "gpt-image-1.5"),  # gpt-image-1 was shut down on 2026-10-23
     "GEMINI_API_KEY": (str, None),
     "GEMINI_BASE_URL": (str, "https://generativelanguage.googleapis.com/v1beta"),
     "GEMINI_IMAGE_MODEL": (str, "gemini-2.5-flash-image"),
     "A1111_URL": (str, None),  # e.g. http://gpu-box:7860
     "A1111_STEPS": (int, 25),
+    "A1111_AUTH": (str, None),  # user:password when the web UI runs with --api-auth
     "COMFYUI_URL": (str, None),  # e.g. http://gpu-box:8188
     "COMFYUI_CHECKPOINT": (str, "sd_xl_base_1.0.safetensors"),
+    "COMFYUI_WORKFLOW": (str, None),  # API-format workflow file(s): path, or name=path,name=path (each a model)
     "COMFYUI_POLL_SECONDS": (float, 1.0),
-    "PROVIDER_TIMEOUT": (float, 120.0),  # seconds per HTTP call to a provider
-    "PROVIDER_RETRIES": (int, 2),  # extra attempts on 429/5xx/connection errors
+    "PROVIDER_TIMEOUT": (float, 300.0),  # read timeout per provider call: high-quality gpt-image calls take minutes
+    "PROVIDER_RETRIES": (int, 2),  # extra attempts on 429/5xx and failed connects (never after a send)
     "PROVIDER_BACKOFF": (float, 1.0),  # first backoff in seconds, doubled per attempt
     "PROVIDER_MAX_BACKOFF": (float, 20.0),  # cap on one wait, Retry-After included
     "PRICE_TABLE_PATH": (str, None),  # JSON file merged over the built-in price table

@@ -122,6 +122,27 @@ PROVIDER_SETTINGS = {
 }
 
 
+SERVER_CHECKED = {"comfyui": ", its workflows' node types and model files exist",
+                  "automatic1111": ", its API answers (--api, A1111_AUTH)"}
+
+
+def server_problems(name, config, timeout):
+    """What a self-hosted provider's server lacks: ComfyUI nodes and models (/object_info), A1111's API."""
+    from app.ai.providers import ProviderError, get_provider
+
+    if name not in SERVER_CHECKED:
+        return []
+    provider = get_provider(name, {**config, "PROVIDER_TIMEOUT": max(timeout, 10.0), "PROVIDER_RETRIES": 0})
+    try:
+        if name == "comfyui":
+            return provider.check_server()
+        provider.http.request("GET", config["A1111_URL"].rstrip("/") + "/sdapi/v1/sd-models",
+                              auth=provider.auth(), classify=provider.classify)
+    except ProviderError as error:
+        return [error.message]
+    return []
+
+
 def check_providers(connect_timeout=3.0):
     """Every provider a request may use is configured and its server accepts a connection."""
     import socket
@@ -143,9 +164,13 @@ def check_providers(connect_timeout=3.0):
         port = parts.port or (443 if parts.scheme == "https" else 80)
         try:
             socket.create_connection((parts.hostname, port), timeout=connect_timeout).close()
-            notes.append(f"{name} reachable at {parts.hostname}:{port}")
         except OSError as error:
             problems.append(f"{name}: {parts.hostname}:{port} unreachable ({error})")
+            continue
+        found = server_problems(name, config, connect_timeout)
+        problems += [f"{name}: {problem}" for problem in found]
+        if not found:
+            notes.append(f"{name} reachable at {parts.hostname}:{port}" + SERVER_CHECKED.get(name, ""))
     if problems:
         return Finding("providers", False, "; ".join(problems),
                        "fix the provider settings, or remove it from AI_PROVIDER / AI_PROVIDERS_ALLOWED")

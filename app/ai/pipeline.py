@@ -20,16 +20,25 @@ from app.tracking import record as record_event
 from app.tracking.logger import GenerationLogger
 
 from . import claims, records
-from .catalog import TOOLS, Tool, resolve_size
+from .catalog import ASPECT_RATIOS, TOOLS, Tool, resolve_size
 from .errors import GenerationFailed, RequestError
-from .pricing import image_price
+from .pricing import generation_price
 from .prompting import build_full_prompt, render_prompt_template
-from .providers import PROVIDERS, ProviderError, ProviderRequest, allowed_providers, get_provider
+from .providers import (
+    PROVIDERS,
+    ProviderError,
+    ProviderRequest,
+    UnsupportedOption,
+    allowed_providers,
+    get_provider,
+)
+from .providers.base import nearest_ratio
 from .quota import outcome_cost, reserve_generation
 from .responses import build_response, failure_body
 from .sources import decode_output, load_reference_images
 
 BUCKET = "generated-images"
+EDIT_TOOLS = ("imageEditor", "openaiImagesEdits")  # their provider is asked to edit, not generate
 
 
 @dataclass
@@ -81,11 +90,34 @@ def plan_generation(payload, principal, *, tool_name=None, provider=None):
             raise RequestError(404, "dataset not found", field="dataset_id")
     width, height = resolve_size(payload.get("size"), payload.get("aspect_ratio"), tool)
     style = payload.get("style") or tool.style
-    default_ratio = None if provider == "pillow" else "1:1"  # edits and charts keep their own shape
-    payload = {**payload, "style": style, "aspect_ratio": tool.aspect_ratio or payload.get("aspect_ratio") or default_ratio}
+    # No ratio asked: the provider derives one from the size and says which it used.
+    payload = {**payload, "style": style, "aspect_ratio": tool.aspect_ratio or payload.get("aspect_ratio")}
     model = payload.get("model") or (config.get("AI_MODEL") if provider == config["AI_PROVIDER"] else None)
-    return Plan(payload, tool, tool_name or tool.tool_name, provider, model, prompt,
+    plan = Plan(payload, tool, tool_name or tool.tool_name, provider, model, prompt,
                 build_full_prompt(prompt, style, dataset, tool), negative, width, height, dataset, template)
+    _check_provider_options(plan, config)
+    return plan
+
+
+def _check_provider_options(plan, config):
+    """A 422 naming the field the provider's model would refuse, before anything is written or sent."""
+    if plan.provider not in PROVIDERS:
+        return
+    try:
+        get_provider(plan.provider, config).check(provider_request(plan), edit=plan.tool_name in EDIT_TOOLS)
+    except UnsupportedOption as error:
+        raise RequestError(422, error.message, field=error.field) from error
+
+
+def provider_request(plan, references=()):
+    """What the provider is asked for: the plan's prompt, size and options."""
+    payload = plan.payload
+    return ProviderRequest(
+        prompt=plan.full_prompt, width=plan.width, height=plan.height, n=payload.get("n") or 1,
+        negative_prompt=plan.negative_prompt, quality=payload.get("quality"), style=payload.get("style"),
+        aspect_ratio=payload.get("aspect_ratio"), model=plan.model, reference_images=list(references),
+        seed=payload.get("seed"), output_format=payload.get("format"), background=payload.get("background"),
+        moderation=payload.get("moderation"), output_compression=payload.get("output_compression"))
 
 
 def generate_images(payload, principal, *, tool_name=None, provider=None, renderer=None, parent_id=None,
@@ -159,11 +191,7 @@ def _run(plan, principal, renderer, parent_id, job_id):
     try:
         with logger.step("prompt_building"):
             references = load_reference_images(plan.dataset, config["MAX_REFERENCE_IMAGES"])
-            request = ProviderRequest(
-                prompt=plan.full_prompt, width=plan.width, height=plan.height, n=plan.payload.get("n") or 1,
-                negative_prompt=plan.negative_prompt, quality=plan.payload.get("quality"),
-                style=plan.payload.get("style"), aspect_ratio=plan.payload.get("aspect_ratio"), model=plan.model,
-                reference_images=references, seed=plan.payload.get("seed"))
+            request = provider_request(plan, references)
         with logger.step("provider_call"):
             result = renderer(request) if renderer is not None else provider.generate(request)
         logger.add_tokens(**result.tokens)
@@ -188,8 +216,8 @@ def _run(plan, principal, renderer, parent_id, job_id):
         raise
     first = stored[0][0]
     priced_size = result.info.get("size") or f"{first.width}x{first.height}"  # the size that was billed
-    price = image_price(config, plan.provider, result.model, priced_size,
-                        result.info.get("quality") or plan.payload.get("quality"))
+    price = generation_price(config, plan.provider, result.model, priced_size,
+                             result.info.get("quality") or plan.payload.get("quality"), result.tokens, len(stored))
     logger.add_cost("image", None if price is None else price * len(stored))
     duration_ms = int((time.perf_counter() - started) * 1000)
     saved = [_save(plan, principal, item, image, result, index, price, parent_id, job_id, duration_ms,
@@ -223,18 +251,28 @@ def _common(plan, principal, parent_id, reference_count):
         tags=payload.get("tags"), message_id=payload.get("message_id"),
         dataset_id=plan.dataset.id if plan.dataset else None,
         prompt_id=plan.template.prompt_id if plan.template else None, parent_id=parent_id,
-        aspect_ratio=payload.get("aspect_ratio"), format=payload.get("format") or "png",
+        aspect_ratio=_aspect_ratio(plan), format=payload.get("format") or "png",
         reference_images_count=reference_count, country=plan.country,
         unique_visual_elements=(plan.dataset.unique_visual_elements or None) if plan.dataset else None,
     )
+
+
+def _aspect_ratio(plan):
+    """The ratio asked for, else the catalog's nearest to the size (edits and charts keep their own shape)."""
+    if plan.payload.get("aspect_ratio") or plan.provider == "pillow":
+        return plan.payload.get("aspect_ratio")
+    return nearest_ratio(plan.width, plan.height, ASPECT_RATIOS)
 
 
 def _save(plan, principal, item, image, result, index, price, parent_id, job_id, duration_ms, reference_count):
     meta = {"bucket": item.bucket, "deduplicated": item.deduplicated, "batch_index": index,
             "job_id": str(job_id) if job_id else None, "tokens": result.tokens or None,
             "revised_prompt": image.revised_prompt, "provider_info": result.info or None, **plan.extra_meta}
+    common = _common(plan, principal, parent_id, reference_count)
+    for name in ("aspect_ratio", "quality"):  # what the provider says it used, over what was asked
+        common[name] = result.info.get(name) or common[name]
     return records.save_generated_image(
-        **_common(plan, principal, parent_id, reference_count), model=result.model,
+        **common, model=result.model,
         size=f"{item.width}x{item.height}", image_url=item.url, storage_url=item.storage_url,
         storage_provider=item.provider, storage_key=item.key, mime_type=item.mime_type, bytes=item.bytes,
         sha256=item.sha256, width=item.width, height=item.height, resolution=f"{item.width}x{item.height}",

@@ -1,5 +1,7 @@
 """Seed 002's answer, built from the records, so a replay answers exactly like the first call."""
 
+import math
+
 from .records import image_url_for
 
 
@@ -57,7 +59,7 @@ def failure_body(error, record_id):
         "error_code": error.code, "id": str(record_id),
     }
     headers = {}
-    if error.kind == "rate_limited":
+    if error.kind == "rate_limited" or (error.kind == "quota" and error.retry_after is not None):
         wait = 5 if error.retry_after is None else error.retry_after
-        headers["Retry-After"] = str(max(1, int(round(wait))))
+        headers["Retry-After"] = str(max(1, math.ceil(wait)))
     return body, headers

@@ -22,6 +22,11 @@ class _Options(Schema):
     quality = Text(validate=validate.OneOf(QUALITIES))
     format = Text(validate=validate.OneOf(FORMATS), metadata={"description": "output file format (png default)"})
     n = fields.Integer(validate=validate.Range(1, MAX_N))
+    background = Text(validate=validate.OneOf(["transparent", "opaque", "auto"]),
+                      metadata={"description": "GPT image models; transparent needs format png"})
+    moderation = Text(validate=validate.OneOf(["low", "auto"]), metadata={"description": "GPT image models"})
+    output_compression = fields.Integer(validate=validate.Range(0, 100),
+                                        metadata={"description": "GPT image models, jpeg/webp output"})
     provider = Text(validate=validate.OneOf(sorted(PROVIDERS)))
     model = Text(validate=validate.Length(1, 100))
     seed = fields.Integer(validate=validate.Range(0, 2**32 - 1))

@@ -63,7 +63,8 @@ def _ratio(width, height):
 
 def _payload(fields, route):
     payload = {"prompt": fields["prompt"], "n": fields.get("n") or 1, "format": fields.get("output_format") or "png"}
-    for name in ("quality", "style", "negative_prompt", "seed", "tags", "request_id"):
+    for name in ("quality", "style", "negative_prompt", "seed", "tags", "request_id", "background", "moderation",
+                 "output_compression"):
         if fields.get(name) is not None:
             payload[name] = fields[name]
     size = fields.get("size")

@@ -1,4 +1,10 @@
-"""A local HTTP server per test that speaks a provider's protocol (http.server in a thread)."""
+"""A local HTTP server per test (http.server in a thread), answering with a function of the request.
+
+The protocol stand-ins built from each provider's published reference, which
+refuse what the real service refuses, are such functions:
+``openai_standin.openai_images``, ``gemini_standin.gemini``,
+``comfyui_standin.comfyui``, ``a1111_standin.automatic1111``.
+"""
 
 import base64
 import io

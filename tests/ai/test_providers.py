@@ -36,14 +36,15 @@ def test_openai_request_shape_response_tokens_and_price(provider_app):
     assert (seen.method, seen.path) == ("POST", "/v1/images/generations")
     assert seen.headers["authorization"] == "Bearer sk-test"
     sent = seen.json()
-    assert sent["model"] == "gpt-image-1" and sent["size"] == "1024x1024" and sent["quality"] == "medium"
+    assert sent["model"] == "gpt-image-1.5" and sent["size"] == "1024x1024" and sent["quality"] == "medium"
     assert sent["prompt"].startswith("a cat") and sent["n"] == 1
     assert body["provider"] == "openai" and body["images"][0]["revised_prompt"] == "a cat, refined"
-    assert body["cost"] == {"usd": 0.042, "currency": "USD", "known": True, "per_image_usd": 0.042}
+    # priced from usage: 50 text tokens at $5/M, 4160 image tokens at $32/M (gpt-image-1.5)
+    assert body["cost"] == {"usd": 0.13337, "currency": "USD", "known": True, "per_image_usd": 0.13337}
     [record] = _records(app)
-    assert float(record.cost_usd) == 0.042 and record.model == "gpt-image-1"
+    assert float(record.cost_usd) == 0.13337 and record.model == "gpt-image-1.5"
     [log] = _logs(app)
-    assert log.success and log.costs["total"] == 0.042 and log.tokens == {"input": 50, "output": 4160}
+    assert log.success and log.costs["total"] == 0.13337 and log.tokens == {"input": 50, "output": 4160}
     assert set(log.steps) == {"prompt_building", "provider_call", "storage"}
     assert log.provider == "openai" and log.image_id == record.id
 

@@ -34,18 +34,14 @@ def test_doctor_warns_about_redis_eviction_policy(make_app, redis_url):
 
 
 def test_doctor_checks_that_each_allowed_provider_is_reachable(make_app):
-    import socket
+    from tests.ai.a1111_standin import A1111State, automatic1111
+    from tests.ai.servers import serve
 
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen()
-    port = listener.getsockname()[1]
-    try:
-        good = make_app(AI_PROVIDERS_ALLOWED="procedural,automatic1111", A1111_URL=f"http://127.0.0.1:{port}")
+    with serve(automatic1111(A1111State())) as server:  # the web UI's API answers, not only its port
+        port = int(server.url.rsplit(":", 1)[1])
+        good = make_app(AI_PROVIDERS_ALLOWED="procedural,automatic1111", A1111_URL=server.url)
         result = good.test_cli_runner().invoke(args=["doctor"])
         assert "ok   providers" in result.output and f"127.0.0.1:{port}" in result.output
-    finally:
-        listener.close()
     down = make_app(AI_PROVIDERS_ALLOWED="procedural,automatic1111", A1111_URL=f"http://127.0.0.1:{port}")
     result = down.test_cli_runner().invoke(args=["doctor"])
     assert result.exit_code == 1 and "FAIL providers" in result.output and "unreachable" in result.output

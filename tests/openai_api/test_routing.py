@@ -68,7 +68,8 @@ def test_a_mapped_model_goes_to_its_provider_with_usage_and_cost(build_app, user
     [record] = _records(app)
     assert (record.user_id, record.provider, record.model, record.status) == (user_id, "openai", "gpt-image-1",
                                                                               "success")
-    assert float(record.cost_usd) == 0.042 and record.meta["end_user"] == "customer-7"
+    # priced from the usage: 40 text tokens at $5/M + 4160 image tokens at $40/M (gpt-image-1's list prices)
+    assert float(record.cost_usd) == 0.1666 and record.meta["end_user"] == "customer-7"
 
 
 def test_an_edit_with_a_mask_goes_to_openai_as_multipart(build_app, user_key):

@@ -1,7 +1,14 @@
 """Image providers behind one interface, chosen by ``AI_PROVIDER`` and per request."""
 
 from .automatic1111 import Automatic1111Provider
-from .base import Provider, ProviderError, ProviderImage, ProviderRequest, ProviderResult
+from .base import (
+    Provider,
+    ProviderError,
+    ProviderImage,
+    ProviderRequest,
+    ProviderResult,
+    UnsupportedOption,
+)
 from .comfyui import ComfyUIProvider
 from .gemini import GeminiProvider
 from .http import ProviderHttp
@@ -12,7 +19,7 @@ PROVIDERS = {cls.name: cls for cls in (ProceduralProvider, OpenAIProvider, Gemin
                                          Automatic1111Provider, ComfyUIProvider)}
 
 __all__ = ["PROVIDERS", "Provider", "ProviderError", "ProviderImage", "ProviderRequest",
-           "ProviderResult", "allowed_providers", "get_provider"]
+           "ProviderResult", "UnsupportedOption", "allowed_providers", "get_provider"]
 
 
 def allowed_providers(config):
@@ -27,7 +34,7 @@ def get_provider(name, config):
     if name not in PROVIDERS:
         raise ValueError(f"unknown provider {name!r}")
     http = ProviderHttp(
-        name, timeout=float(config.get("PROVIDER_TIMEOUT") or 120), retries=int(config.get("PROVIDER_RETRIES") or 0),
+        name, timeout=float(config.get("PROVIDER_TIMEOUT") or 300), retries=int(config.get("PROVIDER_RETRIES") or 0),
         backoff=float(config.get("PROVIDER_BACKOFF") or 0), max_backoff=float(config.get("PROVIDER_MAX_BACKOFF") or 20),
     )
     return PROVIDERS[name](config, http)

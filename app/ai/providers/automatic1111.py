@@ -1,17 +1,41 @@
 """Stable Diffusion web UI (AUTOMATIC1111) API: ``POST {A1111_URL}/sdapi/v1/txt2img``.
 
-Answers ``{"images": [base64 PNG…], "parameters": {…}, "info": "<json string>"}``.
+The server must run with ``--api`` (and ``--api-auth user:password`` is
+answered with ``A1111_AUTH``, sent as HTTP basic auth). Answers ``{"images":
+[base64 PNG…], "parameters": {…}, "info": "<json string>"}``. A per-request
+model is ``override_settings.sd_model_checkpoint`` with
+``override_settings_restore_afterwards: false``: the checkpoint stays loaded
+for the next request instead of being swapped out and back in.
 """
 
 import base64
 import json
 
 from .base import Provider, ProviderError, ProviderImage, ProviderResult
+from .http import default_classify
+
+
+def classify(response):
+    failure = default_classify(response)
+    if response.status_code == 401:
+        failure.message = ("automatic1111 refused the credentials: the server runs with --api-auth; "
+                           "set A1111_AUTH=user:password")
+        failure.args = (failure.message,)
+    elif response.status_code == 404:
+        failure.message = "automatic1111 has no /sdapi/v1/txt2img: start the web UI with --api"
+        failure.args = (failure.message,)
+    return failure
 
 
 class Automatic1111Provider(Provider):
     name = "automatic1111"
     default_model = "sd-webui"
+
+    classify = staticmethod(classify)
+
+    def auth(self):
+        user, colon, password = (self.config.get("A1111_AUTH") or "").partition(":")
+        return (user, password) if colon else None
 
     def generate(self, request):
         base = self.config.get("A1111_URL")
@@ -27,10 +51,14 @@ class Automatic1111Provider(Provider):
             "steps": int(self.config.get("A1111_STEPS") or 25),
             "cfg_scale": 7,
             "seed": request.seed if request.seed is not None else -1,
+            "send_images": True,
+            "save_images": False,
         }
         if request.model:
             payload["override_settings"] = {"sd_model_checkpoint": request.model}
-        response = self.http.request("POST", base.rstrip("/") + "/sdapi/v1/txt2img", json=payload)
+            payload["override_settings_restore_afterwards"] = False
+        response = self.http.request("POST", base.rstrip("/") + "/sdapi/v1/txt2img", classify=classify,
+                                     json=payload, auth=self.auth())
         body = self.http.json(response)
         images = [ProviderImage(base64.b64decode(data.split(",", 1)[-1])) for data in body.get("images") or []]
         if not images:

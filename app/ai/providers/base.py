@@ -1,6 +1,16 @@
 """The provider interface: a request in, image bytes out, or a ProviderError that says what to do."""
 
+import math
 from dataclasses import dataclass, field
+
+
+def nearest_ratio(width, height, ratios):
+    """The "W:H" name in ``ratios`` closest in shape to width x height."""
+    def distance(name):
+        w, h = (int(v) for v in name.split(":"))
+        return abs(math.log(w / h) - math.log(width / height))
+
+    return min(ratios, key=distance)
 
 
 @dataclass
@@ -16,6 +26,10 @@ class ProviderRequest:
     model: str | None = None
     reference_images: list = field(default_factory=list)  # encoded image bytes
     seed: int | None = None
+    output_format: str | None = None  # png, jpeg, webp: what the caller will store
+    background: str | None = None  # transparent, opaque, auto (GPT image models)
+    moderation: str | None = None  # low, auto (GPT image models)
+    output_compression: int | None = None  # 0-100, jpeg/webp from GPT image models
 
     @property
     def size(self):
@@ -74,6 +88,15 @@ class ProviderError(Exception):
         return self.STATUS[self.kind][1]
 
 
+class UnsupportedOption(ValueError):
+    """A request the provider's model cannot take, found before any call: ``field`` and why (a 4xx)."""
+
+    def __init__(self, field, message):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
 class Provider:
     """One image provider. ``is_ai`` is False for the offline procedural renderer."""
 
@@ -85,6 +108,9 @@ class Provider:
     def __init__(self, config, http=None):
         self.config = config
         self.http = http
+
+    def check(self, request, *, edit=False):
+        """Raise UnsupportedOption for what the model would refuse; called before anything is written."""
 
     def generate(self, request):  # -> ProviderResult
         raise NotImplementedError

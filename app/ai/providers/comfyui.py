@@ -1,32 +1,31 @@
 """ComfyUI: queue a workflow with ``POST /prompt``, poll ``GET /history/<id>``, fetch ``GET /view``.
 
-The workflow is ComfyUI's API format (node id → class_type + inputs); the
-built-in one is the standard checkpoint → CLIP → KSampler → VAE → SaveImage graph.
+The workflow is the built-in SD/SDXL graph or a file named by
+``COMFYUI_WORKFLOW`` (several as ``name=path,...``: each name is a model a
+request may ask for); ``comfyui_workflow`` fills it. A generation without a
+seed gets a random one, recorded, so it can be made again. A wait that runs
+out cancels the job on the server (``POST /queue`` delete, ``POST /interrupt``).
 """
 
+import logging
+import random
 import time
 import uuid
 
 from .base import Provider, ProviderError, ProviderImage, ProviderResult
+from .comfyui_errors import classify_prompt, execution_error
+from .comfyui_workflow import (
+    builtin_workflow,
+    fill_workflow,
+    load_workflow,
+    model_files,
+    workflow_settings,
+)
+
+log = logging.getLogger(__name__)
 
 MAX_WAIT_SECONDS = 600
-
-
-def workflow(request, checkpoint):
-    seed = request.seed if request.seed is not None else 0
-    return {
-        "4": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": checkpoint}},
-        "5": {"class_type": "EmptyLatentImage",
-              "inputs": {"width": request.width, "height": request.height, "batch_size": request.n}},
-        "6": {"class_type": "CLIPTextEncode", "inputs": {"text": request.prompt, "clip": ["4", 1]}},
-        "7": {"class_type": "CLIPTextEncode", "inputs": {"text": request.negative_prompt or "", "clip": ["4", 1]}},
-        "3": {"class_type": "KSampler", "inputs": {
-            "seed": seed, "steps": 25, "cfg": 7.0, "sampler_name": "euler", "scheduler": "normal",
-            "denoise": 1.0, "model": ["4", 0], "positive": ["6", 0], "negative": ["7", 0],
-            "latent_image": ["5", 0]}},
-        "8": {"class_type": "VAEDecode", "inputs": {"samples": ["3", 0], "vae": ["4", 2]}},
-        "9": {"class_type": "SaveImage", "inputs": {"filename_prefix": "imprint", "images": ["8", 0]}},
-    }
+BUILTIN = "builtin"
 
 
 class ComfyUIProvider(Provider):
@@ -34,43 +33,121 @@ class ComfyUIProvider(Provider):
 
     @property
     def default_model(self):
-        return self.config.get("COMFYUI_CHECKPOINT") or "sd_xl_base_1.0.safetensors"
+        named = workflow_settings(self.config.get("COMFYUI_WORKFLOW"))
+        return next(iter(named), None) or self.config.get("COMFYUI_CHECKPOINT") or "sd_xl_base_1.0.safetensors"
 
-    def generate(self, request):
+    def _base(self):
         base = (self.config.get("COMFYUI_URL") or "").rstrip("/")
         if not base:
             raise ProviderError("misconfigured", "provider comfyui needs COMFYUI_URL")
-        model = request.model or self.default_model
-        body = {"prompt": workflow(request, model), "client_id": uuid.uuid4().hex}
-        queued = self.http.json(self.http.request("POST", f"{base}/prompt", json=body))
-        if queued.get("node_errors"):
-            raise ProviderError("rejected", f"comfyui refused the workflow: {queued['node_errors']}")
+        return base
+
+    def workflows(self):
+        """{name: graph} from COMFYUI_WORKFLOW (empty: the built-in graph only)."""
+        try:
+            return {name: load_workflow(path) for name, path in
+                    workflow_settings(self.config.get("COMFYUI_WORKFLOW")).items()}
+        except (OSError, ValueError) as error:
+            raise ProviderError("misconfigured", f"COMFYUI_WORKFLOW: {error}") from error
+
+    def _choose(self, model):
+        """(recorded model name, graph, checkpoint asked for): a named workflow, or a checkpoint in the default."""
+        workflows = self.workflows()
+        if model in workflows:
+            return model, workflows[model], None
+        if workflows:
+            name, graph = next(iter(workflows.items()))
+            return (model or name), graph, model
+        checkpoint = model or self.config.get("COMFYUI_CHECKPOINT") or "sd_xl_base_1.0.safetensors"
+        return checkpoint, builtin_workflow(), checkpoint
+
+    def generate(self, request):
+        base = self._base()
+        model, graph, checkpoint = self._choose(request.model)
+        seed = request.seed if request.seed is not None else random.SystemRandom().randrange(2**32)
+        graph = fill_workflow(graph, prompt=request.prompt, negative_prompt=request.negative_prompt, seed=seed,
+                              width=request.width, height=request.height, batch_size=request.n,
+                              checkpoint=checkpoint, default_checkpoint=self.config.get("COMFYUI_CHECKPOINT"))
+        queued = self.http.json(self.http.request("POST", f"{base}/prompt", classify=classify_prompt,
+                                                  json={"prompt": graph, "client_id": uuid.uuid4().hex}))
         prompt_id = queued.get("prompt_id")
         if not prompt_id:
             raise ProviderError("bad_response", "comfyui answered without a prompt_id")
         entry = self._wait(base, prompt_id)
-        images = []
-        for output in (entry.get("outputs") or {}).values():
-            for item in output.get("images") or []:
-                params = {"filename": item["filename"], "subfolder": item.get("subfolder", ""),
-                          "type": item.get("type", "output")}
-                images.append(ProviderImage(self.http.request("GET", f"{base}/view", params=params).content))
+        failed = execution_error(entry)
+        images = self._outputs(base, entry)
+        info = {"seed": seed, "prompt_id": prompt_id}
+        if failed:
+            if not images:
+                raise ProviderError("rejected", f"comfyui: {failed}", code="execution_error")
+            info["failed"] = failed  # some outputs succeeded: they are kept, and what failed is said
         if not images:
             raise ProviderError("bad_response", "comfyui finished without an image")
-        return ProviderResult(images[: request.n], model, info={"prompt_id": prompt_id})
+        return ProviderResult(images[: request.n], model, info=info)
+
+    def _outputs(self, base, entry):
+        items = [item for output in (entry.get("outputs") or {}).values() if isinstance(output, dict)
+                 for item in output.get("images") or [] if isinstance(item, dict) and item.get("filename")]
+        saved = [item for item in items if item.get("type", "output") == "output"] or items  # previews only if nothing saved
+        return [ProviderImage(self.http.request("GET", f"{base}/view", params={
+            "filename": item["filename"], "subfolder": item.get("subfolder", ""),
+            "type": item.get("type", "output")}).content) for item in saved]
 
     def _wait(self, base, prompt_id):
         poll = float(self.config.get("COMFYUI_POLL_SECONDS") or 1.0)
-        deadline = time.monotonic() + min(MAX_WAIT_SECONDS, float(self.config.get("PROVIDER_TIMEOUT") or 120))
+        deadline = time.monotonic() + min(MAX_WAIT_SECONDS, float(self.config.get("PROVIDER_TIMEOUT") or 300))
         while True:
             history = self.http.json(self.http.request("GET", f"{base}/history/{prompt_id}"))
             entry = history.get(prompt_id)
             if entry:
                 status = entry.get("status") or {}
-                if status.get("status_str") == "error":
-                    raise ProviderError("unavailable", f"comfyui failed the workflow: {status.get('messages')}")
-                if status.get("completed", True):
+                if status.get("completed", True) or status.get("status_str") == "error":
                     return entry
             if time.monotonic() > deadline:
-                raise ProviderError("timeout", f"comfyui did not finish {prompt_id} in time")
+                self._cancel(base, prompt_id)
+                raise ProviderError("timeout", f"comfyui did not finish {prompt_id} in time; it was cancelled")
             time.sleep(poll)
+
+    def _cancel(self, base, prompt_id):
+        """Take the job off the queue, or interrupt it when it is the one running (never another's job)."""
+        try:
+            self.http.request("POST", f"{base}/queue", json={"delete": [prompt_id]})
+            queue = self.http.json(self.http.request("GET", f"{base}/queue"))
+            running = [item[1] for item in queue.get("queue_running") or [] if isinstance(item, list) and len(item) > 1]
+            if prompt_id in running:
+                self.http.request("POST", f"{base}/interrupt", json={"prompt_id": prompt_id})
+        except ProviderError as error:
+            log.warning("comfyui: could not cancel %s: %s", prompt_id, error.message)
+
+    def check_server(self):
+        """Problems with the server's node types and model files for every workflow (``/object_info``)."""
+        base = self._base()
+        workflows = self.workflows() or {BUILTIN: fill_workflow(
+            builtin_workflow(), prompt="", negative_prompt="", seed=0, width=64, height=64, batch_size=1,
+            checkpoint=self.config.get("COMFYUI_CHECKPOINT") or "sd_xl_base_1.0.safetensors")}
+        problems, known = [], {}
+        for name, graph in workflows.items():
+            for kind in sorted({node["class_type"] for node in graph.values()}):
+                if kind not in known:
+                    info = self.http.json(self.http.request("GET", f"{base}/object_info/{kind}")).get(kind)
+                    known[kind] = info if isinstance(info, dict) else None
+                if known[kind] is None:
+                    problems.append(f"{name}: node type {kind} is not installed on the server")
+            for node_id, kind, input_name, value in model_files(graph):
+                options = choice_options(known.get(kind), input_name)
+                if options is not None and value not in options:
+                    problems.append(f"{name}: {kind} (node {node_id}) {input_name} {value!r} is not on the server")
+        return problems
+
+
+def choice_options(info, input_name):
+    """The allowed values of a combo input in ``/object_info``'s answer (old and new formats), or None."""
+    inputs = (info or {}).get("input") or {}
+    spec = (inputs.get("required") or {}).get(input_name) or (inputs.get("optional") or {}).get(input_name)
+    if not isinstance(spec, list) or not spec:
+        return None
+    if isinstance(spec[0], list):
+        return spec[0]
+    if spec[0] == "COMBO" and len(spec) > 1 and isinstance(spec[1], dict):
+        return spec[1].get("options")
+    return None

@@ -1,14 +1,24 @@
-"""One HTTP client for every provider: timeouts, retries with backoff on 429/5xx, Retry-After."""
+"""One HTTP client for every provider: timeouts, and retries only where a retry cannot bill twice.
+
+A request is retried when it provably never reached the provider (the
+connection could not be made) or when the provider answered 429 or 5xx. A
+request that was sent and then timed out or lost its connection may be
+running and billed upstream: it is never sent again.
+"""
 
 import logging
 import time
 from email.utils import parsedate_to_datetime
 
 import requests
+from urllib3.exceptions import NewConnectionError
 
 from .base import ProviderError
 
 log = logging.getLogger(__name__)
+
+sleep = time.sleep  # the retry wait (a module name, so a test can watch the waits)
+CONNECT_TIMEOUT = 10.0  # seconds to open the connection; the read timeout is the provider's own setting
 
 
 def parse_retry_after(value):
@@ -25,10 +35,19 @@ def parse_retry_after(value):
         return None
 
 
+def retry_delay(response):
+    """Seconds the answer asks us to wait: ``retry-after-ms`` (OpenAI) before ``Retry-After``."""
+    try:
+        milliseconds = float(response.headers.get("retry-after-ms") or "")
+    except ValueError:
+        return parse_retry_after(response.headers.get("Retry-After"))
+    return max(0.0, milliseconds / 1000)
+
+
 def default_classify(response):
     """A ProviderError for a non-2xx answer, from its status alone."""
     status = response.status_code
-    retry_after = parse_retry_after(response.headers.get("Retry-After"))
+    retry_after = retry_delay(response)
     text = response.text[:300]
     if status == 429:
         return ProviderError("rate_limited", f"rate limited: {text}", retry_after=retry_after, provider_status=status)
@@ -38,8 +57,18 @@ def default_classify(response):
     return ProviderError("rejected", f"provider rejected the request ({status}): {text}", provider_status=status)
 
 
+def never_sent(error):
+    """True when the request cannot have reached the server: the connection was never made."""
+    if isinstance(error, requests.ConnectTimeout):
+        return True
+    if isinstance(error, requests.ConnectionError) and not isinstance(error, requests.ReadTimeout):
+        reason = getattr(error.args[0], "reason", None) if error.args else None
+        return isinstance(reason, NewConnectionError)
+    return False
+
+
 class ProviderHttp:
-    def __init__(self, provider, *, timeout=120.0, retries=2, backoff=1.0, max_backoff=20.0, session=None):
+    def __init__(self, provider, *, timeout=300.0, retries=2, backoff=1.0, max_backoff=20.0, session=None):
         self.provider = provider
         self.timeout = timeout
         self.retries = retries
@@ -48,26 +77,38 @@ class ProviderHttp:
         self.session = session or requests.Session()
 
     def request(self, method, url, *, classify=default_classify, **kwargs):
-        """Send; retry retryable failures with exponential backoff; return the 2xx response."""
+        """Send; retry what is safe to retry (see the module docstring); return the 2xx response."""
         attempt = 0
         while True:
+            safe_to_retry = True
             try:
-                response = self.session.request(method, url, timeout=self.timeout, **kwargs)
-            except requests.Timeout as error:
-                failure = ProviderError("timeout", f"{self.provider} did not answer in {self.timeout:g}s: {error}")
+                response = self.session.request(method, url, timeout=(min(CONNECT_TIMEOUT, self.timeout),
+                                                                      self.timeout), **kwargs)
             except requests.RequestException as error:
-                failure = ProviderError("unavailable", f"{self.provider} unreachable: {error}")
+                failure, safe_to_retry = self._failure(error), never_sent(error)
             else:
                 if response.ok:
                     return response
                 failure = classify(response)
-            if not failure.retryable or attempt >= self.retries:
+            asked = failure.retry_after
+            wait = asked if asked is not None else min(self.backoff * 2 ** attempt, self.max_backoff)
+            # A wait longer than we would hold the request goes back to the client as Retry-After.
+            if not (failure.retryable and safe_to_retry) or attempt >= self.retries or wait > self.max_backoff:
                 raise failure
-            wait = failure.retry_after if failure.retry_after is not None else self.backoff * 2 ** attempt
-            wait = min(wait, self.max_backoff)
             log.info("%s: %s; retry %d/%d in %.2fs", self.provider, failure.kind, attempt + 1, self.retries, wait)
-            time.sleep(wait)
+            sleep(wait)
             attempt += 1
+
+    def _failure(self, error):
+        if isinstance(error, requests.ConnectTimeout):
+            return ProviderError("unavailable", f"{self.provider} did not accept a connection: {error}")
+        if isinstance(error, requests.Timeout):
+            return ProviderError("timeout", f"{self.provider} did not answer in {self.timeout:g}s; the request "
+                                 "was sent and may still run (not retried, so it is not billed twice)")
+        if never_sent(error):
+            return ProviderError("unavailable", f"{self.provider} unreachable: {error}")
+        return ProviderError("unavailable", f"{self.provider} dropped the connection after the request was sent "
+                             f"(not retried): {error}")
 
     def json(self, response):
         try:

@@ -7,34 +7,12 @@ multipart. Answers ``{"created", "data": [{"b64_json"|"url", "revised_prompt"}],
 
 import base64
 
-from .base import Provider, ProviderError, ProviderImage, ProviderResult
-from .http import default_classify, parse_retry_after
+from .base import Provider, ProviderError, ProviderImage, ProviderResult, UnsupportedOption
+from .http import default_classify, retry_delay
+from .openai_models import check_request, fit_request
 
 REFUSAL_CODES = {"content_policy_violation", "moderation_blocked", "safety_violation"}
-DALL_E = ("dall-e-2", "dall-e-3")
-# What each model accepts; other values are mapped to the nearest (and recorded as sent).
-QUALITY = {
-    "gpt-image-1": {"low": "low", "medium": "medium", "high": "high", "auto": "auto", "standard": "medium", "hd": "high"},
-    "dall-e-3": {"low": "standard", "medium": "standard", "standard": "standard", "high": "hd", "hd": "hd"},
-}
-SIZES = {
-    "gpt-image-1": ("1024x1024", "1536x1024", "1024x1536"),
-    "dall-e-3": ("1024x1024", "1792x1024", "1024x1792"),
-    "dall-e-2": ("256x256", "512x512", "1024x1024"),
-}
-
-
-def nearest_size(model, width, height):
-    """The model's supported size closest in shape (then area) to width x height."""
-    sizes = SIZES.get(model)
-    if not sizes or f"{width}x{height}" in sizes:
-        return f"{width}x{height}"
-
-    def distance(size):
-        w, h = (int(v) for v in size.split("x"))
-        return abs(w / h - width / height), abs(w * h - width * height)
-
-    return min(sizes, key=distance)
+BILLING_CODES = {"insufficient_quota", "billing_hard_limit_reached", "billing_not_active"}
 
 
 def classify(response):
@@ -48,14 +26,14 @@ def classify(response):
     if code in REFUSAL_CODES or kind_name == "image_generation_user_error":
         return ProviderError("refused", f"openai refused the prompt: {message}", code=code,
                              provider_status=response.status_code)
-    if code == "insufficient_quota" or kind_name == "insufficient_quota":
-        return ProviderError("quota", f"openai quota exhausted: {message}", code=code,
+    if code in BILLING_CODES or kind_name in BILLING_CODES:
+        return ProviderError("quota", f"openai billing limit: {message}", code=code or kind_name,
                              provider_status=response.status_code)
     failure = default_classify(response)
     failure.message = f"openai: {message}"
     failure.args = (failure.message,)
     failure.code = code or None
-    failure.retry_after = parse_retry_after(response.headers.get("Retry-After"))
+    failure.retry_after = retry_delay(response)
     return failure
 
 
@@ -65,7 +43,7 @@ class OpenAIProvider(Provider):
 
     @property
     def default_model(self):
-        return self.config.get("OPENAI_IMAGE_MODEL") or "gpt-image-1"
+        return self.config.get("OPENAI_IMAGE_MODEL") or "gpt-image-1.5"
 
     def _headers(self):
         key = self.config.get("OPENAI_API_KEY")
@@ -76,41 +54,52 @@ class OpenAIProvider(Provider):
     def _url(self, path):
         return self.config.get("OPENAI_BASE_URL", "https://api.openai.com/v1").rstrip("/") + path
 
-    def _fields(self, request, model):
-        fields = {"model": model, "prompt": request.prompt, "n": request.n,
-                  "size": nearest_size(model, request.width, request.height)}
-        quality = QUALITY.get(model, {}).get(request.quality, request.quality if model not in QUALITY else None)
-        if quality and model != "dall-e-2":
-            fields["quality"] = quality
-        if model in DALL_E:
-            fields["response_format"] = "b64_json"  # gpt-image-1 always answers base64
-        if model == "dall-e-3" and request.style in ("vivid", "natural"):
-            fields["style"] = request.style
-        return fields
+    def check(self, request, *, edit=False):
+        check_request(request.model or self.default_model, request, edit=edit)
 
     def generate(self, request):
-        model = request.model or self.default_model
-        headers = self._headers()
-        fields = self._fields(request, model)
-        response = self.http.request("POST", self._url("/images/generations"), classify=classify,
-                                     json=fields, headers=headers)
-        return self._result(response, model, fields)
+        return self._run(request, "/images/generations")
 
     def edit(self, request, image, mask=None):
         """``POST /images/edits``: the image (and optional PNG mask) as multipart files, the rest as form fields."""
-        model = request.model or self.default_model
-        headers = self._headers()
-        fields = self._fields(request, model)
-        fields.pop("style", None)
         files = {"image": ("image.png", image, "image/png")}
         if mask is not None:
             files["mask"] = ("mask.png", mask, "image/png")
-        response = self.http.request("POST", self._url("/images/edits"), classify=classify,
-                                     data={k: str(v) for k, v in fields.items()}, files=files, headers=headers)
-        return self._result(response, model, fields)
+        return self._run(request, "/images/edits", files)
 
-    def _result(self, response, model, fields):
-        body = self.http.json(response)
+    def _run(self, request, path, files=None):
+        """One call, or several when the model makes fewer images a call than asked (dall-e-3: one)."""
+        model = request.model or self.default_model
+        headers = self._headers()
+        try:
+            fields, calls, warnings = fit_request(model, request, edit=files is not None)
+        except UnsupportedOption as error:  # checked at planning; a direct caller gets the same answer
+            raise ProviderError("rejected", f"{error.field}: {error.message}", code="unsupported_option") from error
+        images, usage, answered, failed = [], [], {}, None
+        for _ in range(calls):
+            try:
+                if files is None:
+                    response = self.http.request("POST", self._url(path), classify=classify, json=fields,
+                                                 headers=headers)
+                else:
+                    response = self.http.request("POST", self._url(path), classify=classify, headers=headers,
+                                                 data={k: str(v) for k, v in fields.items()}, files=files)
+            except ProviderError as error:
+                if not images:
+                    raise
+                failed = f"{len(images)} of {request.n} images made; then {error.message}"
+                break  # the images already made (and billed) are kept
+            body = self.http.json(response)
+            images.extend(self._images(body))
+            if body.get("usage"):
+                usage.append(body["usage"])
+            answered = {k: body[k] for k in ("size", "quality", "background", "output_format") if body.get(k)}
+        info = {"size": answered.get("size", fields["size"]), "quality": answered.get("quality", fields.get("quality")),
+                "calls": calls, **({"warnings": warnings} if warnings else {}), **({"failed": failed} if failed else {}),
+                **({"background": answered["background"]} if "background" in answered else {})}
+        return ProviderResult(images[: request.n], model, tokens=sum_usage(usage), info=info)
+
+    def _images(self, body):
         images = []
         for item in body.get("data") or []:
             if item.get("b64_json"):
@@ -122,7 +111,24 @@ class OpenAIProvider(Provider):
             images.append(ProviderImage(data, revised_prompt=item.get("revised_prompt")))
         if not images:
             raise ProviderError("bad_response", "openai answered without an image")
-        usage = body.get("usage") or {}
-        tokens = {k: usage[f"{k}_tokens"] for k in ("input", "output") if usage.get(f"{k}_tokens") is not None}
-        return ProviderResult(images, model, tokens=tokens,
-                              info={"quality": fields.get("quality"), "size": fields["size"]})
+        return images
+
+
+def sum_usage(usages):
+    """OpenAI's ``usage`` objects added up: totals and the text/image split of input and output."""
+    tokens = {}
+
+    def add(name, value):
+        if isinstance(value, int) and not isinstance(value, bool):
+            tokens[name] = tokens.get(name, 0) + value
+
+    for usage in usages:
+        add("input", usage.get("input_tokens"))
+        add("output", usage.get("output_tokens"))
+        details_in = usage.get("input_tokens_details") or {}
+        add("input_text", details_in.get("text_tokens"))
+        add("input_image", details_in.get("image_tokens"))
+        details_out = usage.get("output_tokens_details") or {}
+        add("output_text", details_out.get("text_tokens"))
+        add("output_image", details_out.get("image_tokens"))
+    return tokens

@@ -54,19 +54,19 @@ def test_doctor_flags_a_provider_no_v1_model_name_reaches(make_app, admin_key):
     _user_id, key = admin_key
     closed = "http://127.0.0.1:9/v1"  # nothing leaves the machine
     unmapped = make_app(AI_PROVIDER="openai", OPENAI_API_KEY="sk-test", OPENAI_BASE_URL=closed,
-                        OPENAI_COMPAT_MODELS='{"procedural": "procedural"}')
+                        OPENAI_IMAGE_MODEL="gpt-image-1.5", OPENAI_COMPAT_MODELS='{"procedural": "procedural"}')
     result = unmapped.test_cli_runner().invoke(args=["doctor"])
     assert "WARN /v1 models" in result.output and "openai" in result.output
-    assert 'OPENAI_COMPAT_MODELS, e.g. {"gpt-image-1": "openai"}' in result.output
+    assert 'OPENAI_COMPAT_MODELS, e.g. {"gpt-image-1.5": "openai"}' in result.output
     # What the warning is about: an SDK asking for the provider's model name is refused.
     refused = unmapped.test_client().post("/v1/images/generations", headers={"Authorization": f"Bearer {key}"},
-                                          json={"model": "gpt-image-1", "prompt": "a lighthouse"})
+                                          json={"model": "gpt-image-1.5", "prompt": "a lighthouse"})
     assert refused.status_code == 404
 
     mapped = make_app(AI_PROVIDER="openai", OPENAI_API_KEY="sk-test", OPENAI_BASE_URL=closed,
-                      OPENAI_COMPAT_MODELS='{"gpt-image-1": "openai", "procedural": "procedural"}')
+                      OPENAI_COMPAT_MODELS='{"gpt-image-1.5": "openai", "procedural": "procedural"}')
     result = mapped.test_cli_runner().invoke(args=["doctor"])
-    assert "ok   /v1 models" in result.output and "gpt-image-1 → openai" in result.output
+    assert "ok   /v1 models" in result.output and "gpt-image-1.5 → openai" in result.output
 
 
 def test_doctor_flags_a_key_set_for_a_provider_nothing_maps(make_app):

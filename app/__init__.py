@@ -57,12 +57,13 @@ def init_logging(app):
 
 def init_extensions(app):
     from . import models  # noqa: F401  (register the tables on the metadata)
+    from .openapi import OperationPlugin
     from .tracking import init_app as init_tracking
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     # One Api per app (not a module global): tests build many apps in one process.
-    app.extensions["api"] = Api(app)
+    app.extensions["api"] = Api(app, spec_kwargs={"extra_plugins": [OperationPlugin()]})
     init_tracking(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         from .sqlite import tune_sqlite

@@ -88,6 +88,7 @@ SETTINGS = {
     "S3_BUCKET_MAP": (str, None),  # generated-images=real-bucket,dataset-images=other
     "S3_PUBLIC_URL": (str, None),  # template {bucket}/{key}; unset: presigned URLs
     "S3_URL_EXPIRES": (int, 3600),
+    "S3_ADDRESSING_STYLE": (str, None),  # path | virtual; default: path with S3_ENDPOINT_URL, else virtual
     "S3_MAX_ATTEMPTS": (int, 3),
     "S3_TIMEOUT": (float, 10.0),
     "GIT_STORAGE_REMOTE": (str, None),  # URL or path of the repository to push to

@@ -6,12 +6,22 @@ log = logging.getLogger(__name__)
 
 
 def upgrade_database(app):
-    """``flask db upgrade``, in process; harmless when already at head."""
+    """``flask db upgrade``, in process; harmless when already at head.
+
+    Alembic's INFO lines are for ``flask db``; run at start-up they would open every CLI
+    command's output, so only its warnings show here.
+    """
     from flask_migrate import upgrade
 
-    with app.app_context():
-        upgrade()
-    log.info("database is at the newest migration")
+    alembic_log = logging.getLogger("alembic")
+    level = alembic_log.level
+    alembic_log.setLevel(logging.WARNING)
+    try:
+        with app.app_context():
+            upgrade()
+    finally:
+        alembic_log.setLevel(level)
+    log.debug("database is at the newest migration")
 
 
 def include_object_for(dialect_name):

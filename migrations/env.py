@@ -1,5 +1,4 @@
 import logging
-from logging.config import fileConfig
 
 from flask import current_app
 
@@ -11,10 +10,8 @@ from app.migrating import include_object_for
 # access to the values within the .ini file in use.
 config = context.config
 
-# Interpret the config file for Python logging.
-# This line sets up loggers basically.
-# Keep the app's loggers: a migration at start-up must not silence them.
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+# No fileConfig: migrations run inside the app (flask db, AUTO_MIGRATE at start-up), and the
+# app's logging configuration stays as the app set it; Alembic's loggers propagate to it.
 logger = logging.getLogger('alembic.env')
 
 

@@ -69,7 +69,7 @@ class Generate(MethodView):
     @blp.alt_response(200, schema=GenerateResponseSchema, description="A replay of the same request_id")
     @blp.alt_response(202, schema=JobSchema, description="Queued (async=true with Redis)")
     def post(self, query, payload):
-        """Generate images (seed 002); ``async=true`` queues it; ``request_id`` makes it idempotent."""
+        """Generate images; ``async=true`` queues it; ``request_id`` makes it idempotent."""
         run_async = bool(query.get("run_async") or payload.get("run_async"))
         kind, value, notice = service.generate(payload, current_principal(), run_async)
         return _queued(value) if kind == "queued" else _answer(value, notice)

@@ -37,7 +37,7 @@ class _Options(Schema):
 
 
 class GenerateRequestSchema(_Options):
-    prompt = Text(validate=validate.Length(1, 4000))
+    prompt = Text(validate=validate.Length(1, 4000), metadata={"example": "a lighthouse at dusk, watercolor"})
     dataset_id = fields.UUID()
     prompt_id = Text(validate=validate.Length(1, 100), metadata={"description": "a prompts-table template"})
     variables = fields.Dict(keys=Text(validate=validate.Length(1, 64)), values=fields.Raw(),

@@ -13,6 +13,7 @@ from .decorators import admin_required, auth_required, current_principal
 from .schemas import (
     KeyCreateSchema,
     KeySchema,
+    NoQuerySchema,
     PrincipalSchema,
     QuotaSchema,
     UsageSchema,
@@ -35,6 +36,7 @@ class Me(MethodView):
 @blp.route("/users")
 class Users(MethodView):
     @admin_required
+    @blp.arguments(NoQuerySchema, location="query", as_kwargs=True)
     @blp.response(200, UserSchema(many=True))
     def get(self):
         """List users (admin)."""
@@ -71,6 +73,7 @@ class MyUsage(MethodView):
     def get(self):
         """Your usage today against your quotas (by key, or by address when anonymous)."""
         from app.security import client_ip
+        from app.security.limits import rate_limits_for
         from app.security.quotas import get_quotas, limits_for, quota_identity
 
         principal = current_principal()
@@ -79,6 +82,7 @@ class MyUsage(MethodView):
         identity = quota_identity(principal, client_ip())
         usage = get_quotas().usage(identity)
         rpm = user.requests_per_minute if user and user.requests_per_minute else None
+        rate_limits = rate_limits_for(current_app.config, rpm)
         return {
             "identity": identity,
             "generations_today": usage["generations"],
@@ -86,7 +90,8 @@ class MyUsage(MethodView):
             "cost_today_usd": usage["cost_usd"],
             "cost_limit_usd": limits.cost_usd,
             "resets_in_seconds": usage["resets_in"],
-            "rate_limit": f"{rpm}/minute" if rpm else current_app.config["RATE_LIMIT_DEFAULT"],
+            "rate_limit": rate_limits["default"],
+            "rate_limits": rate_limits,
         }
 
 

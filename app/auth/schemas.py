@@ -1,6 +1,10 @@
 from marshmallow import Schema, fields, validate
 
 
+class NoQuerySchema(Schema):
+    """An endpoint that takes no query parameters: any is refused by name (400)."""
+
+
 class UserCreateSchema(Schema):
     username = fields.String(required=True, validate=[validate.Length(1, 64), validate.Regexp(r"^[A-Za-z0-9._@-]+$", error="may contain letters, digits, '.', '_', '@' and '-'")])
     email = fields.Email(validate=validate.Length(max=255))
@@ -51,3 +55,6 @@ class UsageSchema(Schema):
     cost_limit_usd = fields.Float(allow_none=True, metadata={"description": "null = unlimited"})
     resets_in_seconds = fields.Integer(required=True)
     rate_limit = fields.String(allow_none=True, metadata={"description": "requests per minute for the default group"})
+    rate_limits = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
+        "description": "each group's limit: default, og (/og), ai (/ai), openai (/v1)",
+        "example": {"default": "120/minute", "og": "600/minute", "ai": "30/minute", "openai": "30/minute"}})

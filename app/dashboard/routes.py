@@ -187,7 +187,7 @@ def export(kind, fmt):
     window, since, until = overview.resolve_window(request.args.get("window"), "30d")
     body = stream_with_context(exports.stream_export(kind, fmt, since, until))
     name = f"{kind}-{since:%Y%m%dT%H%M}-{until:%Y%m%dT%H%M}.{fmt}"
-    return Response(body, mimetype=exports.CONTENT_TYPES[fmt],
+    return Response(body, content_type=exports.CONTENT_TYPES[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 

@@ -123,5 +123,5 @@ class Export(MethodView):
         fmt = args["format"]
         body = stream_with_context(exports.stream_export(kind, fmt, since, until))
         name = f"{kind}-{since:%Y%m%dT%H%M}-{until:%Y%m%dT%H%M}.{fmt}"
-        return Response(body, mimetype=exports.CONTENT_TYPES[fmt],
+        return Response(body, content_type=exports.CONTENT_TYPES[fmt],
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -44,6 +44,13 @@ def _csv_cell(value):
     return "" if value is None else value
 
 
+def count_rows(kind, since, until):
+    """How many rows an export of ``kind`` over [since, until) holds."""
+    table = TABLES[kind]
+    return db.session.scalar(select(db.func.count()).select_from(table)
+                             .where(table.c.created_at >= since, table.c.created_at < until))
+
+
 def export_rows(kind, since, until, batch_rows=BATCH_ROWS):
     """Yield (column names, then) each row of ``kind`` created in [since, until), oldest first."""
     table = TABLES[kind]

@@ -24,20 +24,24 @@ from .privacy import BUCKET
 EVENT_TABLES = {"generation_logs": GenerationLog, "og_generations": OgGeneration, "prompt_usage": PromptUsage}
 
 
-def _delete_in_batches(model, condition, batch_size):
+def _delete_in_batches(model, condition, batch_size, on_progress):
     removed = 0
     while True:
         ids = db.session.scalars(select(model.id).where(condition).limit(batch_size)).all()
         if not ids:
             return removed
-        removed += db.session.execute(
+        deleted = db.session.execute(
             delete(model).where(model.id.in_(ids)).execution_options(synchronize_session=False)
         ).rowcount
         db.session.commit()
+        removed += deleted
+        on_progress(deleted)
 
 
-def purge_expired_events(days, batch_size=5000, now=None, dry_run=False):
-    """Delete tracking events older than ``days``; returns the count per table."""
+def purge_expired_events(days, batch_size=5000, now=None, dry_run=False, on_progress=None):
+    """Delete tracking events older than ``days``; returns the count per table.
+
+    ``on_progress(n)`` is called after each committed batch with the rows it deleted."""
     cutoff = (now or utcnow()) - timedelta(days=days)
     counts = {}
     for name, model in EVENT_TABLES.items():
@@ -45,8 +49,12 @@ def purge_expired_events(days, batch_size=5000, now=None, dry_run=False):
         if dry_run:
             counts[name] = db.session.scalar(select(db.func.count()).where(condition))
         else:
-            counts[name] = _delete_in_batches(model, condition, batch_size)
+            counts[name] = _delete_in_batches(model, condition, batch_size, on_progress or _ignore)
     return counts
+
+
+def _ignore(_count):
+    pass
 
 
 def unused_images_query(older_than_days, now=None):
@@ -70,8 +78,16 @@ def list_unused_images(older_than_days, limit=None, now=None):
     return db.session.execute(query).all()
 
 
-def delete_unused_images(older_than_days, storage, batch_size=500, now=None):
-    """Delete the unused old images and their files; returns (images, files) removed."""
+def count_unused_images(older_than_days, now=None):
+    """How many images the cleanup would delete."""
+    return db.session.scalar(select(db.func.count()).select_from(unused_images_query(older_than_days, now)
+                                                                  .order_by(None).subquery()))
+
+
+def delete_unused_images(older_than_days, storage, batch_size=500, now=None, on_progress=None):
+    """Delete the unused old images and their files; returns (images, files) removed.
+
+    ``on_progress(n)`` is called after each committed batch with the images it deleted."""
     images = files = 0
     while True:
         batch = db.session.execute(unused_images_query(older_than_days, now).limit(batch_size)).all()
@@ -81,8 +97,10 @@ def delete_unused_images(older_than_days, storage, batch_size=500, now=None):
             if row.storage_key:
                 storage.delete(BUCKET, row.storage_key)
                 files += 1
-        images += db.session.execute(
+        deleted = db.session.execute(
             delete(GeneratedImage).where(GeneratedImage.id.in_([row.id for row in batch]))
             .execution_options(synchronize_session=False)
         ).rowcount
         db.session.commit()
+        images += deleted
+        (on_progress or _ignore)(deleted)

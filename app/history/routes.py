@@ -66,7 +66,7 @@ class ImageStats(MethodView):
     @blp.arguments(ImageFilterArgs, **QUERY)
     @blp.response(200, ImageStatsSchema)
     def get(self, args):
-        """Seed 004's stats (total, unique users, successful, failed, average size) of the matching images."""
+        """Stats (total, unique users, successful, failed, average size) of the matching images."""
         return rolled.image_stats(args, user_id=visible_user(args))
 
 

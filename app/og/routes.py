@@ -6,9 +6,11 @@ with 304 before rendering, serve from the byte-bounded cache, record the event.
 
 from flask import current_app, request
 from flask_smorest import Blueprint, abort
+from marshmallow import RAISE
 from webargs.flaskparser import FlaskParser
 
 from app.auth import admin_required
+from app.errors import describe_problems
 from app.og import service, stats
 from app.og.cache import ByteLRU
 from app.og.params import ParamError, make_params
@@ -22,6 +24,7 @@ from app.og.schemas import (
     OgStatsSchema,
 )
 from app.security.client import client_fields
+from app.tracking.card_metrics import observe_card
 
 blp = Blueprint("og", __name__, url_prefix="/og", description="Open Graph cards rendered from a seed")
 
@@ -40,9 +43,7 @@ class CardArgsParser(FlaskParser):
     """Bad OG parameters are a 400 whose message names each field and its range."""
 
     def handle_error(self, error, req, schema, *, error_status_code, error_headers):
-        problems = [f"{name}: {'; '.join(msgs)}" for fields in error.messages.values()
-                    for name, msgs in fields.items()]
-        abort(error_status_code or 400, message=", ".join(problems), messages=error.messages,
+        abort(error_status_code or 400, message=describe_problems(error.messages), messages=error.messages,
               headers=error_headers)
 
 
@@ -78,10 +79,13 @@ def _serve(args):
     headers = {"ETag": f'"{etag}"', "Cache-Control": CACHE_CONTROL}
     if request.if_none_match and request.if_none_match.contains_weak(etag):
         _track(params, None)
+        observe_card(params.format, params.aspect, "not_modified")
         return current_app.response_class(status=304, headers=headers)
     card = service.produce_card(params, etag, _cache())
     headers["Server-Timing"] = f"{'cache' if card.cached else 'render'};dur={card.render_ms:.2f}"
     _track(params, card.render_ms)
+    observe_card(params.format, params.aspect, "cache_hit" if card.cached else "rendered",
+                 card.render_ms / 1000, len(card.body))
     return current_app.response_class(card.body, content_type=card.content_type, headers=headers)
 
 
@@ -112,7 +116,7 @@ def generation_stats():
 
 @blp.route("/generations", methods=["GET"])
 @admin_required
-@blp.arguments(GenerationsQuerySchema, location="query", error_status_code=400)
+@blp.arguments(GenerationsQuerySchema, location="query", error_status_code=400, unknown=RAISE)
 @blp.response(200, GenerationPageSchema)
 def generations(args):
     """Recorded generations, newest first, optionally of one seed (admin: IPs are personal data)."""

@@ -8,6 +8,8 @@ it where the mask is transparent — or, without a mask, blends it over the
 whole image at ``BLEND`` — so the same inputs always give the same pixels.
 """
 
+import base64
+import binascii
 import hashlib
 import io
 from dataclasses import replace
@@ -33,6 +35,31 @@ def check_upload(data, param, config):
         error.message = f"Invalid '{param}': {error.message}"
         raise from_request_error(error, param=param) from error
     return width, height
+
+
+def image_from_ref(ref, param):
+    """The bytes of an ImageRefParam (a JSON edit's image): a base64 data URL, decoded.
+
+    File ids and remote URLs are refused by name: Imprint has no Files API and does not
+    fetch URLs a client names (it would reach whatever the URL points at)."""
+    if "file_id" in ref:
+        raise OpenAIError(400, f"Invalid '{param}.file_id': Imprint has no Files API; send the image as a "
+                          "data URL (data:image/png;base64,...) or as a multipart upload",
+                          param=param, code="unsupported_parameter")
+    url = ref["image_url"]
+    scheme, _, rest = url.partition(":")
+    if scheme.lower() != "data":
+        raise OpenAIError(400, f"Invalid '{param}.image_url': Imprint does not fetch image URLs; send a "
+                          "data URL (data:image/png;base64,...) or a multipart upload",
+                          param=param, code="unsupported_parameter")
+    header, comma, payload = rest.partition(",")
+    try:
+        if not comma or not header.lower().endswith(";base64"):
+            raise ValueError
+        return base64.b64decode(payload, validate=True)
+    except (ValueError, binascii.Error) as error:
+        raise OpenAIError(400, f"Invalid '{param}.image_url': not a base64 data URL "
+                          "(data:image/png;base64,...)", param=param, code="invalid_value") from error
 
 
 def open_image(data):

@@ -12,13 +12,14 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from webargs.flaskparser import FlaskParser
 from webargs.multidictproxy import MultiDictProxy
-from werkzeug.datastructures import CombinedMultiDict
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from werkzeug.exceptions import HTTPException
 
 from app.ai.errors import GenerationFailed, RequestError
 from app.auth import current_principal
 
 from . import service
+from .editing import image_from_ref
 from .errors import (
     OpenAIError,
     convert_app_error,
@@ -29,6 +30,7 @@ from .errors import (
 )
 from .routing import install_routes, model_routes
 from .schemas import (
+    ImageEditJsonSchema,
     ImageEditSchema,
     ImageGenerationSchema,
     ImagesResponseSchema,
@@ -47,10 +49,16 @@ blp.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {**Blueprint.DEFAULT_LOCATION_CONTEN
 
 @blp.ARGUMENTS_PARSER.location_loader("form_and_files")
 def _load_form_and_files(req, schema):
-    return MultiDictProxy(CombinedMultiDict([req.form, req.files]), schema)
+    # The SDKs send several images as ``image[]``: the same field as ``image`` (one name in the
+    # document, which generated clients need).
+    parts = MultiDict(CombinedMultiDict([req.form, req.files]))
+    for upload in parts.poplist("image[]"):
+        parts.add("image", upload)
+    return MultiDictProxy(parts, schema)
 
 
 PREFIX = "/v1/"
+# operationIds are OpenAI's own, so a client generated from either document names them alike.
 ERRORS = {400: "Invalid request (param names the field)", 401: "Missing or wrong API key",
           404: "Unknown model", 409: "The same request_id is still running", 429: "Rate limit or daily quota",
           500: "Internal error", 502: "The provider failed", 503: "Provider not configured or unavailable",
@@ -95,27 +103,59 @@ class ImageGenerations(MethodView):
     @blp.arguments(ImageGenerationSchema)
     @blp.response(200, ImagesResponseSchema)
     @_documented_errors(400, 401, 404, 409, 429, 500, 502, 503, 504)
+    @blp.doc(operationId="createImage")
     def post(self, fields):
         """Create images from a prompt (OpenAI's ``images.generate``)."""
         return service.generate_openai_images(fields, current_principal(), model_routes(current_app),
                                               base_url=_base_url())
 
 
+EDIT_BODIES = {"content": {"multipart/form-data": {"schema": ImageEditSchema},
+                            "application/json": {"schema": ImageEditJsonSchema}}, "required": True}
+
+
 @blp.route("/images/edits")
 class ImageEdits(MethodView):
     @openai_auth
-    @blp.arguments(ImageEditSchema, location="form_and_files")
+    @blp.doc(requestBody=EDIT_BODIES)
     @blp.response(200, ImagesResponseSchema)
     @_documented_errors(400, 401, 404, 409, 429, 500, 502, 503, 504)
-    def post(self, fields):
-        """Edit an image from a prompt (OpenAI's ``images.edit``, multipart)."""
-        limit = current_app.config["MAX_UPLOAD_BYTES"] + 1  # one byte more is enough to refuse it
-        uploads = (fields.pop("image", None) or []) + (fields.pop("images", None) or [])
-        images = [upload.stream.read(limit) for upload in uploads]
-        mask = fields.pop("mask", None)
-        mask = mask.stream.read(limit) if mask is not None else None
+    @blp.doc(operationId="createImageEdit")
+    def post(self):
+        """Edit an image from a prompt (OpenAI's ``images.edit``): multipart uploads, or JSON with data URLs."""
+        fields, images, mask = _json_edit() if request.is_json else _multipart_edit()
         return service.edit_openai_images(fields, images, mask, current_principal(), model_routes(current_app),
                                           current_app.config, base_url=_base_url())
+
+
+def _json_edit():
+    """(fields, image bytes, mask bytes) of a JSON edit: images by data URL."""
+    fields = blp.ARGUMENTS_PARSER.parse(ImageEditJsonSchema(), request, location="json")
+    images = [image_from_ref(ref, f"images[{index}]") for index, ref in enumerate(fields.pop("images"))]
+    mask = fields.pop("mask", None)
+    return fields, images, image_from_ref(mask, "mask") if mask else None
+
+
+def _multipart_edit():
+    """(fields, image bytes, mask bytes) of a multipart edit, each upload read to one byte past the limit."""
+    fields = blp.ARGUMENTS_PARSER.parse(ImageEditSchema(), request, location="form_and_files")
+    limit = current_app.config["MAX_UPLOAD_BYTES"] + 1  # one byte more is enough to refuse it
+    images = [upload.stream.read(limit) for upload in fields.pop("image", None) or []]
+    mask = fields.pop("mask", None)
+    return fields, images, mask.stream.read(limit) if mask is not None else None
+
+
+@blp.route("/images/variations")
+class ImageVariations(MethodView):
+    @openai_auth
+    @blp.response(400, OpenAIErrorSchema, description="Variations are dall-e-2's only; Imprint routes no dall-e-2")
+    @_documented_errors(401, 429)
+    @blp.doc(operationId="createImageVariation")
+    def post(self):
+        """Variations of an image (OpenAI's ``images.create_variation``): refused, use edits."""
+        raise OpenAIError(400, "Image variations are not supported: they are dall-e-2's only, which Imprint "
+                          "does not route. Use POST /v1/images/edits with the image and a prompt.",
+                          param="model", code="model_not_supported")
 
 
 @blp.route("/models")
@@ -123,6 +163,7 @@ class Models(MethodView):
     @openai_auth
     @blp.response(200, OpenAIModelListSchema)
     @_documented_errors(401, 429)
+    @blp.doc(operationId="listModels")
     def get(self):
         """The model names Imprint routes (``OPENAI_COMPAT_MODELS``)."""
         return service.list_models(model_routes(current_app))
@@ -133,9 +174,21 @@ class Model(MethodView):
     @openai_auth
     @blp.response(200, OpenAIModelSchema)
     @_documented_errors(401, 404, 429)
+    @blp.doc(operationId="retrieveModel")
     def get(self, model_id):
         """One routed model; 404 ``model_not_found`` for a name Imprint does not route."""
         return service.model_view(service.resolve_route(model_routes(current_app), model_id))
+
+    @openai_auth
+    @blp.response(403, OpenAIErrorSchema, description="Routed models are settings, not fine-tunes")
+    @_documented_errors(401, 404, 429)
+    @blp.doc(operationId="deleteModel")
+    def delete(self, model_id):
+        """Delete a fine-tuned model (OpenAI's ``models.delete``): Imprint's models are settings; 403."""
+        route = service.resolve_route(model_routes(current_app), model_id)
+        raise OpenAIError(403, f"The model '{route.name}' is routed by Imprint's settings "
+                          "(OPENAI_COMPAT_MODELS) and cannot be deleted over the API.",
+                          param="model", code="insufficient_permissions")
 
 
 @blp.errorhandler(OpenAIError)

@@ -2,9 +2,12 @@
 
 The setting is a JSON object: name → ``{"provider": …, "model": …}`` (model
 optional: the provider's default), or the shorthand ``"provider"`` /
-``"provider/model"``. Unset, only the offline provider is routed, under the
-names ``procedural`` and ``imprint-procedural``. The mapping is checked when
-the app starts, so a typo fails loudly instead of answering 500s later.
+``"provider/model"``. Unset, the offline provider answers ``procedural`` and
+``imprint-procedural``, and each configured provider answers its own model
+names (``OPENAI_API_KEY``: gpt-image-1, dall-e-3, …; ``GEMINI_API_KEY``:
+gemini-2.5-flash-image, …), so an SDK's usual ``model`` works out of the box.
+The mapping is checked when the app starts, so a typo fails loudly instead of
+answering 500s later.
 """
 
 import json
@@ -14,6 +17,14 @@ from dataclasses import dataclass
 from app.ai.providers import PROVIDERS
 
 DEFAULT_ROUTES = {"procedural": {"provider": "procedural"}, "imprint-procedural": {"provider": "procedural"}}
+# A provider's own model names, routed to it when its key is set: (key setting, model setting, names).
+PROVIDER_MODELS = {
+    "openai": ("OPENAI_API_KEY", "OPENAI_IMAGE_MODEL",
+               ("gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5", "dall-e-3", "dall-e-2")),
+    "gemini": ("GEMINI_API_KEY", "GEMINI_IMAGE_MODEL",
+               ("gemini-2.5-flash-image", "gemini-2.5-flash-image-preview",
+                "gemini-2.0-flash-preview-image-generation")),
+}
 MAX_NAME = 100
 
 
@@ -55,9 +66,21 @@ def parse_routes(raw, created=None):
     return routes
 
 
+def default_routes(config):
+    """The offline names, plus each configured provider's own model names (to that model)."""
+    routes = dict(DEFAULT_ROUTES)
+    for provider, (key_setting, model_setting, names) in PROVIDER_MODELS.items():
+        if config.get(key_setting):
+            chosen = config.get(model_setting)
+            for name in (*names, *([chosen] if chosen and chosen not in names else [])):
+                routes[name] = {"provider": provider, "model": name}
+    return routes
+
+
 def install_routes(app):
-    """Parse the setting once, when the blueprint is registered."""
-    app.extensions["openai_model_routes"] = parse_routes(app.config.get("OPENAI_COMPAT_MODELS"))
+    """Parse the setting (or make the default) once, when the blueprint is registered."""
+    raw = app.config.get("OPENAI_COMPAT_MODELS")
+    app.extensions["openai_model_routes"] = parse_routes(raw or default_routes(app.config))
 
 
 def model_routes(app):

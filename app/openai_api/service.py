@@ -28,10 +28,10 @@ from .editing import (
     read_mask,
 )
 from .errors import OpenAIError
+from .schemas import REPORTED_QUALITIES, REPORTED_SIZES
 
 GENERATIONS_TOOL = "openaiImagesGenerations"
 EDITS_TOOL = "openaiImagesEdits"
-REPORTED_QUALITIES = ("low", "medium", "high")  # the values OpenAI's answer carries
 RECORDED_OPTIONS = ("response_format", "background", "moderation", "output_compression", "input_fidelity")
 
 
@@ -67,6 +67,8 @@ def _payload(fields, route):
                  "output_compression"):
         if fields.get(name) is not None:
             payload[name] = fields[name]
+    if fields.get("imprint_style"):
+        payload["style"] = fields["imprint_style"]
     size = fields.get("size")
     if size and size != "auto":
         payload["size"] = size
@@ -146,11 +148,27 @@ def _revised_prompt(record):
 
 
 def _usage(record):
-    tokens = (record.meta or {}).get("tokens") or {}
+    """OpenAI's usage with its required input_tokens_details, or None when it cannot be told.
+
+    A generation's input is all text; an edit's split between text and image tokens is
+    known only when the provider reported it (``input_text``/``input_image``)."""
+    meta = record.meta or {}
+    tokens = meta.get("tokens") or {}
     if not tokens:
         return None
-    used_in, used_out = tokens.get("input"), tokens.get("output")
-    return {"input_tokens": used_in, "output_tokens": used_out, "total_tokens": (used_in or 0) + (used_out or 0)}
+    used_in, used_out = int(tokens.get("input") or 0), int(tokens.get("output") or 0)
+    text, image = tokens.get("input_text"), tokens.get("input_image")
+    if text is None and image is None:
+        if meta.get("endpoint") == "images.edits":
+            return None
+        text, image = used_in, 0
+    details = {"text_tokens": int(text or 0), "image_tokens": int(image or 0)}
+    return {"input_tokens": used_in, "output_tokens": used_out, "total_tokens": used_in + used_out,
+            "input_tokens_details": details}
+
+
+def _reported(value, allowed):
+    return value if value in allowed else None
 
 
 def images_response(records, response_format, base_url):
@@ -168,6 +186,9 @@ def images_response(records, response_format, base_url):
             item["revised_prompt"] = revised
         data.append(item)
     first = records[0]
-    return {"created": int(first.created_at.timestamp()), "data": data, "background": "opaque",
-            "output_format": first.format, "size": first.size,
-            "quality": first.quality if first.quality in REPORTED_QUALITIES else None, "usage": _usage(first)}
+    answer = {"created": int(first.created_at.timestamp()), "data": data,
+              "background": "opaque",
+              "output_format": first.format, "size": _reported(first.size, REPORTED_SIZES),
+              "quality": _reported(first.quality, REPORTED_QUALITIES), "usage": _usage(first)}
+    # OpenAI's schema has no nulls here: what does not apply is left out.
+    return {name: value for name, value in answer.items() if value is not None}

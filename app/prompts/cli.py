@@ -1,9 +1,13 @@
 """``flask prompts …`` commands."""
 
+import time
+
 import click
 from flask.cli import AppGroup
 
-from .library import seed_prompts
+from app.progress import progress, summary
+
+from .library import load_library, seed_prompts
 from .stats import recount_counters
 from .syntax import PromptError
 
@@ -16,14 +20,17 @@ cli = AppGroup("prompts", help="Prompt templates.")
 @click.option("--no-update", is_flag=True, help="Only insert missing templates; leave existing ones as they are.")
 def seed(path, no_update):
     """Load the template library: insert new templates, update changed ones (idempotent)."""
+    started = time.monotonic()
     try:
-        result = seed_prompts(path, update=not no_update)
+        entries = load_library(path)
+        with progress("seeding prompts", len(entries)) as advance:
+            result = seed_prompts(update=not no_update, on_progress=advance, entries=entries)
     except (ValueError, PromptError) as error:
         raise click.ClickException(str(error)) from error
     for state in ("created", "updated"):
         for prompt_id in result[state]:
             click.echo(f"{state} {prompt_id}")
-    click.echo(", ".join(f"{len(ids)} {state}" for state, ids in result.items()))
+    summary(", ".join(f"{len(ids)} {state}" for state, ids in result.items()), started)
 
 
 @cli.command("recount")

@@ -37,13 +37,16 @@ def load_library(path=None):
     return entries
 
 
-def seed_prompts(path=None, update=True):
+def seed_prompts(path=None, update=True, on_progress=None, entries=None):
     """Insert the library's templates, updating existing ones unless ``update`` is false.
 
-    Returns {"created": [...], "updated": [...], "unchanged": [...]} of ids.
+    Returns {"created": [...], "updated": [...], "unchanged": [...]} of ids; ``on_progress(1)``
+    is called after each template. ``entries``: the library already loaded (``load_library``).
     """
     result = {"created": [], "updated": [], "unchanged": []}
-    for entry in load_library(path):
+    for entry in entries if entries is not None else load_library(path):
+        if on_progress:
+            on_progress(1)
         values = {name: entry.get(name) for name in EDITABLE if name in entry}
         values.setdefault("is_active", True)
         values.setdefault("tags", [])

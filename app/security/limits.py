@@ -19,6 +19,15 @@ EXEMPT_PATHS = ("/healthz", "/metrics", "/openapi.json", "/docs", "/dashboard/st
 GROUP_LIMITS = {"og": "RATE_LIMIT_OG", "ai": "RATE_LIMIT_AI", "openai": "RATE_LIMIT_AI"}
 
 
+def rate_limits_for(config, requests_per_minute=None):
+    """Each group's limit (``default`` and the groups of GROUP_LIMITS), as the limiter applies it:
+    a user's ``requests_per_minute`` replaces every group's."""
+    settings = {"default": "RATE_LIMIT_DEFAULT", **{name: GROUP_LIMITS[name] for name in GROUP_LIMITS}}
+    if requests_per_minute:
+        return {group: f"{requests_per_minute}/minute" for group in settings}
+    return {group: config[setting] for group, setting in settings.items()}
+
+
 def rate_limit_key():
     """The caller's identity for counting: their key, else their address."""
     principal = _principal_or_none()

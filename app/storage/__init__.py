@@ -27,6 +27,7 @@ def _build_one(backend, config):
             bucket=config.get("S3_BUCKET"), bucket_map=parse_bucket_map(config.get("S3_BUCKET_MAP")),
             public_url=config.get("S3_PUBLIC_URL"), url_expires=config.get("S3_URL_EXPIRES") or 3600,
             max_attempts=config.get("S3_MAX_ATTEMPTS") or 3, timeout=config.get("S3_TIMEOUT") or 10.0,
+            style=config.get("S3_ADDRESSING_STYLE"),
         )
     if backend == "git":
         from .git import GitStorage

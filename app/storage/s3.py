@@ -3,7 +3,11 @@
 Imprint's buckets map to real buckets by ``S3_BUCKET_MAP``
 (``generated-images=prod-images,dataset-images=prod-refs``); unmapped buckets
 go to ``S3_BUCKET`` under a ``<bucket>/`` prefix. URLs are public (from the
-``S3_PUBLIC_URL`` template) or presigned for ``S3_URL_EXPIRES`` seconds.
+``S3_PUBLIC_URL`` template) or presigned for ``S3_URL_EXPIRES`` seconds, always
+with SigV4 (AWS refuses SigV2 for newer buckets; SigV4-only services refuse it).
+``S3_ADDRESSING_STYLE`` is ``path`` (``endpoint/bucket/key``, the default with
+``S3_ENDPOINT_URL``: MinIO, Ceph) or ``virtual`` (``bucket.endpoint/key``, the
+default on AWS).
 """
 
 from .base import Storage, StoredObject, safe_key
@@ -19,12 +23,24 @@ def parse_bucket_map(text):
     return mapping
 
 
+ADDRESSING_STYLES = ("path", "virtual")
+
+
+def addressing_style(style, endpoint_url):
+    """The style asked for, or the one that suits the endpoint."""
+    if not style:
+        return "path" if endpoint_url else "virtual"
+    if style not in ADDRESSING_STYLES:
+        raise ValueError(f"S3_ADDRESSING_STYLE must be one of {', '.join(ADDRESSING_STYLES)}, not {style!r}")
+    return style
+
+
 class S3Storage(Storage):
     name = "s3"
 
     def __init__(self, *, endpoint_url=None, region="us-east-1", access_key_id=None,
                  secret_access_key=None, bucket=None, bucket_map=None, public_url=None,
-                 url_expires=3600, max_attempts=3, timeout=10.0):
+                 url_expires=3600, max_attempts=3, timeout=10.0, style=None):
         try:
             import boto3
             from botocore.config import Config
@@ -37,7 +53,8 @@ class S3Storage(Storage):
         config = Config(
             connect_timeout=timeout, read_timeout=timeout,
             retries={"max_attempts": max_attempts, "mode": "standard"},
-            s3={"addressing_style": "path"} if endpoint_url else None,
+            signature_version="s3v4",
+            s3={"addressing_style": addressing_style(style, endpoint_url)},
         )
         self.client = boto3.client(
             "s3", endpoint_url=endpoint_url, region_name=region, aws_access_key_id=access_key_id,

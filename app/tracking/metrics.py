@@ -151,4 +151,4 @@ def metrics_view():
         given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         if not hmac.compare_digest(given.encode(), token.encode()):
             return Response("metrics need the METRICS_TOKEN bearer token\n", 401, mimetype="text/plain")
-    return Response(render_metrics(current_app), mimetype=CONTENT_TYPE_LATEST)
+    return Response(render_metrics(current_app), content_type=CONTENT_TYPE_LATEST)

@@ -2,10 +2,11 @@
 
 On when ``ENABLE_OBSERVABILITY_LOGGING`` is (by default in production):
 - a structured log line (JSON) on the ``imprint.generations`` logger;
-- Prometheus counters and histograms (``metrics``);
-- DogStatsD datagrams over UDP when ``DATADOG_API_KEY`` or ``DOGSTATSD_ADDRESS``
-  is set: a non-blocking socket, so a missing agent costs nothing and an
-  unsent datagram is dropped, never waited for.
+- Prometheus counters and histograms (``metrics``).
+On whenever ``DOGSTATSD_ADDRESS`` (or ``DATADOG_API_KEY``, for the local agent)
+is set, whatever ``ENABLE_OBSERVABILITY_LOGGING`` says:
+- DogStatsD datagrams over UDP: a non-blocking socket, so a missing agent
+  costs nothing and an unsent datagram is dropped, never waited for.
 Only ids, never personal data (seed 001).
 """
 
@@ -29,11 +30,10 @@ def emit_generation(fields):
     if not has_app_context():
         return
     config = current_app.config
-    if not config.get("ENABLE_OBSERVABILITY_LOGGING"):
-        return
     try:
-        _log_line(fields)
-        _observe(fields)
+        if config.get("ENABLE_OBSERVABILITY_LOGGING"):
+            _log_line(fields)
+            _observe(fields)
         client = statsd_client(config)
         if client is not None:
             client.send(_datagrams(fields))
@@ -81,7 +81,8 @@ def _observe(fields):
             metrics.GENERATION_TOKENS.labels(metrics.label("token_type", kind)).inc(count)
 
 
-def _tag(value):
+def tag(value):
+    """A DogStatsD tag value: the characters the protocol reserves replaced."""
     text = str(value)[:100]
     for char in "|,#\n:":
         text = text.replace(char, "_")
@@ -90,7 +91,7 @@ def _tag(value):
 
 def _datagrams(fields):
     tags = ",".join(
-        f"{name}:{_tag(fields[name])}"
+        f"{name}:{tag(fields[name])}"
         for name in ("style", "difficulty", "provider", "model")
         if fields.get(name) not in (None, "")
     )
@@ -102,7 +103,7 @@ def _datagrams(fields):
     if _total_cost(fields) is not None:
         lines.append(f"imprint.generation.cost:{_total_cost(fields)}|d|{tags}")
     for kind, count in (fields.get("tokens") or {}).items():
-        lines.append(f"imprint.generation.tokens:{int(count)}|c|{tags},type:{_tag(kind)}")
+        lines.append(f"imprint.generation.tokens:{int(count)}|c|{tags},type:{tag(kind)}")
     return "\n".join(lines).encode()
 
 

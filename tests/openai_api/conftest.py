@@ -48,3 +48,19 @@ def build_app(make_app):
     yield build
     for app in built[:1]:
         _empty_tables(app)
+
+
+@pytest.fixture
+def make_app(make_app):
+    """Apps whose every /v1 exchange is checked against OpenAI's published document."""
+    from tests.openai_api.reference import check_app_traffic
+
+    violations = []
+
+    def build(**settings):
+        app = make_app(**settings)
+        check_app_traffic(app, violations)
+        return app
+
+    yield build
+    assert not violations, "answers OpenAI's schema refuses:\n" + "\n".join(violations)

@@ -35,10 +35,17 @@ CHUNK = timedelta(days=7)  # hours rolled up per transaction when catching up
 LOCK_KEY = 7_150_001  # pg_advisory_xact_lock: one refresh at a time
 
 
-def refresh_rollups(now=None, chunk=CHUNK):
-    """Roll up every complete hour and recompute dirty ones; returns hours recomputed per source."""
+def refresh_rollups(now=None, chunk=CHUNK, on_progress=None):
+    """Roll up every complete hour and recompute dirty ones; returns hours recomputed per source.
+
+    ``on_progress(1)`` is called as each source is done."""
     target = floor_hour(now or utcnow())
-    return {source: _refresh_source(source, target, chunk) for source in SOURCES}
+    hours = {}
+    for source in SOURCES:
+        hours[source] = _refresh_source(source, target, chunk)
+        if on_progress:
+            on_progress(1)
+    return hours
 
 
 def forget_rollups():

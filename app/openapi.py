@@ -1,0 +1,76 @@
+"""What every operation of the OpenAPI document carries, whoever wrote the view.
+
+An apispec plugin, run as each path is added:
+- a stable, unique ``operationId`` (``<blueprint>_<view>_<method>``, from the Flask
+  endpoint) unless the view names its own, so generated clients name functions well;
+- a JSON schema on every error response (the app's error shape; OpenAI's under ``/v1``),
+  and the statuses app/errors.py answers: 400 for a query string, 422 only for a body;
+- summaries and descriptions in CommonMark: docstrings' reST ````code```` becomes ```code```.
+"""
+
+import re
+
+from apispec import BasePlugin
+
+METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
+ERROR_REF = {"$ref": "#/components/schemas/Error"}
+OPENAI_ERROR_REF = {"$ref": "#/components/schemas/OpenAIError"}
+OPENAI_BLUEPRINT = "openai"
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_REST_CODE = re.compile(r"``(.+?)``")
+
+
+def operation_id(endpoint, method):
+    """``openai.ImageGenerations`` + ``post`` → ``openai_image_generations_post``."""
+    words = _CAMEL.sub("_", endpoint.replace(".", "_"))
+    return f"{words.lower()}_{method}"
+
+
+def commonmark(text):
+    """A docstring's reST inline code as CommonMark."""
+    return _REST_CODE.sub(r"`\1`", text) if text else text
+
+
+class OperationPlugin(BasePlugin):
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        rule = kwargs.get("rule")
+        endpoint = rule.endpoint if rule is not None else (path or "").strip("/")
+        is_openai = endpoint.split(".")[0] == OPENAI_BLUEPRINT
+        for method, operation in (operations or {}).items():
+            if method not in METHODS:
+                continue
+            operation.setdefault("operationId", operation_id(endpoint, method))
+            for key in ("summary", "description"):
+                if operation.get(key):
+                    operation[key] = commonmark(operation[key])
+            responses = operation.setdefault("responses", {})
+            _query_errors_are_400(operation, responses)
+            _complete_errors(responses, is_openai)
+
+
+def _query_errors_are_400(operation, responses):
+    """A refused query string is a 400 (app/errors.py); 422 stays only for a body."""
+    has_query = any(isinstance(p, dict) and p.get("in") == "query" for p in operation.get("parameters", []))
+    if has_query and "400" not in responses and 400 not in responses:
+        responses["400"] = {"description": "A query parameter is invalid or unknown (message names it)"}
+    if "requestBody" not in operation:
+        responses.pop("422", None)
+        responses.pop(422, None)
+
+
+def _complete_errors(responses, is_openai):
+    schema = OPENAI_ERROR_REF if is_openai else ERROR_REF
+    if is_openai:
+        responses.pop("422", None)  # /v1 answers bad input as OpenAI does: 400
+    for code in list(responses):
+        is_error = code == "default" or str(code)[:1] in ("4", "5")
+        if not is_error:
+            continue
+        response = responses[code]
+        if isinstance(response, str) or "$ref" in response:
+            if is_openai:  # the app's shared error responses describe the app's shape, not OpenAI's
+                responses[code] = {"description": "Error, in OpenAI's shape",
+                                   "content": {"application/json": {"schema": schema}}}
+            continue
+        if not response.get("content"):
+            response["content"] = {"application/json": {"schema": schema}}

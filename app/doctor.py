@@ -194,7 +194,10 @@ def check_openai_models():
     routes = model_routes(current_app).values()
     routed = {route.provider for route in routes}
     missing = [name for name in configured_providers(current_app.config) if name not in routed]
-    names = ", ".join(f"{route.name} → {route.provider}" for route in routes)
+    by_provider = {}
+    for route in routes:
+        by_provider.setdefault(route.provider, []).append(route.name)
+    names = "; ".join(f"{provider}: {', '.join(found)}" for provider, found in by_provider.items())
     if missing:
         example = ", ".join(f'"{get_provider(name, current_app.config).default_model}": "{name}"'
                             for name in missing)

@@ -66,7 +66,7 @@ def test_doctor_flags_a_provider_no_v1_model_name_reaches(make_app, admin_key):
     mapped = make_app(AI_PROVIDER="openai", OPENAI_API_KEY="sk-test", OPENAI_BASE_URL=closed,
                       OPENAI_COMPAT_MODELS='{"gpt-image-1.5": "openai", "procedural": "procedural"}')
     result = mapped.test_cli_runner().invoke(args=["doctor"])
-    assert "ok   /v1 models" in result.output and "gpt-image-1.5 → openai" in result.output
+    assert "ok   /v1 models" in result.output and "openai: gpt-image-1.5" in result.output
 
 
 def test_doctor_flags_a_key_set_for_a_provider_nothing_maps(make_app):

@@ -22,15 +22,65 @@ def create_user(username, email, admin):
     click.echo(f"created user {user.username} ({user.id})")
 
 
+def _when(moment):
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else "-"
+
+
+def _user_or_exit(name):
+    user = service.find_user(name)
+    if user is None:
+        raise click.ClickException(f"no user {name!r}; `flask users list` shows them")
+    return user
+
+
+@users_cli.command("list")
+def list_users():
+    """List users: name, id, admin, active, created."""
+    click.echo(f"{'USERNAME':<24} {'ID':<36} {'ADMIN':<5} {'ACTIVE':<6} CREATED")
+    for user in service.list_users():
+        click.echo(f"{user.username:<24} {user.id!s:<36} {'yes' if user.is_admin else 'no':<5} "
+                   f"{'yes' if user.is_active else 'no':<6} {_when(user.created_at)}")
+
+
+def _set_active(name, is_active):
+    user = service.set_user_active(_user_or_exit(name), is_active)
+    state = "enabled" if is_active else "disabled: their keys are refused from now on, their ledger stays"
+    click.echo(f"{user.username} {state}")
+
+
+@users_cli.command("disable")
+@click.argument("name")
+def disable_user(name):
+    """Disable a user (by name or id): every key of theirs stops working at once."""
+    _set_active(name, False)
+
+
+@users_cli.command("enable")
+@click.argument("name")
+def enable_user(name):
+    """Enable a disabled user again; their unrevoked keys work again."""
+    _set_active(name, True)
+
+
+@keys_cli.command("list")
+@click.option("--user", "username", help="Only this user's keys (username or id).")
+def list_keys(username):
+    """List keys: prefix, name, user, admin, created, last used, revoked. Never the keys themselves."""
+    user = _user_or_exit(username) if username else None
+    click.echo(f"{'PREFIX':<12} {'NAME':<20} {'USER':<20} {'ADMIN':<5} {'CREATED':<16} {'LAST USED':<16} REVOKED")
+    for key, owner in service.list_keys(user):
+        click.echo(f"{key.prefix:<12} {(key.name or '-')[:20]:<20} {owner.username[:20]:<20} "
+                   f"{'yes' if key.is_admin else 'no':<5} {_when(key.created_at):<16} "
+                   f"{_when(key.last_used_at):<16} {_when(key.revoked_at)}")
+
+
 @keys_cli.command("create")
 @click.option("--user", "username", required=True, help="Username or id of the key's owner.")
 @click.option("--name", help="A label for the key.")
 @click.option("--admin", is_flag=True, help="The key has admin rights.")
 def create_key(username, name, admin):
     """Create an API key; it is printed once and stored only as a hash."""
-    user = service.find_user(username)
-    if user is None:
-        raise click.ClickException(f"no user {username!r}; create it with `flask users create`")
+    user = _user_or_exit(username)
     key, plaintext = service.create_api_key(user, name=name, is_admin=admin)
     click.echo(plaintext)
     click.echo(f"# key {key.prefix} for {user.username}{' (admin)' if key.is_admin else ''}; "

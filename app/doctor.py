@@ -122,6 +122,13 @@ PROVIDER_SETTINGS = {
 }
 
 
+def missing_provider_settings(name, config):
+    """The settings provider ``name`` still needs (empty when it is configured; offline ones need none)."""
+    if name not in PROVIDER_SETTINGS:
+        return []
+    return [setting for setting in PROVIDER_SETTINGS[name] if setting and not config.get(setting)]
+
+
 SERVER_CHECKED = {"comfyui": ", its workflows' node types and model files exist",
                   "automatic1111": ", its API answers (--api, A1111_AUTH)"}
 
@@ -157,7 +164,7 @@ def check_providers(connect_timeout=3.0):
             notes.append(f"{name} (offline)")
             continue
         url_setting, key_setting = PROVIDER_SETTINGS[name]
-        if not config.get(url_setting) or (key_setting and not config.get(key_setting)):
+        if missing_provider_settings(name, config):
             problems.append(f"{name}: set {url_setting}" + (f" and {key_setting}" if key_setting else ""))
             continue
         parts = urlsplit(config[url_setting])

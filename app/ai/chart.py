@@ -8,12 +8,35 @@ COLOURS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b
            "#9c755f", "#bab0ac"]
 
 
+def nice_step(span, ticks=4):
+    """A step of 1, 2 or 5 × 10^k, the smallest with which ``ticks`` steps cover ``span``."""
+    if not span or span <= 0:
+        return 1
+    raw = span / ticks
+    power = 10 ** math.floor(math.log10(raw))
+    return next(m * power for m in (1, 2, 5, 10) if raw <= m * power * (1 + 1e-9))
+
+
+def axis_ticks(low, high, ticks=4):
+    """Round tick values, from a multiple of the step at or below ``low`` to one at or above ``high``."""
+    step = nice_step(high - low, ticks)
+    first, last = math.floor(low / step + 1e-9), math.ceil(high / step - 1e-9)
+    if first == last:
+        last += 1
+    # round() drops float noise (0.30000000000000004) that would print as a long label.
+    return [round(n * step, 12) for n in range(first, last + 1)]
+
+
+def _label(value):
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.10g}"
+
+
 def _font(size):
     return ImageFont.load_default(size=size)
 
 
 def render_chart(kind, labels, series, title=None, width=1024, height=640):
-    """Draw a chart; ``series`` is ``[{"name", "values"}]`` with one value per label."""
+    """Draw a chart; ``series`` is ``[{"name", "values"}]`` with one value per label. Axes tick on round numbers."""
     image = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(image)
     top = 16
@@ -34,16 +57,15 @@ def render_chart(kind, labels, series, title=None, width=1024, height=640):
 def _axes_chart(draw, kind, labels, series, box):
     left, top, right, bottom = box
     values = [v for s in series for v in s["values"]]
-    high, low = max(values + [0]), min(values + [0])
-    span = (high - low) or 1
+    ticks = axis_ticks(min(values + [0]), max(values + [0]))
+    low, span = ticks[0], ticks[-1] - ticks[0]
     y_of = lambda v: bottom - (v - low) / span * (bottom - top)  # noqa: E731
     draw.line((left, top, left, bottom), fill="#444", width=2)
-    draw.line((left, y_of(0), right, y_of(0)), fill="#444", width=2)
-    for step in range(5):
-        value = low + span * step / 4
+    for value in ticks:
         y = y_of(value)
         draw.line((left - 4, y, right, y), fill="#eee")
-        draw.text((left - 8, y), f"{value:g}", font=_font(14), fill="#444", anchor="rm")
+        draw.text((left - 8, y), _label(value), font=_font(14), fill="#444", anchor="rm")
+    draw.line((left, y_of(0), right, y_of(0)), fill="#444", width=2)
     slot = (right - left) / max(1, len(labels))
     for index, label in enumerate(labels):
         draw.text((left + slot * (index + 0.5), bottom + 8), str(label)[:16], font=_font(14), fill="#444", anchor="mt")

@@ -10,6 +10,7 @@ from flask import current_app, has_request_context
 from app.extensions import db
 from app.models import User
 from app.security import client_ip
+from app.security.limits import rate_limits_for
 from app.security.quotas import QuotaExceeded, Reservation, get_quotas, limits_for, quota_identity
 
 from .errors import RequestError
@@ -32,6 +33,26 @@ def reserve_generation(plan, principal):
     except QuotaExceeded as exceeded:
         raise RequestError(429, f"{exceeded}; it resets in {exceeded.retry_after} s",
                            headers={"Retry-After": str(exceeded.retry_after)}) from exceeded
+
+
+def usage_today(principal, address):
+    """The caller's generations and cost today against their limits (None = unlimited), and each rate-limit group's limit."""
+    user = db.session.get(User, principal.user_id) if principal is not None else None
+    limits = limits_for(principal, user)
+    identity = quota_identity(principal, address)
+    usage = get_quotas().usage(identity)
+    rpm = user.requests_per_minute if user and user.requests_per_minute else None
+    rate_limits = rate_limits_for(current_app.config, rpm)
+    return {
+        "identity": identity,
+        "generations_today": usage["generations"],
+        "generation_limit": limits.generations,
+        "cost_today_usd": usage["cost_usd"],
+        "cost_limit_usd": limits.cost_usd,
+        "resets_in_seconds": usage["resets_in"],
+        "rate_limit": rate_limits["default"],
+        "rate_limits": rate_limits,
+    }
 
 
 def reservation_json(reservation):

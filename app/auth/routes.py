@@ -1,9 +1,7 @@
 """Users and keys over HTTP: admins create them; anyone can ask who they are."""
 
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
-from sqlalchemy import select
 
 from app.extensions import db
 from app.models import User
@@ -18,6 +16,7 @@ from .schemas import (
     QuotaSchema,
     UsageSchema,
     UserCreateSchema,
+    UserPatchSchema,
     UserSchema,
 )
 
@@ -40,7 +39,7 @@ class Users(MethodView):
     @blp.response(200, UserSchema(many=True))
     def get(self):
         """List users (admin)."""
-        return db.session.scalars(select(User).order_by(User.created_at)).all()
+        return service.list_users()
 
     @admin_required
     @blp.arguments(UserCreateSchema)
@@ -53,17 +52,39 @@ class Users(MethodView):
             abort(409, message=str(error), errors={"json": {"username": [str(error)]}})
 
 
+def _user_or_404(user_id):
+    return db.session.get(User, user_id) or abort(404, message="no such user")
+
+
+@blp.route("/users/<uuid:user_id>")
+class UserItem(MethodView):
+    @admin_required
+    @blp.arguments(UserPatchSchema)
+    @blp.response(200, UserSchema)
+    def patch(self, data, user_id):
+        """Disable (is_active false) or enable a user (admin); a disabled user's keys are refused at once."""
+        try:
+            return service.set_user_active(_user_or_404(user_id), data["is_active"], acting=current_principal())
+        except service.SelfLockout as error:
+            abort(422, message=str(error), errors={"json": {"is_active": [str(error)]}})
+
+
 @blp.route("/users/<uuid:user_id>/keys")
 class UserKeys(MethodView):
+    @admin_required
+    @blp.response(200, KeySchema(many=True))
+    def get(self, user_id):
+        """A user's keys, newest first, with when each was last used (admin). Never the keys themselves."""
+        return [service.key_view(key, user) for key, user in service.list_keys(_user_or_404(user_id))]
+
     @admin_required
     @blp.arguments(KeyCreateSchema)
     @blp.response(201, KeySchema)
     def post(self, data, user_id):
         """Create an API key for a user (admin). The key is in the answer, once."""
-        user = db.session.get(User, user_id) or abort(404, message="no such user")
+        user = _user_or_404(user_id)
         key, plaintext = service.create_api_key(user, name=data.get("name"), is_admin=data["is_admin"])
-        columns = ("id", "name", "prefix", "is_admin", "created_at", "revoked_at")
-        return {**{name: getattr(key, name) for name in columns}, "key": plaintext}
+        return {**service.key_view(key, user), "key": plaintext}
 
 
 @blp.route("/me/usage")
@@ -72,27 +93,10 @@ class MyUsage(MethodView):
     @blp.response(200, UsageSchema)
     def get(self):
         """Your usage today against your quotas (by key, or by address when anonymous)."""
+        from app.ai.quota import usage_today
         from app.security import client_ip
-        from app.security.limits import rate_limits_for
-        from app.security.quotas import get_quotas, limits_for, quota_identity
 
-        principal = current_principal()
-        user = db.session.get(User, principal.user_id) if principal else None
-        limits = limits_for(principal, user)
-        identity = quota_identity(principal, client_ip())
-        usage = get_quotas().usage(identity)
-        rpm = user.requests_per_minute if user and user.requests_per_minute else None
-        rate_limits = rate_limits_for(current_app.config, rpm)
-        return {
-            "identity": identity,
-            "generations_today": usage["generations"],
-            "generation_limit": limits.generations,
-            "cost_today_usd": usage["cost_usd"],
-            "cost_limit_usd": limits.cost_usd,
-            "resets_in_seconds": usage["resets_in"],
-            "rate_limit": rate_limits["default"],
-            "rate_limits": rate_limits,
-        }
+        return usage_today(current_principal(), client_ip())
 
 
 @blp.route("/users/<uuid:user_id>/quota")
@@ -102,9 +106,4 @@ class UserQuota(MethodView):
     @blp.response(200, QuotaSchema)
     def put(self, data, user_id):
         """Set a user's quotas (admin); null restores the configured default."""
-        user = db.session.get(User, user_id) or abort(404, message="no such user")
-        for name in ("daily_generation_limit", "daily_cost_limit_usd", "requests_per_minute"):
-            if name in data:
-                setattr(user, name, data[name])
-        db.session.commit()
-        return user
+        return service.set_user_quotas(_user_or_404(user_id), data)

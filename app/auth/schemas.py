@@ -20,6 +20,10 @@ class UserSchema(Schema):
     created_at = fields.DateTime(required=True)
 
 
+class UserPatchSchema(Schema):
+    is_active = fields.Boolean(required=True, metadata={"description": "false disables the user: their keys stop working at once, their ledger stays"})
+
+
 class KeyCreateSchema(Schema):
     name = fields.String(validate=validate.Length(max=100))
     is_admin = fields.Boolean(load_default=False)
@@ -31,7 +35,10 @@ class KeySchema(Schema):
     prefix = fields.String(required=True)
     is_admin = fields.Boolean(required=True)
     created_at = fields.DateTime(required=True)
+    last_used_at = fields.DateTime(allow_none=True, metadata={"description": "recorded at most once a minute"})
     revoked_at = fields.DateTime(allow_none=True)
+    user_id = fields.UUID()
+    username = fields.String()
     key = fields.String(metadata={"description": "The key itself; shown once, at creation"})
 
 

@@ -9,6 +9,8 @@ import math
 
 from markupsafe import Markup, escape
 
+from app.ai.chart import nice_step
+
 FONT = 12
 MAX_DOTS = 200
 
@@ -17,9 +19,7 @@ def nice_scale(value, ticks=4):
     """(top, step): a step of 1, 2 or 5 × 10^k so that ``ticks`` steps reach at least ``value``."""
     if not value or value <= 0:
         return 1, 0.25
-    raw = value / ticks
-    power = 10 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 5, 10) if raw <= m * power * (1 + 1e-9))
+    step = nice_step(value, ticks)
     return step * math.ceil(value / step - 1e-9), step
 
 
@@ -54,11 +54,12 @@ def _shorten(text, limit):
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def bar_chart(items, *, title, value_format=_number, max_value=None, width=560, bar_height=22, label_chars=28):
+def bar_chart(items, *, title, value_format=_number, max_value=None, width=560, bar_height=22, label_chars=24):
     """Horizontal bars: ``items`` is [(label, value)]; labels on the left, values on the right."""
     if not items:
         return _empty(title, width)
-    label_width = min(max(len(str(label)) for label, _ in items), label_chars) * 8 + 12
+    # 10 units a character: room for the larger text a phone gets (dashboard.css)
+    label_width = min(max(len(str(label)) for label, _ in items), label_chars) * 10 + 12
     value_width = 76
     plot = width - label_width - value_width
     top = max_value or nice_ceiling(max((v or 0) for _, v in items))
@@ -102,7 +103,9 @@ def line_chart(points, *, title, value_format=_number, width=560, height=220, la
     base = top_pad + plot_h
     parts.append(f'<polygon class="area" points="{coords[0][0]:.1f},{base} {line} {coords[-1][0]:.1f},{base}"/>')
     parts.append(f'<polyline class="line" points="{line}"/>')
-    every = label_every or max(1, math.ceil(len(points) / 8))
+    # As many x labels as fit at the phone's text size (~11 units a character): they never overlap.
+    longest = max(len(str(label)) for label, _ in points)
+    every = label_every or max(1, math.ceil(len(points) / max(2, int(plot_w // (longest * 11 + 16)))))
     for index, ((label, value), (x, y)) in enumerate(zip(points, coords, strict=True)):
         if len(points) <= MAX_DOTS:  # beyond that, dots are noise and weight
             said = f"{label}: {_fmt(value, value_format)}"

@@ -1,4 +1,7 @@
-"""Prompts pages: the template library, favorites, one template's statistics per scene and version."""
+"""Prompts pages: the template library, favorites, one template's statistics per scene and version, try it.
+
+The pages that change templates are in ``template_routes``.
+"""
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
@@ -7,6 +10,7 @@ from app.prompts.templates import PromptNotFound
 from . import library
 from .routes import blp
 from .session import safe_next
+from .template_forms import try_template
 
 
 @blp.route("/prompts")
@@ -23,7 +27,12 @@ def prompt_page(prompt_id):
         data = library.template_detail(g.principal, prompt_id)
     except PromptNotFound:
         abort(404, "No such prompt template.")
-    return render_template("dashboard/prompt.html", **data)
+    values, text, negative, error = try_template(data["prompt"], request.args)
+    generate_url = url_for("dashboard.create_page", prompt_id=prompt_id,
+                           **{f"var.{name}": value for name, value in values.items() if value and name != "prompt"},
+                           **({"prompt": values["prompt"]} if values.get("prompt") else {}))
+    tried = {"values": values, "text": text, "negative": negative, "error": error, "generate_url": generate_url}
+    return render_template("dashboard/prompt.html", tried=tried, **data), 400 if error else 200
 
 
 @blp.route("/prompts/<prompt_id>/favorite", methods=["POST"])

@@ -75,6 +75,10 @@ def csrf_refused(error):
 
 @blp.errorhandler(HTTPException)
 def http_error(error):
+    if error.code == 413:  # refused before a view could say which field: say the limit
+        limit = current_app.config["MAX_CONTENT_LENGTH"]
+        return _error_page(413, "Too large", f"A form may send at most {limit:,} bytes at once "
+                                             "(MAX_CONTENT_LENGTH). Send fewer or smaller files.")
     return _error_page(error.code, error.name, error.description)
 
 
@@ -178,6 +182,12 @@ def analytics():
                            **data)
 
 
+@blp.route("/<path:unknown>", methods=["GET", "POST"])
+def not_found(unknown):
+    """Any other /dashboard URL: the dashboard's own 404 page, not the API's JSON."""
+    abort(404, "There is no dashboard page at this address.")
+
+
 @blp.route("/exports/<kind>.<fmt>")
 def export(kind, fmt):
     """The /analytics/exports stream, for a signed-in admin (a browser sends no bearer header)."""
@@ -191,4 +201,11 @@ def export(kind, fmt):
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-from . import gallery_routes, prompt_routes  # noqa: E402,F401  (their views hang on blp)
+from . import (  # noqa: E402,F401  (their views hang on blp)
+    admin_routes,
+    create_routes,
+    dataset_routes,
+    gallery_routes,
+    prompt_routes,
+    template_routes,
+)

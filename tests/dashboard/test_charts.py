@@ -6,7 +6,7 @@ from app.dashboard.charts import bar_chart, line_chart, nice_scale
 
 
 def test_labels_are_escaped_and_the_svg_is_well_formed():
-    svg = bar_chart([("<script>alert(1)</script>", 3), ("a & b", None)], title='say "hi" <b>')
+    svg = bar_chart([("<script>alert(1)</script>", 3), ("a & b", None)], title='say "hi" <b>', label_chars=40)
     assert "<script>" not in svg and "&lt;script&gt;" in svg
     root = ET.fromstring(str(svg))
     texts = [el.text for el in root.iter("{http://www.w3.org/2000/svg}text")]

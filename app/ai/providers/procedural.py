@@ -1,14 +1,17 @@
 """``procedural``: offline, deterministic, NOT AI.
 
-It draws a soft gradient with translucent shapes whose palette, layout and
-shapes come from the SHA-256 of the prompt and settings. The same request
+It draws a soft gradient with translucent shapes whose layout and shapes come
+from the SHA-256 of the prompt and settings, and whose palette comes from the
+style, else from the prompt (a colour word in it, else its hash). The same request
 always gives the same pixels. It exists so that a fresh install and the
 tests run end to end with no key and no network; the corner label says so.
 """
 
+import colorsys
 import hashlib
 import io
 import random
+import re
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -20,8 +23,34 @@ PALETTES = {
     "watercolor": [(168, 218, 220), (241, 250, 238), (230, 57, 70), (69, 123, 157), (29, 53, 87)],
     "comic": [(255, 214, 10), (0, 53, 102), (255, 0, 84), (255, 255, 255), (0, 0, 0)],
     "minimal": [(245, 245, 245), (200, 200, 200), (40, 40, 40), (120, 120, 120), (230, 230, 230)],
-    "default": [(94, 84, 142), (159, 134, 192), (224, 177, 203), (190, 149, 196), (35, 25, 66)],
 }
+
+# Words that name a colour or a scene with one, as a hue in [0, 1): "a red fox" comes out red.
+HUE_WORDS = {
+    "red": 0.0, "crimson": 0.97, "rose": 0.94, "pink": 0.92, "magenta": 0.86, "purple": 0.78, "violet": 0.75,
+    "lavender": 0.72, "indigo": 0.68, "blue": 0.61, "navy": 0.63, "ocean": 0.55, "sea": 0.53, "sky": 0.57,
+    "ice": 0.52, "cyan": 0.5, "teal": 0.47, "mint": 0.42, "green": 0.33, "forest": 0.3, "jungle": 0.28,
+    "lime": 0.23, "olive": 0.17, "yellow": 0.15, "gold": 0.12, "golden": 0.12, "sand": 0.1, "desert": 0.08,
+    "orange": 0.07, "autumn": 0.06, "sunset": 0.04, "fire": 0.02, "lava": 0.01, "rust": 0.03, "brown": 0.06,
+}
+WORD = re.compile(r"[a-z]+")
+
+
+def prompt_palette(prompt):
+    """Five colours from the prompt: a colour word sets the hue, else the prompt's hash does; the rest harmonise.
+
+    Deterministic, and different prompts get different palettes, so a gallery of
+    procedural images is not a wall of identical tiles.
+    """
+    digest = hashlib.sha256((prompt or "").encode()).digest()
+    words = WORD.findall((prompt or "").lower())
+    hue = next((HUE_WORDS[word] for word in words if word in HUE_WORDS), digest[0] / 256)
+    saturation = 0.45 + digest[1] / 255 * 0.4
+    palette = []
+    for offset, lightness in ((0.0, 0.45), (0.04, 0.62), (-0.05, 0.3), (0.1, 0.7), (0.0, 0.8)):
+        rgb = colorsys.hls_to_rgb((hue + offset + (digest[2] - 128) / 4096) % 1.0, lightness, saturation)
+        palette.append(tuple(round(channel * 255) for channel in rgb))
+    return palette
 
 
 def _seed(request):
@@ -45,7 +74,7 @@ def _reference_colours(images):
 def render(request, index=0):
     """Draw one image for ``request``; ``index`` varies it within a batch of n."""
     rng = random.Random(_seed(request) + index)
-    palette = list(PALETTES.get(request.style or "default", PALETTES["default"]))
+    palette = list(PALETTES[request.style]) if request.style in PALETTES else prompt_palette(request.prompt)
     palette = _reference_colours(request.reference_images) + palette
     rng.shuffle(palette)
     width, height = request.width, request.height

@@ -118,9 +118,87 @@
     });
   }
 
+  /* Create: the chosen template's variables appear as fields; the others are hidden and not sent. */
+  function templatePicker() {
+    var picker = document.querySelector("[data-template-picker]");
+    if (!picker) return;
+    function show() {
+      document.querySelectorAll("fieldset[data-template]").forEach(function (set) {
+        var on = set.getAttribute("data-template") === picker.value;
+        set.hidden = !on;
+        set.disabled = !on;
+      });
+    }
+    picker.addEventListener("change", show);
+    show();
+  }
+
+  /* Create with Redis: poll the queued job and put its result on the page when it is done. */
+  function jobPoller() {
+    var box = document.getElementById("job");
+    if (!box) return;
+    var url = box.getAttribute("data-job-url");
+    var status = document.getElementById("job-status");
+    var elapsed = document.getElementById("job-elapsed");
+    var started = Date.now();
+    var ticker = setInterval(function () { elapsed.textContent = String(Math.round((Date.now() - started) / 1000)); }, 500);
+    function poll() {
+      fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (response) {
+          if (!response.ok) throw new Error("job " + response.status);
+          return response.json();
+        })
+        .then(function (job) {
+          status.textContent = job.status;
+          box.setAttribute("data-status", job.status);
+          if (job.done) {
+            clearInterval(ticker);
+            if (job.html) box.outerHTML = job.html;
+            return;
+          }
+          setTimeout(poll, 1000);
+        })
+        .catch(function () { setTimeout(poll, 3000); });
+    }
+    poll();
+  }
+
+  /* Datasets: files dropped on the zone go into its file input, and the form is sent. */
+  function dropZones() {
+    document.querySelectorAll("[data-drop-zone]").forEach(function (zone) {
+      var input = zone.querySelector("input[type=file]");
+      var form = zone.closest("form");
+      ["dragenter", "dragover"].forEach(function (name) {
+        zone.addEventListener(name, function (event) { event.preventDefault(); zone.classList.add("over"); });
+      });
+      ["dragleave", "drop"].forEach(function (name) {
+        zone.addEventListener(name, function () { zone.classList.remove("over"); });
+      });
+      zone.addEventListener("drop", function (event) {
+        event.preventDefault();
+        if (!event.dataTransfer || !event.dataTransfer.files.length) return;
+        input.files = event.dataTransfer.files;
+        form.requestSubmit ? form.requestSubmit() : form.submit();
+      });
+    });
+  }
+
+  /* Buttons that ask before they act (revoke, disable, remove). */
+  function confirmations() {
+    document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        if (!window.confirm(form.getAttribute("data-confirm"))) event.preventDefault();
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     infiniteScroll();
     ogPreview();
     copyButtons();
+    templatePicker();
+    jobPoller();
+    dropZones();
+    confirmations();
   });
 })();

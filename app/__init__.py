@@ -58,6 +58,7 @@ def init_logging(app):
 def init_extensions(app):
     from . import models  # noqa: F401  (register the tables on the metadata)
     from .openapi import OperationPlugin
+    from .provenance import init_app as init_provenance
     from .tracking import init_app as init_tracking
 
     db.init_app(app)
@@ -65,6 +66,7 @@ def init_extensions(app):
     # One Api per app (not a module global): tests build many apps in one process.
     app.extensions["api"] = Api(app, spec_kwargs={"extra_plugins": [OperationPlugin()]})
     init_tracking(app)
+    init_provenance(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         from .sqlite import tune_sqlite
 
@@ -86,11 +88,12 @@ def register_blueprints(app):
     from .openai_api.routes import blp as openai_blp
     from .prompts.post_routes import blp as posts_blp
     from .prompts.routes import blp as prompts_blp
+    from .provenance.routes import blp as provenance_blp
     from .storage.routes import blp as storage_blp
 
     api = app.extensions["api"]
     for blp in (health_blp, auth_blp, og_blp, ai_blp, storage_blp, prompts_blp, posts_blp,
-                history_blp, analytics_blp, user_data_blp, openai_blp):
+                history_blp, analytics_blp, user_data_blp, openai_blp, provenance_blp):
         api.register_blueprint(blp)
     app.register_blueprint(docs_blp)
     app.register_blueprint(landing_blp)

@@ -136,6 +136,14 @@ SETTINGS = {
     "ALERT_RATE_LIMIT_ERRORS": (float, 1.0),
     "ALERT_WEBHOOK_URL": (str, None),
     "ALERT_WEBHOOK_TIMEOUT": (float, 5.0),
+    # provenance (app/provenance): C2PA Content Credentials + IPTC/XMP on every stored image
+    "PROVENANCE_ENABLED": (bool, True),
+    "PROVENANCE_INCLUDE_PROMPT": (bool, False),  # the prompt text in the manifest (its SHA-256 always)
+    "PROVENANCE_CERT": (str, None),  # PEM chain, signing certificate first; default: a local CA in instance/
+    "PROVENANCE_KEY": (str, None),  # PEM private key of that certificate
+    "PROVENANCE_ALGORITHM": (str, "es256"),  # es256/384/512, ps256/384/512, ed25519
+    "PROVENANCE_TRUST_ANCHORS": (str, None),  # PEM file of CAs that /provenance/verify trusts
+    "OG_PROVENANCE": (bool, False),  # sign OG cards too (they are not AI-generated)
     # dashboard
     "DASHBOARD_SESSION_HOURS": (int, 12),  # a dashboard sign-in lasts this long
     "DASHBOARD_PAGE_SIZE": (int, 24),  # gallery images per page (infinite scroll loads the next)

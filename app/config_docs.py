@@ -158,6 +158,17 @@ SECTIONS = [
         ("DASHBOARD_SESSION_HOURS", "how long a dashboard sign-in lasts"),
         ("DASHBOARD_PAGE_SIZE", "gallery images per page (the next page loads as you scroll)"),
     ]),
+    ("Provenance (Content Credentials)", [
+        ("PROVENANCE_ENABLED", "sign every stored image with C2PA Content Credentials and mark it in XMP"),
+        ("PROVENANCE_INCLUDE_PROMPT", "put the prompt text in the manifest (its SHA-256 is always there)"),
+        ("PROVENANCE_CERT", "PEM certificate chain, signing certificate first",
+         "a local CA made in `instance/provenance/` (untrusted until trusted)"),
+        ("PROVENANCE_KEY", "PEM private key of `PROVENANCE_CERT`'s first certificate"),
+        ("PROVENANCE_ALGORITHM", "signature algorithm of that key: `es256`, `es384`, `es512`, `ps256`, "
+                                 "`ps384`, `ps512` or `ed25519`"),
+        ("PROVENANCE_TRUST_ANCHORS", "PEM file of CAs that `POST /provenance/verify` reports as trusted"),
+        ("OG_PROVENANCE", "sign OG cards too (the cache keeps the signed bytes)"),
+    ]),
 ]
 
 # Read before the app exists (gunicorn.conf.py, the factory, prometheus-client): name, default, meaning.

@@ -13,9 +13,10 @@ from flask import current_app, has_request_context
 
 from app.extensions import db
 from app.models import Dataset
+from app.provenance.service import encode_marked, output_origin, pixels_sha256
 from app.security.client import client_fields
 from app.storage import get_storage
-from app.storage.images import encode_image, store_image
+from app.storage.images import store_image
 from app.tracking import record as record_event
 from app.tracking.logger import GenerationLogger
 
@@ -187,7 +188,7 @@ def _run(plan, principal, renderer, parent_id, job_id):
     logger.start_job(style=plan.payload.get("style"), photo_size=f"{plan.width}x{plan.height}",
                      scene=plan.tool.template and plan.payload.get("tool"), tool_name=plan.tool_name,
                      provider=plan.provider, model=model, country=plan.country)
-    stored, result, references = [], None, []
+    stored, result, references, marks = [], None, [], []
     try:
         with logger.step("prompt_building"):
             references = load_reference_images(plan.dataset, config["MAX_REFERENCE_IMAGES"])
@@ -199,8 +200,11 @@ def _run(plan, principal, renderer, parent_id, job_id):
             storage = get_storage()
             for index, image in enumerate(result.images):
                 picture = image.image if image.image is not None else decode_output(image.data, plan.provider)
-                data = encode_image(picture, plan.payload.get("format") or "png",
-                                    _parameters(plan, result, picture, index))
+                image_id = uuid.uuid4()  # made before the record: the file's manifest names it
+                data = encode_marked(picture, plan.payload.get("format") or "png",
+                                     _parameters(plan, result, picture, index),
+                                     _origin(plan, result, image, picture, image_id))
+                marks.append((image_id, pixels_sha256(picture)))
                 try:
                     stored.append((store_image(storage, BUCKET, data), image))
                 except Exception as error:  # boto3, git and disk errors alike: the bytes were not kept
@@ -222,6 +226,7 @@ def _run(plan, principal, renderer, parent_id, job_id):
     duration_ms = int((time.perf_counter() - started) * 1000)
     saved = [_save(plan, principal, item, image, result, index, price, parent_id, job_id, duration_ms,
                    len(references)) for index, (item, image) in enumerate(stored)]
+    _name_records(saved, marks)
     db.session.flush()
     claims.settle_job(job_id, "finished", {"image_ids": [str(r.id) for r in saved]})
     db.session.commit()
@@ -239,6 +244,20 @@ def _parameters(plan, result, picture, index):
     if plan.negative_prompt:
         text += f"\nNegative prompt: {plan.negative_prompt}"
     return text + "\n" + ", ".join(f"{k}: {v}" for k, v in pairs.items() if v not in (None, ""))
+
+
+def _origin(plan, result, image, picture, image_id):
+    """What the file's Content Credentials say about this output (app/provenance)."""
+    return output_origin(image_id=image_id, provider=plan.provider, model=result.model,
+                         is_ai=getattr(PROVIDERS.get(plan.provider), "is_ai", False),
+                         size=f"{picture.width}x{picture.height}", tool=plan.tool_name, prompt=plan.prompt,
+                         source=image.source, provider_bytes=image.data)
+
+
+def _name_records(saved, marks):
+    """Each record takes the id its file's manifest names, and the hash of its pixels."""
+    for record, (image_id, pixels) in zip(saved, marks, strict=True):
+        record.id, record.meta = image_id, {**(record.meta or {}), "pixels_sha256": pixels}
 
 
 def _common(plan, principal, parent_id, reference_count):

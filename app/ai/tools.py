@@ -11,6 +11,7 @@ import io
 from flask import current_app
 from PIL import Image
 
+from app.provenance.service import editing
 from app.storage import get_storage
 
 from .chart import render_chart
@@ -33,7 +34,7 @@ def _pillow_result(image):
 
 
 def _load_source(payload, principal):
-    """The image to edit: a generated image the caller may see, or an uploaded base64 image."""
+    """(image, parent_id, bytes) to edit: a generated image the caller may see, or an uploaded one."""
     config = current_app.config
     if payload.get("image_id"):
         record = find_visible_image(principal, payload["image_id"])
@@ -53,12 +54,12 @@ def _load_source(payload, principal):
         raise RequestError(422, "give image_id or image_base64", field="image_id")
     image = Image.open(io.BytesIO(data))
     image.load()
-    return image, parent_id
+    return image, parent_id, data
 
 
 def edit(payload, principal):
     """Edit an image with Pillow operations, then (with ``instruction``) a provider's edit endpoint."""
-    source, parent_id = _load_source(payload, principal)
+    source, parent_id, source_bytes = _load_source(payload, principal)
     operations = payload.get("operations") or []
     edited = edit_image(source, operations)
     summary = ", ".join(op["op"] for op in operations) or "copy"
@@ -72,12 +73,13 @@ def edit(payload, principal):
             raise RequestError(422, "instruction needs a provider that edits images (openai, gemini)",
                                field="provider")
         request.update(prompt=payload["instruction"], provider=payload.get("provider"))
-        renderer = lambda req: provider.edit(req, _png(edited))  # noqa: E731
+        renderer = editing(source_bytes, lambda req: provider.edit(req, _png(edited)))
         return generate_images(request, principal, tool_name="imageEditor", provider=name, renderer=renderer,
                                parent_id=parent_id, extra_meta=extra)
     request["prompt"] = f"imageEditor: {summary}"
     return generate_images(request, principal, tool_name="imageEditor", provider="pillow",
-                           renderer=lambda req: _pillow_result(edited), parent_id=parent_id, extra_meta=extra)
+                           renderer=editing(source_bytes, lambda req: _pillow_result(edited)),
+                           parent_id=parent_id, extra_meta=extra)
 
 
 def chart(payload, principal):

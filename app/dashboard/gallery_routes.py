@@ -16,6 +16,7 @@ from app.ai import records
 from app.ai.errors import GenerationFailed, RequestError
 from app.ai.service import regenerate_image
 from app.history.search import find_image_log
+from app.provenance.service import image_provenance
 
 from . import gallery
 from .routes import blp
@@ -71,7 +72,7 @@ def image_page(image_id):
     job_id = (record.meta or {}).get("job_id")
     return render_template("dashboard/image.html", image=record, log=find_image_log(record.id, job_id),
                            original_url=records.image_url_for(record),
-                           max_tags=gallery.MAX_TAGS)
+                           credentials=image_provenance(record, g.principal), max_tags=gallery.MAX_TAGS)
 
 
 @blp.route("/thumbnails/<uuid:image_id>/<size>.webp")

@@ -23,6 +23,7 @@ from app.og.schemas import (
     GenerationsQuerySchema,
     OgStatsSchema,
 )
+from app.provenance.service import og_card_marker
 from app.security.client import client_fields
 from app.tracking.card_metrics import observe_card
 
@@ -81,7 +82,7 @@ def _serve(args):
         _track(params, None)
         observe_card(params.format, params.aspect, "not_modified")
         return current_app.response_class(status=304, headers=headers)
-    card = service.produce_card(params, etag, _cache())
+    card = service.produce_card(params, etag, _cache(), mark=og_card_marker())
     headers["Server-Timing"] = f"{'cache' if card.cached else 'render'};dur={card.render_ms:.2f}"
     _track(params, card.render_ms)
     observe_card(params.format, params.aspect, "cache_hit" if card.cached else "rendered",

@@ -28,13 +28,15 @@ def card_etag(params: CardParams) -> str:
                            digest_size=16).hexdigest()
 
 
-def produce_card(params: CardParams, etag: str, cache: ByteLRU) -> Card:
-    """The card's bytes from the cache, or rendered (and cached)."""
+def produce_card(params: CardParams, etag: str, cache: ByteLRU, mark=None) -> Card:
+    """The card's bytes from the cache, or rendered (``mark``ed: signed, see app/provenance) and cached."""
     start = time.perf_counter()
     hit = cache.get(etag)
     if hit is not None:
         return Card(hit[0], hit[1], (time.perf_counter() - start) * 1000, True)
     body, content_type = render(params)
+    if mark is not None:
+        body = mark(body, content_type)
     cache.put(etag, body, content_type)
     return Card(body, content_type, (time.perf_counter() - start) * 1000, False)
 

@@ -16,6 +16,7 @@ from app.ai.catalog import ASPECT_RATIOS
 from app.ai.pipeline import generate_images
 from app.ai.providers import get_provider
 from app.ai.records import image_url_for
+from app.provenance.service import editing
 from app.storage import get_storage
 
 from .editing import (
@@ -135,7 +136,7 @@ def edit_openai_images(fields, images, mask, principal, routes, config, *, base_
     response_format = _response_format(fields)
     meta = {**_metadata(fields, "images.edits", response_format), **describe_inputs(images, mask)}
     outcome = generate_images(payload, principal, tool_name=EDITS_TOOL, provider=provider_name,
-                              renderer=renderer, extra_meta=meta, use_quota=True)
+                              renderer=editing(images[0], renderer), extra_meta=meta, use_quota=True)
     return images_response(outcome.records, response_format, base_url)
 
 

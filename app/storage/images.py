@@ -30,17 +30,20 @@ class StoredImage:
     deduplicated: bool  # identical bytes were already stored
 
 
-def encode_image(image, fmt="png", parameters=None):
-    """Encode a PIL image as png/jpeg/webp; PNG gets a ``parameters`` text chunk."""
+def encode_image(image, fmt="png", parameters=None, xmp=None):
+    """Encode a PIL image as png/jpeg/webp; PNG gets a ``parameters`` text chunk, any an XMP packet."""
     out = io.BytesIO()
     pil_format = FORMATS[fmt]
     if pil_format == "PNG":
         info = PngImagePlugin.PngInfo()
         if parameters:
             info.add_text("parameters", parameters)
+        if xmp:
+            info.add_itxt("XML:com.adobe.xmp", xmp.decode())
         image.save(out, "PNG", pnginfo=info)
     else:
-        image.convert("RGB").save(out, pil_format, quality=90)
+        extra = {"xmp": xmp} if xmp else {}
+        image.convert("RGB").save(out, pil_format, quality=90, **extra)
     return out.getvalue()
 
 

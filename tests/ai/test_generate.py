@@ -48,7 +48,10 @@ def test_fresh_install_generates_serves_records_and_logs(app, client):
         assert str(log.image_id) == body["id"] and log.tool_name == "generateUserImage"
 
 
-def test_identical_bytes_are_stored_once(app, client, tmp_path):
+def test_identical_bytes_are_stored_once(provider_app):
+    # Without Content Credentials; with them each file names its record (tests/provenance).
+    app = provider_app(PROVENANCE_ENABLED=False)
+    client = app.test_client()
     first = client.post("/ai/generate", json={"prompt": "same"}).get_json()
     second = client.post("/ai/generate", json={"prompt": "same"}).get_json()
     assert first["id"] != second["id"] and first["image_url"] == second["image_url"]

@@ -42,6 +42,7 @@ class ProviderImage:
     mime_type: str = "image/png"
     revised_prompt: str | None = None
     image: object = None  # a PIL image, from local renderers (no encode/decode round trip)
+    source: bytes | None = None  # an edit's source image (encoded): its manifest's parent ingredient
 
 
 @dataclass

@@ -1,0 +1,63 @@
+"""Provenance: signed Content Credentials (C2PA) and IPTC/XMP marking on every image Imprint writes.
+
+``init_app`` loads the signing credentials once (making the local CA under
+``instance/`` at first start) and keeps them in ``app.extensions``;
+``service`` marks images and reads them back.
+"""
+
+import logging
+from dataclasses import dataclass
+
+from .credentials import Credentials, load_credentials
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Marking:
+    """One app's provenance settings and credentials."""
+
+    enabled: bool
+    include_prompt: bool
+    og_cards: bool
+    credentials: Credentials | None
+    trust_anchors: str | None  # PEM text of the CAs verification trusts
+
+
+def init_app(app):
+    config = app.config
+    credentials = None
+    if config["PROVENANCE_ENABLED"] or config["OG_PROVENANCE"]:
+        credentials = load_credentials(config, app.instance_path)
+    app.extensions["provenance"] = Marking(
+        enabled=config["PROVENANCE_ENABLED"], include_prompt=config["PROVENANCE_INCLUDE_PROMPT"],
+        og_cards=config["OG_PROVENANCE"], credentials=credentials,
+        trust_anchors=_read_trust_anchors(config.get("PROVENANCE_TRUST_ANCHORS")))
+    app.extensions.setdefault("imprint_doctor_checks", []).append(check_provenance)
+
+
+def _read_trust_anchors(path):
+    if not path:
+        return None
+    with open(path) as fh:
+        return fh.read()
+
+
+def check_provenance():
+    """``flask doctor``: is signing on, with whose certificate, and will readers trust it."""
+    from flask import current_app
+
+    from app.doctor import Finding
+
+    marking = current_app.extensions["provenance"]
+    if marking.credentials is None:
+        return Finding("provenance", True, "off: images carry no Content Credentials",
+                       "set PROVENANCE_ENABLED=true", warning=True)
+    signer = marking.credentials.subject
+    if marking.credentials.is_local_ca:
+        return Finding("provenance", True,
+                       f"signing as {signer} under Imprint's own local CA: manifests validate as "
+                       "untrusted until that CA is on a trust list",
+                       f"add {marking.credentials.ca_path} to your readers' trust list, or set "
+                       "PROVENANCE_CERT/PROVENANCE_KEY to a certificate from a trusted CA", warning=True)
+    return Finding("provenance", True, f"signing as {signer} ({marking.credentials.algorithm})")

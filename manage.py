@@ -1,69 +1,130 @@
 #!/usr/bin/env python3
 """Imprint's two commands, with nothing but Python 3.11 installed.
 
-    python3 manage.py serve     set up .venv, migrate the local database, run on :5000
-    python3 manage.py test      set up .venv, run ruff and the whole test suite
+    python3 manage.py serve     set up .venv (what serving needs), migrate, serve http://127.0.0.1:5000
+    python3 manage.py test      add the test tools to .venv, run ruff and the whole test suite
 
-Anything after ``test`` goes to pytest; after ``serve``, to ``flask run``.
-The virtualenv is (re)installed only when pyproject.toml changes.
+``serve`` runs gunicorn with gunicorn.conf.py, one process of four threads unless
+GUNICORN_WORKERS/GUNICORN_THREADS say otherwise; arguments after ``serve`` go to
+gunicorn (``--bind 0.0.0.0:8000``), after ``test`` to pytest (``-k og -x``).
+The server replaces this process, so stopping it (Ctrl-C, ``kill``) stops the server.
+Each command installs its extras once and again only when pyproject.toml changes;
+IMPRINT_VENV names another virtualenv to use instead of .venv.
 """
 
 import hashlib
 import os
+import re
 import subprocess
 import sys
+import tomllib
 import venv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
-VENV = ROOT / ".venv"
+VENV = Path(os.environ.get("IMPRINT_VENV") or ROOT / ".venv")
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
-STAMP = VENV / ".imprint-installed"
+PYTHON = str(BIN / "python")
+DEFAULT_BIND = "127.0.0.1:5000"
 
 
-def ensure_environment():
-    """Create .venv and install the project with its extras when pyproject.toml changed."""
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
-    if STAMP.exists() and STAMP.read_text() == digest:
+def extras_closure(extras, optional):
+    """The extras that installing ``extras`` brings, following ``imprint[...]`` references."""
+    seen, todo = set(), list(extras)
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for requirement in optional.get(name, []):
+            found = re.fullmatch(r"imprint\[([^\]]+)\]", requirement.replace(" ", ""))
+            if found:
+                todo.extend(found.group(1).split(","))
+    return seen
+
+
+def stamp(extra):
+    return VENV / f".imprint-{extra}"
+
+
+def ensure_environment(extras):
+    """Install the project with ``extras`` into the venv unless each is stamped for this pyproject.toml."""
+    text = (ROOT / "pyproject.toml").read_bytes()
+    digest = hashlib.sha256(text).hexdigest()
+    if all(stamp(extra).exists() and stamp(extra).read_text() == digest for extra in extras):
         return
-    if not (BIN / "python").exists():
-        print("creating .venv …", flush=True)
+    if not Path(PYTHON).exists():
+        print(f"creating {VENV} …", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
-    pip = [str(BIN / "python"), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
-    print("installing Imprint and its dependencies into .venv …", flush=True)
-    subprocess.run([*pip, "--upgrade", "pip"], check=True)
-    subprocess.run([*pip, "-e", f"{ROOT}[dev]"], check=True)
-    STAMP.write_text(digest)
+    print(f"installing Imprint with {', '.join(extras)} into {VENV} (the first time: a minute or more) …", flush=True)
+    subprocess.run([PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "-q",
+                    "-e", f"{ROOT}[{','.join(extras)}]"], check=True)
+    optional = tomllib.loads(text.decode("utf-8"))["project"].get("optional-dependencies", {})
+    for extra in extras_closure(extras, optional):
+        stamp(extra).write_text(digest)
 
 
-def run(*args, env=None):
-    return subprocess.run(args, cwd=ROOT, env={**os.environ, **(env or {})}).returncode
+def serve_extras(environ):
+    """The server, plus the optional backends the settings in ``environ`` choose."""
+    extras = ["server"]
+    if (environ.get("DATABASE_URL") or "").startswith("postgres"):
+        extras.append("postgres")
+    if environ.get("STORAGE_BACKEND") == "s3":
+        extras.append("s3")
+    if environ.get("GEOIP_DATABASE_PATH"):
+        extras.append("geo")
+    return extras
+
+
+def server_command(extra):
+    return [PYTHON, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "wsgi:app", *extra]
+
+
+def serve_environment(environ):
+    env = {**environ, "FLASK_APP": "wsgi"}
+    env.setdefault("GUNICORN_BIND", DEFAULT_BIND)
+    env.setdefault("GUNICORN_WORKERS", "1")  # without Redis, rate limits are counted per process
+    return env
+
+
+def exec_server(argv, env):
+    """Become the server: signals sent to this process reach it, and no child is left behind."""
+    os.chdir(ROOT)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(argv[0], argv, env)
 
 
 def serve(extra):
-    env = {"FLASK_APP": "wsgi"}
-    code = run(str(BIN / "flask"), "db", "upgrade", env=env)
+    env = serve_environment(os.environ)
+    code = subprocess.run([PYTHON, "-m", "flask", "db", "upgrade"], cwd=ROOT, env=env).returncode
     if code:
         return code
-    return run(str(BIN / "flask"), "run", *(extra or ["--port", "5000"]), env=env)
+    if not any(arg.startswith(("-b", "--bind")) for arg in extra):
+        print(f"Imprint at http://{env['GUNICORN_BIND']}/ — its page links the dashboard and the API docs;"
+              " Ctrl-C stops it", flush=True)
+    exec_server(server_command(extra), env)
 
 
 def test(extra):
     targets = [name for name in ("app", "tests", "bench", "manage.py", "wsgi.py") if (ROOT / name).exists()]
-    code = run(str(BIN / "ruff"), "check", *targets)
+    code = subprocess.run([str(BIN / "ruff"), "check", *targets], cwd=ROOT).returncode
     if code:
         return code
-    code = run(str(BIN / "python"), "-m", "pytest", *extra)
+    code = subprocess.run([PYTHON, "-m", "pytest", *extra], cwd=ROOT).returncode
     return 0 if code == 5 and extra else code  # 5: a filter matched no test
 
 
+COMMANDS = {"serve": (serve, None), "test": (test, ["dev"])}
+
+
 def main(argv):
-    commands = {"serve": serve, "test": test}
-    if not argv or argv[0] not in commands:
+    if not argv or argv[0] not in COMMANDS:
         print(__doc__)
         return 2
-    ensure_environment()
-    return commands[argv[0]](argv[1:])
+    command, extras = COMMANDS[argv[0]]
+    ensure_environment(extras or serve_extras(os.environ))
+    return command(argv[1:])
 
 
 if __name__ == "__main__":

@@ -83,6 +83,7 @@ def register_blueprints(app):
     from .history.analytics_routes import blp as analytics_blp
     from .history.routes import blp as history_blp
     from .history.routes import users_blp as user_data_blp
+    from .landing import blp as landing_blp
     from .og.routes import blp as og_blp
     from .og.template_routes import blp as og_templates_blp
     from .openai_api.routes import blp as openai_blp
@@ -96,6 +97,7 @@ def register_blueprints(app):
                 history_blp, analytics_blp, user_data_blp, openai_blp, provenance_blp):
         api.register_blueprint(blp)
     app.register_blueprint(docs_blp)
+    app.register_blueprint(landing_blp)
     init_dashboard(app)
 
 

@@ -180,9 +180,10 @@ SECTIONS = [
 # Read before the app exists (gunicorn.conf.py, the factory, prometheus-client): name, default, meaning.
 PROCESS_SETTINGS = [
     ("IMPRINT_INSTANCE_PATH", "`./instance`", "where local state lives"),
+    ("IMPRINT_VENV", "`./.venv`", "the virtualenv `manage.py` installs into and runs from"),
     ("PROMETHEUS_MULTIPROC_DIR", "unset", "prometheus-client's multiprocess folder (several gunicorn processes)"),
-    ("GUNICORN_BIND", "`127.0.0.1:8000`", "address gunicorn listens on"),
-    ("GUNICORN_WORKERS", "one per core", "gunicorn worker processes"),
+    ("GUNICORN_BIND", "`127.0.0.1:8000`", "address gunicorn listens on (`manage.py serve`: `127.0.0.1:5000`)"),
+    ("GUNICORN_WORKERS", "one per core", "gunicorn worker processes (`manage.py serve`: `1`)"),
     ("GUNICORN_THREADS", "`4`", "threads per worker (gthread)"),
     ("GUNICORN_TIMEOUT", "`120`", "seconds before a silent worker is killed"),
     ("GUNICORN_GRACEFUL_TIMEOUT", "`30`", "seconds a worker gets to finish in-flight requests on SIGTERM"),
@@ -229,7 +230,7 @@ def render_markdown():
         for name, meaning, *override in entries:
             lines.append(_row(name, default_text(name, *override), meaning))
         lines.append("")
-    lines += ["## Processes", "", "Read by `gunicorn.conf.py`, the app factory and prometheus-client.", "",
+    lines += ["## Processes", "", "Read by `manage.py`, `gunicorn.conf.py`, the app factory and prometheus-client.", "",
               "| setting | default | meaning |", "| --- | --- | --- |"]
     lines += [_row(name, default, meaning) for name, default, meaning in PROCESS_SETTINGS]
     return "\n".join(lines) + "\n"

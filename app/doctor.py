@@ -213,8 +213,39 @@ def check_providers(connect_timeout=3.0):
     return Finding("providers", True, ", ".join(notes))
 
 
+def configured_providers(config):
+    """The remote providers a request may use or whose key or server URL is set."""
+    from app.ai.providers import allowed_providers
+
+    allowed = set(allowed_providers(config))
+    return sorted(name for name, (url_setting, key_setting) in PROVIDER_SETTINGS.items()
+                  if name in allowed or config.get(key_setting or url_setting))
+
+
+def check_openai_models():
+    """Every configured provider has a ``/v1`` model name routed to it, or SDK clients cannot reach it."""
+    from app.ai.providers import get_provider
+    from app.openai_api.routing import model_routes
+
+    routes = model_routes(current_app).values()
+    routed = {route.provider for route in routes}
+    missing = [name for name in configured_providers(current_app.config) if name not in routed]
+    by_provider = {}
+    for route in routes:
+        by_provider.setdefault(route.provider, []).append(route.name)
+    names = "; ".join(f"{provider}: {', '.join(found)}" for provider, found in by_provider.items())
+    if missing:
+        example = ", ".join(f'"{get_provider(name, current_app.config).default_model}": "{name}"'
+                            for name in missing)
+        return Finding("/v1 models", True,
+                       f"no /v1 model name maps to {', '.join(missing)}: OpenAI SDK clients cannot use "
+                       f"{'it' if len(missing) == 1 else 'them'} (mapped: {names})",
+                       f"map model names in OPENAI_COMPAT_MODELS, e.g. {{{example}}}", warning=True)
+    return Finding("/v1 models", True, names)
+
+
 CHECKS = [check_config, check_database, check_migrations, check_redis, check_storage, check_quotas, check_providers,
-          check_tracking]
+          check_openai_models, check_tracking]
 
 
 def run_checks():

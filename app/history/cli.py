@@ -20,7 +20,7 @@ from . import alerts, exports, retention
 from .rollup import refresh
 
 cli = AppGroup("history", help="The ledger: exports, hourly rollups.")
-alerts_cli = AppGroup("alerts", help="Seed 001's alerts: error rate, p95, cost spike, rate limits.")
+alerts_cli = AppGroup("alerts", help="Alert rules over the generation logs: error rate, p95 latency, cost spike, rate limits.")
 
 
 @alerts_cli.command("check")

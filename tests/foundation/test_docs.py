@@ -2,6 +2,7 @@
 with every internal link and anchor resolved, and the README leads to every page."""
 
 import importlib.util
+import json
 import os
 import re
 import subprocess
@@ -57,3 +58,46 @@ def test_readme_is_short_and_links_to_every_page():
         assert (ROOT / target).exists(), f"README links to a missing file: {target}"
     pages = {f"docs/{page.name}" for page in DOCS.glob("*.md")}
     assert pages - linked == set(), "docs pages the README's map does not link"
+
+
+def test_env_example_names_only_real_settings_and_every_provider():
+    from app.doctor import PROVIDER_SETTINGS
+
+    example = (DOCS / "deploy" / "imprint.env.example").read_text(encoding="utf-8")
+    named = set(re.findall(r"^#?([A-Z][A-Z0-9_]+)=", example, flags=re.MULTILINE))
+    known = set(SETTINGS) | {name for name, _, _ in PROCESS_SETTINGS}
+    assert named - known == set(), "the env example names settings that do not exist"
+    for url_setting, key_setting in PROVIDER_SETTINGS.values():
+        assert {url_setting, key_setting or url_setting} <= named
+
+
+def test_every_address_the_readme_shows_answers(client, admin_key):
+    """The tour's GET addresses (curl lines and links) answer 200 on a fresh app with an admin key."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    base = "http://127.0.0.1:5000"
+    paths = {url[len(base):] or "/" for url in re.findall(rf"<({re.escape(base)}/[^>]*)>", readme)}
+    for line in readme.splitlines():
+        if "curl " in line and "-X POST" not in line:
+            paths.update(url[len(base):] for url in re.findall(rf"{re.escape(base)}/[^\s'\"]*", line))
+    assert {"/og/hello.png?quote=Ship+it&author=Ada", "/history/logs?limit=1", "/dashboard/login"} <= paths
+    _user_id, key = admin_key
+    for path in sorted(paths):
+        assert client.get(path, headers={"Authorization": f"Bearer {key}"}).status_code == 200, path
+
+
+def test_readme_sets_only_real_settings():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"\b([A-Z][A-Z0-9_]{2,})=(?!\$\()", readme))  # not KEY=$(…)
+    known = set(SETTINGS) | {name for name, _, _ in PROCESS_SETTINGS}
+    assert named and named - known == set()
+
+
+def test_every_generation_body_the_readme_shows_is_accepted(client, admin_key):
+    """The tour's and the quickstarts' ``POST /ai/generate`` bodies are valid (here, procedural draws them)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    bodies = re.findall(r"/ai/generate [^`]*?-d '(\{[^']*\})'", readme)
+    assert len(bodies) >= 5
+    _user_id, key = admin_key
+    for body in bodies:
+        answer = client.post("/ai/generate", json=json.loads(body), headers={"Authorization": f"Bearer {key}"})
+        assert answer.status_code == 201, (body, answer.get_json())

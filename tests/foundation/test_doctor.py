@@ -57,3 +57,30 @@ def test_doctor_says_where_quotas_are_counted_and_warns_for_several_machines(mak
     production = make_app(QUOTA_COUNTERS_PATH=path, IMPRINT_ENV="production")
     result = production.test_cli_runner().invoke(args=["doctor"])
     assert "WARN quotas" in result.output and "REDIS_URL" in result.output
+
+
+def test_doctor_flags_a_provider_no_v1_model_name_reaches(make_app, admin_key):
+    _user_id, key = admin_key
+    closed = "http://127.0.0.1:9/v1"  # nothing leaves the machine
+    unmapped = make_app(AI_PROVIDER="openai", OPENAI_API_KEY="sk-test", OPENAI_BASE_URL=closed,
+                        OPENAI_IMAGE_MODEL="gpt-image-1.5", OPENAI_COMPAT_MODELS='{"procedural": "procedural"}')
+    result = unmapped.test_cli_runner().invoke(args=["doctor"])
+    assert "WARN /v1 models" in result.output and "openai" in result.output
+    assert 'OPENAI_COMPAT_MODELS, e.g. {"gpt-image-1.5": "openai"}' in result.output
+    # What the warning is about: an SDK asking for the provider's model name is refused.
+    refused = unmapped.test_client().post("/v1/images/generations", headers={"Authorization": f"Bearer {key}"},
+                                          json={"model": "gpt-image-1.5", "prompt": "a lighthouse"})
+    assert refused.status_code == 404
+
+    mapped = make_app(AI_PROVIDER="openai", OPENAI_API_KEY="sk-test", OPENAI_BASE_URL=closed,
+                      OPENAI_COMPAT_MODELS='{"gpt-image-1.5": "openai", "procedural": "procedural"}')
+    result = mapped.test_cli_runner().invoke(args=["doctor"])
+    assert "ok   /v1 models" in result.output and "openai: gpt-image-1.5" in result.output
+
+
+def test_doctor_flags_a_key_set_for_a_provider_nothing_maps(make_app):
+    app = make_app(GEMINI_API_KEY="g-test", GEMINI_BASE_URL="http://127.0.0.1:9/v1beta",
+                   OPENAI_COMPAT_MODELS='{"procedural": "procedural"}')
+    result = app.test_cli_runner().invoke(args=["doctor"])
+    assert "WARN /v1 models" in result.output and "gemini" in result.output
+    assert "openai" not in result.output.split("WARN /v1 models")[1].splitlines()[0]

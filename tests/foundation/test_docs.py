@@ -77,7 +77,7 @@ def test_every_address_the_readme_shows_answers(client, admin_key):
     base = "http://127.0.0.1:5000"
     paths = {url[len(base):] or "/" for url in re.findall(rf"<({re.escape(base)}/[^>]*)>", readme)}
     for line in readme.splitlines():
-        if "curl " in line and "-X POST" not in line:
+        if "curl " in line and not re.search(r"-X POST|-F |-d ", line):  # -F and -d make curl POST
             paths.update(url[len(base):] for url in re.findall(rf"{re.escape(base)}/[^\s'\"]*", line))
     assert {"/og/hello.png?quote=Ship+it&author=Ada", "/history/logs?limit=1", "/dashboard/login"} <= paths
     _user_id, key = admin_key

@@ -1,5 +1,7 @@
 """``flask tracking …`` commands: worker, replay, check."""
 
+import time
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -29,16 +31,19 @@ def worker_command(burst, fork, name, metrics_port):
 @cli.command("replay")
 def replay_command():
     """Write the spooled events (those the database refused) to the database."""
+    from app.progress import progress, summary
+
     from . import spool
 
-    app = current_app._get_current_object()
+    app, started = current_app._get_current_object(), time.monotonic()
     path = spool.spool_path(app)
     if not spool.pending_bytes(path):
         click.echo(f"nothing to replay ({path} is empty)")
         return
-    sent = app.extensions["tracking"].spool.replay(wait=True)
+    with progress("replaying spooled events", spool.pending_events(path)) as advance:
+        sent = app.extensions["tracking"].spool.replay(wait=True, on_progress=advance)
     left = spool.pending_bytes(path)
-    click.echo(f"replayed {sent} event(s) from {path}" + (f"; {left} bytes left" if left else ""))
+    summary(f"replayed {sent} event(s) from {path}" + (f"; {left} bytes left" if left else ""), started)
     if left:
         raise click.ClickException("the database still refuses; the spool is kept (see the log)")
 

@@ -137,8 +137,8 @@ class SpoolBusy(Exception):
     """Another replay holds the spool."""
 
 
-def replay(path, send, batch_size=1000, wait=False):
-    """Send spooled events on with ``send(batch)``; returns the number sent.
+def replay(path, send, batch_size=1000, wait=False, on_progress=None):
+    """Send spooled events on with ``send(batch)``; returns the number sent (``on_progress(n)`` after each batch).
 
     ``send`` raises when it cannot take a batch: the replay stops there and the
     file stays for the next replay (re-sent events are dropped as duplicates).
@@ -156,17 +156,19 @@ def replay(path, send, batch_size=1000, wait=False):
             for event in read_events(filename):
                 batch.append(event)
                 if len(batch) >= batch_size:
-                    sent += _send(send, batch)
+                    sent += _send(send, batch, on_progress)
                     batch = []
             if batch:
-                sent += _send(send, batch)
+                sent += _send(send, batch, on_progress)
             os.unlink(filename)
         return sent
     finally:
         os.close(lock_fd)
 
 
-def _send(send, batch):
+def _send(send, batch, on_progress=None):
     send(batch)
     metrics.REPLAYED.inc(len(batch))
+    if on_progress:
+        on_progress(len(batch))
     return len(batch)

@@ -69,10 +69,10 @@ class SpoolTransport:
         if spool.pending_bytes(self.path):
             self.replay()
 
-    def replay(self, wait=False):
+    def replay(self, wait=False, on_progress=None):
         """Write spooled events to the database; returns how many were sent (0 if busy or refused)."""
         try:
-            sent = spool.replay(self.path, self.write, self.batch_size, wait=wait)
+            sent = spool.replay(self.path, self.write, self.batch_size, wait=wait, on_progress=on_progress)
         except spool.SpoolBusy:
             return 0
         except Exception as error:

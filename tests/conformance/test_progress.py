@@ -94,3 +94,25 @@ def test_history_export_keeps_stdout_for_the_rows(app):
     assert '"seed": "exported"' in result.stdout
     assert "exported" not in result.stdout.replace('"seed": "exported"', "")  # the summary is not a row
     assert "exported 1 og-generations row(s) as jsonl" in result.stderr
+
+
+def test_tracking_replay_shows_a_bar_on_a_terminal_and_ends_with_a_summary(tmp_path):
+    from app.tracking import spool
+    from app.tracking.events import make_event
+
+    env = _env(tmp_path)
+    path = str(tmp_path / "instance" / "tracking-spool.jsonl")
+    env["TRACKING_SPOOL_PATH"] = path
+    events = [make_event("og_generation", {"seed": f"replayed-{n}", "aspect_ratio": "default"}) for n in range(3)]
+    spool.append(path, events)
+    code, on_terminal = _on_a_terminal([sys.executable, "-m", "flask", "tracking", "replay"], env)
+    assert code == 0, on_terminal
+    assert "replaying spooled events" in on_terminal and re.search(r"\]\s+3/3", on_terminal), on_terminal
+    last = on_terminal.strip().splitlines()[-1]
+    assert last.startswith(f"replayed 3 event(s) from {path}") and SUMMARY.search(last), last
+    spool.append(path, events)  # again, not on a terminal: no bar, the same summary (duplicates dropped)
+    piped = subprocess.run([sys.executable, "-m", "flask", "tracking", "replay"], cwd=ROOT, env=env,
+                           capture_output=True, text=True, timeout=120)
+    assert piped.returncode == 0, piped.stderr
+    assert "replaying spooled events" not in piped.stdout + piped.stderr
+    assert SUMMARY.search(piped.stdout.strip().splitlines()[-1])

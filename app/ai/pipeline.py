@@ -14,7 +14,7 @@ from flask import current_app
 from app.extensions import db
 from app.history.files import keep_files
 from app.models import Dataset
-from app.provenance.service import encode_marked, output_origin, pixels_sha256
+from app.provenance.service import pixels_sha256
 from app.security.client import Caller
 from app.security.quotas import quota_identity
 from app.storage import get_storage
@@ -25,6 +25,7 @@ from app.tracking.logger import GenerationLogger
 from . import claims, records
 from .catalog import ASPECT_RATIOS, TOOLS, Tool, resolve_size
 from .errors import GenerationFailed, RequestError
+from .outputs import encode_output
 from .pricing import generation_price
 from .prompting import build_full_prompt, render_prompt_template
 from .providers import (
@@ -229,9 +230,7 @@ def _run(run, renderer):
             for index, image in enumerate(result.images):
                 picture = image.image if image.image is not None else decode_output(image.data, plan.provider)
                 image_id = uuid.uuid4()  # made before the record: the file's manifest names it
-                data = encode_marked(picture, plan.payload.get("format") or "png",
-                                     _parameters(plan, result, picture, index),
-                                     _origin(plan, result, image, picture, image_id))
+                data = encode_output(plan, result, image, picture, index, image_id)
                 marks.append((image_id, pixels_sha256(picture)))
                 try:
                     stored.append((store_image(storage, BUCKET, data), image, data))
@@ -260,25 +259,6 @@ def _run(run, renderer):
     logger.complete(image_id=saved[0].id)
     _record_prompt_usage(plan, run.caller.user_id, logger, True, run.duration_ms)
     return Outcome(saved, build_response(saved))
-
-
-def _parameters(plan, result, picture, index):
-    """AUTOMATIC1111's ``parameters`` text: prompt, negative prompt, then key: value pairs."""
-    pairs = {"Provider": plan.provider, "Model": result.model, "Size": f"{picture.width}x{picture.height}",
-             "Style": plan.payload.get("style"), "Quality": plan.payload.get("quality"),
-             "Seed": result.info.get("seed"), "Tool": plan.tool_name, "Batch index": index}
-    text = plan.full_prompt
-    if plan.negative_prompt:
-        text += f"\nNegative prompt: {plan.negative_prompt}"
-    return text + "\n" + ", ".join(f"{k}: {v}" for k, v in pairs.items() if v not in (None, ""))
-
-
-def _origin(plan, result, image, picture, image_id):
-    """What the file's Content Credentials say about this output (app/provenance)."""
-    return output_origin(image_id=image_id, provider=plan.provider, model=result.model,
-                         is_ai=getattr(PROVIDERS.get(plan.provider), "is_ai", False),
-                         size=f"{picture.width}x{picture.height}", tool=plan.tool_name, prompt=plan.prompt,
-                         source=image.source, provider_bytes=image.data)
 
 
 def _name_records(saved, marks):

@@ -1,8 +1,8 @@
 """Events are plain JSON dicts: {"id", "kind", "recorded_at", "fields"}.
 
 JSON, not pickles, so that they can sit in Redis or a spool file and be
-replayed by any worker; the id is made here, once, and every write is
-idempotent on it.
+replayed by any worker; the id is made here, once (time-ordered: see
+``uuid7``), and every write is idempotent on it.
 """
 
 import ipaddress
@@ -12,6 +12,7 @@ from decimal import Decimal
 from enum import Enum
 
 from app.models import GenerationLog, OgGeneration, PromptUsage
+from app.models.types import uuid7
 
 KINDS = {
     "og_generation": OgGeneration,
@@ -34,7 +35,7 @@ def make_event(kind, fields):
     unknown = set(fields) - COLUMNS[kind]
     if unknown:
         raise ValueError(f"{kind}: unknown fields {sorted(unknown)}")
-    event_id = str(fields.pop("id", None) or uuid.uuid4())
+    event_id = str(fields.pop("id", None) or uuid7())
     return {
         "id": event_id,
         "kind": kind,

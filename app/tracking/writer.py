@@ -1,5 +1,10 @@
 """Write events to their tables: one INSERT per kind per batch, idempotent on the event id.
 
+On SQLite (local mode, where the writer thread shares the web process) the
+rows go straight to sqlite3's ``executemany`` as tuples, converted by the
+columns' own SQLAlchemy bind processors: the same stored values as the
+ORM's, without building and processing a parameter dict per row.
+
 ``INSERT … ON CONFLICT (id) DO NOTHING`` skips events already written (on
 PostgreSQL fed by COPY, see ``pg_copy.py``); for prompt usages ``RETURNING``
 tells which are new, and only those move the prompt counters, in the same
@@ -7,6 +12,7 @@ transaction, so a replay or retry never counts twice. Other kinds only need
 how many were new, which the row count says without RETURNING's per-row cost.
 """
 
+import functools
 import uuid
 from collections import defaultdict
 from datetime import datetime
@@ -55,9 +61,69 @@ def _insert_rows(session, kind, events):
         statement = _insert(table, dialect).returning(table.c.id, table.c.prompt_id, table.c.success)
         new = session.execute(statement, rows).all()
         return len(new), new
-    if dialect == "sqlite":  # sqlite3's executemany counts the rows it inserted
-        return session.execute(_insert(table, dialect), rows).rowcount, None
     return len(session.execute(_insert(table, dialect).returning(table.c.id), rows).all()), None
+
+
+class _Prepared:
+    """One kind's INSERT for sqlite3's executemany and how an event becomes its tuple of parameters."""
+
+    def __init__(self, kind):
+        table = KINDS[kind].__table__
+        dialect = sqlite.pysqlite.dialect()
+        self.names = [column.key for column in table.columns]
+        self.statement = (f"INSERT INTO {table.name} ({', '.join(self.names)})"
+                          f" VALUES ({', '.join('?' * len(self.names))}) ON CONFLICT (id) DO NOTHING")
+        # Only columns whose type processes its value (ids, addresses, times) are touched per row.
+        self.converted = [(index, converter, column.key in STAMPED[kind])
+                          for index, column in enumerate(table.columns)
+                          if (converter := _converter(column, dialect)) is not None]
+        self.id_index = self.names.index("id")
+        for column in table.columns:  # a missing value is NULL here: no column may expect a default instead
+            if column.default is not None and column.key != "id" and column.key not in STAMPED[kind]:
+                raise RuntimeError(f"{table.name}.{column.key} has a default the tracking writer does not apply")
+
+    def rows(self, events):
+        names, converted, id_index = self.names, self.converted, self.id_index
+        rows = []
+        for event in events:
+            fields = event["fields"]
+            row = [fields.get(name) for name in names]
+            row[id_index] = event["id"]
+            stamp = None
+            for index, convert, stamped in converted:
+                value = row[index]
+                if value is not None:
+                    row[index] = convert(value)
+                elif stamped:  # created_at and updated_at default to when the event was recorded: one conversion
+                    row[index] = stamp = stamp or convert(event["recorded_at"])
+            rows.append(tuple(row))
+        return rows
+
+
+def _converter(column, dialect):
+    """JSON value → what SQLAlchemy binds for ``column`` (its type's processor after parsing ids and times);
+    None when the value is bound as it is."""
+    process = column.type.dialect_impl(dialect).bind_processor(dialect)
+    if process is None:
+        return None
+    python_type = getattr(column.type, "impl_instance", column.type).python_type  # a TypeDecorator's own says object
+    if python_type is uuid.UUID:
+        return lambda value: process(uuid.UUID(value) if isinstance(value, str) else value)
+    if python_type is datetime:
+        return lambda value: process(datetime.fromisoformat(value) if isinstance(value, str) else value)
+    return process
+
+
+@functools.cache
+def _prepared(kind):
+    return _Prepared(kind)
+
+
+def _executemany_sqlite(session, kind, events):
+    """SQLite's path for kinds whose new rows need no RETURNING; returns (new rows, None)."""
+    prepared = _prepared(kind)
+    result = session.connection().exec_driver_sql(prepared.statement, prepared.rows(events))
+    return result.rowcount, None  # sqlite3's executemany counts the rows it inserted
 
 
 def write_events(events, session=None, stats=None):
@@ -70,12 +136,15 @@ def write_events(events, session=None, stats=None):
     # Sorted by id: two batches holding the same events lock them in the same order.
     for event in sorted(events, key=lambda event: event["id"]):
         by_kind[event["kind"]].append(event)
-    is_postgres = session.get_bind().dialect.name == "postgresql"
+    dialect = session.get_bind().dialect.name
     written = 0
     try:
         for kind, kind_events in by_kind.items():
-            # COPY pays a temporary table; it wins from a few dozen rows on.
-            insert = copy_rows if is_postgres and len(kind_events) >= COPY_FROM else _insert_rows
+            insert = _insert_rows
+            if dialect == "postgresql" and len(kind_events) >= COPY_FROM:
+                insert = copy_rows  # COPY pays a temporary table; it wins from a few dozen rows on
+            elif dialect == "sqlite" and kind != "prompt_usage":
+                insert = _executemany_sqlite
             count, usages = insert(session, kind, kind_events)
             written += count
             if stats is not None:

@@ -61,3 +61,59 @@ def test_a_large_batch_takes_the_bulk_path_with_json_and_counters(db_session):
     assert (db_session.get(Prompt, "p").usage_count, db_session.get(Prompt, "p").success_count) == (120, 60)
     usage = db_session.get(PromptUsage, uuid.UUID(events[7]["id"]))
     assert usage.variables == {"scene": "cafe 7", "quote": 'a "b"\n'} and usage.success is False
+
+
+def test_sqlite_executemany_stores_what_the_orm_path_stores(db_session):
+    """Local mode's prepared executemany and SQLAlchemy's INSERT leave the same stored values."""
+    import pytest
+    from sqlalchemy import text
+
+    from app.tracking import writer
+
+    if db_session.get_bind().dialect.name != "sqlite":
+        pytest.skip("the prepared path is SQLite's")
+    for kind, fields in (
+        ("og_generation", {"seed": "日本語 seed", "aspect_ratio": "og", "ip_address": "2001:db8::1",
+                           "custom_width": 900, "render_time_ms": 1.25, "quote_text": "a\x00b 🚀"}),
+        ("generation_log", {"provider": "openai", "model": "gpt-image-1.5", "success": True,
+                            "image_id": uuid.uuid4(), "costs": {"image": 0.04}, "tokens": {"input": 3},
+                            "steps": {"provider_call": 830.5}, "created_at": "2026-11-30T23:59:59.123456+00:00"}),
+    ):
+        ours, theirs = make_event(kind, dict(fields)), make_event(kind, dict(fields))
+        assert writer._executemany_sqlite(db_session, kind, [ours]) == (1, None)
+        assert writer._insert_rows(db_session, kind, [theirs]) == (1, None)
+        db_session.commit()
+        table = writer.KINDS[kind].__table__.name
+        stored = {row.id: row._asdict() for row in db_session.execute(text(f"select * from {table}"))}
+        assert len(stored) == 2
+        a, b = (stored[uuid.UUID(event["id"]).hex] for event in (ours, theirs))
+        a.pop("id"), b.pop("id")
+        if kind == "og_generation":  # both stamped from their own event's recorded_at
+            assert a.pop("created_at") == a.pop("updated_at") == ours["recorded_at"][:26].replace("T", " ")
+            b.pop("created_at"), b.pop("updated_at")
+        assert a == b
+
+
+def test_event_ids_are_time_ordered():
+    ids = [uuid.UUID(make_event("og_generation", {"seed": "s", "aspect_ratio": "og"})["id"]) for _ in range(3)]
+    assert {i.version for i in ids} == {7}
+    stamps = [i.int >> 80 for i in ids]  # the leading 48 bits: milliseconds
+    assert stamps == sorted(stamps) and len(set(ids)) == 3
+
+
+def test_forked_workers_make_different_ids():
+    """gunicorn forks its workers from one process: each must draw its own random bits."""
+    import os
+
+    from app.models.types import uuid7
+
+    uuid7()
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:
+        os.write(write, uuid7().bytes)
+        os._exit(0)
+    os.waitpid(child, 0)
+    theirs, ours = os.read(read, 16), uuid7().bytes
+    os.close(read), os.close(write)
+    assert theirs[6:] != ours[6:]  # the 74 random bits (and version, variant) after the 48-bit time

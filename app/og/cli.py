@@ -9,7 +9,8 @@ from app.og import presets, templates
 from app.og.fonts import BASE_FAMILIES, DEFAULT_FAMILY
 from app.og.palettes import THEMES
 from app.og.params import ParamError, make_params
-from app.og.render import render
+from app.og.service import card_bytes
+from app.provenance.service import og_card_marker
 
 cli = AppGroup("og", help="Open Graph cards.")
 
@@ -40,7 +41,7 @@ cli = AppGroup("og", help="Open Graph cards.")
               help="File to write (- for stdout).")
 def render_card(seed, aspect, quote, author, layout, title, description, site, badge, font, lang, fmt,
                 width, height, shapes, theme, template_name, template_version, out):
-    """Render one card to a file: the same bytes GET /og serves for these parameters."""
+    """Render one card to a file: the card GET /og serves for these parameters (signed with OG_PROVENANCE)."""
     if fmt is None:
         suffix = Path(out).suffix.lower().lstrip(".")
         fmt = {"jpg": "jpeg"}.get(suffix, suffix) if suffix in (*presets.FORMATS, "jpg") else "png"
@@ -60,7 +61,7 @@ def render_card(seed, aspect, quote, author, layout, title, description, site, b
         raise click.BadParameter(str(error), param_hint="--template") from error
     except ParamError as error:
         raise click.BadParameter(error.message, param_hint=f"--{error.field}") from error
-    body, content_type = render(params, brand)
+    body, content_type = card_bytes(params, brand, og_card_marker())
     if out == "-":
         click.get_binary_stream("stdout").write(body)
         return

@@ -35,11 +35,15 @@ def produce_card(params: CardParams, etag: str, cache: ByteLRU, brand=None, mark
     hit = cache.get(etag)
     if hit is not None:
         return Card(hit[0], hit[1], (time.perf_counter() - start) * 1000, True)
-    body, content_type = render(params, brand)
-    if mark is not None:
-        body = mark(body, content_type)
+    body, content_type = card_bytes(params, brand, mark)
     cache.put(etag, body, content_type)
     return Card(body, content_type, (time.perf_counter() - start) * 1000, False)
+
+
+def card_bytes(params: CardParams, brand=None, mark=None) -> tuple[bytes, str]:
+    """(bytes, content type) of a card rendered now, signed by ``mark`` when given (HTTP and the CLI)."""
+    body, content_type = render(params, brand)
+    return (body if mark is None else mark(body, content_type)), content_type
 
 
 def record_generation(params: CardParams, *, ip_address: str | None, user_agent: str | None,

@@ -1,13 +1,17 @@
 """Who is calling, resolved once per request from ``Authorization: Bearer``."""
 
+from copy import deepcopy
 from functools import wraps
 
 from flask import current_app, g, request
 from flask_smorest import abort
+from flask_smorest.utils import deepupdate
 
 from .service import authenticate
 
 _UNSET = object()
+UNAUTHORIZED = {"description": "No API key, or a wrong or revoked one"}
+FORBIDDEN = {"description": "The key is not an admin's"}
 
 
 def current_principal():
@@ -46,9 +50,19 @@ def auth_required(view=None, *, admin=False, allow_anonymous=False):
                 abort(403, message="this endpoint needs an admin key")
             return fn(*args, **kwargs)
 
+        _document(wrapper, admin, allow_anonymous)
         return wrapper
 
     return decorate(view) if view else decorate
+
+
+def _document(view, admin, allow_anonymous):
+    """What the OpenAPI document says of the view: the key it needs and the 401/403 it may answer."""
+    doc = {"responses": {401: UNAUTHORIZED, **({403: FORBIDDEN} if admin else {})}}
+    if not allow_anonymous:
+        doc["security"] = [{"bearerAuth": []}]
+    view._apidoc = deepcopy(getattr(view, "_apidoc", {}))
+    view._apidoc["manual_doc"] = deepupdate(view._apidoc.get("manual_doc", {}), doc)
 
 
 def admin_required(view):

@@ -26,6 +26,8 @@ blp = Blueprint("og_templates", __name__, url_prefix="/og", description="Brand t
 blp.ARGUMENTS_PARSER = CardArgsParser()
 FOLLOWING_CACHE_CONTROL = "public, max-age=300, must-revalidate"
 TEMPLATE_CARD_OPTIONS = template_card_options()
+NOT_FOUND = {"description": "No template of that name (or no such version of it)"}
+TEMPLATE_CARD_DOC = {"responses": {**CARD_DOC["responses"], 404: NOT_FOUND}}
 
 
 @contextmanager
@@ -61,6 +63,7 @@ class Templates(MethodView):
     @admin_required
     @blp.arguments(TemplateCreateSchema, error_status_code=400)
     @blp.response(201, TemplateSchema)
+    @blp.alt_response(409, description="A template of that name exists")
     def post(self, body):
         """Register a template (admin): layout, colours, font, logo and text defaults; version 1."""
         with template_errors():
@@ -70,6 +73,7 @@ class Templates(MethodView):
 @blp.route("/templates/<name>")
 class Template(MethodView):
     @blp.response(200, TemplateSchema)
+    @blp.alt_response(404, **NOT_FOUND)
     def get(self, name):
         """One template at its current version, with the numbers of all its versions."""
         with template_errors():
@@ -79,6 +83,7 @@ class Template(MethodView):
     @admin_required
     @blp.arguments(TemplateUpdateSchema, error_status_code=400)
     @blp.response(200, TemplateSchema)
+    @blp.alt_response(404, **NOT_FOUND)
     def patch(self, body, name):
         """Change a template (admin): writes the next version; URLs of earlier versions keep rendering them."""
         with template_errors():
@@ -87,6 +92,7 @@ class Template(MethodView):
 
     @admin_required
     @blp.response(204)
+    @blp.alt_response(404, **NOT_FOUND)
     def delete(self, name):
         """Remove a template and its versions (admin)."""
         with template_errors():
@@ -104,7 +110,7 @@ def _template_card(name, version, seed, ext, args):
 
 @blp.route("/t/<name>/v<int:version>/<seed>.<ext>", methods=["GET"])
 @blp.arguments(TEMPLATE_CARD_OPTIONS, location="query", error_status_code=400)
-@blp.doc(**CARD_DOC)
+@blp.doc(**TEMPLATE_CARD_DOC)
 def versioned_card(args, name, version, seed, ext):
     """A card of one template version: the same URL always gives the same bytes (immutable)."""
     return _template_card(name, version, seed, ext, args)
@@ -112,7 +118,7 @@ def versioned_card(args, name, version, seed, ext):
 
 @blp.route("/t/<name>/<seed>.<ext>", methods=["GET"])
 @blp.arguments(TEMPLATE_CARD_OPTIONS, location="query", error_status_code=400)
-@blp.doc(**CARD_DOC)
+@blp.doc(**TEMPLATE_CARD_DOC)
 def current_card(args, name, seed, ext):
     """A card of a template's newest version (revalidated after five minutes: the ETag names the version)."""
     return _template_card(name, None, seed, ext, args)

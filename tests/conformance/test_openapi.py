@@ -91,3 +91,24 @@ def test_docs_page_works_offline(client):
     # No script, style or font fetched from elsewhere: every src/href is the app's own.
     for url in re.findall(r'(?:src|href)="([^"]+)"', html):
         assert url.startswith(("/", "#")), url
+
+
+def _fill(path):
+    """A concrete URL for a templated path: ids as UUIDs, an extension, a version number."""
+    values = {"ext": "png", "version": "1"}
+    return re.sub(r"\{([^}]+)\}", lambda m: values.get(m.group(1), "00000000-0000-4000-8000-000000000000"
+                                                       if m.group(1).endswith("id") else "x"), path)
+
+
+def test_operations_that_need_a_key_say_so_and_answer_401_without_one(make_app):
+    """What the document says of keys is what the API does: a reader can tell which calls need one."""
+    client = make_app(ALLOW_ANONYMOUS=False).test_client()
+    spec = client.get("/openapi.json").json
+    needing = [(path, method, op) for path, method, op in _operations(spec) if op.get("security") == [{"bearerAuth": []}]]
+    assert len(needing) > 40
+    for path, method, op in needing:
+        assert "401" in op["responses"], f"{method} {path}"
+        answer = client.open(_fill(path), method=method.upper())
+        assert answer.status_code == 401, f"{method} {path}: {answer.status_code}"
+    admin_only = {(path, method) for path, method, op in needing if "403" in op["responses"]}
+    assert ("/og/templates", "post") in admin_only and ("/og/stats", "get") in admin_only

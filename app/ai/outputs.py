@@ -8,14 +8,14 @@ from .providers import PROVIDERS
 
 def encode_output(plan, result, image, picture, index, image_id):
     """The bytes to store for the run's ``index``-th image (``picture``), marked as ``image_id``."""
-    return encode_marked(picture, plan.payload.get("format") or "png", _parameters(plan, result, picture, index),
+    return encode_marked(picture, plan.options.format or "png", _parameters(plan, result, picture, index),
                          _origin(plan, result, image, picture, image_id))
 
 
 def _parameters(plan, result, picture, index):
     """AUTOMATIC1111's ``parameters`` text: prompt, negative prompt, then key: value pairs."""
     pairs = {"Provider": plan.provider, "Model": result.model, "Size": f"{picture.width}x{picture.height}",
-             "Style": plan.payload.get("style"), "Quality": plan.payload.get("quality"),
+             "Style": plan.options.style, "Quality": plan.options.quality,
              "Seed": result.info.get("seed"), "Tool": plan.tool_name, "Batch index": index}
     text = plan.full_prompt
     if plan.negative_prompt:

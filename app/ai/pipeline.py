@@ -45,9 +45,38 @@ BUCKET = "generated-images"
 EDIT_TOOLS = ("imageEditor", "openaiImagesEdits")  # their provider is asked to edit, not generate
 
 
+@dataclass(frozen=True)
+class GenerationOptions:
+    """The request fields the pipeline reads after planning, typed, so only the entry points handle the JSON payload."""
+
+    n: int = 1
+    quality: str | None = None
+    style: str | None = None
+    aspect_ratio: str | None = None
+    format: str | None = None
+    request_id: str | None = None
+    tags: list | None = None
+    message_id: str | None = None
+    variables: dict | None = None
+    tool: str | None = None
+    seed: int | None = None
+    background: str | None = None
+    moderation: str | None = None
+    output_compression: int | None = None
+
+    @classmethod
+    def from_payload(cls, payload, *, style, aspect_ratio):
+        """The options of a validated request body, with the style and aspect ratio planning resolved."""
+        return cls(n=payload.get("n") or 1, quality=payload.get("quality"), style=style, aspect_ratio=aspect_ratio,
+                   format=payload.get("format"), request_id=payload.get("request_id"), tags=payload.get("tags"),
+                   message_id=payload.get("message_id"), variables=payload.get("variables"),
+                   tool=payload.get("tool"), seed=payload.get("seed"), background=payload.get("background"),
+                   moderation=payload.get("moderation"), output_compression=payload.get("output_compression"))
+
+
 @dataclass
 class Plan:
-    payload: dict
+    options: GenerationOptions
     tool: Tool
     tool_name: str
     provider: str
@@ -111,9 +140,10 @@ def plan_generation(payload, principal, *, tool_name=None, provider=None):
     width, height = resolve_size(payload.get("size"), payload.get("aspect_ratio"), tool)
     style = payload.get("style") or tool.style
     # No ratio asked: the provider derives one from the size and says which it used.
-    payload = {**payload, "style": style, "aspect_ratio": tool.aspect_ratio or payload.get("aspect_ratio")}
+    options = GenerationOptions.from_payload(payload, style=style,
+                                             aspect_ratio=tool.aspect_ratio or payload.get("aspect_ratio"))
     model = payload.get("model") or (config.get("AI_MODEL") if provider == config["AI_PROVIDER"] else None)
-    plan = Plan(payload, tool, tool_name or tool.tool_name, provider, model, prompt,
+    plan = Plan(options, tool, tool_name or tool.tool_name, provider, model, prompt,
                 build_full_prompt(prompt, style, dataset, tool), negative, width, height, dataset, template)
     _check_provider_options(plan, config)
     return plan
@@ -131,13 +161,13 @@ def _check_provider_options(plan, config):
 
 def provider_request(plan, references=()):
     """What the provider is asked for: the plan's prompt, size and options."""
-    payload = plan.payload
+    options = plan.options
     return ProviderRequest(
-        prompt=plan.full_prompt, width=plan.width, height=plan.height, n=payload.get("n") or 1,
-        negative_prompt=plan.negative_prompt, quality=payload.get("quality"), style=payload.get("style"),
-        aspect_ratio=payload.get("aspect_ratio"), model=plan.model, reference_images=list(references),
-        seed=payload.get("seed"), output_format=payload.get("format"), background=payload.get("background"),
-        moderation=payload.get("moderation"), output_compression=payload.get("output_compression"))
+        prompt=plan.full_prompt, width=plan.width, height=plan.height, n=options.n,
+        negative_prompt=plan.negative_prompt, quality=options.quality, style=options.style,
+        aspect_ratio=options.aspect_ratio, model=plan.model, reference_images=list(references),
+        seed=options.seed, output_format=options.format, background=options.background,
+        moderation=options.moderation, output_compression=options.output_compression)
 
 
 def generate_images(payload, caller, *, tool_name=None, provider=None, renderer=None, parent_id=None,
@@ -209,12 +239,12 @@ def _replay(result):
 def _run(run, renderer):
     config, plan = current_app.config, run.plan
     logger = GenerationLogger(user_id=run.caller.user_id,
-                              job_id=str(run.job_id or plan.payload.get("request_id") or uuid.uuid4()))
+                              job_id=str(run.job_id or plan.options.request_id or uuid.uuid4()))
     started = time.perf_counter()
     provider = None if renderer is not None else get_provider(plan.provider, config)
     model = plan.model or (provider.default_model if provider else "pillow")
-    logger.start_job(style=plan.payload.get("style"), photo_size=f"{plan.width}x{plan.height}",
-                     scene=plan.tool.template and plan.payload.get("tool"), tool_name=plan.tool_name,
+    logger.start_job(style=plan.options.style, photo_size=f"{plan.width}x{plan.height}",
+                     scene=plan.tool.template and plan.options.tool, tool_name=plan.tool_name,
                      provider=plan.provider, model=model, country=plan.country)
     stored, result, references, marks = [], None, [], []
     try:
@@ -247,7 +277,7 @@ def _run(run, renderer):
     first = stored[0][0]
     priced_size = result.info.get("size") or f"{first.width}x{first.height}"  # the size that was billed
     price = generation_price(config, plan.provider, result.model, priced_size,
-                             result.info.get("quality") or plan.payload.get("quality"), result.tokens, len(stored))
+                             result.info.get("quality") or plan.options.quality, result.tokens, len(stored))
     logger.add_cost("image", None if price is None else price * len(stored))
     run.result, run.price, run.duration_ms = result, price, int((time.perf_counter() - started) * 1000)
     saved = [_save(run, index, item, image) for index, (item, image, _data) in enumerate(stored)]
@@ -269,16 +299,16 @@ def _name_records(saved, marks):
 
 def _common(run):
     plan, principal = run.plan, run.caller.principal
-    payload = plan.payload
+    options = plan.options
     return dict(
-        request_id=payload.get("request_id"), user_id=run.caller.user_id,
+        request_id=options.request_id, user_id=run.caller.user_id,
         username=principal.username if principal else None, tool_name=plan.tool_name, prompt=plan.prompt,
         full_prompt=plan.full_prompt, negative_prompt=plan.negative_prompt, provider=plan.provider,
-        quality=payload.get("quality"), style=payload.get("style"), n=payload.get("n") or 1,
-        tags=payload.get("tags"), message_id=payload.get("message_id"),
+        quality=options.quality, style=options.style, n=options.n,
+        tags=options.tags, message_id=options.message_id,
         dataset_id=plan.dataset.id if plan.dataset else None,
         prompt_id=plan.template.prompt_id if plan.template else None, parent_id=run.parent_id,
-        aspect_ratio=_aspect_ratio(plan), format=payload.get("format") or "png",
+        aspect_ratio=_aspect_ratio(plan), format=options.format or "png",
         reference_images_count=run.reference_count, country=plan.country,
         unique_visual_elements=(plan.dataset.unique_visual_elements or None) if plan.dataset else None,
     )
@@ -286,8 +316,8 @@ def _common(run):
 
 def _aspect_ratio(plan):
     """The ratio asked for, else the catalog's nearest to the size (edits and charts keep their own shape)."""
-    if plan.payload.get("aspect_ratio") or plan.provider == "pillow":
-        return plan.payload.get("aspect_ratio")
+    if plan.options.aspect_ratio or plan.provider == "pillow":
+        return plan.options.aspect_ratio
     return nearest_ratio(plan.width, plan.height, ASPECT_RATIOS)
 
 
@@ -334,4 +364,4 @@ def _record_prompt_usage(plan, user_id, logger, success, duration_ms, error=None
     record_event("prompt_usage", prompt_id=plan.template.prompt_id, prompt_version=plan.template.version,
                  success=success, generation_time_ms=duration_ms, user_id=user_id, job_id=logger.job_id,
                  prompt=plan.full_prompt, negative_prompt=plan.negative_prompt, error_message=error,
-                 variables=plan.payload.get("variables"))
+                 variables=plan.options.variables)

@@ -24,7 +24,7 @@ def reserve_generation(plan, caller):
     limits = limits_for(principal, user)
     if limits.generations is None and limits.cost_usd is None:
         return None
-    count = plan.payload.get("n") or 1
+    count = plan.options.n
     price = estimated_price(current_app.config, plan)
     try:
         return get_quotas().reserve(quota_identity(principal, caller.address), limits, units=count,
@@ -40,7 +40,7 @@ def estimated_price(config, plan):
     model = plan.model
     if model is None and plan.provider in PROVIDERS:
         model = get_provider(plan.provider, config).default_model
-    size, quality = f"{plan.width}x{plan.height}", plan.payload.get("quality")
+    size, quality = f"{plan.width}x{plan.height}", plan.options.quality
     price = image_price(config, plan.provider, model, size, quality)
     if price is None and quality is None:
         qualities = (price_table(config).get(plan.provider) or {}).get(model) or {}

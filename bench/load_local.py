@@ -11,6 +11,16 @@ processes' CPU per request (the writer thread runs in them, so its work is
 counted), the medians and what tracking costs in each; then stops both servers (SIGTERM: a normal exit, which
 drains the writer) and checks that every request the tracked server answered
 has its ``og_generations`` row, found by the request's own User-Agent.
+
+On a shared virtual machine single slices differ by tens of percent whatever
+the setting, so the figure is the median of many alternating slices. With
+``--instructions`` it also counts, under valgrind's callgrind, the
+instructions one process spends per cached-card request (the Flask test
+client, the writer thread included) with tracking off and on: a cost that
+does not depend on what else the machine is doing. Under valgrind a request
+takes tens of times longer, so the writer's linger would gather only a few
+events per transaction: there the events are written in batches of
+``--batch`` (what the linger gathers at the servers' own rate) instead.
 """
 
 import argparse
@@ -81,6 +91,40 @@ class LocalServer:
                 "select user_agent from og_generations where user_agent like 'imprint-bench/%'")}
 
 
+PROBE = """
+import os, sys, tempfile
+sys.path.insert(0, {root!r})
+os.environ.update(IMPRINT_INSTANCE_PATH=tempfile.mkdtemp(), SECRET_KEY="bench", LOG_LEVEL="WARNING",
+                  OG_TRACKING_ENABLED={tracking!r}, RATE_LIMIT_OG="1000000/minute",
+                  TRACKING_WRITE_LINGER="3600", TRACKING_BATCH_SIZE={batch!r})
+from app import create_app, tracking
+from app.extensions import db
+app = create_app()
+with app.app_context():
+    db.create_all()
+client = app.test_client()
+for i in range({requests}):
+    client.get(f"/og/cached-{{i % 16}}.png?quote=Tracked", headers={{"User-Agent": f"imprint-bench/{{i}}"}})
+tracking.flush(app=app)
+"""
+
+
+def instructions(tracking, requests, batch):
+    """Instructions callgrind counts for a whole process that serves ``requests`` cached cards."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_", "TEST_", "IMPRINT_"))}
+    done = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", PYTHON, "-c",
+                           PROBE.format(root=ROOT, tracking=str(tracking).lower(), requests=requests,
+                                                      batch=str(batch))],
+                          env=env, capture_output=True, text=True, check=True)
+    return int(done.stderr.rsplit("Collected :", 1)[1].split()[0])
+
+
+def instructions_per_request(batch, low=300, high=900):
+    """(off, on) instructions per request: the slope between two runs, so start-up cancels out."""
+    return tuple((instructions(tracking, high, batch) - instructions(tracking, low, batch)) / (high - low)
+                 for tracking in (False, True))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10, help="seconds per slice")
@@ -88,6 +132,11 @@ def main():
     parser.add_argument("--threads", type=int, default=4, help="concurrent client connections")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="a setting for both servers (e.g. TRACKING_WRITE_LINGER=0.02)")
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count instructions per request under callgrind (a few minutes)")
+    parser.add_argument("--batch", type=int, default=75,
+                        help="events per transaction under callgrind (about what 0.25 s gathers at 600 requests/s"
+                             " over 2 workers)")
     args = parser.parse_args()
     settings = dict(item.split("=", 1) for item in args.set)
     root = tempfile.mkdtemp(prefix="imprint-local-")
@@ -118,9 +167,11 @@ def main():
                       f" (p50 {p50:.2f} ms, {len(load.results) - len(good)} failed); web CPU {cpu[tracking][-1]:.3f}"
                       " ms/request", flush=True)
         off, on = statistics.median(rates[False]), statistics.median(rates[True])
-        paired = statistics.median(100 * (a - b) / a for a, b in zip(rates[False], rates[True], strict=True))
+        pairs = [100 * (a - b) / a for a, b in zip(rates[False], rates[True], strict=True)]
+        quartiles = statistics.quantiles(pairs, n=4) if len(pairs) > 1 else pairs * 3
         print(f"  median: off {off:.1f} req/s, on {on:.1f} req/s -> tracking costs {100 * (off - on) / off:+.1f}%"
-              f" of throughput (goal: at most 10%); median of each round's own off/on pair: {paired:+.1f}%")
+              f" of throughput (goal: at most 10%); each round's own off/on pair: median {statistics.median(pairs):+.1f}%,"
+              f" middle half {quartiles[0]:+.1f}% to {quartiles[2]:+.1f}%")
         cpu_off, cpu_on = statistics.median(cpu[False]), statistics.median(cpu[True])
         print(f"  web CPU per request (medians): off {cpu_off:.3f} ms, on {cpu_on:.3f} ms -> tracking adds"
               f" {1000 * (cpu_on - cpu_off):.0f} us, {100 * (cpu_on - cpu_off) / cpu_off:+.1f}% of an untracked"
@@ -131,6 +182,11 @@ def main():
     rows = servers[True].agents()
     print(f"requests answered with tracking on: {len(answered)}, rows found: {len(answered & rows)},"
           f" missing: {len(answered - rows)}; rows on the untracked server: {len(servers[False].agents())}")
+    if args.instructions:
+        off, on = instructions_per_request(args.batch)
+        print(f"instructions per cached-card request, one process (callgrind, {args.batch} events per"
+              f" transaction): off {off / 1e6:.3f} M,"
+              f" on {on / 1e6:.3f} M -> tracking adds {(on - off) / 1e3:.0f} k, {100 * (on - off) / off:+.1f}%")
 
 
 if __name__ == "__main__":

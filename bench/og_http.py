@@ -135,7 +135,8 @@ def in_process(requests: int, tracking: bool) -> dict:
         return result
 
 
-def main_http(requests: int = 400, threads: int = 4, database_url: str | None = None, port: int = 18731):
+def main_http(requests: int = 400, threads: int = 4, database_url: str | None = None, port: int = 18731) -> dict:
+    """Print the figures; returns the HTTP rows as {(tracking, case): figures}."""
     print(f"In-process request path (Flask test client, {database_url and 'see below' or 'SQLite'}), "
           f"median ms over {requests}:")
     for tracking in (False, True):
@@ -146,17 +147,20 @@ def main_http(requests: int = 400, threads: int = 4, database_url: str | None = 
           f"{requests} requests per row (1-client rows: {requests // 2})")
     print(f"  {'tracking':9s} {'case':24s} {'req/s':>8s} {'p50 ms':>8s} {'p99 ms':>8s} "
           f"{'server ms':>10s}  (Server-Timing: render or cache)")
+    rows = {}
     for tracking in (False, True):
         with tempfile.TemporaryDirectory(prefix="og-bench-") as instance:
             server = start_server(port, tracking, database_url, instance)
             try:
                 for name, r in measure(port, requests, threads, f"t{int(tracking)}"):
+                    rows[(tracking, name)] = r
                     errors = f"  {r['errors']} errors" if r["errors"] else ""
                     print(f"  {'on' if tracking else 'off':9s} {name:24s} {r['rps']:8.0f} {r['p50']:8.2f} "
                           f"{r['p99']:8.2f} {r['server']:10.2f}{errors}", flush=True)
             finally:
                 server.terminate()
                 server.wait(timeout=30)
+    return rows
 
 
 if __name__ == "__main__":

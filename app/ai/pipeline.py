@@ -7,7 +7,7 @@ OpenAI-compatible endpoint all call it and get the records back.
 
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from flask import current_app
 
@@ -67,11 +67,8 @@ class GenerationOptions:
     @classmethod
     def from_payload(cls, payload, *, style, aspect_ratio):
         """The options of a validated request body, with the style and aspect ratio planning resolved."""
-        return cls(n=payload.get("n") or 1, quality=payload.get("quality"), style=style, aspect_ratio=aspect_ratio,
-                   format=payload.get("format"), request_id=payload.get("request_id"), tags=payload.get("tags"),
-                   message_id=payload.get("message_id"), variables=payload.get("variables"),
-                   tool=payload.get("tool"), seed=payload.get("seed"), background=payload.get("background"),
-                   moderation=payload.get("moderation"), output_compression=payload.get("output_compression"))
+        values = {option.name: payload.get(option.name) for option in fields(cls)}
+        return cls(**{**values, "n": values["n"] or 1, "style": style, "aspect_ratio": aspect_ratio})
 
 
 @dataclass

@@ -224,7 +224,8 @@ def copy_table(source, target, table, triggers, *, batch_size, echo):
         sent += len(rows)
         elapsed = time.monotonic() - started
         rate = f", {sent / elapsed:,.0f} rows/s" if elapsed > 0 and sent else ""
-        echo(f"  {table.name}: {copied:,}/{total:,}{rate}")
+        if rows or not sent:
+            echo(f"  {table.name}: {copied:,}/{total:,}{rate}")
         if done:
             return sent
 

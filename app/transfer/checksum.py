@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import JSON, null, select
 
 _MASK = (1 << 64) - 1
 
@@ -51,16 +51,42 @@ def canonical(value):
     return "s" + str(value)
 
 
-def row_hash(values):
-    digest = hashlib.sha256("\x1f".join(canonical(v) for v in values).encode()).digest()
+def json_columns(table):
+    """Columns of the JSON type: SQL NULL and JSON ``null`` both read as None there, and differ."""
+    return [column for column in table.columns if isinstance(column.type, JSON)]
+
+
+def select_rows(table):
+    """Every column of ``table``, then, per JSON column, whether it holds SQL NULL."""
+    flags = [column.is_(None).label(f"sql_null_{column.name}") for column in json_columns(table)]
+    return select(*table.columns, *flags)
+
+
+def row_values(table, row):
+    """A row read by ``select_rows`` as insert parameters; SQL NULL kept apart from JSON null."""
+    values = dict(zip(table.columns.keys(), row, strict=False))
+    for column in json_columns(table):
+        if row._mapping[f"sql_null_{column.name}"]:
+            values[column.key] = null()
+    return values
+
+
+def row_hash(table, row):
+    width = len(table.columns)
+    texts = [canonical(value) for value in row[:width]]
+    for index, column in enumerate(table.columns):
+        if isinstance(column.type, JSON) and not row._mapping[f"sql_null_{column.name}"]:
+            texts[index] = "j" + json.dumps(row[index], sort_keys=True, separators=(",", ":"),
+                                            ensure_ascii=False, default=str)
+    digest = hashlib.sha256("\x1f".join(texts).encode()).digest()
     return int.from_bytes(digest[:8], "big")
 
 
 def fingerprint(connection, table, batch_size=5000):
     """Row count and checksum of ``table`` as ``connection`` sees it."""
     total = count = 0
-    result = connection.execution_options(yield_per=batch_size).execute(select(*table.columns))
+    result = connection.execution_options(yield_per=batch_size).execute(select_rows(table))
     for row in result:
-        total = (total + row_hash(row)) & _MASK
+        total = (total + row_hash(table, row)) & _MASK
         count += 1
     return Fingerprint(count, f"{total:016x}")

@@ -34,7 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from .checksum import fingerprint
+from .checksum import fingerprint, row_values, select_rows
 from .engines import current_heads, migrate, open_engine, redact
 
 PROGRESS_TABLE = "imprint_copy_progress"
@@ -201,17 +201,17 @@ def copy_table(source, target, table, triggers, *, batch_size, echo):
     sent = 0
     started = time.monotonic()
     while True:
-        query = select(*table.columns).order_by(*key_columns).limit(batch_size)
+        query = select_rows(table).order_by(*key_columns).limit(batch_size)
         if last_key is not None:
             query = query.where(_after(key_columns, last_key))
         with source.connect() as connection:
-            rows = [dict(row._mapping) for row in connection.execute(query)]
+            rows = [row_values(table, row) for row in connection.execute(query)]
         with target.begin() as connection:
             if rows:
                 triggers.hold(connection, table.name)
                 connection.execute(insert, rows)
                 triggers.release(connection, table.name)
-                last_key = [rows[-1][column.name] for column in key_columns]
+                last_key = [rows[-1][column.key] for column in key_columns]
                 copied += len(rows)
             done = len(rows) < batch_size
             values = {"last_key": _encode_key(last_key) if last_key is not None else None,

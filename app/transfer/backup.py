@@ -68,18 +68,24 @@ def _dump_postgres(url, destination, echo):
         return None
     engine = open_engine(url)
     try:
-        with engine.connect() as connection:
-            connection.execute(text("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"))
-            snapshot = connection.scalar(text("SELECT pg_export_snapshot()"))
-            plain = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-            echo("pg_dump --format=custom")
-            subprocess.run(["pg_dump", "--format=custom", "--no-owner", f"--snapshot={snapshot}",
-                            f"--file={destination}", f"--dbname={plain}"], check=True, capture_output=True)
-            tables = _table_fingerprints(connection)
-            connection.execute(text("COMMIT"))
+        with engine.connect().execution_options(isolation_level="REPEATABLE READ") as connection:
+            with connection.begin():
+                snapshot = connection.scalar(text("SELECT pg_export_snapshot()"))
+                plain = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+                echo("database: pg_dump --format=custom")
+                _run(["pg_dump", "--format=custom", "--no-owner", f"--snapshot={snapshot}",
+                      f"--file={destination}", f"--dbname={plain}"])
+                tables = _table_fingerprints(connection)
         return tables
     finally:
         engine.dispose()
+
+
+def _run(command):
+    """Run pg_dump/pg_restore; a failure says what the tool said (the URL's password is not in argv's echo)."""
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise BackupInvalid(f"{command[0]} failed: {result.stderr.strip()[-500:]}")
 
 
 def _referenced_objects():
@@ -296,8 +302,7 @@ def _pg_restore(dump_path, url, tables, echo):
             raise CopyRefused(f"the target already holds rows ({', '.join(filled[:5])}): restore into an empty instance")
         plain = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
         echo("pg_restore")
-        subprocess.run(["pg_restore", "--clean", "--if-exists", "--no-owner", f"--dbname={plain}", dump_path],
-                       check=True, capture_output=True)
+        _run(["pg_restore", "--clean", "--if-exists", "--no-owner", f"--dbname={plain}", dump_path])
         with engine.connect() as connection:
             found = _table_fingerprints(connection)
         for name, expected in tables.items():

@@ -85,7 +85,7 @@ def row_hash(table, row):
 def fingerprint(connection, table, batch_size=5000):
     """Row count and checksum of ``table`` as ``connection`` sees it."""
     total = count = 0
-    result = connection.execution_options(yield_per=batch_size).execute(select_rows(table))
+    result = connection.execute(select_rows(table).execution_options(yield_per=batch_size))
     for row in result:
         total = (total + row_hash(table, row)) & _MASK
         count += 1

@@ -1,5 +1,7 @@
 """Engines for a copy's two ends, and the migration state of each."""
 
+import os
+
 from sqlalchemy import create_engine, event, inspect, text
 
 
@@ -32,6 +34,7 @@ def open_engine(url):
     """
     url = normalise_url(url)
     if url.startswith("sqlite"):
+        os.makedirs(os.path.dirname(os.path.abspath(url[len("sqlite:///"):])), exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30})
 
         @event.listens_for(engine, "connect")

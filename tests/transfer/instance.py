@@ -206,3 +206,14 @@ def run_copy_killed_halfway(source_url, target_url, directory, kill_at="  genera
             break
     process.wait(timeout=60)
     return "".join(lines), process.returncode
+
+
+def assert_same(found, expected):
+    """Field by field: the first differing answer is named."""
+    assert found.keys() == expected.keys()
+    for name in expected:
+        assert found[name] == expected[name], name
+
+
+def strip_urls(said):
+    return {name: _without_urls(value) for name, value in said.items()}

@@ -12,49 +12,14 @@ from tests.ai.test_storage import s3_endpoint  # noqa: F401  (the moto server fi
 
 from .instance import (
     answers,
+    assert_same,
     build_app,
     close,
-    drop_postgres_database,
-    fill,
     image_bytes,
-    migrate,
-    postgres_database,
     run_copy_killed_halfway,
+    strip_urls,
     verified_ledger_id,
 )
-
-
-@pytest.fixture
-def local_instance(tmp_path):
-    """A SQLite instance with local files, filled through the API."""
-    url = f"sqlite:///{tmp_path / 'source.db'}"
-    app = build_app(url, tmp_path)
-    migrate(app)
-    people = fill(app)
-    before = answers(app, people)
-    files = image_bytes(app, people)
-    close(app)
-    return url, people, before, files
-
-
-@pytest.fixture
-def postgres_target():
-    url = postgres_database("imprint_transfer_dst")
-    yield url
-    drop_postgres_database(url)
-
-
-def assert_same(found, expected):
-    """Field by field: the first differing answer is named."""
-    assert found.keys() == expected.keys()
-    for name in expected:
-        assert found[name] == expected[name], name
-
-
-def _strip_urls(said):
-    from .instance import _without_urls
-
-    return {name: _without_urls(value) for name, value in said.items()}
 
 
 def test_local_to_postgres_and_s3_then_back_to_sqlite(local_instance, postgres_target, tmp_path,
@@ -97,7 +62,7 @@ def test_local_to_postgres_and_s3_then_back_to_sqlite(local_instance, postgres_t
         references = db.session.scalars(db.select(DatasetImage)).all()
         assert references and {(r.storage_provider, r.image_url.startswith("http://127.0.0.1")) for r in references} \
             == {("s3", True)}
-    assert_same(answers(on_s3, people, urls=False), _strip_urls(before))
+    assert_same(answers(on_s3, people, urls=False), strip_urls(before))
     for image_id, data in files.items():
         assert verified_ledger_id(on_s3, data, people["admin"]) == ("match", image_id)
     again = on_s3.test_cli_runner().invoke(args=["storage", "copy", "--to", "s3"])
@@ -109,7 +74,7 @@ def test_local_to_postgres_and_s3_then_back_to_sqlite(local_instance, postgres_t
     report = copy_database(postgres_target, back_url, secret_key="test-secret", echo=lambda _line: None)
     assert report.matches, [t for t in report.tables if not t.matches]
     back = build_app(back_url, tmp_path, STORAGE_BACKEND="s3", S3_BUCKET="imprint", **settings)
-    assert_same(answers(back, people, urls=False), _strip_urls(before))
+    assert_same(answers(back, people, urls=False), strip_urls(before))
     assert image_bytes(back, people) == files
     close(back)
 

@@ -4,7 +4,8 @@ The target is migrated to the source's revision first. Each table is read in
 primary-key order (keyset batches) and written with INSERT … ON CONFLICT DO
 NOTHING; the batch and the table's progress (its last key) commit together in
 the target, so a copy interrupted anywhere resumes after its last batch and a
-re-sent row is never duplicated. Triggers of the target are held off while
+re-sent row is never duplicated (PostgreSQL receives each batch by COPY into a
+staging table, then INSERT … SELECT … ON CONFLICT DO NOTHING). Triggers of the target are held off while
 rows arrive (the rows they would derive are copied too). Afterwards integer
 identity sequences are moved past the copied ids, and every table is compared
 by row count and content checksum (``checksum.py``); the progress table goes
@@ -32,7 +33,7 @@ from sqlalchemy import (
     text,
     tuple_,
 )
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 
 from .checksum import fingerprint, row_values, select_rows
 from .engines import current_heads, migrate, open_engine, redact
@@ -114,9 +115,41 @@ def _after(key_columns, values):
     return tuple_(*key_columns) > tuple_(*binds)
 
 
-def _insert(table, dialect_name):
-    module = postgresql if dialect_name == "postgresql" else sqlite
-    return module.insert(table).on_conflict_do_nothing()
+class _Writer:
+    """Writes one batch of a table: COPY into a staging table on PostgreSQL, then INSERT … ON CONFLICT
+    DO NOTHING from it; a prepared executemany with ON CONFLICT DO NOTHING on SQLite."""
+
+    def __init__(self, table, dialect):
+        self.table = table
+        self.dialect = dialect
+        if dialect.name == "postgresql":
+            # The columns' own bind processing (UTC datetimes, JSONB wrappers, SQL NULL kept apart), then COPY.
+            self.processors = [(column.key, column.type.dialect_impl(dialect).bind_processor(dialect))
+                               for column in table.columns]
+            columns = ", ".join(f'"{column.name}"' for column in table.columns)
+            self.staging = f"imprint_copy_{table.name}"[:63]
+            self.create = (f'CREATE TEMP TABLE IF NOT EXISTS "{self.staging}" (LIKE "{table.name}") '
+                           "ON COMMIT DELETE ROWS")
+            self.copy = f'COPY "{self.staging}" ({columns}) FROM STDIN'
+            self.insert = (f'INSERT INTO "{table.name}" ({columns}) SELECT {columns} FROM "{self.staging}" '
+                           "ON CONFLICT DO NOTHING")
+        else:
+            self.statement = sqlite.insert(table).on_conflict_do_nothing()
+
+    def write(self, connection, rows):
+        if self.dialect.name != "postgresql":
+            connection.execute(self.statement, rows)
+            return
+        cursor = connection.connection.dbapi_connection.cursor()
+        try:
+            cursor.execute(self.create)
+            with cursor.copy(self.copy) as copy:
+                for row in rows:
+                    copy.write_row([process(row[key]) if process else row[key]
+                                    for key, process in self.processors])
+            cursor.execute(self.insert)
+        finally:
+            cursor.close()
 
 
 class _Triggers:
@@ -197,7 +230,7 @@ def copy_table(source, target, table, triggers, *, batch_size, echo):
     copied = state.rows if state is not None else 0
     with source.connect() as connection:
         total = connection.scalar(select(func.count()).select_from(table))
-    insert = _insert(table, target.dialect.name)
+    writer = _Writer(table, target.dialect)
     sent = 0
     started = time.monotonic()
     while True:
@@ -209,7 +242,7 @@ def copy_table(source, target, table, triggers, *, batch_size, echo):
         with target.begin() as connection:
             if rows:
                 triggers.hold(connection, table.name)
-                connection.execute(insert, rows)
+                writer.write(connection, rows)
                 triggers.release(connection, table.name)
                 last_key = [rows[-1][column.key] for column in key_columns]
                 copied += len(rows)

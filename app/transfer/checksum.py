@@ -38,8 +38,7 @@ def canonical(value):
     if isinstance(value, Decimal):
         return format(value.normalize(), "f")
     if isinstance(value, datetime):
-        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-        return value.isoformat(timespec="microseconds")
+        return _datetime(value)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, uuid.UUID):
@@ -49,6 +48,28 @@ def canonical(value):
     if isinstance(value, (dict, list, tuple)):
         return "j" + json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return "s" + str(value)
+
+
+def _datetime(value):
+    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return value.isoformat(timespec="microseconds")
+
+
+# The common types by exact type (no chain of isinstance per value); anything else through canonical().
+_BY_TYPE = {
+    str: lambda value: "s" + value,
+    int: str,
+    float: repr,
+    bool: lambda value: "t" if value else "f",
+    type(None): lambda _value: "\u2205",
+    uuid.UUID: str,
+    datetime: _datetime,
+}
+
+
+def _text(value):
+    convert = _BY_TYPE.get(type(value))
+    return convert(value) if convert is not None else canonical(value)
 
 
 def json_columns(table):
@@ -71,22 +92,35 @@ def row_values(table, row):
     return values
 
 
-def row_hash(table, row):
-    width = len(table.columns)
-    texts = [canonical(value) for value in row[:width]]
-    for index, column in enumerate(table.columns):
-        if isinstance(column.type, JSON) and not row._mapping[f"sql_null_{column.name}"]:
-            texts[index] = "j" + json.dumps(row[index], sort_keys=True, separators=(",", ":"),
-                                            ensure_ascii=False, default=str)
+def _json_text(value):
+    return "j" + json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def row_hash(table, row, json_flags=None):
+    """The row's 64-bit hash; ``json_flags`` (from ``json_positions``) saves looking the JSON columns up."""
+    if json_flags is None:
+        json_flags = json_positions(table)
+    texts = [_text(value) for value in row[:len(table.columns)]]
+    for index, flag in json_flags:
+        if not row[flag]:
+            texts[index] = _json_text(row[index])
     digest = hashlib.sha256("\x1f".join(texts).encode()).digest()
     return int.from_bytes(digest[:8], "big")
+
+
+def json_positions(table):
+    """(value index, SQL NULL flag index) of each JSON column in a ``select_rows`` row."""
+    width = len(table.columns)
+    indexes = [index for index, column in enumerate(table.columns) if isinstance(column.type, JSON)]
+    return [(index, width + number) for number, index in enumerate(indexes)]
 
 
 def fingerprint(connection, table, batch_size=5000):
     """Row count and checksum of ``table`` as ``connection`` sees it."""
     total = count = 0
+    flags = json_positions(table)
     result = connection.execute(select_rows(table).execution_options(yield_per=batch_size))
     for row in result:
-        total = (total + row_hash(table, row)) & _MASK
+        total = (total + row_hash(table, row, flags)) & _MASK
         count += 1
     return Fingerprint(count, f"{total:016x}")

@@ -77,7 +77,7 @@ def test_values_survive_every_direction_and_sequences_follow(databases, tmp_path
 
     back_url = f"sqlite:///{tmp_path / 'back.db'}"
     for origin, target in ((source_url, first_pg), (first_pg, second_pg), (second_pg, back_url)):
-        report = copy_database(origin, target, secret_key="test-secret", batch_size=1, echo=lambda _line: None)
+        report = copy_database(origin, target, secret_key="test-secret", batch_size=2, echo=lambda _line: None)
         assert report.matches, [t for t in report.tables if not t.matches]
         app = build_app(target, tmp_path)
         assert _state(app) == expected, target

@@ -71,19 +71,21 @@ def _dump_postgres(url, destination, echo):
         with engine.connect().execution_options(isolation_level="REPEATABLE READ") as connection:
             with connection.begin():
                 snapshot = connection.scalar(text("SELECT pg_export_snapshot()"))
-                plain = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
                 echo("database: pg_dump --format=custom")
                 _run(["pg_dump", "--format=custom", "--no-owner", f"--snapshot={snapshot}",
-                      f"--file={destination}", f"--dbname={plain}"])
+                      f"--file={destination}"], engine.url)
                 tables = _table_fingerprints(connection)
         return tables
     finally:
         engine.dispose()
 
 
-def _run(command):
-    """Run pg_dump/pg_restore; a failure says what the tool said (the URL's password is not in argv's echo)."""
-    result = subprocess.run(command, capture_output=True, text=True)
+def _run(command, url):
+    """Run pg_dump/pg_restore on the database of ``url``; the password goes by the environment,
+    never the command line (which other users of the machine can read)."""
+    env = {**os.environ, "PGPASSWORD": url.password or os.environ.get("PGPASSWORD", "")}
+    address = url.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
+    result = subprocess.run([*command, f"--dbname={address}"], capture_output=True, text=True, env=env)
     if result.returncode != 0:
         raise BackupInvalid(f"{command[0]} failed: {result.stderr.strip()[-500:]}")
 
@@ -300,9 +302,8 @@ def _pg_restore(dump_path, url, tables, echo):
                 text(f'SELECT 1 FROM "{t.name}" LIMIT 1')).first() is not None] if current_heads(engine) else []
         if filled:
             raise CopyRefused(f"the target already holds rows ({', '.join(filled[:5])}): restore into an empty instance")
-        plain = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
         echo("pg_restore")
-        _run(["pg_restore", "--clean", "--if-exists", "--no-owner", f"--dbname={plain}", dump_path])
+        _run(["pg_restore", "--clean", "--if-exists", "--no-owner", dump_path], engine.url)
         with engine.connect() as connection:
             found = _table_fingerprints(connection)
         for name, expected in tables.items():

@@ -34,6 +34,7 @@ from sqlalchemy import (
     tuple_,
 )
 from sqlalchemy.dialects import sqlite
+from sqlalchemy.exc import DBAPIError
 
 from .checksum import fingerprint, row_values, select_rows
 from .engines import current_heads, migrate, open_engine, redact
@@ -167,14 +168,17 @@ class _Triggers:
 
     def hold(self, connection, table):
         if self.dialect == "postgresql":
-            if self.replica_role is None:
-                self.replica_role = bool(connection.scalar(text(
-                    "SELECT rolsuper FROM pg_roles WHERE rolname = current_user")))
-            if self.replica_role:
-                # Skips user triggers and the foreign-key checks a forward self-reference would trip.
-                connection.execute(text("SET LOCAL session_replication_role = replica"))
-            else:
-                connection.execute(text(f'ALTER TABLE "{table}" DISABLE TRIGGER USER'))
+            if self.replica_role is not False:
+                # Skips user triggers and the foreign-key checks a forward self-reference would trip;
+                # needs a superuser, or (PostgreSQL 15+) GRANT SET ON PARAMETER session_replication_role.
+                try:
+                    with connection.begin_nested():
+                        connection.execute(text("SET LOCAL session_replication_role = replica"))
+                    self.replica_role = True
+                    return
+                except DBAPIError:
+                    self.replica_role = False
+            connection.execute(text(f'ALTER TABLE "{table}" DISABLE TRIGGER USER'))
             return
         for name, _sql in self.sqlite_triggers.get(table, ()):
             connection.execute(text(f'DROP TRIGGER IF EXISTS "{name}"'))

@@ -26,12 +26,15 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    and_,
     bindparam,
     func,
     inspect,
+    or_,
     select,
     text,
     tuple_,
+    update,
 )
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import DBAPIError
@@ -120,9 +123,10 @@ class _Writer:
     """Writes one batch of a table: COPY into a staging table on PostgreSQL, then INSERT … ON CONFLICT
     DO NOTHING from it; a prepared executemany with ON CONFLICT DO NOTHING on SQLite."""
 
-    def __init__(self, table, dialect):
+    def __init__(self, table, dialect, deferred=()):
         self.table = table
         self.dialect = dialect
+        self.deferred = {column.key for column in deferred}
         if dialect.name == "postgresql":
             # The columns' own bind processing (UTC datetimes, JSONB wrappers, SQL NULL kept apart), then COPY.
             self.processors = [(column.key, column.type.dialect_impl(dialect).bind_processor(dialect))
@@ -146,8 +150,8 @@ class _Writer:
             cursor.execute(self.create)
             with cursor.copy(self.copy) as copy:
                 for row in rows:
-                    copy.write_row([process(row[key]) if process else row[key]
-                                    for key, process in self.processors])
+                    copy.write_row([None if key in self.deferred else process(row[key]) if process
+                                    else row[key] for key, process in self.processors])
             cursor.execute(self.insert)
         finally:
             cursor.close()
@@ -164,21 +168,31 @@ class _Triggers:
                 for name, table, sql in connection.execute(text(
                         "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger'")):
                     self.sqlite_triggers.setdefault(table, []).append((name, sql))
-        self.replica_role = None
+        self.replica_role = self.dialect == "postgresql" and self._may_set_replica_role(engine)
+
+    def _may_set_replica_role(self, engine):
+        """Whether this role may set session_replication_role: a superuser, or (PostgreSQL 15+) one
+        granted SET ON PARAMETER session_replication_role."""
+        with engine.connect() as connection:
+            try:
+                with connection.begin():
+                    connection.execute(text("SET LOCAL session_replication_role = replica"))
+                return True
+            except DBAPIError:
+                return False
+
+    @property
+    def checks_self_references(self):
+        """Whether a row may not name a row of its own table that arrives later (foreign keys enforced)."""
+        return self.dialect == "postgresql" and not self.replica_role
 
     def hold(self, connection, table):
         if self.dialect == "postgresql":
-            if self.replica_role is not False:
-                # Skips user triggers and the foreign-key checks a forward self-reference would trip;
-                # needs a superuser, or (PostgreSQL 15+) GRANT SET ON PARAMETER session_replication_role.
-                try:
-                    with connection.begin_nested():
-                        connection.execute(text("SET LOCAL session_replication_role = replica"))
-                    self.replica_role = True
-                    return
-                except DBAPIError:
-                    self.replica_role = False
-            connection.execute(text(f'ALTER TABLE "{table}" DISABLE TRIGGER USER'))
+            if self.replica_role:
+                # Skips user triggers and foreign-key checks (a forward self-reference) in this transaction.
+                connection.execute(text("SET LOCAL session_replication_role = replica"))
+            else:
+                connection.execute(text(f'ALTER TABLE "{table}" DISABLE TRIGGER USER'))
             return
         for name, _sql in self.sqlite_triggers.get(table, ()):
             connection.execute(text(f'DROP TRIGGER IF EXISTS "{name}"'))
@@ -234,7 +248,11 @@ def copy_table(source, target, table, triggers, *, batch_size, echo):
     copied = state.rows if state is not None else 0
     with source.connect() as connection:
         total = connection.scalar(select(func.count()).select_from(table))
-    writer = _Writer(table, target.dialect)
+    # Without the replica role PostgreSQL checks every foreign key at once: a reference to a row of the
+    # same table is written NULL first and set once the whole table is there.
+    deferred = [fk.parent for fk in table.foreign_keys if fk.column.table is table] \
+        if triggers.checks_self_references else []
+    writer = _Writer(table, target.dialect, deferred)
     sent = 0
     started = time.monotonic()
     while True:
@@ -244,13 +262,15 @@ def copy_table(source, target, table, triggers, *, batch_size, echo):
         with source.connect() as connection:
             rows = [row_values(table, row) for row in connection.execute(query)]
         with target.begin() as connection:
+            triggers.hold(connection, table.name)
             if rows:
-                triggers.hold(connection, table.name)
                 writer.write(connection, rows)
-                triggers.release(connection, table.name)
                 last_key = [rows[-1][column.key] for column in key_columns]
                 copied += len(rows)
             done = len(rows) < batch_size
+            if done and deferred:
+                _set_deferred(source, connection, table, key_columns, deferred)
+            triggers.release(connection, table.name)
             values = {"last_key": _encode_key(last_key) if last_key is not None else None,
                       "rows": copied, "done": done}
             if state is None:
@@ -265,6 +285,21 @@ def copy_table(source, target, table, triggers, *, batch_size, echo):
             echo(f"  {table.name}: {copied:,}/{total:,}{rate}")
         if done:
             return sent
+
+
+def _set_deferred(source, connection, table, key_columns, deferred):
+    """Set the self-references written NULL, from the source, in the transaction that ends the table."""
+    query = select(*key_columns, *deferred).where(or_(*(column.is_not(None) for column in deferred)))
+    with source.connect() as reading:
+        pairs = [dict(row._mapping) for row in reading.execute(query)]
+    if not pairs:
+        return
+    match = and_(*(column == bindparam(f"key_{column.key}", type_=column.type) for column in key_columns))
+    statement = update(table).where(match).values(
+        {column.key: bindparam(f"value_{column.key}", type_=column.type) for column in deferred})
+    parameters = [{**{f"key_{c.key}": pair[c.key] for c in key_columns},
+                   **{f"value_{c.key}": pair[c.key] for c in deferred}} for pair in pairs]
+    connection.execute(statement, parameters)
 
 
 def reset_sequences(target, tables):

@@ -101,3 +101,51 @@ def test_values_survive_every_direction_and_sequences_follow(databases, tmp_path
         copy_database(source_url, second_pg, secret_key="test-secret", echo=lambda _line: None)
     merged = copy_database(source_url, second_pg, merge=True, secret_key="test-secret", echo=lambda _line: None)
     assert merged.rows_copied == 0 or all(t.target_rows >= t.source_rows for t in merged.tables)
+
+
+@pytest.fixture
+def owned_database():
+    """A database owned by a role that is not a superuser (as a managed PostgreSQL gives)."""
+    from sqlalchemy import create_engine
+
+    url = postgres_database("imprint_transfer_owned")
+    server = url.rsplit("/", 1)[0]
+    admin = create_engine(f"{server}/postgres".replace("postgresql://", "postgresql+psycopg://", 1),
+                          isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        if not connection.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = 'imprint_transfer_owner'")):
+            connection.execute(text("CREATE ROLE imprint_transfer_owner LOGIN NOSUPERUSER"))
+        connection.execute(text('ALTER DATABASE "imprint_transfer_owned" OWNER TO imprint_transfer_owner'))
+    admin.dispose()
+    scheme, rest = url.split("://", 1)
+    host = rest.split("@", 1)[-1]
+    yield f"{scheme}://imprint_transfer_owner@{host}"
+    drop_postgres_database(url)
+
+
+def test_a_role_that_is_not_superuser_gets_self_references_and_no_trigger_rows(owned_database, tmp_path):
+    from app.extensions import db
+    from app.models import GeneratedImage, User
+
+    source_url = f"sqlite:///{tmp_path / 'source.db'}"
+    source = build_app(source_url, tmp_path)
+    migrate(source)
+    dirty_hours = _fill(source)
+    child, parent = uuid.UUID(int=1), uuid.UUID(int=2)  # the child sorts (and is copied) first
+    with source.app_context():
+        user = db.session.scalars(select(User)).first()
+        db.session.add(GeneratedImage(id=parent, user_id=user.id, prompt="parent", created_at=WHEN))
+        db.session.add(GeneratedImage(id=child, user_id=user.id, prompt="child", parent_id=parent, created_at=WHEN))
+        db.session.commit()
+    close(source)
+
+    report = copy_database(source_url, owned_database, secret_key="test-secret", batch_size=1, echo=lambda _line: None)
+    assert report.matches, [t for t in report.tables if not t.matches]
+    app = build_app(owned_database, tmp_path)
+    from app.models import RollupDirtyHour
+
+    with app.app_context():
+        assert db.session.get(GeneratedImage, child).parent_id == parent
+        assert db.session.scalar(select(db.func.count()).select_from(RollupDirtyHour)) == dirty_hours
+        assert not db.session.scalar(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user"))
+    close(app)

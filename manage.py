@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -121,7 +122,24 @@ def serve(extra):
     exec_server(server_command(extra), env)
 
 
+def ensure_node_tools():
+    """The test tools from the npm registry (package-lock.json), when npm is there: without it the
+    tests that need them are skipped on a laptop (and fail in CI, whose .ci/run installs npm's)."""
+    lock = ROOT / "package-lock.json"
+    npm = shutil.which("npm")
+    if not lock.exists() or not npm:
+        return
+    digest = hashlib.sha256(lock.read_bytes()).hexdigest()
+    marker = ROOT / "node_modules" / ".imprint-stamp"
+    if marker.exists() and marker.read_text() == digest:
+        return
+    print("installing the test tools from package-lock.json (npm ci) …", flush=True)
+    subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=ROOT, check=True)
+    marker.write_text(digest)
+
+
 def test(extra):
+    ensure_node_tools()
     targets = [name for name in ("app", "tests", "bench", "manage.py", "wsgi.py") if (ROOT / name).exists()]
     code = subprocess.run([str(BIN / "ruff"), "check", *targets], cwd=ROOT).returncode
     if code:

@@ -77,17 +77,17 @@ def init_extensions(app):
 
 def register_blueprints(app):
     from .ai.routes import blp as ai_blp
+    from .analytics.routes import blp as analytics_blp
     from .auth.routes import blp as auth_blp
     from .dashboard import init_app as init_dashboard
     from .docs import blp as docs_blp
     from .health import blp as health_blp
-    from .history.analytics_routes import blp as analytics_blp
     from .history.routes import blp as history_blp
-    from .history.routes import users_blp as user_data_blp
     from .landing import blp as landing_blp
     from .og.routes import blp as og_blp
     from .og.template_routes import blp as og_templates_blp
     from .openai_api.routes import blp as openai_blp
+    from .privacy.routes import users_blp as user_data_blp
     from .prompts.post_routes import blp as posts_blp
     from .prompts.routes import blp as prompts_blp
     from .provenance.routes import blp as provenance_blp

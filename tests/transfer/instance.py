@@ -18,11 +18,14 @@ DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 def postgres_database(name):
-    """A fresh database ``name`` on the server of TEST_DATABASE_URL (or the local default); its URL."""
+    """A fresh database ``name``_<pid> on the server of TEST_DATABASE_URL (or the local default); its URL.
+
+    The process id keeps two runs on one server (SQLite's and PostgreSQL's suites) apart.
+    """
     from app.transfer.engines import recreate_postgres_database
 
     base = os.environ.get("TEST_DATABASE_URL") or DEFAULT_SERVER
-    url = f"{base.rsplit('/', 1)[0]}/{name}"
+    url = f"{base.rsplit('/', 1)[0]}/{name}_{os.getpid()}"
     try:
         recreate_postgres_database(url)
     except Exception as error:

@@ -64,6 +64,10 @@ SECTIONS = [
         ("OG_CACHE_BYTES", "per process: bytes of rendered OG cards kept in memory (LRU); "
                            "`0` turns the cache off"),
         ("OG_TRACKING_ENABLED", "record an `og_generations` event for every card request"),
+        ("OG_SIGNING_KEYS", "comma-separated secrets; the first signs card URLs (`flask og sign`, `POST /og/sign`), "
+         "every one is accepted, so keys rotate without breaking published URLs"),
+        ("OG_SIGNATURES", "`required`: every card URL must be signed; `text`: only URLs with parameters "
+         "beyond seed, format and presets (any text) must be; `off`", "`required` when `OG_SIGNING_KEYS` is set, else `off`"),
     ]),
     ("AI generation", [
         ("AI_PROVIDER", "default image provider"),

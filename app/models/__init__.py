@@ -17,6 +17,7 @@ from .rollup import (
     RollupUserDay,
 )
 from .user import ApiKey, DashboardSession, User
+from .variant import ImageVariant
 
 __all__ = [
     "AlertEvent",
@@ -28,6 +29,7 @@ __all__ = [
     "GeneratedImageHour",
     "GenerationJob",
     "GenerationLog",
+    "ImageVariant",
     "GenerationLogDifficultyHour",
     "GenerationLogHour",
     "GenerationLogStyleHour",

@@ -70,3 +70,14 @@ def test_a_comparison_shows_the_ratings_of_its_images(client, admin, user, make_
     assert [(a["version"], a["rating"]["averageScore"], a["rating"]["ratingCount"]) for a in graded["arms"]] == [
         (1, 2.0, 2), (2, 5.0, 2)]
     assert {c["rating"]["averageScore"] for c in graded["cells"] if c["arm"] == 1} == {5.0}
+
+
+def test_ratings_are_exported(client, admin, user, make_prompt):
+    make_prompt("poster", template="v1 {subject}")
+    image = _made(client, user, 1)
+    _rate(client, user, image, score=4, comment="=cmd|' /C calc'!A0")
+    exported = client.get("/analytics/exports/ratings?format=csv&since=2000-01-01T00:00:00Z", headers=admin)
+    assert exported.status_code == 200, exported.get_data(as_text=True)
+    lines = exported.get_data(as_text=True).splitlines()
+    assert lines[0].split(",")[:3] == ["id", "image_id", "user_id"] and len(lines) == 2
+    assert image in lines[1] and ",4," in lines[1] and "'=cmd" in lines[1]  # a formula is defused

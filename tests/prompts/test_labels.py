@@ -110,3 +110,20 @@ def test_the_openai_compatible_endpoint_takes_a_label_as_an_extra(app, client, a
         assert [(r.prompt, r.meta["prompt_label"]) for r in records] == [
             ("v1 poster of a fox, at dusk", "production"), ("v2 poster of a fox, at dusk", "latest")]
         db.session.remove()
+
+
+def test_the_cli_moves_a_label_and_the_api_shows_the_move(app, client, admin, user, make_prompt):
+    make_prompt("poster", template="v1 {subject}")
+    client.patch(URL, headers=admin, json={"template": "v2 {subject}"})
+    runner = app.test_cli_runner()
+    moved = runner.invoke(args=["prompts", "label", "poster", "production", "1", "--by", "release-bot"])
+    assert moved.exit_code == 0 and "production: - -> v1" in moved.output, moved.output
+    assert _generate(client, user).get_json()["caption"] == "v1 a fox"
+    assert runner.invoke(args=["prompts", "label", "poster", "production", "9"]).exit_code != 0
+    assert runner.invoke(args=["prompts", "label", "poster", "production"]).exit_code != 0
+    listed = runner.invoke(args=["prompts", "labels", "poster"])
+    assert "production\tv1" in listed.output and "release-bot moved production: - -> v1" in listed.output
+    [move] = client.get(f"{URL}/labels/history?label=production").get_json()
+    assert (move["movedByName"], move["movedBy"], move["toVersion"]) == ("release-bot", None, 1)
+    removed = runner.invoke(args=["prompts", "label", "poster", "production", "--remove"])
+    assert removed.exit_code == 0 and _generate(client, user).get_json()["caption"] == "v2 a fox"

@@ -20,6 +20,7 @@ from app.provenance.service import image_provenance
 from app.security.client import request_caller
 
 from . import gallery
+from .release_routes import rating_panel
 from .routes import blp
 from .thumbnails import SIZES, NoImage, get_thumbnail
 
@@ -73,7 +74,8 @@ def image_page(image_id):
     job_id = (record.meta or {}).get("job_id")
     return render_template("dashboard/image.html", image=record, log=find_image_log(record.id, job_id),
                            original_url=records.image_url_for(record),
-                           credentials=image_provenance(record, g.principal), max_tags=gallery.MAX_TAGS)
+                           credentials=image_provenance(record, g.principal), max_tags=gallery.MAX_TAGS,
+                           rating=rating_panel(g.principal, record))
 
 
 @blp.route("/thumbnails/<uuid:image_id>/<size>.webp")

@@ -160,5 +160,6 @@ from . import (  # noqa: E402,F401  (their views hang on blp)
     gallery_routes,
     og_routes,
     prompt_routes,
+    release_routes,
     template_routes,
 )

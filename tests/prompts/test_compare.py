@@ -79,3 +79,33 @@ def test_comparisons_are_bounded_and_checked_before_anything_runs(client, admin,
     assert _compare(client, user, arms=[{"version": 1}, {"version": 2, "label": "x"}]).status_code == 422
     assert client.post(f"{URL}/compare", json={"arms": [], "seeds": [1]}).status_code == 401
     assert read(lambda s: s.scalars(select(GeneratedImage)).all()) == []
+
+
+def test_a_large_comparison_asked_async_runs_as_one_job_on_the_generation_queue(make_app, redis_url, read):
+    from rq import SimpleWorker
+    from rq.serializers import JSONSerializer
+
+    from app.redis_client import get_redis
+    from tests.conftest import _empty_tables, bearer
+    from tests.support import make_api_key
+
+    app = make_app(REDIS_URL=redis_url)
+    client = app.test_client()
+    with app.app_context():
+        admin = bearer(make_api_key(app, "root", is_admin=True)[1])
+    client.post("/prompts", headers=admin, json={"id": "poster", "name": "Poster", "template": "v1 {subject}"})
+    client.patch(URL, headers=admin, json={"template": "v2 {subject}"})
+    client.patch(URL, headers=admin, json={"template": "v3 {subject}"})
+    try:
+        queued = _compare(client, admin, arms=[{"version": 1}, {"version": 2}, {"version": 3}], seeds=[1, 2, 3],
+                          **{"async": True})
+        assert queued.status_code == 202, queued.get_json()
+        assert queued.get_json()["status"] == "queued" and queued.get_json()["cells"] == []
+        with app.app_context():
+            queue = app.config["GENERATION_QUEUE"]
+            SimpleWorker([queue], connection=get_redis(), serializer=JSONSerializer).work(burst=True)
+        done = client.get(queued.headers["Location"], headers=admin).get_json()
+        assert done["status"] == "finished" and len(done["cells"]) == 9
+        assert [a["images"] for a in done["arms"]] == [3, 3, 3]
+    finally:
+        _empty_tables(app)

@@ -18,11 +18,11 @@ from app.ai.service import regenerate_image
 from app.history.search import find_image_log
 from app.provenance.service import image_provenance
 from app.security.client import request_caller
+from app.storage.thumbnails import SIZES, NoImage, get_thumbnail
 
 from . import gallery
+from .blueprint import blp
 from .release_routes import rating_panel
-from .routes import blp
-from .thumbnails import SIZES, NoImage, get_thumbnail
 
 
 def _gallery_data():

@@ -12,7 +12,7 @@ from app.prompts.syntax import PromptError
 from app.prompts.templates import MAX_VERSION, PromptNotFound, get_prompt
 from app.security.client import request_caller
 
-from .routes import admin_only, blp
+from .blueprint import admin_only, blp
 from .session import safe_next
 
 VARIABLE_PREFIX = "var."

@@ -350,7 +350,7 @@ def _fail(run, logger, error):
         **_common(run), model=plan.model, status="failed",
         size=f"{plan.width}x{plan.height}", error=error.message[:2000],
         meta={"error_kind": error.kind, "error_code": error.code, "provider_status": error.provider_status,
-              "job_id": str(run.job_id) if run.job_id else None})
+              "job_id": str(run.job_id) if run.job_id else None, **plan.extra_meta})
     db.session.flush()
     body, headers = failure_body(error, failed.id)
     claims.settle_job(run.job_id, "failed", {"failed": True, "retryable": error.retryable, "http_status":

@@ -127,3 +127,25 @@ def test_the_cli_moves_a_label_and_the_api_shows_the_move(app, client, admin, us
     assert (move["movedByName"], move["movedBy"], move["toVersion"]) == ("release-bot", None, 1)
     removed = runner.invoke(args=["prompts", "label", "poster", "production", "--remove"])
     assert removed.exit_code == 0 and _generate(client, user).get_json()["caption"] == "v2 a fox"
+
+
+def test_a_failed_generation_records_the_version_and_label_it_tried(make_app, read):
+    from tests.conftest import _empty_tables
+    from tests.support import make_api_key
+
+    app = make_app(AI_PROVIDER="automatic1111", A1111_URL="http://127.0.0.1:9", PROVIDER_RETRIES=0)
+    client = app.test_client()
+    with app.app_context():
+        admin = {"Authorization": f"Bearer {make_api_key(app, 'root', is_admin=True)[1]}"}
+    try:
+        client.post("/prompts", headers=admin, json={"id": "poster", "name": "Poster", "template": "v1 {subject}"})
+        client.put(f"{URL}/labels/production", headers=admin, json={"version": 1})
+        failed = _generate(client, admin)
+        assert failed.status_code >= 500, failed.get_json()
+        with app.app_context():
+            [record] = db.session.scalars(select(GeneratedImage)).all()
+            assert (record.status, record.meta["prompt_version"], record.meta["prompt_label"]) == (
+                "failed", 1, "production")
+            db.session.remove()
+    finally:
+        _empty_tables(app)

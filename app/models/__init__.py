@@ -6,6 +6,13 @@ from .generation_log import GenerationLog
 from .image import GeneratedImage, GenerationJob
 from .og import OgGeneration, OgTemplate, OgTemplateVersion
 from .prompt import Post, Prompt, PromptFavorite, PromptUsage, PromptVersion
+from .prompt_release import (
+    ImageRating,
+    PromptComparison,
+    PromptComparisonImage,
+    PromptLabel,
+    PromptLabelMove,
+)
 from .rollup import (
     GeneratedImageHour,
     GenerationLogDifficultyHour,
@@ -33,12 +40,17 @@ __all__ = [
     "GenerationLogDifficultyHour",
     "GenerationLogHour",
     "GenerationLogStyleHour",
+    "ImageRating",
     "OgGeneration",
     "OgTemplate",
     "OgTemplateVersion",
     "Post",
     "Prompt",
+    "PromptComparison",
+    "PromptComparisonImage",
     "PromptFavorite",
+    "PromptLabel",
+    "PromptLabelMove",
     "PromptUsage",
     "PromptVersion",
     "RollupDirtyHour",

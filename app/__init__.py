@@ -89,13 +89,14 @@ def register_blueprints(app):
     from .openai_api.routes import blp as openai_blp
     from .privacy.routes import users_blp as user_data_blp
     from .prompts.post_routes import blp as posts_blp
+    from .prompts.release_routes import blp as releases_blp
     from .prompts.routes import blp as prompts_blp
     from .provenance.routes import blp as provenance_blp
     from .storage.routes import blp as storage_blp
 
     api = app.extensions["api"]
     for blp in (health_blp, auth_blp, og_blp, og_templates_blp, ai_blp, storage_blp, prompts_blp, posts_blp,
-                history_blp, analytics_blp, user_data_blp, openai_blp, provenance_blp):
+                releases_blp, history_blp, analytics_blp, user_data_blp, openai_blp, provenance_blp):
         api.register_blueprint(blp)
     app.register_blueprint(docs_blp)
     app.register_blueprint(landing_blp)

@@ -27,6 +27,7 @@ def init_app(app):
         library_routes,
         og_designer_routes,
         overview_routes,
+        release_routes,
         template_editor_routes,
     )
     from .blueprint import blp, csrf

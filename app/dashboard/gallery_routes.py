@@ -22,6 +22,7 @@ from app.storage.thumbnails import SIZES, NoImage, get_thumbnail
 
 from . import gallery
 from .blueprint import blp
+from .release_routes import rating_panel
 
 
 def _gallery_data():
@@ -73,7 +74,8 @@ def image_page(image_id):
     job_id = (record.meta or {}).get("job_id")
     return render_template("dashboard/image.html", image=record, log=find_image_log(record.id, job_id),
                            original_url=records.image_url_for(record),
-                           credentials=image_provenance(record, g.principal), max_tags=gallery.MAX_TAGS)
+                           credentials=image_provenance(record, g.principal), max_tags=gallery.MAX_TAGS,
+                           rating=rating_panel(g.principal, record))
 
 
 @blp.route("/thumbnails/<uuid:image_id>/<size>.webp")

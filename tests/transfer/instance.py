@@ -84,6 +84,9 @@ def fill(app):
         answer = client.post("/ai/generate", headers=headers, json=body)
         assert answer.status_code in (200, 201), (number, answer.get_json())
         images.append(answer.get_json())
+    variant_url = f"/ai/generated-images/{images[0]['id']}/image?w=64&format=webp"
+    variant = client.get(variant_url, headers=alice)
+    assert variant.status_code == 200 and variant.mimetype == "image/webp"
     assert client.put("/prompts/poster-bold/favorite", headers=alice).status_code == 204
     assert client.post("/posts", headers=alice, json={"generatedImageId": images[0]["id"]}).status_code == 201
     dataset = client.post("/ai/datasets", headers=alice, json={
@@ -121,6 +124,7 @@ def fill(app):
 
     now = utcnow()
     return {"admin": admin, "alice": alice, "bob": bob, "images": [image["id"] for image in images],
+            "variant": (variant_url, variant.data),
             "since": quote((now - timedelta(days=1)).isoformat()), "until": quote((now + timedelta(hours=1)).isoformat())}
 
 

@@ -3,6 +3,7 @@ original did; a corrupted backup is refused; secrets are in it only when asked f
 
 import json
 import os
+import shutil
 
 from .instance import (
     answers,
@@ -80,7 +81,7 @@ def test_a_corrupted_backup_is_refused(local_instance, tmp_path):
     close(source)
 
 
-def test_postgres_backup_with_pg_dump_restores_into_an_empty_postgres(local_instance, tmp_path):
+def test_a_postgres_backup_restores_into_an_empty_postgres(local_instance, tmp_path):
     from app.transfer.dbcopy import copy_database
 
     source_url, people, before, files = local_instance
@@ -92,7 +93,8 @@ def test_postgres_backup_with_pg_dump_restores_into_an_empty_postgres(local_inst
         made = _cli(source, "backup", "create", backup)
         assert made.exit_code == 0, made.output
         manifest = json.loads(open(os.path.join(backup, "manifest.json")).read())
-        assert manifest["database"]["format"] == "pg_dump-custom"
+        # pg_dump when the machine has it; else the database copied into a SQLite file.
+        assert manifest["database"]["format"] == ("pg_dump-custom" if shutil.which("pg_dump") else "sqlite")
         close(source)
         fresh_dir = tmp_path / "fresh"
         fresh = build_app(second, fresh_dir)

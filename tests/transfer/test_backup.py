@@ -5,6 +5,8 @@ import json
 import os
 import shutil
 
+import pytest
+
 from .instance import (
     answers,
     assert_same,
@@ -81,8 +83,13 @@ def test_a_corrupted_backup_is_refused(local_instance, tmp_path):
     close(source)
 
 
-def test_a_postgres_backup_restores_into_an_empty_postgres(local_instance, tmp_path):
+@pytest.mark.parametrize("pg_dump", [True, False], ids=["pg_dump", "without pg_dump"])
+def test_a_postgres_backup_restores_into_an_empty_postgres(local_instance, tmp_path, monkeypatch, pg_dump):
+    from app.transfer import backup as backups
     from app.transfer.dbcopy import copy_database
+
+    if not pg_dump:  # a machine without the client tools: the database is copied into a SQLite file
+        monkeypatch.setattr(backups.shutil, "which", lambda _name: None)
 
     source_url, people, before, files = local_instance
     first, second = postgres_database("imprint_transfer_bk_a"), postgres_database("imprint_transfer_bk_b")
@@ -94,7 +101,7 @@ def test_a_postgres_backup_restores_into_an_empty_postgres(local_instance, tmp_p
         assert made.exit_code == 0, made.output
         manifest = json.loads(open(os.path.join(backup, "manifest.json")).read())
         # pg_dump when the machine has it; else the database copied into a SQLite file.
-        assert manifest["database"]["format"] == ("pg_dump-custom" if shutil.which("pg_dump") else "sqlite")
+        assert manifest["database"]["format"] == ("pg_dump-custom" if pg_dump and shutil.which("pg_dump") else "sqlite")
         close(source)
         fresh_dir = tmp_path / "fresh"
         fresh = build_app(second, fresh_dir)

@@ -100,6 +100,8 @@ SETTINGS = {
     "OPENAI_COMPAT_MODELS": (str, None),  # default: procedural and imprint-procedural -> procedural
     # Storage backends (app/storage)
     "STORAGE_FALLBACK": (str, None),  # a second backend for failed puts, e.g. local
+    "STORAGE_PRIVATE": (bool, False),  # image URLs the API hands out are signed and expire; unsigned fetches 403
+    "STORAGE_URL_EXPIRES": (int, 3600),  # seconds a private image URL stays valid
     "S3_ENDPOINT_URL": (str, None),
     "S3_REGION": (str, "us-east-1"),
     "S3_ACCESS_KEY_ID": (str, None),

@@ -17,6 +17,7 @@ local server) is created and dropped by the script.
 import argparse
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -125,6 +126,7 @@ def main():
                    "PostgreSQL → SQLite")
     finally:
         drop_postgres_database(args.database)
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -141,7 +141,8 @@ def check_fallback_files():
 @backup_cli.command("create")
 @click.argument("path", type=click.Path(file_okay=False))
 @click.option("--include-secrets", is_flag=True,
-              help="Also SECRET_KEY and the Content Credentials key and chain (keep such a backup secret).")
+              help="Also SECRET_KEY, OG_SIGNING_KEYS and the Content Credentials key and chain "
+                   "(keep such a backup secret).")
 @with_appcontext
 def backup_create(path, include_secrets):
     """Write a consistent snapshot of the database and files, with a manifest, into a new folder PATH."""

@@ -54,11 +54,12 @@ def test_backup_of_a_local_instance_restores_into_a_fresh_one(local_instance, tm
 
 def test_a_corrupted_backup_is_refused(local_instance, tmp_path):
     source_url, _people, _before, _files = local_instance
-    source = build_app(source_url, tmp_path)
+    source = build_app(source_url, tmp_path, OG_SIGNING_KEYS="card-key-new,card-key-old")
     backup = tmp_path / "backup"
     assert _cli(source, "backup", "create", str(backup), "--include-secrets").exit_code == 0
     assert sorted(os.listdir(backup / "secrets" / "provenance")) == ["ca.pem", "chain.pem", "signer.key"]
     assert (backup / "secrets" / "secret_key").read_text() == "test-secret"
+    assert (backup / "secrets" / "og_signing_keys").read_text() == "card-key-new,card-key-old"
     assert _cli(source, "backup", "verify", str(backup)).exit_code == 0
 
     image = next(path for path in (backup / "files" / "generated-images").rglob("*") if path.is_file())

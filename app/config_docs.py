@@ -68,6 +68,8 @@ SECTIONS = [
          "every one is accepted, so keys rotate without breaking published URLs"),
         ("OG_SIGNATURES", "`required`: every card URL must be signed; `text`: only URLs with parameters "
          "beyond seed, format and presets (any text) must be; `off`", "`required` when `OG_SIGNING_KEYS` is set, else `off`"),
+        ("OG_SIGNATURES_BY_TEMPLATE", "a brand template's own choice over `OG_SIGNATURES`: "
+         "`acme=required,blog=text,public=off`"),
     ]),
     ("AI generation", [
         ("AI_PROVIDER", "default image provider"),

@@ -24,6 +24,7 @@ from .rollup import (
     RollupUserDay,
 )
 from .user import ApiKey, DashboardSession, User
+from .variant import ImageVariant
 
 __all__ = [
     "AlertEvent",
@@ -35,6 +36,7 @@ __all__ = [
     "GeneratedImageHour",
     "GenerationJob",
     "GenerationLog",
+    "ImageVariant",
     "GenerationLogDifficultyHour",
     "GenerationLogHour",
     "GenerationLogStyleHour",

@@ -4,7 +4,7 @@ Labels naming template versions and their recorded moves, saved generation setti
 a version, side-by-side comparisons and their images, ratings of images.
 
 Revision ID: releases_1
-Revises: og_1_templates
+Revises: delivery_1
 Create Date: 2026-12-07 09:59:16.858206
 
 """
@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = 'releases_1'
-down_revision = 'og_1_templates'
+down_revision = 'delivery_1'
 branch_labels = None
 depends_on = None
 

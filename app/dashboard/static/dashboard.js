@@ -57,6 +57,7 @@
     var metaTag = document.getElementById("og-meta-tag");
     var previewBase = form.getAttribute("data-preview-base");
     var publicBase = form.getAttribute("data-public-base");
+    var signUrl = form.getAttribute("data-sign-url");
     var templatePath = form.getAttribute("data-template-path");
     var templateDefaults = JSON.parse(form.getAttribute("data-template-defaults") || "{}");
     var textFields = ["title", "description", "site", "badge", "quote", "author", "lang"];
@@ -95,15 +96,24 @@
       return "/og/" + seed + ".png" + (rest ? "?" + rest : "");
     }
 
+    function showPublic(path) {
+      var url = publicBase + path;
+      urlField.value = url;
+      metaUrl.textContent = url;
+      metaTag.value = '<meta property="og:image" content="' + url + '">';
+      if (!signUrl || path.indexOf("sig=") >= 0) return;
+      /* The operator requires signed card URLs: the server signs (the page holds no key). */
+      fetch(signUrl + "?path=" + encodeURIComponent(path), { credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (body) { if (body && body.url !== path && path === publicPath()) showPublic(body.url); });
+    }
+
     function update() {
       var preview = previewPath();
       history.replaceState(null, "", form.getAttribute("action") + preview.slice(preview.indexOf("?")));
       img.hidden = false;
       img.src = preview;
-      var url = publicBase + publicPath();
-      urlField.value = url;
-      metaUrl.textContent = url;
-      metaTag.value = '<meta property="og:image" content="' + url + '">';
+      showPublic(publicPath());
       document.querySelectorAll("#og-save [data-from]").forEach(function (hidden) {
         hidden.value = value(hidden.getAttribute("data-from"));
       });

@@ -3,7 +3,7 @@
 The template, version and label a generation job rendered, on generation_logs.
 
 Revision ID: releases_2
-Revises: releases_1
+Revises: delivery_2
 Create Date: 2026-12-07 10:55:00
 
 """
@@ -15,7 +15,7 @@ import app.models.types  # noqa: F401  (the portable column types)
 
 # revision identifiers, used by Alembic.
 revision = 'releases_2'
-down_revision = 'releases_1'
+down_revision = 'delivery_2'
 branch_labels = None
 depends_on = None
 

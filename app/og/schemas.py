@@ -12,13 +12,14 @@ from app.og.font_uploads import MAX_FONT_BYTES
 from app.og.fonts import BASE_FAMILIES, DEFAULT_FAMILY
 from app.og.logos import MAX_LOGO_BYTES, MAX_LOGO_SIDE
 from app.og.palettes import THEMES
+from app.security.bounded import Integer
 
 THEME_NAMES = ("auto", *THEMES)
 MAX_PAGE = 200
 
 
 def _int(low: int, high: int, description: str, **kwargs) -> fields.Integer:
-    return fields.Integer(
+    return Integer(
         validate=Range(low, high, error="must be between {min} and {max}"),
         error_messages={"invalid": f"must be an integer between {low} and {high}"},
         metadata={"description": description}, **kwargs)
@@ -87,9 +88,9 @@ class GenerationSchema(Schema):
     aspect_ratio = fields.String()
     quote_text = fields.String(allow_none=True)
     quote_author = fields.String(allow_none=True)
-    custom_width = fields.Integer(allow_none=True)
-    custom_height = fields.Integer(allow_none=True)
-    shape_count = fields.Integer(allow_none=True)
+    custom_width = Integer(allow_none=True)
+    custom_height = Integer(allow_none=True)
+    shape_count = Integer(allow_none=True)
     ip_address = fields.String(allow_none=True)
     user_agent = fields.String(allow_none=True)
     format = fields.String(allow_none=True)
@@ -101,20 +102,20 @@ class GenerationSchema(Schema):
 
 class GenerationPageSchema(Schema):
     items = fields.List(fields.Nested(GenerationSchema))
-    total = fields.Integer(metadata={"description": "Rows matching the filter"})
-    limit = fields.Integer()
-    offset = fields.Integer()
+    total = Integer(metadata={"description": "Rows matching the filter"})
+    limit = Integer()
+    offset = Integer()
 
 
 class AspectCountSchema(Schema):
     aspect_ratio = fields.String()
-    count = fields.Integer()
+    count = Integer()
 
 
 class OgStatsSchema(Schema):
-    total = fields.Integer(metadata={"description": "All recorded generations"})
-    today = fields.Integer(metadata={"description": "Since 00:00 UTC today"})
-    unique_seeds = fields.Integer(data_key="uniqueSeeds")
+    total = Integer(metadata={"description": "All recorded generations"})
+    today = Integer(metadata={"description": "Since 00:00 UTC today"})
+    unique_seeds = Integer(data_key="uniqueSeeds")
     top_aspect_ratios = fields.List(fields.Nested(AspectCountSchema), data_key="topAspectRatios",
                                     metadata={"description": "The 5 most used presets, most used first"})
 
@@ -177,8 +178,8 @@ class TemplateCreateSchema(TemplateUpdateSchema):
 
 class TemplateSchema(Schema):
     name = fields.String()
-    version = fields.Integer(metadata={"description": "The current version; a change makes the next"})
-    versions = fields.List(fields.Integer())
+    version = Integer(metadata={"description": "The current version; a change makes the next"})
+    versions = fields.List(Integer())
     layout = fields.String()
     colors = fields.Dict(keys=fields.String(), values=fields.String())
     font = fields.String()

@@ -3,7 +3,8 @@
 PostgreSQL text cannot contain NUL, and an unpaired surrogate cannot be
 encoded at all; both would otherwise surface as a 500 deep in a write. JSON
 nested past ``MAX_JSON_DEPTH`` is refused before anything recurses into it
-(Python's own parser would raise RecursionError near 1,000 levels). The body
+(Python's own parser would raise RecursionError near 1,000 levels), and so is a
+body of more than ``MAX_JSON_VALUES`` values, before any schema looks at them. The body
 is read as the WSGI server hands it over, so a chunked body
 (``Transfer-Encoding: chunked``) is checked exactly like one with a
 Content-Length. Query strings and forms get the same text check.
@@ -16,6 +17,9 @@ from flask_smorest import abort
 
 PROBLEM = "must not contain NUL characters or unpaired surrogates"
 MAX_JSON_DEPTH = 32  # arrays and objects inside each other
+# Values in one JSON body, all levels counted: every request schema's lists and maps
+# are far smaller, and the walk below (and the schema after it) stays short.
+MAX_JSON_VALUES = 10_000
 
 
 def _is_bad(text):
@@ -31,11 +35,12 @@ def load_json(data):
 
 
 def find_problem(value):
-    """(path, problem) of the first place in a JSON value that is too deep or holds bad text, or None.
+    """(path, problem) of the first place in a JSON value that is too deep, too large or holds bad text, or None.
 
     Walks with an explicit stack, so no depth can exhaust Python's.
     """
     stack = [(value, "", 0)]
+    seen = 0
     while stack:
         item, path, depth = stack.pop()
         if isinstance(item, str):
@@ -45,6 +50,9 @@ def find_problem(value):
         if isinstance(item, dict | list):
             if depth >= MAX_JSON_DEPTH:
                 return path or "(body)", f"nested deeper than {MAX_JSON_DEPTH} levels"
+            seen += len(item)
+            if seen > MAX_JSON_VALUES:
+                return path or "(body)", f"the body holds more than {MAX_JSON_VALUES} values"
             pairs = item.items() if isinstance(item, dict) else enumerate(item)
             for key, child in reversed(list(pairs)):
                 child_path = f"{path}.{key}" if path else str(key)

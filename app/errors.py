@@ -19,6 +19,11 @@ from marshmallow import RAISE
 from sqlalchemy.exc import DBAPIError, OperationalError, PendingRollbackError
 from werkzeug.exceptions import HTTPException
 
+try:  # the production server's body reader raises its own errors for a malformed chunked body
+    from gunicorn.http.errors import ParseException as ServerBodyError
+except ImportError:  # gunicorn is the ``server`` extra; other servers raise OSError (app/security/text_input.py)
+    ServerBodyError = None
+
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 5
@@ -137,6 +142,11 @@ def init_errors(app):
                 response.headers.setdefault(name, value)
         return response
 
+    if ServerBodyError is not None:
+        @app.errorhandler(ServerBodyError)
+        def unreadable_body(error):
+            return unreadable_body_response(error)
+
     @app.errorhandler(OperationalError)
     def database_unavailable(error):
         return _database_unavailable(error)
@@ -163,6 +173,16 @@ def init_errors(app):
 
     # Registered after Flask-SQLAlchemy's, so it runs first (teardowns run in reverse).
     app.teardown_appcontext(_remove_session)
+
+
+def unreadable_body_response(error):
+    """A body the server could not read (a bad chunk size, a truncated chunk): the client's mistake, a 400.
+
+    The connection is closed: what follows the bad chunk cannot be trusted to be the next request."""
+    log.info("unreadable request body: %s", error)
+    return error_response(400, "Bad Request", f"the request body could not be read: {error.__class__.__name__}",
+                          errors={"body": {"_body": [str(error)[:200] or error.__class__.__name__]}},
+                          headers={"Connection": "close"})
 
 
 def _rollback():

@@ -12,8 +12,11 @@ Content-Length. Query strings and forms get the same text check.
 
 import json
 
+from flask import abort as flask_abort
 from flask import request
 from flask_smorest import abort
+
+from app.errors import unreadable_body_response
 
 PROBLEM = "must not contain NUL characters or unpaired surrogates"
 MAX_JSON_DEPTH = 32  # arrays and objects inside each other
@@ -64,6 +67,13 @@ def find_problem(value):
 
 def check_request_input():
     """Refuse bad text in the query string and form, and a JSON body that is invalid, too deep or holds it."""
+    try:
+        _check_request_input()
+    except OSError as error:  # the body stopped mid-chunk, or a server's reader refused it
+        flask_abort(unreadable_body_response(error))
+
+
+def _check_request_input():
     for location, values in (("query", request.args), ("form", request.form)):
         for name, value in values.items(multi=True):
             if _is_bad(name) or _is_bad(value):

@@ -88,11 +88,14 @@ def register_blueprints(app):
     from .og.template_routes import blp as og_templates_blp
     from .openai_api.routes import blp as openai_blp
     from .prompts.post_routes import blp as posts_blp
+    from .prompts.routes import PromptIdConverter
     from .prompts.routes import blp as prompts_blp
     from .provenance.routes import blp as provenance_blp
     from .storage.routes import blp as storage_blp
 
     api = app.extensions["api"]
+    app.url_map.converters["prompt_id"] = PromptIdConverter
+    api.register_converter(PromptIdConverter, PromptIdConverter.parameter_schema)
     for blp in (health_blp, auth_blp, og_blp, og_templates_blp, ai_blp, storage_blp, prompts_blp, posts_blp,
                 history_blp, analytics_blp, user_data_blp, openai_blp, provenance_blp):
         api.register_blueprint(blp)

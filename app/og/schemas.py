@@ -12,6 +12,8 @@ from app.og.font_uploads import MAX_FONT_BYTES
 from app.og.fonts import BASE_FAMILIES, DEFAULT_FAMILY
 from app.og.logos import MAX_LOGO_BYTES, MAX_LOGO_SIDE
 from app.og.palettes import THEMES
+from app.og.params import LANGUAGE_TAG
+from app.og.templates import HEX
 from app.security.bounded import Integer
 
 THEME_NAMES = ("auto", *THEMES)
@@ -75,7 +77,7 @@ class GenerationsQuerySchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    seed = fields.String(metadata={"description": "Only generations of this seed"})
+    seed = fields.String(validate=Length(max=presets.MAX_SEED), metadata={"description": "Only generations of this seed"})
     limit = _int(1, MAX_PAGE, "Page size", load_default=50)
     offset = _int(0, 10_000_000, "Rows to skip", load_default=0)
 
@@ -139,22 +141,28 @@ class Base64Bytes(fields.Field):
             raise ValidationError("is not valid base64") from error
 
 
+def _hex_colour(description):
+    # The service checks the colour (naming the field); the document states the same rule.
+    return fields.String(metadata={"description": description, "pattern": f"^{HEX.pattern}$", "maxLength": 7})
+
+
 class ColoursSchema(Schema):
-    background = fields.String(metadata={"description": "Hex colour, #rrggbb or #rgb"})
-    text = fields.String(metadata={"description": "Hex colour of the title and body text"})
-    accent = fields.String(metadata={"description": "Hex colour of bars, badges and the site name"})
+    background = _hex_colour("Hex colour, #rrggbb or #rgb")
+    text = _hex_colour("Hex colour of the title and body text")
+    accent = _hex_colour("Hex colour of bars, badges and the site name")
 
 
 class TemplateDefaultsSchema(Schema):
-    """Text a card gets when its URL does not say otherwise."""
+    """Text a card gets when its URL does not say otherwise (the same bounds as the card URL's)."""
 
-    quote = fields.String()
-    author = fields.String()
-    title = fields.String()
-    description = fields.String()
-    site = fields.String()
-    badge = fields.String()
-    lang = fields.String()
+    quote = fields.String(validate=Length(max=presets.TEXT_LIMITS["quote"]))
+    author = fields.String(validate=Length(max=presets.TEXT_LIMITS["author"]))
+    title = fields.String(validate=Length(max=presets.TEXT_LIMITS["title"]))
+    description = fields.String(validate=Length(max=presets.TEXT_LIMITS["description"]))
+    site = fields.String(validate=Length(max=presets.TEXT_LIMITS["site"]))
+    badge = fields.String(validate=Length(max=presets.TEXT_LIMITS["badge"]))
+    lang = fields.String(validate=Length(max=35), metadata={
+        "description": "BCP 47 language tag", "pattern": f"^{LANGUAGE_TAG.pattern}$"})
 
 
 class TemplateUpdateSchema(Schema):

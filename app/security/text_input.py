@@ -23,6 +23,7 @@ MAX_JSON_DEPTH = 32  # arrays and objects inside each other
 # Values in one JSON body, all levels counted: every request schema's lists and maps
 # are far smaller, and the walk below (and the schema after it) stays short.
 MAX_JSON_VALUES = 10_000
+MAX_JSON_SEPARATORS = 100_000  # `,` `[` `{` anywhere, strings included: every bounded text field together has fewer
 
 
 def _is_bad(text):
@@ -30,7 +31,15 @@ def _is_bad(text):
 
 
 def load_json(data):
-    """Parse a JSON body; ValueError (with the reason) if it is not JSON or nests too deeply."""
+    """Parse a JSON body; ValueError (with the reason) if it is not JSON, nests too deeply or is far too large.
+
+    Separators are counted before parsing (a C-speed scan): a body with more
+    of them than any request could need is refused without building a value
+    per item. Text may hold separators too, so the bound is generous; the
+    exact count of values comes after parsing (``find_problem``)."""
+    commas = data.count(b",")  # one scan settles a list of many items; brackets only when it does not
+    if commas > MAX_JSON_SEPARATORS or commas + data.count(b"[") + data.count(b"{") > MAX_JSON_SEPARATORS:
+        raise ValueError(f"the body holds more than {MAX_JSON_VALUES} values")
     try:
         return json.loads(data)
     except RecursionError:

@@ -132,6 +132,10 @@ def _arrays_and_maps(schema, components, path, seen):
         yield from _arrays_and_maps(schema.get("items", {}), components, f"{path}[]", seen)
     if isinstance(schema.get("additionalProperties"), dict):
         yield path, schema, "maxProperties"
+    if schema.get("type") == "string" and not {"enum", "format", "pattern"} & set(schema):
+        yield path, schema, "maxLength"
+    if schema.get("type") == "integer" and "enum" not in schema:
+        yield path, schema, "maximum"
     for name, child in schema.get("properties", {}).items():
         yield from _arrays_and_maps(child, components, f"{path}.{name}", seen)
     for key in ("allOf", "anyOf", "oneOf"):
@@ -139,7 +143,7 @@ def _arrays_and_maps(schema, components, path, seen):
             yield from _arrays_and_maps(child, components, path, seen)
 
 
-def test_the_api_document_bounds_every_list_and_map_a_client_sends(client):
+def test_the_api_document_bounds_every_list_map_string_and_integer_a_client_sends(client):
     spec = client.get("/openapi.json").get_json()
     components = spec["components"]["schemas"]
     unbounded = []
@@ -155,3 +159,18 @@ def test_the_api_document_bounds_every_list_and_map_a_client_sends(client):
                     if bound not in node:
                         unbounded.append(f"{method.upper()} {route} {path}: no {bound}")
     assert not unbounded, "\n".join(unbounded)
+
+
+@pytest.mark.parametrize("body", ["[" * 20 + "]" * 20 + "," * 100_001, '{"a": [' + "{}," * 100_001 + "{}]}"],
+                         ids=["commas", "objects"])
+def test_a_body_with_more_separators_than_any_request_needs_is_refused_unparsed(client, body):
+    response = client.post("/ai/generate", data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert "more than 10000 values" in response.get_json()["message"]
+
+
+def test_text_full_of_commas_is_still_read(client, admin_key):
+    template = "a, " * 3000 + "{thing}"
+    response = client.post("/prompts", json={"id": "commas", "name": "c", "template": template},
+                           headers=bearer(admin_key[1]))
+    assert response.status_code == 201, response.get_json()

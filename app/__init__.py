@@ -4,7 +4,6 @@ import logging
 import os
 
 from flask import Flask
-from flask_smorest import Api
 
 from .config import finish_settings, load_settings
 from .extensions import db, migrate
@@ -57,7 +56,7 @@ def init_logging(app):
 
 def init_extensions(app):
     from . import models  # noqa: F401  (register the tables on the metadata)
-    from .openapi import OperationPlugin
+    from .openapi import Api, OperationPlugin
     from .provenance import init_app as init_provenance
     from .tracking import init_app as init_tracking
 

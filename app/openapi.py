@@ -12,8 +12,10 @@ An apispec plugin, run as each path is added:
 
 import re
 
+import flask_smorest
 from apispec import BasePlugin
 from apispec.ext.marshmallow import MarshmallowPlugin
+from flask_smorest.error_handler import ErrorSchema as SmorestErrorSchema
 from marshmallow import fields
 
 METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
@@ -33,6 +35,17 @@ def operation_id(endpoint, method):
 def commonmark(text):
     """A docstring's reST inline code as CommonMark."""
     return _REST_CODE.sub(r"`\1`", text) if text else text
+
+
+class ErrorSchema(SmorestErrorSchema):
+    """The app's error shape (app/errors.py), documented: flask-smorest's, plus the count of problems."""
+
+    problem_count = fields.Integer(metadata={
+        "description": "How many problems the input had, when more than the ten that `errors` names"})
+
+
+class Api(flask_smorest.Api):
+    ERROR_SCHEMA = ErrorSchema
 
 
 def map_length(converter, field, ret, **_kwargs):

@@ -4,7 +4,8 @@ PostgreSQL text cannot contain NUL, and an unpaired surrogate cannot be
 encoded at all; both would otherwise surface as a 500 deep in a write. JSON
 nested past ``MAX_JSON_DEPTH`` is refused before anything recurses into it
 (Python's own parser would raise RecursionError near 1,000 levels), and so is a
-body of more than ``MAX_JSON_VALUES`` values, before any schema looks at them. The body
+body of more than ``MAX_JSON_VALUES`` values, before any schema looks at them; a JSON
+body is at most ``MAX_JSON_BODY_BYTES`` where no file travels inline in it. The body
 is read as the WSGI server hands it over, so a chunked body
 (``Transfer-Encoding: chunked``) is checked exactly like one with a
 Content-Length. Query strings and forms get the same text check.
@@ -15,6 +16,7 @@ import json
 from flask import abort as flask_abort
 from flask import request
 from flask_smorest import abort
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.errors import unreadable_body_response
 
@@ -23,6 +25,10 @@ MAX_JSON_DEPTH = 32  # arrays and objects inside each other
 # Values in one JSON body, all levels counted: every request schema's lists and maps
 # are far smaller, and the walk below (and the schema after it) stays short.
 MAX_JSON_VALUES = 10_000
+# A JSON body is at most this large, except on the paths whose JSON carries a file inline (base64 images,
+# fonts, logos), which keep MAX_CONTENT_LENGTH: no other request needs a tenth of it.
+MAX_JSON_BODY_BYTES = 1024 * 1024
+INLINE_FILE_PATHS = ("/ai/tools/edit", "/v1/images/edits", "/og/templates")
 MAX_JSON_SEPARATORS = 100_000  # `,` `[` `{` anywhere, strings included: every bounded text field together has fewer
 
 
@@ -80,9 +86,17 @@ def check_request_input():
         _check_request_input()
     except OSError as error:  # the body stopped mid-chunk, or a server's reader refused it
         flask_abort(unreadable_body_response(error))
+    except RequestEntityTooLarge:
+        limit = request.max_content_length
+        abort(413, message=f"the request body is larger than {limit} bytes, this endpoint's limit"
+              + (" for JSON" if limit == MAX_JSON_BODY_BYTES else ""))
 
 
 def _check_request_input():
+    if request.is_json and not request.path.startswith(INLINE_FILE_PATHS):
+        # Before the body is first touched: a Content-Length past it is a 413 before anything
+        # is read, and a chunked body stops at it.
+        request.max_content_length = min(request.max_content_length or MAX_JSON_BODY_BYTES, MAX_JSON_BODY_BYTES)
     for location, values in (("query", request.args), ("form", request.form)):
         for name, value in values.items(multi=True):
             if _is_bad(name) or _is_bad(value):

@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from urllib.parse import quote
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -149,9 +150,7 @@ def cases(key, cards):
         body = json.dumps({"name": f"bomb-{number}", "logo": base64.b64encode(data).decode()}).encode()
         yield f"SVG logo: {name} ({len(data)} B)", lambda port, b=body: request(port, "POST", "/og/templates", b, admin)
     far = build_font(far_glyph=True)
-    records = 65535
-    garbage_name = replace_table(build_font(), "name", b"\x00\x00\xff\xff\x00\x36" + b"\xff" * 12)
-    assert records == 0xFFFF
+    garbage_name = replace_table(build_font(), "name", b"\x00\x00\xff\xff\x00\x36" + b"\xff" * 12)  # 65,535 records
     for number, (name, data) in enumerate({"glyph 30 em from its origin": far,
                                            "name table of 65,535 missing records": garbage_name}.items()):
         body = json.dumps({"name": f"font-{number}", "font_file": base64.b64encode(data).decode()}).encode()
@@ -166,7 +165,7 @@ def cases(key, cards):
     titles = [chr(0x4E00 + i * 7) + chr(0x4E01 + i * 13) + chr(0x6000 + i) for i in range(cards)]
 
     def cjk_cards(port):
-        statuses = {request(port, "GET", f"/og/c{i}.png?title={title}&lang=ja".encode().decode("latin-1"))[0]
+        statuses = {request(port, "GET", f"/og/c{i}.png?title={quote(title)}&lang=ja")[0]
                     for i, title in enumerate(titles)}
         return ",".join(map(str, sorted(statuses))), b""
 

@@ -15,7 +15,6 @@ case answered in well under a second, no worker past its ceiling.
 
 import argparse
 import base64
-import http.client
 import json
 import os
 import socket
@@ -69,20 +68,21 @@ def peak_mb(pids):
     return max(peaks, default=0)
 
 
-def request(port, method, path, body=None, headers=None, timeout=120):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        conn.request(method, path, body=body, headers=headers or {})
-        response = conn.getresponse()
-        return response.status, response.read()
-    finally:
-        conn.close()
+def request(port, method, path, body=b"", headers=None, timeout=120):
+    """One request on its own connection; the server may answer (a 413) and close before the body is sent."""
+    head = f"{method} {path} HTTP/1.1\r\nHost: bench\r\nConnection: close\r\nContent-Length: {len(body)}\r\n"
+    head += "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items()) + "\r\n"
+    return raw(port, head.encode("latin-1"), body, timeout=timeout)
 
 
-def raw(port, data, timeout=30):
-    """Send bytes as they are; the first answer's status and body length, or 'closed'."""
+def raw(port, data, body=b"", timeout=30):
+    """Send bytes as they are; the first answer's status and body, or 'closed'."""
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
         sock.sendall(data)
+        try:
+            sock.sendall(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # answered (and closed) before the whole body was sent
         received = b""
         try:
             while piece := sock.recv(65536):

@@ -76,6 +76,7 @@ SETTINGS = {
     "MAX_DATASET_IMAGES": (int, 100),
     "IDEMPOTENCY_WAIT_SECONDS": (float, 30.0),  # a repeat waits this long for the first to finish
     "GENERATION_QUEUE": (str, "generation"),  # RQ queue for ?async=true
+    "GENERATION_LEASE_SECONDS": (float, 30.0),  # a running generation renews its lease this often ×3
     # OpenAI-compatible API (app/openai_api): JSON, model name -> {"provider", "model"}
     "OPENAI_COMPAT_MODELS": (str, None),  # default: procedural and imprint-procedural -> procedural
     # Storage backends (app/storage)

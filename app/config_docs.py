@@ -90,6 +90,7 @@ SECTIONS = [
         ("MAX_DATASET_IMAGES", "images a dataset holds"),
         ("IDEMPOTENCY_WAIT_SECONDS", "how long a repeated `request_id` waits for the first"),
         ("GENERATION_QUEUE", "RQ queue of `flask ai worker` (`?async=true`)"),
+        ("GENERATION_LEASE_SECONDS", "a generation whose process stops renewing its lease this long is abandoned"),
     ]),
     ("OpenAI-compatible API", [
         ("OPENAI_COMPAT_MODELS", "JSON: model names `/v1` accepts → `{\"provider\", \"model\"}` "

@@ -77,6 +77,8 @@ SETTINGS = {
     "IDEMPOTENCY_WAIT_SECONDS": (float, 30.0),  # a repeat waits this long for the first to finish
     "GENERATION_QUEUE": (str, "generation"),  # RQ queue for ?async=true
     "GENERATION_LEASE_SECONDS": (float, 30.0),  # a running generation renews its lease this often ×3
+    "STORAGE_SWEEP_GRACE_HOURS": (float, 24.0),  # unreferenced files younger than this are kept
+    "STORAGE_SWEEP_INTERVAL_SECONDS": (float, 3600.0),  # how often the generation worker sweeps
     # OpenAI-compatible API (app/openai_api): JSON, model name -> {"provider", "model"}
     "OPENAI_COMPAT_MODELS": (str, None),  # default: procedural and imprint-procedural -> procedural
     # Storage backends (app/storage)

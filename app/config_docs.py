@@ -91,6 +91,8 @@ SECTIONS = [
         ("IDEMPOTENCY_WAIT_SECONDS", "how long a repeated `request_id` waits for the first"),
         ("GENERATION_QUEUE", "RQ queue of `flask ai worker` (`?async=true`)"),
         ("GENERATION_LEASE_SECONDS", "a generation whose process stops renewing its lease this long is abandoned"),
+        ("STORAGE_SWEEP_GRACE_HOURS", "`flask sweep-storage` keeps unreferenced files younger than this"),
+        ("STORAGE_SWEEP_INTERVAL_SECONDS", "how often `flask ai worker` sweeps unreferenced files (0: never)"),
     ]),
     ("OpenAI-compatible API", [
         ("OPENAI_COMPAT_MODELS", "JSON: model names `/v1` accepts → `{\"provider\", \"model\"}` "

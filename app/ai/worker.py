@@ -3,15 +3,19 @@
 A work horse killed mid-job (SIGKILL, the OOM killer) never reaches the
 pipeline's own failure handling: the parent settles its job at once, and
 between jobs every worker runs the reaper, which settles generations whose
-process died anywhere (a web node included) once their lease lapses.
+process died anywhere (a web node included) once their lease lapses, and
+now and then sweeps stored files that no row references.
 """
 
 import logging
+import time
 import uuid
 
 from flask import current_app
 
 from app.extensions import db
+from app.history.orphans import sweep_orphans
+from app.storage import get_storage
 from app.tracking.worker import RecordingSimpleWorker, RecordingWorker
 
 from . import jobs, reaper
@@ -34,13 +38,31 @@ def reap_generations(app):
     return counts
 
 
+def sweep_storage(app):
+    """Remove unreferenced stored files past the grace period; returns the SweepReport."""
+    report = sweep_orphans(get_storage(app), app.config["STORAGE_SWEEP_GRACE_HOURS"] * 3600)
+    db.engine.dispose()
+    if report.total:
+        log.info("generation worker: the storage sweep removed %s file(s)", report.total)
+    return report
+
+
 class ReapingMixin:
+    last_swept = None
+
     def run_maintenance_tasks(self):
         super().run_maintenance_tasks()
         try:
             reap_generations(current_app)
         except Exception:
             log.warning("generation worker: the reaper failed", exc_info=True)
+        interval = current_app.config["STORAGE_SWEEP_INTERVAL_SECONDS"]
+        if interval and (self.last_swept is None or time.monotonic() - self.last_swept >= interval):
+            self.last_swept = time.monotonic()
+            try:
+                sweep_storage(current_app)
+            except Exception:
+                log.warning("generation worker: the storage sweep failed", exc_info=True)
 
     @property
     def dequeue_timeout(self):

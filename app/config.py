@@ -110,6 +110,8 @@ SETTINGS = {
     "TRACKING_REPLAY_INTERVAL": (float, 30.0),  # seconds between automatic spool replay checks
     "TRACKING_QUEUE": (str, "imprint-tracking"),  # the RQ queue of drain jobs
     "TRACKING_SPOOL_PATH": (str, None),  # default: instance/tracking-spool.jsonl
+    "TRACKING_SPOOL_MAX_BYTES": (int, 1 << 30),  # the spool takes no more; 0 = no cap
+    "TRACKING_REFUSE_SECONDS": (float, 10.0),  # requests get 503 this long after the spool refused events
     "METRICS_TOKEN": (str, None),  # if set, GET /metrics needs it as a bearer token
     "DATADOG_API_KEY": (str, None),  # enables DogStatsD (to the local agent unless DOGSTATSD_ADDRESS)
     "DOGSTATSD_ADDRESS": (str, None),  # host:port of a DogStatsD server (UDP)

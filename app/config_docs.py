@@ -136,6 +136,8 @@ SECTIONS = [
         ("TRACKING_REPLAY_INTERVAL", "seconds between automatic spool replays (and worker upkeep)"),
         ("TRACKING_QUEUE", "RQ queue of the drain jobs"),
         ("TRACKING_SPOOL_PATH", "spool of events the database refused", "`instance/tracking-spool.jsonl`"),
+        ("TRACKING_SPOOL_MAX_BYTES", "the spool takes no more bytes than this; 0 = no cap"),
+        ("TRACKING_REFUSE_SECONDS", "after the database and the spool both refused events, requests get 503 this long"),
     ]),
     ("Metrics and logs", [
         ("ENABLE_OBSERVABILITY_LOGGING", "structured log lines and metrics sinks for generations",

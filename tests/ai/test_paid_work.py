@@ -16,7 +16,7 @@ from tests.ai.openai_standin import openai_images
 from tests.ai.servers import serve
 from tests.conftest import _empty_tables, bearer
 
-LEASE = 1.0
+LEASE = 2.0
 
 
 def _closed_port():

@@ -202,16 +202,35 @@ def quota_identity(principal, ip):
     return f"user:{principal.user_id}" if principal else f"ip:{ip or 'unknown'}"
 
 
+def _midnight():
+    return datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def users_today(limit=1000):
+    """Users with images made today (the ones whose counters can be compared with their rows)."""
+    return db.session.scalars(select(GeneratedImage.user_id).distinct().where(
+        GeneratedImage.user_id.is_not(None), GeneratedImage.status == "success",
+        GeneratedImage.created_at >= _midnight()).limit(limit)).all()
+
+
+def counted_today(identity):
+    """Today's generations counter of ``identity`` in Redis, or None when Redis does not count."""
+    quotas = get_quotas()
+    if not quotas.redis:
+        return None
+    value = quotas.redis.get(quotas._keys(identity)[0])
+    return None if value is None else int(value)
+
+
 def made_today(identity):
     """(images, micro-dollars) ``identity`` made today by the ``generated_images`` rows; an
     anonymous caller's rows do not keep the address, so theirs start again from zero."""
     if not identity.startswith("user:"):
         return 0, 0
-    midnight = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     count, cost = db.session.execute(
         select(func.count(), func.coalesce(func.sum(GeneratedImage.cost_usd), 0))
         .where(GeneratedImage.user_id == uuid.UUID(identity[5:]), GeneratedImage.status == "success",
-               GeneratedImage.created_at >= midnight)).one()
+               GeneratedImage.created_at >= _midnight())).one()
     return int(count), int(round(float(cost) * MICRO))
 
 

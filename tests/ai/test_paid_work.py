@@ -282,3 +282,23 @@ def test_a_queued_job_the_queue_lost_is_settled_by_the_reaper(paid_app, redis_ur
     view = client.get(f"/ai/jobs/{job['id']}", headers=bearer(key)).get_json()
     assert view["status"] == "failed" and _used(app, user_id) == 0
     assert _count(app, GeneratedImage) == 0  # no provider was called: no row claims one was
+
+
+def test_doctor_reports_quota_drift_and_generations_past_their_lease(paid_app, redis_url):
+    import redis
+
+    app = paid_app(REDIS_URL=redis_url)
+    user_id, key = _user(app)
+    client = app.test_client()
+    for index in range(2):
+        assert client.post("/ai/generate", headers=bearer(key), json={"prompt": f"p{index}"}).status_code == 201
+    assert "ok   generations" in app.test_cli_runner().invoke(args=["doctor"]).output
+    _dead_attempt(app, user_id)
+    counters = redis.Redis.from_url(redis_url)
+    [gen_key] = [k for k in counters.keys("imprint:quota:*") if k.endswith(b":gen")]
+    counters.set(gen_key, 1)  # a counter that lost units
+    time.sleep(LEASE + 0.5)
+    output = app.test_cli_runner().invoke(args=["doctor"]).output
+    assert "WARN generations" in output, output
+    assert "1 generation(s) past their lease" in output and "flask ai reap" in output
+    assert f"user {user_id}: counted 1, made 2" in output

@@ -49,7 +49,7 @@ def settle_dead(job_id, reason, error_detail=None):
         db.session.rollback()
         return False
     job = db.session.get(GenerationJob, job_id, populate_existing=True)
-    held, record = job.reservation, (job.request or {}).get("record")
+    held, record, user_id = job.reservation, (job.request or {}).get("record"), job.user_id
     image_id = _write_abandoned(job, record, message) if record else None
     if image_id is not None:
         job.result = {**job.result, "body": {**body, "id": str(image_id)}}
@@ -61,12 +61,13 @@ def settle_dead(job_id, reason, error_detail=None):
             reservation.release()
         except Exception as error:  # Redis away: the counters are rebuilt from the rows
             log.warning("generation %s: its quota could not be given back: %s", job_id, error)
-    if record and not db.session.scalar(select(exists().where(GenerationLog.job_id == str(job_id)))):
-        logger = GenerationLogger(user_id=job.user_id, job_id=str(job_id))
+    logged = db.session.scalar(select(exists().where(GenerationLog.job_id == str(job_id))))
+    db.session.rollback()  # no transaction open: the log is handed on at once, not when the context ends
+    if record and not logged:
+        logger = GenerationLogger(user_id=user_id, job_id=str(job_id))
         logger.start_job(style=record.get("style"), tool_name=record.get("tool_name"),
                          provider=record.get("provider"), model=record.get("model"), country=record.get("country"))
         logger.fail(message, image_id=image_id)
-    db.session.rollback()
     log.warning("generation %s settled as failed: %s", job_id, message)
     return True
 

@@ -326,9 +326,11 @@ def main():
 def report(results, counted, made):
     columns = ["calls", "success", "failed", "abandoned", "logs", "unsettled", "orphans", "orphans after sweep",
                "500s", "paid twice"]
-    print(f"\n{'scenario':<12}" + "".join(f"{c:>11}" for c in columns) + "  answers")
+    widths = [max(6, len(c)) + 2 for c in columns]
+    print(f"\n{'scenario':<12}" + "".join(f"{c:>{w}}" for c, w in zip(columns, widths, strict=True)) + "  answers")
     for r in results:
-        print(f"{r['scenario']:<12}" + "".join(f"{r[c]:>11}" for c in columns) + f"  {r['answers']}")
+        print(f"{r['scenario']:<12}" + "".join(f"{r[c]:>{w}}" for c, w in zip(columns, widths, strict=True))
+              + f"  {r['answers']}")
     print(f"\nquota counted {counted}, images made {made} today")
 
 

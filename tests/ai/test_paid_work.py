@@ -8,7 +8,6 @@ import uuid
 import pytest
 from sqlalchemy import func, select, update
 
-from app.ai import claims, leases
 from app.extensions import db
 from app.models import GeneratedImage, GenerationJob, GenerationLog
 from app.security.quotas import get_quotas
@@ -67,6 +66,8 @@ def _user(app, name="payer"):
 
 
 def test_the_attempt_row_is_committed_with_its_lease_and_quota_before_the_provider_is_called(paid_app):
+    from app.ai import leases
+
     seen = []
     standin = openai_images()
 
@@ -97,6 +98,7 @@ def test_the_attempt_row_is_committed_with_its_lease_and_quota_before_the_provid
 
 def _dead_attempt(app, user_id, request_id=None):
     """What a process killed during the provider call leaves: a held attempt row that nobody renews."""
+    from app.ai import claims
     from app.ai.planning import plan_generation
     from app.ai.quota import reserve_generation
     from app.ai.run import Run, attempt_record

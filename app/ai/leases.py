@@ -55,6 +55,12 @@ def new_owner():
     return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
 
 
+def log_id(job_id, owner):
+    """The ``generation_logs`` id of one hold of a row: the run and the reaper that settles it after
+    its death both log under it, so the ledger keeps one row however many of them got to log."""
+    return uuid.uuid5(job_id, owner) if owner else None
+
+
 def lease_seconds(app=None):
     return float((app or current_app).config["GENERATION_LEASE_SECONDS"])
 

@@ -45,7 +45,7 @@ def generate_images(payload, caller, *, tool_name=None, provider=None, renderer=
     if claim.replay is not None:
         _release(reservation)  # a replay makes nothing new
         return _replay(claim.replay)
-    run = Run(plan, caller, parent_id, claim.job_id)
+    run = Run(plan, caller, parent_id, claim.job_id, claim.owner)
     try:
         if use_quota and reservation is None:
             reservation = reserve_generation(plan, caller)

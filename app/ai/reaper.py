@@ -5,21 +5,22 @@ settled once (the UPDATE that moves it is the lock): its status becomes
 ``failed`` (retryable, so its ``request_id`` may run again), the quota it held
 goes back and, when a provider may have been paid (the row holds its record),
 a ``generated_images`` row with status ``abandoned`` and its
-``generation_logs`` row are written unless the run logged itself already.
+``generation_logs`` row are written (the log under the run's own id, so a run
+that logged before it died still has one).
 """
 
 import logging
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import select, update
 
 from app.extensions import db
-from app.models import GeneratedImage, GenerationJob, GenerationLog
+from app.models import GeneratedImage, GenerationJob
 from app.models.types import utcnow
 from app.tracking.logger import GenerationLogger
 
-from .leases import is_lapsed
+from .leases import is_lapsed, log_id
 from .quota import reservation_from_json
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ def settle_dead(job_id, reason, error_detail=None):
         db.session.rollback()
         return False
     job = db.session.get(GenerationJob, job_id, populate_existing=True)
-    held, record, user_id = job.reservation, (job.request or {}).get("record"), job.user_id
+    held, record, user_id, owner = job.reservation, (job.request or {}).get("record"), job.user_id, job.owner
     image_id = _write_abandoned(job, record, message) if record else None
     if image_id is not None:
         job.result = {**job.result, "body": {**body, "id": str(image_id)}}
@@ -61,10 +62,9 @@ def settle_dead(job_id, reason, error_detail=None):
             reservation.release()
         except Exception as error:  # Redis away: the counters are rebuilt from the rows
             log.warning("generation %s: its quota could not be given back: %s", job_id, error)
-    logged = db.session.scalar(select(exists().where(GenerationLog.job_id == str(job_id))))
     db.session.rollback()  # no transaction open: the log is handed on at once, not when the context ends
-    if record and not logged:
-        logger = GenerationLogger(user_id=user_id, job_id=str(job_id))
+    if record:  # under the run's own log id: if the run logged already (maybe still in the spool), one row
+        logger = GenerationLogger(user_id=user_id, job_id=str(job_id), log_id=log_id(job_id, owner))
         logger.start_job(style=record.get("style"), tool_name=record.get("tool_name"),
                          provider=record.get("provider"), model=record.get("model"), country=record.get("country"))
         logger.fail(message, image_id=image_id)

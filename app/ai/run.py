@@ -24,6 +24,7 @@ from app.tracking.logger import GenerationLogger
 from . import claims, records
 from .catalog import ASPECT_RATIOS
 from .errors import GenerationFailed
+from .leases import log_id
 from .outputs import encode_output
 from .planning import Plan, provider_request
 from .pricing import generation_price
@@ -47,6 +48,7 @@ class Run:
     caller: Caller
     parent_id: uuid.UUID | None = None
     job_id: uuid.UUID | None = None
+    owner: str | None = None  # this process's hold on the job's row
     reference_count: int = 0
     result: object = None
     price: float | None = None
@@ -70,7 +72,8 @@ def run_plan(run, renderer):
     the data in hand; a database that refuses the records leaves the attempt row to the reaper.
     """
     config, plan = current_app.config, run.plan
-    logger = GenerationLogger(user_id=run.caller.user_id, job_id=str(run.job_id))
+    logger = GenerationLogger(user_id=run.caller.user_id, job_id=str(run.job_id),
+                              log_id=log_id(run.job_id, run.owner))
     started = time.perf_counter()
     provider = None if renderer is not None else get_provider(plan.provider, config)
     model = plan.model or (provider.default_model if provider else "pillow")

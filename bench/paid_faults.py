@@ -20,7 +20,7 @@ about once a lease), and the bench prints: provider calls, success/failed/abando
 rows, generation_logs rows, jobs not settled, unreferenced objects in storage (before
 and after ``flask sweep-storage``), HTTP 500s, prompts the provider was paid for twice,
 and at the end the user's quota counter against the images made. Exit status 1 when a
-provider call has no row or no log, a job is unsettled, an orphan survives the sweep,
+provider call has no row or not exactly one log, a job is unsettled, an orphan survives the sweep,
 or a 500 was answered.
 """
 
@@ -318,7 +318,7 @@ def main():
         finally:
             s3.stop()
     report(results, counted, made)
-    bad = any(r["calls"] > r["success"] + r["failed"] + r["abandoned"] or r["logs"] < r["calls"] or r["unsettled"]
+    bad = any(r["calls"] > r["success"] + r["failed"] + r["abandoned"] or r["logs"] != r["calls"] or r["unsettled"]
               or r["orphans after sweep"] or r["500s"] for r in results)
     sys.exit(1 if bad else 0)
 

@@ -147,4 +147,4 @@ class Chart(MethodView):
         return _answer(tools.chart(payload, request_caller(current_principal())))
 
 
-from . import dataset_routes  # noqa: E402,F401  (registers the dataset routes on blp)
+from app.datasets import routes as dataset_routes  # noqa: E402,F401  (registers the dataset routes on blp)

@@ -36,7 +36,7 @@ def generate_images(payload, caller, *, tool_name=None, provider=None, renderer=
     """
     try:
         plan = plan_generation(payload, caller.principal, tool_name=tool_name, provider=provider)
-        plan.extra_meta = dict(extra_meta or {})
+        plan.extra_meta = {**plan.extra_meta, **(extra_meta or {})}
         plan.country = caller.country
         claim = claims.begin_attempt(payload, plan.tool_name, caller, job_id, owner)
     except BaseException:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, fields
 from flask import current_app
 
 from app.models import Dataset
+from app.prompts.settings import apply_settings
 
 from .catalog import TOOLS, Tool, resolve_size
 from .errors import RequestError
@@ -74,15 +75,19 @@ def plan_generation(payload, principal, *, tool_name=None, provider=None):
     from app.datasets.service import find_dataset
 
     config = current_app.config
+    template = None
+    if payload.get("prompt_id"):
+        template = render_prompt_template(payload["prompt_id"], payload.get("variables"), payload.get("prompt"),
+                                          label=payload.get("prompt_label"), version=payload.get("prompt_version"))
+        payload = apply_settings(payload, template.settings)  # the request's own fields win
     tool = TOOLS[payload.get("tool") or "image"]
     provider = provider or payload.get("provider") or config["AI_PROVIDER"]
     if payload.get("provider") and provider not in allowed_providers(config):
         raise RequestError(422, f"provider must be one of {allowed_providers(config)}", field="provider")
     if provider not in PROVIDERS and provider != "pillow":
         raise RequestError(503, f"AI_PROVIDER {provider!r} is not a provider")
-    prompt, template, negative = payload.get("prompt"), None, payload.get("negative_prompt")
-    if payload.get("prompt_id"):
-        template = render_prompt_template(payload["prompt_id"], payload.get("variables"), prompt)
+    prompt, negative = payload.get("prompt"), payload.get("negative_prompt")
+    if template is not None:
         prompt, negative = template.text, negative or template.negative_prompt
     if not prompt:
         raise RequestError(422, "prompt is required (or a prompt_id)", field="prompt")
@@ -98,7 +103,8 @@ def plan_generation(payload, principal, *, tool_name=None, provider=None):
                                              aspect_ratio=tool.aspect_ratio or payload.get("aspect_ratio"))
     model = payload.get("model") or (config.get("AI_MODEL") if provider == config["AI_PROVIDER"] else None)
     plan = Plan(options, tool, tool_name or tool.tool_name, provider, model, prompt,
-                build_full_prompt(prompt, style, dataset, tool), negative, width, height, dataset, template)
+                build_full_prompt(prompt, style, dataset, tool), negative, width, height, dataset, template,
+                template.ledger() if template else {})
     _check_provider_options(plan, config)
     return plan
 

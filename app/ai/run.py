@@ -211,7 +211,7 @@ def _fail(run, logger, storage, error):
             **_common(run), model=plan.model, status="failed", storage_provider=storage.name,
             size=f"{plan.width}x{plan.height}", error=error.message[:2000],
             meta={"error_kind": error.kind, "error_code": error.code, "provider_status": error.provider_status,
-                  "job_id": str(run.job_id) if run.job_id else None})
+                  "job_id": str(run.job_id) if run.job_id else None, **plan.extra_meta})
         db.session.flush()
         body, headers = failure_body(error, failed.id)
         claims.settle_job(run.job_id, "failed", {"failed": True, "retryable": error.retryable, "http_status":
@@ -230,8 +230,9 @@ def _record_prompt_usage(plan, user_id, logger, success, duration_ms, error=None
     if plan.template is None:
         return
     record_event("prompt_usage", prompt_id=plan.template.prompt_id, prompt_version=plan.template.version,
-                 success=success, generation_time_ms=duration_ms, user_id=user_id, job_id=logger.job_id,
-                 prompt=plan.full_prompt, negative_prompt=plan.negative_prompt, error_message=error,
+                 prompt_label=plan.template.label, success=success, generation_time_ms=duration_ms,
+                 user_id=user_id, job_id=logger.job_id, prompt=plan.full_prompt,
+                 negative_prompt=plan.negative_prompt, error_message=error,
                  variables=plan.options.variables)
 
 

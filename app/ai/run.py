@@ -79,7 +79,8 @@ def run_plan(run, renderer):
     model = plan.model or (provider.default_model if provider else "pillow")
     logger.start_job(style=plan.options.style, photo_size=f"{plan.width}x{plan.height}",
                      scene=plan.tool.template and plan.options.tool, tool_name=plan.tool_name,
-                     provider=plan.provider, model=model, country=plan.country)
+                     provider=plan.provider, model=model, country=plan.country,
+                     **(plan.template.log_fields() if plan.template else {}))
     storage = get_storage()
     try:
         with logger.step("prompt_building"):

@@ -4,7 +4,7 @@ Each generation_jobs row (an attempt, a claim or a queued job) carries its
 owner, a lease expiry on the database clock and the quota it holds.
 
 Revision ID: paid_1
-Revises: delivery_2
+Revises: releases_2
 Create Date: 2026-12-07 10:00:00
 
 """
@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = 'paid_1'
-down_revision = 'delivery_2'
+down_revision = 'releases_2'
 branch_labels = None
 depends_on = None
 

@@ -97,6 +97,9 @@ SETTINGS = {
     "MAX_DATASET_IMAGES": (int, 100),
     "IDEMPOTENCY_WAIT_SECONDS": (float, 30.0),  # a repeat waits this long for the first to finish
     "GENERATION_QUEUE": (str, "generation"),  # RQ queue for ?async=true
+    "GENERATION_LEASE_SECONDS": (float, 30.0),  # a running generation renews its lease this often ×3
+    "STORAGE_SWEEP_GRACE_HOURS": (float, 24.0),  # unreferenced files younger than this are kept
+    "STORAGE_SWEEP_INTERVAL_SECONDS": (float, 3600.0),  # how often the generation worker sweeps
     # OpenAI-compatible API (app/openai_api): JSON, model name -> {"provider", "model"}
     "OPENAI_COMPAT_MODELS": (str, None),  # default: procedural and imprint-procedural -> procedural
     # Storage backends (app/storage)
@@ -130,6 +133,8 @@ SETTINGS = {
     "TRACKING_REPLAY_INTERVAL": (float, 30.0),  # seconds between automatic spool replay checks
     "TRACKING_QUEUE": (str, "imprint-tracking"),  # the RQ queue of drain jobs
     "TRACKING_SPOOL_PATH": (str, None),  # default: instance/tracking-spool.jsonl
+    "TRACKING_SPOOL_MAX_BYTES": (int, 1 << 30),  # the spool takes no more; 0 = no cap
+    "TRACKING_REFUSE_SECONDS": (float, 10.0),  # requests get 503 this long after the spool refused events
     "METRICS_TOKEN": (str, None),  # if set, GET /metrics needs it as a bearer token
     "DATADOG_API_KEY": (str, None),  # enables DogStatsD (to the local agent unless DOGSTATSD_ADDRESS)
     "DOGSTATSD_ADDRESS": (str, None),  # host:port of a DogStatsD server (UDP)

@@ -98,6 +98,9 @@ SECTIONS = [
         ("MAX_DATASET_IMAGES", "images a dataset holds"),
         ("IDEMPOTENCY_WAIT_SECONDS", "how long a repeated `request_id` waits for the first"),
         ("GENERATION_QUEUE", "RQ queue of `flask ai worker` (`?async=true`)"),
+        ("GENERATION_LEASE_SECONDS", "a generation whose process stops renewing its lease this long is abandoned"),
+        ("STORAGE_SWEEP_GRACE_HOURS", "`flask sweep-storage` keeps unreferenced files younger than this"),
+        ("STORAGE_SWEEP_INTERVAL_SECONDS", "how often `flask ai worker` sweeps unreferenced files (0: never)"),
     ]),
     ("OpenAI-compatible API", [
         ("OPENAI_COMPAT_MODELS", "JSON: model names `/v1` accepts → `{\"provider\", \"model\"}` "
@@ -144,6 +147,8 @@ SECTIONS = [
         ("TRACKING_REPLAY_INTERVAL", "seconds between automatic spool replays (and worker upkeep)"),
         ("TRACKING_QUEUE", "RQ queue of the drain jobs"),
         ("TRACKING_SPOOL_PATH", "spool of events the database refused", "`instance/tracking-spool.jsonl`"),
+        ("TRACKING_SPOOL_MAX_BYTES", "the spool takes no more bytes than this; 0 = no cap"),
+        ("TRACKING_REFUSE_SECONDS", "after the database and the spool both refused events, requests get 503 this long"),
     ]),
     ("Metrics and logs", [
         ("ENABLE_OBSERVABILITY_LOGGING", "structured log lines and metrics sinks for generations",

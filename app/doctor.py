@@ -147,6 +147,36 @@ def check_quotas():
     return Finding("quotas", True, detail)
 
 
+def check_generations():
+    """Generations whose process died (past their lease) and quota counters below the rows of today."""
+    from sqlalchemy import func, select
+
+    from app.ai.leases import is_lapsed
+    from app.models import GenerationJob
+    from app.security.quotas import counted_today, made_today, users_today
+
+    try:
+        lapsed = db.session.scalar(select(func.count()).select_from(GenerationJob)
+                                   .where(GenerationJob.status == "running", is_lapsed()))
+        drift = [(user, counted, made) for user in users_today()
+                 for counted, made in [(counted_today(f"user:{user}"), made_today(f"user:{user}")[0])]
+                 if counted is not None and counted < made]
+    except Exception as error:
+        return Finding("generations", False, str(error).splitlines()[0], "fix the database and Redis first")
+    notes, fixes = [], []
+    if lapsed:
+        notes.append(f"{lapsed} generation(s) past their lease wait to be settled")
+        fixes.append("run `flask ai reap` (the generation worker runs it on its own)")
+    if drift:
+        user, counted, made = drift[0]
+        notes.append(f"quota counters below today's images for {len(drift)} user(s) (user {user}: counted {counted}, "
+                     f"made {made})")
+        fixes.append("delete those users' `imprint:quota:user:<id>:<day>:*` keys: the next generation rebuilds them")
+    if not notes:
+        return Finding("generations", True, "none past its lease; quota counters match today's images")
+    return Finding("generations", True, "; ".join(notes), "; ".join(fixes), warning=True)
+
+
 # provider -> (setting with its URL, setting with its key or None)
 PROVIDER_SETTINGS = {
     "openai": ("OPENAI_BASE_URL", "OPENAI_API_KEY"),
@@ -249,8 +279,8 @@ def check_openai_models():
     return Finding("/v1 models", True, names)
 
 
-CHECKS = [check_config, check_database, check_migrations, check_redis, check_storage, check_quotas, check_providers,
-          check_openai_models, check_tracking]
+CHECKS = [check_config, check_database, check_migrations, check_redis, check_storage, check_quotas,
+          check_generations, check_providers, check_openai_models, check_tracking]
 
 
 def run_checks():

@@ -2,7 +2,7 @@
 
 flask-smorest already renders HTTP errors this way (unknown routes, wrong
 methods, oversize bodies, malformed JSON, validation); this adds the two
-that are not HTTP errors: the database being away (503, retry) and bugs (500).
+that are not HTTP errors: the database or Redis being away (503, retry) and bugs (500).
 
 One rule for request validation: ``message`` names each field and its problem
 (``errors`` keeps the detail per location), a bad or unknown query parameter is
@@ -13,6 +13,7 @@ import json
 import logging
 from http import HTTPStatus
 
+import redis
 from flask import jsonify
 from flask_smorest import Blueprint
 from marshmallow import RAISE
@@ -164,6 +165,14 @@ def init_errors(app):
         if error.code == "8s2b":
             return _database_unavailable(error)
         return internal_error(error)
+
+    @app.errorhandler(redis.exceptions.ConnectionError)
+    @app.errorhandler(redis.exceptions.TimeoutError)
+    def redis_unavailable(error):
+        log.warning("redis unavailable: %s", error)
+        _rollback()
+        return error_response(503, "Service Unavailable", "Redis is unavailable; retry shortly",
+                              headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
     @app.errorhandler(Exception)
     def internal_error(error):

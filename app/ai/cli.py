@@ -16,7 +16,8 @@ def worker(burst, simple):
     from rq.serializers import JSONSerializer
 
     from app.extensions import db
-    from app.tracking.worker import RecordingSimpleWorker, RecordingWorker
+
+    from .worker import GenerationSimpleWorker, GenerationWorker
 
     url = current_app.config.get("REDIS_URL")
     if not url:
@@ -25,10 +26,22 @@ def worker(burst, simple):
     # connection may cross the fork into a job's work horse.
     db.engine.dispose()
     connection = redis.Redis.from_url(url)
-    worker_class = RecordingSimpleWorker if simple else RecordingWorker
+    worker_class = GenerationSimpleWorker if simple else GenerationWorker
     queue = current_app.config["GENERATION_QUEUE"]
     click.echo(f"generation worker on queue {queue!r}")
-    worker_class([queue], connection=connection, serializer=JSONSerializer).work(burst=burst)
+    # Upkeep (the reaper) runs about once a lease, so a dead generation settles within two.
+    interval = max(5, int(current_app.config["GENERATION_LEASE_SECONDS"]))
+    worker_class([queue], connection=connection, serializer=JSONSerializer,
+                 maintenance_interval=interval).work(burst=burst)
+
+
+@cli.command("reap")
+def reap():
+    """Settle generations whose process died: lapsed leases, jobs the queue failed or lost."""
+    from .worker import reap_generations
+
+    counts = reap_generations(current_app)
+    click.echo(", ".join(f"{reason} {count}" for reason, count in counts.items()))
 
 
 @cli.command("providers")

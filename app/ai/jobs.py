@@ -15,17 +15,20 @@ from sqlalchemy.exc import IntegrityError
 from app.auth import Principal
 from app.extensions import db
 from app.models import GenerationJob
-from app.models.types import utcnow
 from app.redis_client import get_redis
 from app.security.client import Caller
 
-from . import claims
+from . import claims, reaper
+from .claims import caller_identity
 from .errors import GenerationFailed, RequestError
-from .pipeline import caller_identity, generate_images, plan_generation
+from .leases import hold_values, new_owner
+from .pipeline import generate_images
+from .planning import plan_generation
 from .quota import reservation_from_json, reservation_json, reserve_generation
 
 log = logging.getLogger(__name__)
 JOB_FUNCTION = "app.ai.jobs.run_generation_job"
+FAILURE_CALLBACK = "app.ai.jobs.settle_failed_job"
 
 
 def _principal_json(principal):
@@ -71,8 +74,8 @@ def submit_generation_job(payload, caller, tool_name=None):
     existing = db.session.get(GenerationJob, job_id)
     if existing is None:
         reservation = reserve_generation(plan, caller)  # 429 now, in the request
-        stored["quota"] = reservation_json(reservation)
-        db.session.add(GenerationJob(id=job_id, user_id=user_id, status="queued", request=stored))
+        db.session.add(GenerationJob(id=job_id, user_id=user_id, status="queued", request=stored,
+                                     reservation=reservation_json(reservation)))
         try:
             db.session.commit()
         except IntegrityError:  # an identical request won the race: answer with its job
@@ -86,10 +89,12 @@ def submit_generation_job(payload, caller, tool_name=None):
         return existing, existing.status != "finished"
     queue = generation_queue()
     if queue is not None:
+        from rq import Callback
+
         try:
-            queue.enqueue_call(JOB_FUNCTION, args=(str(job_id),), job_id=f"generation-{job_id}",
+            queue.enqueue_call(JOB_FUNCTION, args=(str(job_id),), job_id=rq_job_id(job_id),
                                timeout=int(current_app.config["PROVIDER_TIMEOUT"] * 3) + 60,
-                               result_ttl=3600, failure_ttl=86400)
+                               result_ttl=3600, failure_ttl=86400, on_failure=Callback(FAILURE_CALLBACK))
             return db.session.get(GenerationJob, job_id), True
         except Exception as error:  # Redis down: do the work now rather than lose it
             log.warning("generation: enqueue failed (%s); running job %s synchronously", error, job_id)
@@ -99,26 +104,43 @@ def submit_generation_job(payload, caller, tool_name=None):
 
 def run_generation_job(job_id):
     """RQ job: run generation job ``job_id`` (a string); returns its final status."""
+    return _in_app(_run, uuid.UUID(job_id))
+
+
+def settle_failed_job(job, connection, exc_type, exc_value, traceback):
+    """RQ's failure callback: a job that raised past the pipeline (or whose work horse died) is
+    settled as failed and its quota given back, so ``GET /ai/jobs/<id>`` says so."""
+    job_id = uuid.UUID(job.args[0])
+    _in_app(reaper.settle_dead, job_id, "job_failed", f"{getattr(exc_type, '__name__', exc_type)}: {exc_value}")
+
+
+def _in_app(function, *args):
     if has_app_context():
-        return _run(uuid.UUID(job_id))
+        return function(*args)
     from app import create_app
 
     with create_app().app_context():
-        return _run(uuid.UUID(job_id))
+        return function(*args)
+
+
+def rq_job_id(job_id):
+    return f"generation-{job_id}"
 
 
 def _run(job_id):
+    owner = new_owner()
+    taken = db.session.execute(update(GenerationJob).where(GenerationJob.id == job_id,
+                                                           GenerationJob.status == "queued")
+                               .values(status="running", **hold_values(owner))).rowcount
+    db.session.commit()
     job = db.session.get(GenerationJob, job_id)
-    if job is None or job.status in ("finished", "running"):
+    if not taken:
         return job.status if job else "missing"
     stored = job.request
-    db.session.execute(update(GenerationJob).where(GenerationJob.id == job_id)
-                       .values(status="running", updated_at=utcnow()))
-    db.session.commit()
     try:
         caller = Caller(_principal(stored.get("principal")), country=stored.get("country"))
-        generate_images(stored["payload"], caller, tool_name=stored.get("tool_name"),
-                        job_id=job_id, reservation=reservation_from_json(stored.get("quota")))
+        generate_images(stored["payload"], caller, tool_name=stored.get("tool_name"), job_id=job_id, owner=owner,
+                        reservation=reservation_from_json(job.reservation))
         return "finished"
     except GenerationFailed:
         return "failed"  # the pipeline settled the job and wrote the failed record
@@ -129,6 +151,19 @@ def _run(job_id):
                                              "body": body}, error.message)
         db.session.commit()
         return "failed"
+
+
+def queue_state(job_id, app=None):
+    """What RQ knows of generation job ``job_id``: "failed", "missing", or its status."""
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
+
+    queue = generation_queue(app)
+    try:
+        job = Job.fetch(rq_job_id(job_id), connection=queue.connection, serializer=queue.serializer)
+    except NoSuchJobError:
+        return "missing"
+    return "failed" if job.is_failed else str(job.get_status())
 
 
 def find_job(principal, job_id):

@@ -7,10 +7,18 @@ back. An asynchronous job carries its reservation to the worker as JSON.
 
 from flask import current_app
 
+from app.errors import RETRY_AFTER_SECONDS
 from app.extensions import db
 from app.models import User
 from app.security.limits import rate_limits_for
-from app.security.quotas import QuotaExceeded, Reservation, get_quotas, limits_for, quota_identity
+from app.security.quotas import (
+    QuotaExceeded,
+    QuotaUnavailable,
+    Reservation,
+    get_quotas,
+    limits_for,
+    quota_identity,
+)
 
 from .errors import RequestError
 from .pricing import image_price, price_table
@@ -32,6 +40,8 @@ def reserve_generation(plan, caller):
     except QuotaExceeded as exceeded:
         raise RequestError(429, f"{exceeded}; it resets in {exceeded.retry_after} s",
                            headers={"Retry-After": str(exceeded.retry_after)}) from exceeded
+    except QuotaUnavailable as error:
+        raise RequestError(503, f"{error}; retry shortly", headers={"Retry-After": str(RETRY_AFTER_SECONDS)}) from error
 
 
 def estimated_price(config, plan):

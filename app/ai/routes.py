@@ -74,8 +74,10 @@ class Generate(MethodView):
     def post(self, query, payload):
         """Generate images; ``async=true`` queues it; ``request_id`` makes it idempotent."""
         run_async = bool(query.get("run_async") or payload.get("run_async"))
-        kind, value, notice = service.generate(payload, request_caller(current_principal()), run_async)
-        return _queued(value) if kind == "queued" else _answer(value, notice)
+        generated = service.generate(payload, request_caller(current_principal()), run_async)
+        if isinstance(generated, service.Queued):
+            return _queued(generated.job)
+        return _answer(generated.outcome, generated.notice)
 
 
 @blp.route("/jobs/<uuid:job_id>")

@@ -1,11 +1,12 @@
 """The AI service as views and commands use it: generate (sync or queued), regenerate, jobs.
 
-The seed 004 record functions live in ``records``; the pipeline in
-``pipeline``; datasets in ``datasets``; tools in ``tools``.
+The record functions live in ``records``; the pipeline in ``pipeline``;
+datasets in ``datasets``; tools in ``tools``.
 """
 
 import random
 import uuid
+from dataclasses import dataclass
 
 from flask import current_app
 
@@ -18,8 +19,9 @@ from .jobs import submit_generation_job
 from .pipeline import generate_images
 from .providers import allowed_providers
 from .responses import build_response
+from .run import Outcome
 
-__all__ = ["generate", "generate_images", "job_view", "regenerate_image"]
+__all__ = ["Generated", "Queued", "generate", "generate_images", "job_view", "regenerate_image"]
 
 ASYNC_UNAVAILABLE = "asynchronous mode needs Redis (REDIS_URL); the generation ran synchronously"
 
@@ -30,25 +32,32 @@ def plain_payload(payload):
             if k != "run_async" and v is not None}
 
 
+@dataclass(frozen=True)
+class Generated:
+    """The generation ran here: its outcome, and a notice when async was asked for but not possible."""
+
+    outcome: Outcome
+    notice: str | None = None
+
+
+@dataclass(frozen=True)
+class Queued:
+    """The generation waits in the queue (or runs there): its ``generation_jobs`` row."""
+
+    job: object
+
+
 def generate(payload, caller, run_async=False, tool_name=None):
-    """Generate now, or queue it, for ``caller``; returns ("done", Outcome, notice) or ("queued", job, None)."""
+    """Generate now, or queue it, for ``caller``; returns Generated or Queued."""
     payload = plain_payload(payload)
     if run_async and get_redis() is not None:
         job, queued = submit_generation_job(payload, caller, tool_name=tool_name)
-        if queued:
-            return "queued", job, None
-        if job.status == "finished":
-            found = [records.get_generated_image(uuid.UUID(i)) for i in job.result["image_ids"]]
-            return "done", _outcome(found), "Redis refused the job; it ran synchronously"
-        return "queued", job, None
+        if queued or job.status != "finished":
+            return Queued(job)
+        found = [records.get_generated_image(uuid.UUID(i)) for i in job.result["image_ids"]]
+        return Generated(Outcome(found, build_response(found)), "Redis refused the job; it ran synchronously")
     outcome = generate_images(payload, caller, tool_name=tool_name, use_quota=True)
-    return "done", outcome, ASYNC_UNAVAILABLE if run_async else None
-
-
-def _outcome(found):
-    from .pipeline import Outcome
-
-    return Outcome(found, build_response(found))
+    return Generated(outcome, ASYNC_UNAVAILABLE if run_async else None)
 
 
 def regenerate_image(caller, image_id, overrides):
@@ -81,7 +90,7 @@ def regenerate_image(caller, image_id, overrides):
 
 def job_view(job):
     """A generation job as GET /ai/jobs/<id> shows it; a finished one carries the sync answer."""
-    view = {"id": job.id, "status": job.status, "mode": "async", "created_at": job.created_at,
+    view = {"id": job.id, "status": job.status, "mode": (job.request or {}).get("mode", "async"), "created_at": job.created_at,
             "updated_at": job.updated_at, "error": job.error, "result": None, "failure": None}
     result = job.result or {}
     if job.status == "finished" and result.get("image_ids"):

@@ -1,4 +1,4 @@
-"""``flask alerts check``, ``flask cleanup``, ``flask cleanup-images`` and ``flask history export``.
+"""``flask alerts check``, ``flask cleanup``, ``flask cleanup-images``, ``flask sweep-storage`` and ``flask history export``.
 
 Run the periodic ones from cron (see docs/history.md), e.g. every minute
 ``flask alerts check`` and nightly ``flask cleanup``.
@@ -12,6 +12,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
+from app.history import orphans
 from app.models.types import utcnow
 from app.progress import progress, summary
 from app.rollup import refresh
@@ -105,4 +106,23 @@ def rollup_command(rebuild):
     summary(f"rollup: {sum(rolled.values())} hour(s) in {len(rolled)} sources", started)
 
 
-TOP_LEVEL_COMMANDS = (alerts_cli, cleanup_command, cleanup_images_command)
+@click.command("sweep-storage")
+@with_appcontext
+@click.option("--grace-hours", type=click.FloatRange(min=0), help="Override STORAGE_SWEEP_GRACE_HOURS.")
+@click.option("--dry-run", is_flag=True, help="List what would go; remove nothing.")
+def sweep_storage_command(grace_hours, dry_run):
+    """Remove stored files no row references (older than the grace period) and stale temporary files."""
+    hours = current_app.config["STORAGE_SWEEP_GRACE_HOURS"] if grace_hours is None else grace_hours
+    report = orphans.sweep_orphans(get_storage(), hours * 3600, dry_run=dry_run)
+    verb = "would remove" if dry_run else "removed"
+    for bucket, keys in report.removed.items():
+        for key in keys:
+            click.echo(f"{verb} {bucket}/{key}")
+    for name in report.temporaries:
+        click.echo(f"removed temporary {name}")
+    for bucket in report.unsupported:
+        click.echo(f"skipped {bucket}: this storage backend cannot list its objects")
+    click.echo(f"sweep: {verb} {report.total} unreferenced file(s) older than {hours:g} h")
+
+
+TOP_LEVEL_COMMANDS = (alerts_cli, cleanup_command, cleanup_images_command, sweep_storage_command)

@@ -124,7 +124,7 @@ def generate_from_form(form, caller):
         attempt.errors["provider"] = "this provider is not configured on this server"
         return attempt
     try:
-        kind, value, notice = ai_service.generate(request, caller, run_async=get_redis() is not None)
+        generated = ai_service.generate(request, caller, run_async=get_redis() is not None)
     except RequestError as error:
         name = "quota" if error.status == 429 else (error.field or "form")
         attempt.errors[name] = error.message
@@ -132,10 +132,11 @@ def generate_from_form(form, caller):
     except GenerationFailed as error:
         attempt.failure = error.body
         return attempt
-    if kind == "queued":
-        attempt.job = value
+    if isinstance(generated, ai_service.Queued):
+        attempt.job = generated.job
     else:
-        attempt.result = result_view(value.records)
+        notice = generated.notice
+        attempt.result = result_view(generated.outcome.records)
         attempt.notice = notice if notice and "Redis" in notice else None
     return attempt
 

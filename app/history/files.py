@@ -50,17 +50,22 @@ def delete_unreferenced(storage, bucket, keys):
 
     Call after deleting the rows and before committing: the locks are held until then.
     """
+    return len(remove_unreferenced(storage, bucket, keys))
+
+
+def remove_unreferenced(storage, bucket, keys):
+    """``delete_unreferenced``, returning the keys whose files went."""
     keys = sorted({key for key in keys if key})
     if not keys:
-        return 0
+        return []
     db.session.flush()
     lock_keys(bucket, keys)
-    removed = 0
+    removed = []
     for key in keys:
         if not is_referenced(bucket, key):
             storage.delete(bucket, key)
             delete_variants(storage, bucket, key)  # made from this file: they go with it
-            removed += 1
+            removed.append(key)
     return removed
 
 

@@ -98,3 +98,7 @@ class GenerationJob(db.Model):
     error: Mapped[str | None] = mapped_column(Text)
     created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    # Who runs it and until when, on the database's clock: a lapsed lease means the owner died.
+    owner: Mapped[str | None] = mapped_column(String(80))
+    lease_expires_at = mapped_column(UTCDateTime, index=True)
+    reservation = mapped_column(JSONType)  # the quota held for it, given back if it never settles

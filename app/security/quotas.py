@@ -7,22 +7,38 @@ Redis (shared by every process of every machine) or, without Redis, a file in
 instance/ under an exclusive lock (shared by every process of this machine,
 kept across restarts) — so with 10 units left, exactly 10 of 100 concurrent
 requests get through.
+
+Redis may lose its counters (a restart without persistence): a day's counter
+that does not exist yet is first rebuilt from that day's ``generated_images``
+rows of the user, so a restart never hands out the quota again. Redis away is
+``QuotaUnavailable`` (a 503 for the caller); giving units back while it is
+away is logged and left to the rebuild.
 """
 
+import logging
 import os
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import redis
 from flask import current_app
+from sqlalchemy import func, select
 
+from app.extensions import db
+from app.models import GeneratedImage
 from app.redis_client import get_redis
 
 from .counter_file import FileCounters
 
 MICRO = 1_000_000  # costs are counted in micro-dollars, as integers
 
-# KEYS: generations, cost. ARGV: units, cost, unit limit (-1 = none), cost limit (-1 = none), ttl.
+log = logging.getLogger(__name__)
+
+# KEYS: generations, cost. ARGV: units, cost, unit limit (-1 = none), cost limit (-1 = none), ttl,
+# and "1" when a missing counter must be rebuilt first (the answer is then {-2}).
 _RESERVE = """
+if ARGV[6] == '1' and redis.call('EXISTS', KEYS[1]) == 0 then return {-2, 0, 0} end
 local used = tonumber(redis.call('GET', KEYS[1]) or '0')
 local spent = tonumber(redis.call('GET', KEYS[2]) or '0')
 local units, cost = tonumber(ARGV[1]), tonumber(ARGV[2])
@@ -35,6 +51,10 @@ redis.call('EXPIRE', KEYS[1], ARGV[5])
 redis.call('EXPIRE', KEYS[2], ARGV[5])
 return {1, used + units, spent + cost}
 """
+
+
+class QuotaUnavailable(Exception):
+    """The quota counter (Redis) cannot be reached: nothing can be reserved now."""
 
 
 class QuotaExceeded(Exception):
@@ -78,8 +98,7 @@ class Quotas:
         unit_limit = -1 if limits.generations is None else int(limits.generations)
         cost_limit = -1 if limits.cost_usd is None else int(round(limits.cost_usd * MICRO))
         if self._script:
-            ttl = seconds_until_reset() + 3600
-            ok, used, spent = self._script(keys=list(keys), args=[units, cost, unit_limit, cost_limit, ttl])
+            ok, used, spent = self._reserve_in_redis(identity, keys, [units, cost, unit_limit, cost_limit])
         else:
             ok, used, spent = self.counters.reserve(keys, units, cost, unit_limit, cost_limit)
         if ok == 0:
@@ -88,13 +107,29 @@ class Quotas:
             raise QuotaExceeded("cost_usd", limits.cost_usd, spent / MICRO, seconds_until_reset())
         return Reservation(self, keys, units, cost)
 
+    def _reserve_in_redis(self, identity, keys, args):
+        ttl = seconds_until_reset() + 3600
+        try:
+            answer = self._script(keys=list(keys), args=[*args, ttl, "1"])
+            if answer[0] == -2:  # no counter today yet (a new day, or Redis lost its data)
+                units, cost = made_today(identity)
+                for key, value in zip(keys, (units, cost), strict=True):
+                    self.redis.set(key, value, nx=True, ex=ttl)
+                answer = self._script(keys=list(keys), args=[*args, ttl, "0"])
+        except redis.exceptions.RedisError as error:
+            raise QuotaUnavailable(f"the quota counter (Redis) is unavailable: {type(error).__name__}") from error
+        return answer
+
     def _add(self, key, amount):
         if amount == 0:
             return
-        if self.redis:
-            self.redis.incrby(key, amount)
-        else:
+        if not self.redis:
             self.counters.add(key, amount)
+            return
+        try:
+            self.redis.incrby(key, amount)
+        except redis.exceptions.RedisError as error:  # the day's rebuild from the rows corrects it
+            log.warning("quota: %s not adjusted by %s: %s", key, amount, error)
 
     def usage(self, identity):
         """Today's generations and cost for ``identity``."""
@@ -165,5 +200,37 @@ def _unlimited_if_negative(value):
 
 def quota_identity(principal, ip):
     return f"user:{principal.user_id}" if principal else f"ip:{ip or 'unknown'}"
+
+
+def _midnight():
+    return datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def users_today(limit=1000):
+    """Users with images made today (the ones whose counters can be compared with their rows)."""
+    return db.session.scalars(select(GeneratedImage.user_id).distinct().where(
+        GeneratedImage.user_id.is_not(None), GeneratedImage.status == "success",
+        GeneratedImage.created_at >= _midnight()).limit(limit)).all()
+
+
+def counted_today(identity):
+    """Today's generations counter of ``identity`` in Redis, or None when Redis does not count."""
+    quotas = get_quotas()
+    if not quotas.redis:
+        return None
+    value = quotas.redis.get(quotas._keys(identity)[0])
+    return None if value is None else int(value)
+
+
+def made_today(identity):
+    """(images, micro-dollars) ``identity`` made today by the ``generated_images`` rows; an
+    anonymous caller's rows do not keep the address, so theirs start again from zero."""
+    if not identity.startswith("user:"):
+        return 0, 0
+    count, cost = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(GeneratedImage.cost_usd), 0))
+        .where(GeneratedImage.user_id == uuid.UUID(identity[5:]), GeneratedImage.status == "success",
+               GeneratedImage.created_at >= _midnight())).one()
+    return int(count), int(round(float(cost) * MICRO))
 
 

@@ -79,6 +79,14 @@ class Storage:
             return None
         return StoredObject(self.name, bucket, key, self.url(bucket, key), self.address(bucket, key))
 
+    def listing(self, bucket):
+        """Yield (key, last modified as an aware UTC datetime) of every object in ``bucket``."""
+        raise NotImplementedError
+
+    def remove_stale_temporaries(self, older_than):
+        """Remove half-written files left by failed writes before ``older_than``; returns their names."""
+        return []
+
     def backend(self, name):
         """The backend called ``name`` (for a chain, one of its members), or None."""
         return self if name == self.name else None

@@ -21,6 +21,13 @@ class FallbackStorage(Storage):
     def backends(self):
         return (self.primary, self.fallback)
 
+    def listing(self, bucket):
+        for backend in self.backends:
+            yield from backend.listing(bucket)
+
+    def remove_stale_temporaries(self, older_than):
+        return [name for backend in self.backends for name in backend.remove_stale_temporaries(older_than)]
+
     def put(self, bucket, key, data, content_type):
         try:
             return self.primary.put(bucket, key, data, content_type)

@@ -2,8 +2,11 @@
 
 import os
 import tempfile
+from datetime import UTC, datetime
 
 from .base import Storage, StoredObject, safe_key
+
+TMP_PREFIX = ".tmp-"
 
 
 class LocalStorage(Storage):
@@ -29,10 +32,17 @@ class LocalStorage(Storage):
         path = self.path(bucket, key)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         # Write then rename: a reader never sees half a file.
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=TMP_PREFIX)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, path)
+        except BaseException:  # a full disk, say: leave no half-written file behind
+            try:
+                os.remove(tmp)
+            except OSError:
+                pass
+            raise
         return StoredObject(self.name, bucket, key, self.url(bucket, key), self.address(bucket, key))
 
     def get(self, bucket, key):
@@ -48,9 +58,32 @@ class LocalStorage(Storage):
     def exists(self, bucket, key):
         return os.path.isfile(self.path(bucket, key))
 
+    def listing(self, bucket):
+        top = os.path.join(self.root, bucket)
+        for directory, _dirs, files in os.walk(top):
+            for name in files:
+                if name.startswith(TMP_PREFIX):
+                    continue
+                path = os.path.join(directory, name)
+                yield os.path.relpath(path, top).replace(os.sep, "/"), _modified(path)
+
+    def remove_stale_temporaries(self, older_than):
+        removed = []
+        for directory, _dirs, files in os.walk(self.root):
+            for name in files:
+                path = os.path.join(directory, name)
+                if name.startswith(TMP_PREFIX) and _modified(path) < older_than:
+                    os.remove(path)
+                    removed.append(os.path.relpath(path, self.root))
+        return removed
+
     def local_path(self, bucket, key):
         return self.path(bucket, key)
 
     def url(self, bucket, key):
         url = f"{self.base_url}/storage/{bucket}/{safe_key(bucket, key)}"
         return f"{url}?{self.signer.query(bucket, key)}" if self.signer else url
+
+
+def _modified(path):
+    return datetime.fromtimestamp(os.path.getmtime(path), UTC)

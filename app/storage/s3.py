@@ -107,6 +107,13 @@ class S3Storage(Storage):
         real, object_key = self.locate(bucket, key)
         return f"s3://{real}/{object_key}"
 
+    def listing(self, bucket):
+        real = self.bucket_map.get(bucket) or self.bucket
+        prefix = "" if bucket in self.bucket_map else f"{bucket}/"
+        for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=real, Prefix=prefix):
+            for item in page.get("Contents", []):
+                yield item["Key"][len(prefix):], item["LastModified"]
+
     @property
     def signs_urls(self):
         return not self.public_url

@@ -32,7 +32,7 @@ def make_event(kind, fields):
     """Validate ``fields`` against the kind's table and return a JSON-safe event."""
     if kind not in KINDS:
         raise ValueError(f"unknown event kind {kind!r}")
-    unknown = set(fields) - COLUMNS[kind]
+    unknown = set(fields) - COLUMNS[kind] - {"id"}  # an id may be given: writes are idempotent on it
     if unknown:
         raise ValueError(f"{kind}: unknown fields {sorted(unknown)}")
     event_id = str(fields.pop("id", None) or uuid7())

@@ -26,9 +26,10 @@ log = logging.getLogger(__name__)
 class GenerationLogger:
     """Collects one job's context, step timings, costs and tokens; records them once."""
 
-    def __init__(self, user_id=None, job_id=None):
+    def __init__(self, user_id=None, job_id=None, log_id=None):
         self.user_id = user_id
         self.job_id = job_id
+        self.log_id = log_id  # the row's id when two processes may log the same job (written once)
         self.context = {}
         self.steps = {}
         self.costs = {}
@@ -95,6 +96,7 @@ class GenerationLogger:
         if unknown:  # keep the ledger row; drop what has no column
             log.warning("GenerationLogger: no generation_logs column for %s; dropped", sorted(unknown))
             fields = {k: v for k, v in fields.items() if k not in unknown}
-        self.event_id = record("generation_log", **fields)
+        given = {"id": self.log_id} if self.log_id else {}
+        self.event_id = record("generation_log", **given, **fields)
         emit_generation(fields)
         return self.event_id

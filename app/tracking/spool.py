@@ -8,6 +8,7 @@ went through. A crash mid-append leaves a torn last line: the next append
 starts on a new line, and readers skip the torn one with a warning.
 """
 
+import errno
 import fcntl
 import glob
 import json
@@ -32,13 +33,19 @@ def rejected_path(app):
     return os.path.join(os.path.dirname(spool_path(app)), REJECTED_NAME)
 
 
-def append(path, events):
-    """Append events as JSON lines and fsync; raises OSError if the disk refuses too."""
+class SpoolFull(OSError):
+    """The spool holds its cap of bytes already (``TRACKING_SPOOL_MAX_BYTES``)."""
+
+
+def append(path, events, max_bytes=None):
+    """Append events as JSON lines and fsync; raises OSError if the disk refuses too (SpoolFull at the cap)."""
     data = "".join(json.dumps(event, separators=(",", ":"), default=str) + "\n" for event in events).encode()
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     fd = _open_locked(path)
     try:
         size = os.fstat(fd).st_size
+        if max_bytes and pending_bytes(path) + len(data) > max_bytes:
+            raise SpoolFull(errno.ENOSPC, f"the spool holds its cap of {max_bytes} bytes", path)
         if size and os.pread(fd, 1, size - 1) != b"\n":
             data = b"\n" + data  # a torn line before us stays alone on its line
         view = memoryview(data)

@@ -9,8 +9,9 @@ and its generation log), so it is held until they are:
   until its app context ends (or, in an RQ worker, its job does);
 - otherwise (a CLI command, a job after its commit, a thread): at once.
 
-Then it goes to the chain in one ``send``; nothing else in Flask's hooks
-touches tracking. A normal exit closes every chain (atexit): events waiting in
+Then it goes to the chain in one ``send``; the only other hook refuses new
+requests (503, naming the disk) for a moment after neither the database nor
+the spool could take events, instead of dropping theirs too. A normal exit closes every chain (atexit): events waiting in
 the process are passed on. ``os._exit`` and SIGKILL skip that: what waited in
 the process (at most the linger plus one batch) is lost.
 """
@@ -60,6 +61,17 @@ class Tracker:
         if held:
             self.chain.send(held)
 
+    def refuse_when_nothing_keeps_events(self):
+        """A 503 naming the disk while neither the database nor the spool takes events."""
+        reason = self.spool.refusal()
+        if reason is None or request.path in ALWAYS_ANSWERED:
+            return None
+        from app.errors import RETRY_AFTER_SECONDS, error_response
+
+        return error_response(503, "Service Unavailable",
+                              f"the disk is full: tracking events cannot be kept ({reason}); retry shortly",
+                              headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
     def release_held(self, _error=None):
         """Send what the current context held for its transaction: its app context ends, or an RQ job did."""
         held = g.pop("_tracking_held", None)
@@ -98,9 +110,13 @@ def _caller_in_transaction():
     return registry.has() and db.session().in_transaction()
 
 
+ALWAYS_ANSWERED = ("/healthz", "/metrics")  # an operator must still see what is wrong
+
+
 def init_app(app):
     tracker = Tracker(app)
     app.extensions["tracking"] = tracker
+    app.before_request(tracker.refuse_when_nothing_keeps_events)
     app.teardown_request(tracker.end_request)
     app.teardown_appcontext(tracker.release_held)
     return tracker

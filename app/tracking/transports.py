@@ -33,17 +33,27 @@ class SpoolTransport:
 
     name = "spool"
 
-    def __init__(self, path, write, batch_size, replay_interval):
+    def __init__(self, path, write, batch_size, replay_interval, max_bytes=None, refuse_seconds=10.0):
         self.path = path
         self.write = write  # persistence: writes a batch or raises when the database refuses
         self.batch_size = batch_size
         self.replay_interval = replay_interval
         self.next_replay_check = 0.0
+        self.max_bytes = max_bytes
+        self.refuse_seconds = refuse_seconds
+        self.refused = None  # (why, until when): neither the database nor the disk took the last events
+
+    def refusal(self):
+        """Why new requests should be refused (nowhere to keep their events), or None."""
+        refused = self.refused
+        return refused[0] if refused and time.monotonic() < refused[1] else None
 
     def send(self, events):
         try:
-            spool.append(self.path, events)
-        except OSError:
+            spool.append(self.path, events, self.max_bytes)
+            self.refused = None
+        except OSError as error:
+            self.refused = (f"{error.strerror or error}: {self.path}", time.monotonic() + self.refuse_seconds)
             metrics.ERRORS.labels("spool").inc()
             # Last resort: the events in the log, whole, so that an operator can recover them.
             log.critical("tracking: the spool %s refused %d event(s); the events: %s",
@@ -62,6 +72,7 @@ class SpoolTransport:
 
     def recovered(self):
         """The database took a batch: replay the spool if it holds events (checked at most every interval)."""
+        self.refused = None
         now = time.monotonic()
         if now < self.next_replay_check:
             return
@@ -194,7 +205,8 @@ def build_chain(app, database):
     """The app's transports from its settings; returns (head, writer, spool)."""
     config = app.config
     size = config["TRACKING_BATCH_SIZE"]
-    end = SpoolTransport(spool.spool_path(app), database.write, size, config["TRACKING_REPLAY_INTERVAL"])
+    end = SpoolTransport(spool.spool_path(app), database.write, size, config["TRACKING_REPLAY_INTERVAL"],
+                         config["TRACKING_SPOOL_MAX_BYTES"], config["TRACKING_REFUSE_SECONDS"])
     writer = WriterTransport(database.write, end, config["TRACKING_WRITE_LINGER"], size)
     head = writer
     if config.get("REDIS_URL"):

@@ -1,0 +1,306 @@
+"""Paid work is never lost: an attempt row with a lease before the provider is called, the reaper
+settles what a dead process leaves, a repeat never reserves twice, Redis faults are 503s."""
+
+import socket
+import time
+import uuid
+
+import pytest
+from sqlalchemy import func, select, update
+
+from app.extensions import db
+from app.models import GeneratedImage, GenerationJob, GenerationLog
+from app.security.quotas import get_quotas
+from tests.ai.openai_standin import openai_images
+from tests.ai.servers import serve
+from tests.conftest import _empty_tables, bearer
+
+LEASE = 2.0
+
+
+def _closed_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _count(app, model, *where):
+    with app.app_context():
+        try:
+            return db.session.scalar(select(func.count()).select_from(model).where(*where))
+        finally:
+            db.session.remove()
+
+
+def _logs(app, job_id=None):
+    app.extensions["tracking"].chain.flush(None)
+    where = [GenerationLog.job_id == str(job_id)] if job_id else []
+    return _count(app, GenerationLog, *where)
+
+
+def _used(app, user_id):
+    with app.app_context():
+        return get_quotas().usage(f"user:{user_id}")["generations"]
+
+
+@pytest.fixture
+def paid_app(make_app):
+    built = []
+
+    def build(**settings):
+        app = make_app(**{"DAILY_GENERATION_LIMIT": 10, "GENERATION_LEASE_SECONDS": LEASE, **settings})
+        built.append(app)
+        return app
+
+    yield build
+    for app in built[:1]:
+        app.extensions["tracking"].chain.flush(None)
+        _empty_tables(app)
+
+
+def _user(app, name="payer"):
+    from tests.support import make_api_key
+
+    with app.app_context():
+        return make_api_key(app, name)
+
+
+def test_the_attempt_row_is_committed_with_its_lease_and_quota_before_the_provider_is_called(paid_app):
+    from app.ai import leases
+
+    seen = []
+    standin = openai_images()
+
+    def answer(request):
+        with app.app_context():  # another connection: only committed rows are visible
+            rows = db.session.execute(select(GenerationJob.status, GenerationJob.reservation,
+                                             GenerationJob.request, ~leases.is_lapsed())).all()
+            db.session.remove()
+        seen.append(rows)
+        return standin(request)
+
+    with serve(answer) as server:
+        app = paid_app(AI_PROVIDER="openai", OPENAI_API_KEY="sk-test", OPENAI_BASE_URL=server.url + "/v1",
+                       PROVIDER_RETRIES=0)
+        user_id, key = _user(app)
+        response = app.test_client().post("/ai/generate", headers=bearer(key), json={"prompt": "a paid lighthouse"})
+    assert response.status_code == 201, response.get_json()
+    [[(status, reservation, request, lease_live)]] = seen
+    assert status == "running" and lease_live
+    assert reservation["units"] == 1
+    assert request["record"]["prompt"] == "a paid lighthouse" and request["record"]["provider"] == "openai"
+    with app.app_context():
+        job = db.session.scalars(select(GenerationJob)).one()
+        assert job.status == "finished" and job.lease_expires_at is None and job.reservation is None
+        assert job.result["image_ids"] == [response.get_json()["id"]]
+    assert _logs(app, job.id) == 1 and _used(app, user_id) == 1
+
+
+def _dead_attempt(app, user_id, request_id=None):
+    """What a process killed during the provider call leaves: a held attempt row that nobody renews."""
+    from app.ai import claims
+    from app.ai.planning import plan_generation
+    from app.ai.quota import reserve_generation
+    from app.ai.run import Run, attempt_record
+    from app.auth import Principal
+    from app.security.client import Caller
+
+    payload = {"prompt": "lost in flight", **({"request_id": request_id} if request_id else {})}
+    with app.test_request_context():
+        caller = Caller(Principal(user_id, "payer", None, False), address="127.0.0.1")
+        plan = plan_generation(payload, caller.principal)
+        claim = claims.begin_attempt(payload, plan.tool_name, caller)
+        reservation = reserve_generation(plan, caller)
+        claims.hold(claim, attempt_record(Run(plan, caller, None, claim.job_id)), reservation)
+        db.session.remove()
+    return claim.job_id
+
+
+def test_a_dead_process_leaves_an_abandoned_row_a_log_and_its_quota_back_once_its_lease_lapses(paid_app):
+    app = paid_app()
+    user_id, _key = _user(app)
+    job_id = _dead_attempt(app, user_id)
+    assert _used(app, user_id) == 1
+    runner = app.test_cli_runner()
+    assert "abandoned 0" in runner.invoke(args=["ai", "reap"]).output  # the lease is still live
+    time.sleep(LEASE + 0.5)
+    result = runner.invoke(args=["ai", "reap"])
+    assert "abandoned 1" in result.output, result.output
+    assert "abandoned 0" in runner.invoke(args=["ai", "reap"]).output  # settled once
+    with app.app_context():
+        row = db.session.scalars(select(GeneratedImage)).one()
+        assert row.status == "abandoned" and row.prompt == "lost in flight" and row.user_id == user_id
+        job = db.session.get(GenerationJob, job_id)
+        assert job.status == "failed" and job.result["retryable"] is True and job.reservation is None
+        assert job.result["body"]["id"] == str(row.id)
+    assert _logs(app, job_id) == 1 and _used(app, user_id) == 0
+
+
+def test_a_claim_is_never_taken_while_its_lease_is_live_and_is_retryable_once_it_lapses(paid_app):
+    app = paid_app(IDEMPOTENCY_WAIT_SECONDS=0.2)
+    user_id, key = _user(app)
+    _dead_attempt(app, user_id, request_id="r-1")
+    client, body = app.test_client(), {"prompt": "lost in flight", "request_id": "r-1"}
+    waiting = client.post("/ai/generate", headers=bearer(key), json=body)
+    assert waiting.status_code == 409 and waiting.headers["Location"].startswith("/ai/jobs/")
+    time.sleep(LEASE + 0.5)
+    retried = client.post("/ai/generate", headers=bearer(key), json=body)
+    assert retried.status_code == 201, retried.get_json()
+    assert client.post("/ai/generate", headers=bearer(key), json=body).status_code == 200  # a replay
+    assert _count(app, GeneratedImage, GeneratedImage.status == "success") == 1
+    assert _count(app, GeneratedImage, GeneratedImage.status == "abandoned") == 1
+    assert _used(app, user_id) == 1  # the abandoned run's unit went back
+
+
+def test_repeats_of_a_request_in_flight_never_reserve_quota(paid_app):
+    app = paid_app(IDEMPOTENCY_WAIT_SECONDS=0.1, DAILY_GENERATION_LIMIT=2, GENERATION_LEASE_SECONDS=30)
+    user_id, key = _user(app)
+    _dead_attempt(app, user_id, request_id="busy")  # in flight elsewhere, its lease live
+    client = app.test_client()
+    answers = [client.post("/ai/generate", headers=bearer(key),
+                           json={"prompt": "lost in flight", "request_id": "busy"}).status_code for _ in range(5)]
+    assert answers == [409] * 5
+    assert _used(app, user_id) == 1  # the one in flight, nothing for its repeats
+    assert client.post("/ai/generate", headers=bearer(key), json={"prompt": "another"}).status_code == 201
+
+
+def test_redis_down_is_a_503_with_retry_after_on_quota_limited_generation(paid_app):
+    app = paid_app(REDIS_URL=f"redis://127.0.0.1:{_closed_port()}/0")
+    _user_id, key = _user(app)
+    response = app.test_client().post("/ai/generate", headers=bearer(key), json={"prompt": "no counter"})
+    assert response.status_code == 503, response.get_json()
+    assert response.headers["Retry-After"] and "Redis" in response.get_json()["message"]
+    assert _count(app, GenerationJob) == 0  # nothing was spent: no attempt is left behind
+    usage = app.test_client().get("/me/usage", headers=bearer(key))
+    assert usage.status_code == 503 and usage.headers["Retry-After"]
+
+
+def test_quota_counters_lost_by_redis_are_rebuilt_from_the_rows(paid_app, redis_url):
+    import redis
+
+    app = paid_app(REDIS_URL=redis_url, DAILY_GENERATION_LIMIT=3)
+    user_id, key = _user(app)
+    client = app.test_client()
+    for index in range(2):
+        assert client.post("/ai/generate", headers=bearer(key), json={"prompt": f"p{index}"}).status_code == 201
+    redis.Redis.from_url(redis_url).flushdb()  # a restart without persistence
+    assert client.post("/ai/generate", headers=bearer(key), json={"prompt": "third"}).status_code == 201
+    assert client.post("/ai/generate", headers=bearer(key), json={"prompt": "fourth"}).status_code == 429
+    assert _used(app, user_id) == 3
+
+
+def test_a_failed_row_names_the_storage_that_refused_the_bytes(paid_app):
+    app = paid_app(STORAGE_BACKEND="s3", S3_ENDPOINT_URL=f"http://127.0.0.1:{_closed_port()}", S3_BUCKET="imprint",
+                   S3_ACCESS_KEY_ID="x", S3_SECRET_ACCESS_KEY="x", S3_MAX_ATTEMPTS=1, S3_TIMEOUT=2)
+    user_id, key = _user(app)
+    response = app.test_client().post("/ai/generate", headers=bearer(key), json={"prompt": "nowhere"})
+    assert response.status_code == 502
+    with app.app_context():
+        row = db.session.scalars(select(GeneratedImage)).one()
+        assert row.status == "failed" and row.storage_provider == "s3"
+    assert _logs(app) == 1 and _used(app, user_id) == 0
+
+
+def test_a_database_cut_at_commit_still_logs_the_paid_call_and_the_reaper_settles_it(paid_app):
+    app = paid_app()
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("needs PostgreSQL (TEST_DATABASE_URL): the test ends its own session's backend")
+    from sqlalchemy import create_engine, event, text
+    from sqlalchemy.orm import Session
+
+    user_id, key = _user(app)
+    cut = []
+
+    def cut_before_commit(session):
+        if cut or not any(isinstance(o, GeneratedImage) for o in session.identity_map.values()):
+            return
+        cut.append(True)
+        pid = session.execute(text("SELECT pg_backend_pid()")).scalar()
+        engine = create_engine(db.engine.url)
+        with engine.begin() as connection:
+            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        engine.dispose()
+
+    event.listen(Session, "before_commit", cut_before_commit)
+    try:
+        response = app.test_client().post("/ai/generate", headers=bearer(key), json={"prompt": "cut at commit"})
+    finally:
+        event.remove(Session, "before_commit", cut_before_commit)
+    assert cut and response.status_code == 503 and response.headers["Retry-After"]
+    with app.app_context():
+        job_id = db.session.scalars(select(GenerationJob.id)).one()
+    assert _logs(app, job_id) == 1  # written from the data in hand
+    assert _count(app, GeneratedImage) == 0
+    time.sleep(LEASE + 0.5)
+    assert "abandoned 1" in app.test_cli_runner().invoke(args=["ai", "reap"]).output
+    assert _count(app, GeneratedImage, GeneratedImage.status == "abandoned") == 1
+    assert _logs(app, job_id) == 1 and _used(app, user_id) == 0  # one log, and the quota is back
+
+
+def test_an_async_job_that_fails_outside_the_pipeline_is_settled_by_the_failure_callback(paid_app, redis_url):
+    from rq import SimpleWorker
+    from rq.serializers import JSONSerializer
+
+    from app.redis_client import get_redis
+
+    app = paid_app(REDIS_URL=redis_url)
+    user_id, key = _user(app)
+    client = app.test_client()
+    job = client.post("/ai/generate?async=true", headers=bearer(key), json={"prompt": "queued"}).get_json()
+    assert _used(app, user_id) == 1
+    with app.app_context():  # a job the worker cannot even start (its request lost a field)
+        row = db.session.get(GenerationJob, uuid.UUID(job["id"]))
+        db.session.execute(update(GenerationJob).where(GenerationJob.id == row.id)
+                           .values(request={k: v for k, v in row.request.items() if k != "payload"}))
+        db.session.commit()
+        SimpleWorker([app.config["GENERATION_QUEUE"]], connection=get_redis(),
+                     serializer=JSONSerializer).work(burst=True)
+        db.session.remove()
+    view = client.get(f"/ai/jobs/{job['id']}", headers=bearer(key)).get_json()
+    assert view["status"] == "failed" and view["failure"]["retryable"] is True
+    assert _used(app, user_id) == 0
+
+
+def test_a_queued_job_the_queue_lost_is_settled_by_the_reaper(paid_app, redis_url):
+    from rq.job import Job
+
+    from app.ai.jobs import generation_queue, rq_job_id
+
+    app = paid_app(REDIS_URL=redis_url)
+    user_id, key = _user(app)
+    client = app.test_client()
+    job = client.post("/ai/generate?async=true", headers=bearer(key), json={"prompt": "queued"}).get_json()
+    with app.app_context():
+        queue = generation_queue()
+        Job.fetch(rq_job_id(job["id"]), connection=queue.connection, serializer=queue.serializer).delete()
+        from datetime import timedelta
+
+        from app.models.types import utcnow
+
+        db.session.execute(update(GenerationJob).values(updated_at=utcnow() - timedelta(hours=1)))
+        db.session.commit()
+        db.session.remove()
+    assert "lost 1" in app.test_cli_runner().invoke(args=["ai", "reap"]).output
+    view = client.get(f"/ai/jobs/{job['id']}", headers=bearer(key)).get_json()
+    assert view["status"] == "failed" and _used(app, user_id) == 0
+    assert _count(app, GeneratedImage) == 0  # no provider was called: no row claims one was
+
+
+def test_doctor_reports_quota_drift_and_generations_past_their_lease(paid_app, redis_url):
+    import redis
+
+    app = paid_app(REDIS_URL=redis_url)
+    user_id, key = _user(app)
+    client = app.test_client()
+    for index in range(2):
+        assert client.post("/ai/generate", headers=bearer(key), json={"prompt": f"p{index}"}).status_code == 201
+    assert "ok   generations" in app.test_cli_runner().invoke(args=["doctor"]).output
+    _dead_attempt(app, user_id)
+    counters = redis.Redis.from_url(redis_url)
+    [gen_key] = [k for k in counters.keys("imprint:quota:*") if k.endswith(b":gen")]
+    counters.set(gen_key, 1)  # a counter that lost units
+    time.sleep(LEASE + 0.5)
+    output = app.test_cli_runner().invoke(args=["doctor"]).output
+    assert "WARN generations" in output, output
+    assert "1 generation(s) past their lease" in output and "flask ai reap" in output
+    assert f"user {user_id}: counted 1, made 2" in output

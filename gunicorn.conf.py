@@ -4,6 +4,8 @@ Every value can be overridden by the environment variable named beside it.
 """
 
 import os
+import shutil
+import tempfile
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # Rendering is CPU-bound (Pillow releases the GIL while drawing and encoding),
@@ -22,3 +24,39 @@ access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # Load the app in each worker, after the fork: no database connection crosses a fork.
 preload_app = False
+
+# Several processes share their Prometheus counters through files in one folder, so that
+# a scrape (answered by any one process) adds up the whole server. It must be in the
+# environment before prometheus_client is imported anywhere, hence here, first.
+_made_metrics_dir = None
+if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    _made_metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="imprint-metrics-")
+
+from app.observability.logs import gunicorn_logconfig, log_format  # noqa: E402  (after the folder is set)
+
+# Every line on stderr in one shape: JSON in production (LOG_FORMAT overrides), the access line's parts as fields.
+logger_class = "app.observability.gunicorn_log.Logger"
+logconfig_dict = gunicorn_logconfig(log_format(os.environ), access_log=accesslog is not None)
+
+
+def on_starting(server):
+    """A fresh start counts from zero: what an earlier run left in the metrics folder goes."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+        for name in os.listdir(folder):
+            if name.endswith(".db"):
+                os.remove(os.path.join(folder, name))
+
+
+def child_exit(server, worker):
+    """A worker's live gauges go with it; its counters stay in the sum."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    if _made_metrics_dir:
+        shutil.rmtree(_made_metrics_dir, ignore_errors=True)

@@ -1,6 +1,5 @@
 """Imprint: a self-hosted image generation service with a ledger."""
 
-import logging
 import os
 
 from flask import Flask
@@ -49,10 +48,9 @@ def load_config(app, config):
 
 
 def init_logging(app):
-    from .security.redact import install_redaction
+    from .observability import init_app as init_observability
 
-    logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    install_redaction()
+    init_observability(app)
 
 
 def init_extensions(app):

@@ -141,6 +141,8 @@ SECTIONS = [
         ("DATADOG_API_KEY", "turns on DogStatsD to the local agent (`127.0.0.1:8125`), which holds the key"),
         ("DOGSTATSD_ADDRESS", "`host:port` of a DogStatsD server (UDP); turns DogStatsD on by itself"),
         ("LOG_LEVEL", "level of the app's log lines"),
+        ("LOG_FORMAT", "`json` (one JSON object a line on stderr) or `text` (for a terminal)",
+         "`json` in production, `text` locally"),
     ]),
     ("History and analytics", [
         ("RETENTION_DAYS", "generation logs, OG generations and prompt usage older than this go at `flask cleanup`"),

@@ -16,6 +16,7 @@ from app.auth import Principal
 from app.extensions import db
 from app.models import GenerationJob
 from app.models.types import utcnow
+from app.observability import context
 from app.redis_client import get_redis
 from app.security.client import Caller
 
@@ -67,7 +68,8 @@ def submit_generation_job(payload, caller, tool_name=None):
     job_id = claims.job_id_for(caller_identity(caller), request_id) if request_id else uuid.uuid4()
     stored = {"payload": payload, "tool_name": plan.tool_name, "principal": _principal_json(principal),
               "fingerprint": claims.fingerprint({**payload, "tool_name": plan.tool_name}),
-              "country": caller.country}  # the worker has no request
+              "country": caller.country,  # the worker has no request
+              "trace": context.carried()}  # the worker continues the request's trace
     existing = db.session.get(GenerationJob, job_id)
     if existing is None:
         reservation = reserve_generation(plan, caller)  # 429 now, in the request
@@ -109,6 +111,11 @@ def run_generation_job(job_id):
 
 def _run(job_id):
     job = db.session.get(GenerationJob, job_id)
+    with context.bound(context.resumed((job.request or {}).get("trace") if job else None, job_id)):
+        return _run_bound(job_id, job)
+
+
+def _run_bound(job_id, job):
     if job is None or job.status in ("finished", "running"):
         return job.status if job else "missing"
     stored = job.request

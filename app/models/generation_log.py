@@ -14,6 +14,8 @@ class GenerationLog(db.Model):
         Index("idx_generation_logs_created_at", "created_at"),
         Index("idx_generation_logs_user_id_created_at", "user_id", "created_at"),
         Index("idx_generation_logs_style_created_at", "style", "created_at"),
+        Index("idx_generation_logs_request_id", "request_id"),
+        Index("idx_generation_logs_trace_id", "trace_id"),
     )
 
     id = mapped_column(UUIDType, primary_key=True, default=new_uuid)
@@ -35,4 +37,7 @@ class GenerationLog(db.Model):
     image_id = mapped_column(UUIDType)  # no FK: the log outlives a deleted image
     steps = mapped_column(JSONType)  # {"prompt_building": 1.2, "provider_call": 830.0, ...} in ms
     country: Mapped[str | None] = mapped_column(String(2))
+    # The request that asked for the job and its W3C trace: joins the row to log lines and provider calls.
+    request_id: Mapped[str | None] = mapped_column(String(128))
+    trace_id: Mapped[str | None] = mapped_column(String(32))
     created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)

@@ -16,6 +16,8 @@ import logging
 import time
 from contextlib import contextmanager
 
+from app.observability import context
+
 from . import record
 from .events import COLUMNS
 from .sinks import emit_generation
@@ -77,6 +79,7 @@ class GenerationLogger:
             return self.event_id
         started = self._started if self._started is not None else time.perf_counter()
         costs = dict(self.costs)
+        correlation = context.current()  # the request (or the job resuming it) this generation belongs to
         if self.cost_known:
             costs["total"] = round(sum(self.costs.values()), 6)
         fields = {
@@ -90,6 +93,8 @@ class GenerationLogger:
             "success": success,
             "error_message": error_message,
             "steps": self.steps or None,
+            "request_id": correlation.request_id,
+            "trace_id": correlation.trace_id,
         }
         unknown = set(fields) - COLUMNS["generation_log"]
         if unknown:  # keep the ledger row; drop what has no column

@@ -183,7 +183,8 @@ SECTIONS = [
 PROCESS_SETTINGS = [
     ("IMPRINT_INSTANCE_PATH", "`./instance`", "where local state lives"),
     ("IMPRINT_VENV", "`./.venv`", "the virtualenv `manage.py` installs into and runs from"),
-    ("PROMETHEUS_MULTIPROC_DIR", "unset", "prometheus-client's multiprocess folder (several gunicorn processes)"),
+    ("PROMETHEUS_MULTIPROC_DIR", "unset", "prometheus-client's multiprocess folder; `gunicorn.conf.py` makes a fresh one "
+                                         "when it starts more than one worker"),
     ("GUNICORN_BIND", "`127.0.0.1:8000`", "address gunicorn listens on (`manage.py serve`: `127.0.0.1:5000`)"),
     ("GUNICORN_WORKERS", "one per core", "gunicorn worker processes (`manage.py serve`: `1`)"),
     ("GUNICORN_THREADS", "`4`", "threads per worker (gthread)"),

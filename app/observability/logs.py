@@ -50,7 +50,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record):
         line = {"time": rfc3339(record.created), "level": record.levelname, "logger": record.name,
-                "msg": record.getMessage()}
+                "msg": record.getMessage(), "pid": record.process}
         for name, value in record.__dict__.items():
             if name not in RESERVED and not name.startswith("_") and value is not None:
                 line[name] = value

@@ -43,6 +43,7 @@ def load_config(app, config):
             },
             # Optional by default; endpoints that need a key say so with 401/403.
             "security": [{}, {"bearerAuth": []}],
+            "servers": [{"url": "/", "description": "this server"}],
         },
     )
 

@@ -16,7 +16,7 @@ from app.auth import Principal
 from app.extensions import db
 from app.models import GenerationJob
 from app.models.types import utcnow
-from app.observability import context
+from app.observability import context, tracing
 from app.redis_client import get_redis
 from app.security.client import Caller
 
@@ -111,7 +111,9 @@ def run_generation_job(job_id):
 
 def _run(job_id):
     job = db.session.get(GenerationJob, job_id)
-    with context.bound(context.resumed((job.request or {}).get("trace") if job else None, job_id)):
+    carrier = (job.request or {}).get("trace") if job else None
+    with context.bound(context.resumed(carrier, job_id)), \
+            tracing.continued(carrier, "imprint.job generation", {"imprint.job_id": str(job_id)}):
         return _run_bound(job_id, job)
 
 

@@ -83,6 +83,7 @@ def register_blueprints(app):
     from .history.routes import blp as history_blp
     from .history.routes import users_blp as user_data_blp
     from .landing import blp as landing_blp
+    from .observability import init_series as init_request_series
     from .og.routes import blp as og_blp
     from .og.template_routes import blp as og_templates_blp
     from .openai_api.routes import blp as openai_blp
@@ -98,6 +99,7 @@ def register_blueprints(app):
     app.register_blueprint(docs_blp)
     app.register_blueprint(landing_blp)
     init_dashboard(app)
+    init_request_series(app)
 
 
 def init_security(app):

@@ -8,7 +8,7 @@ client's ``traceparent`` (or starts a trace), and every response, errors and
 
 from flask import g, request
 
-from . import context, tracing
+from . import context, http_metrics, tracing
 from .logs import configure_logging, log_format
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -18,9 +18,16 @@ ENVIRON_KEY = "imprint.correlation"  # read by gunicorn's access log once the re
 def init_app(app):
     configure_logging(app.config["LOG_LEVEL"], log_format(app.config))
     tracing.init_app(app)
+    app.before_request(http_metrics.mark_start)
     app.before_request(_bind_request)
     app.after_request(_echo_request_id)
+    app.after_request(http_metrics.observe)
     app.teardown_request(_unbind_request)
+
+
+def init_series(app):
+    """The request series of every blueprint at zero (once the blueprints are registered)."""
+    http_metrics.init_series(app.blueprints)
 
 
 def _bind_request():

@@ -93,7 +93,14 @@ def init_known_series(kinds):
     for component in ("redis", "database", "spool", "dogstatsd"):
         ERRORS.labels(component)
     for status in ("success", "failure"):
-        GENERATIONS.labels("none", status)
+        GENERATIONS.labels("none", status)  # "none": a generation without a style
+    GENERATION_FAILURES.labels("none")
+    GENERATION_SECONDS.labels("none")
+    GENERATION_COST.labels("none")
+    for step in ("prompt_building", "provider_call", "storage"):
+        STEP_SECONDS.labels(step)
+    for kind in ("input", "output"):
+        GENERATION_TOKENS.labels(kind)
 
 
 MAX_LABEL_VALUES = 50

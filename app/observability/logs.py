@@ -55,6 +55,9 @@ class JsonFormatter(logging.Formatter):
             if name not in RESERVED and not name.startswith("_") and value is not None:
                 line[name] = value
         line.update(getattr(record, "fields", None) or {})
+        for name, value in line.items():  # a provider's error text in a field is masked like the message
+            if isinstance(value, str) and name != "msg":
+                line[name] = redact(value)
         if record.exc_info:
             line["exception"] = redact("".join(traceback.format_exception(*record.exc_info)).rstrip())
         elif record.exc_text:

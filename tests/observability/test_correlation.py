@@ -75,7 +75,8 @@ def test_json_line_has_correlation_fields_exception_in_one_field_and_no_secrets(
     with context.bound(context.incoming("r-2", f"00-{TRACE_ID}-00f067aa0ba902b7-01")):
         context.update(user_id="u-1", job_id="j-1")
         record = record_for("key %s failed", "imp_abcd1234secretsecret", exc_info=exc_info,
-                            fields={"event": "generation", "cost_usd": 0.04})
+                            fields={"event": "generation", "cost_usd": 0.04,
+                                    "error": "401: Authorization: Bearer imp_abcd1234secretsecret refused"})
     text = JsonFormatter().format(record)
     assert "\n" not in text and "secretsecret" not in text
     line = json.loads(text)

@@ -10,6 +10,7 @@ one shape whichever process wrote it.
 import json
 import logging
 import sys
+import threading
 import traceback
 from datetime import UTC, datetime
 
@@ -102,6 +103,16 @@ def configure_logging(level, fmt):
             continue  # pytest's capture keeps its own format
         equip(handler, fmt)
     root.setLevel(level)
+    if fmt == "json":  # nothing else reaches stderr as bare text: warnings and uncaught errors become lines too
+        logging.captureWarnings(True)
+        threading.excepthook = _log_thread_exception
+
+
+def _log_thread_exception(args):
+    if args.exc_type is not SystemExit:
+        logging.getLogger("imprint.uncaught").critical(
+            "uncaught exception in thread %s", getattr(args.thread, "name", "?"),
+            exc_info=(args.exc_type, args.exc_value, args.exc_traceback))
 
 
 def gunicorn_logconfig(fmt, access_log=True):

@@ -102,6 +102,10 @@ class LogFilterArgs(RangeArgs):
     model = fields.String(validate=_text)
     provider = fields.String(validate=_text)
     job_id = fields.String(validate=_text)
+    request_id = fields.String(validate=validate.Length(1, 128),
+                               metadata={"description": "The X-Request-ID of the request that asked"})
+    trace_id = fields.String(validate=validate.Regexp(r"^[0-9a-f]{32}$", error="must be 32 lowercase hex digits"),
+                             metadata={"description": "The W3C trace id of that request"})
     q = fields.String(validate=_text, metadata={"description": "Text searched in error_message"})
 
 

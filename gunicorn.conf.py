@@ -7,6 +7,10 @@ import os
 import shutil
 import tempfile
 
+from app.config import load_env_file
+
+load_env_file()  # .env, under the environment: the workers inherit both
+
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # Rendering is CPU-bound (Pillow releases the GIL while drawing and encoding),
 # so a few threads per process and one process per core.
@@ -24,6 +28,7 @@ access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # Load the app in each worker, after the fork: no database connection crosses a fork.
 preload_app = False
+
 
 # Several processes share their Prometheus counters through files in one folder, so that
 # a scrape (answered by any one process) adds up the whole server. It must be in the
@@ -47,6 +52,19 @@ def on_starting(server):
         for name in os.listdir(folder):
             if name.endswith(".db"):
                 os.remove(os.path.join(folder, name))
+
+
+def when_ready(server):
+    """Say where Imprint listens, which provider it calls and who may generate (a log line like the others)."""
+    from app.config import anonymous_default, exposure, load_settings
+
+    settings = load_settings()
+    if settings["ALLOW_ANONYMOUS"] is None:
+        settings["ALLOW_ANONYMOUS"] = anonymous_default(settings)
+    line, warning = exposure(settings, list(server.cfg.bind))
+    server.log.info("Imprint: %s", line)
+    if warning:
+        server.log.warning("Imprint: WARNING: %s", warning)
 
 
 def child_exit(server, worker):

@@ -18,10 +18,11 @@ from app.ai.service import regenerate_image
 from app.history.search import find_image_log
 from app.provenance.service import image_provenance
 from app.security.client import request_caller
+from app.storage.thumbnails import SIZES, NoImage, get_thumbnail
 
 from . import gallery
-from .routes import blp
-from .thumbnails import SIZES, NoImage, get_thumbnail
+from .blueprint import blp
+from .release_routes import rating_panel
 
 
 def _gallery_data():
@@ -73,7 +74,8 @@ def image_page(image_id):
     job_id = (record.meta or {}).get("job_id")
     return render_template("dashboard/image.html", image=record, log=find_image_log(record.id, job_id),
                            original_url=records.image_url_for(record),
-                           credentials=image_provenance(record, g.principal), max_tags=gallery.MAX_TAGS)
+                           credentials=image_provenance(record, g.principal), max_tags=gallery.MAX_TAGS,
+                           rating=rating_panel(g.principal, record))
 
 
 @blp.route("/thumbnails/<uuid:image_id>/<size>.webp")

@@ -6,6 +6,13 @@ from .generation_log import GenerationLog
 from .image import GeneratedImage, GenerationJob
 from .og import OgGeneration, OgTemplate, OgTemplateVersion
 from .prompt import Post, Prompt, PromptFavorite, PromptUsage, PromptVersion
+from .prompt_release import (
+    ImageRating,
+    PromptComparison,
+    PromptComparisonImage,
+    PromptLabel,
+    PromptLabelMove,
+)
 from .rollup import (
     GeneratedImageHour,
     GenerationLogDifficultyHour,
@@ -17,6 +24,7 @@ from .rollup import (
     RollupUserDay,
 )
 from .user import ApiKey, DashboardSession, User
+from .variant import ImageVariant
 
 __all__ = [
     "AlertEvent",
@@ -28,15 +36,21 @@ __all__ = [
     "GeneratedImageHour",
     "GenerationJob",
     "GenerationLog",
+    "ImageVariant",
     "GenerationLogDifficultyHour",
     "GenerationLogHour",
     "GenerationLogStyleHour",
+    "ImageRating",
     "OgGeneration",
     "OgTemplate",
     "OgTemplateVersion",
     "Post",
     "Prompt",
+    "PromptComparison",
+    "PromptComparisonImage",
     "PromptFavorite",
+    "PromptLabel",
+    "PromptLabelMove",
     "PromptUsage",
     "PromptVersion",
     "RollupDirtyHour",

@@ -25,9 +25,11 @@ from app.storage.images import MIME_TYPES, encode_image
 from .manifest import (
     AI_EDIT,
     ALGORITHMIC,
+    DERIVATIVE_INGREDIENT,
     TRAINED,
     Origin,
     build_manifest,
+    derivative_manifest,
     imprint_version,
     ingredients_for,
 )
@@ -97,6 +99,16 @@ def encode_marked(picture, fmt, parameters, origin):
     data = encode_image(picture, fmt, parameters, xmp=xmp)
     with tracing.span("imprint.sign", {"imprint.sign.bytes": len(data)}):
         return sign_bytes(data, _mime_of(data), build_manifest(origin), ingredients_for(origin), marking.credentials)
+
+
+def sign_derivative(data, mime_type, source):
+    """``data`` (a variant of ``source``) signed with ``source`` as its parent ingredient, when
+    ``source`` carries Content Credentials and signing is on; else ``data`` unchanged."""
+    marking = current_marking()
+    if not marking.enabled or not has_credentials(source):
+        return data
+    return sign_bytes(data, mime_type, derivative_manifest(), [(DERIVATIVE_INGREDIENT, source)],
+                      marking.credentials)
 
 
 def pixels_sha256(picture):

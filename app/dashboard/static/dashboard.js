@@ -57,6 +57,7 @@
     var metaTag = document.getElementById("og-meta-tag");
     var previewBase = form.getAttribute("data-preview-base");
     var publicBase = form.getAttribute("data-public-base");
+    var signUrl = form.getAttribute("data-sign-url");
     var templatePath = form.getAttribute("data-template-path");
     var templateDefaults = JSON.parse(form.getAttribute("data-template-defaults") || "{}");
     var textFields = ["title", "description", "site", "badge", "quote", "author", "lang"];
@@ -95,15 +96,24 @@
       return "/og/" + seed + ".png" + (rest ? "?" + rest : "");
     }
 
+    function showPublic(path) {
+      var url = publicBase + path;
+      urlField.value = url;
+      metaUrl.textContent = url;
+      metaTag.value = '<meta property="og:image" content="' + url + '">';
+      if (!signUrl || path.indexOf("sig=") >= 0) return;
+      /* The operator requires signed card URLs: the server signs (the page holds no key). */
+      fetch(signUrl + "?path=" + encodeURIComponent(path), { credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (body) { if (body && body.url !== path && path === publicPath()) showPublic(body.url); });
+    }
+
     function update() {
       var preview = previewPath();
       history.replaceState(null, "", form.getAttribute("action") + preview.slice(preview.indexOf("?")));
       img.hidden = false;
       img.src = preview;
-      var url = publicBase + publicPath();
-      urlField.value = url;
-      metaUrl.textContent = url;
-      metaTag.value = '<meta property="og:image" content="' + url + '">';
+      showPublic(publicPath());
       document.querySelectorAll("#og-save [data-from]").forEach(function (hidden) {
         hidden.value = value(hidden.getAttribute("data-from"));
       });
@@ -229,7 +239,27 @@
     });
   }
 
+  /* A table that scrolls sideways (at phone width) takes the keyboard focus, so the keyboard can
+     scroll it too (WCAG 2.1.1); one that fits does not add a stop to the tab order. */
+  function scrollableRegions() {
+    function mark() {
+      document.querySelectorAll(".table, .table-scroll").forEach(function (region) {
+        var scrolls = region.scrollWidth > region.clientWidth + 1;
+        if (scrolls && !region.hasAttribute("tabindex")) {
+          region.setAttribute("tabindex", "0");
+          region.setAttribute("data-scroll-focus", "");
+        } else if (!scrolls && region.hasAttribute("data-scroll-focus")) {
+          region.removeAttribute("tabindex");
+          region.removeAttribute("data-scroll-focus");
+        }
+      });
+    }
+    mark();
+    window.addEventListener("resize", mark);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    scrollableRegions();
     infiniteScroll();
     ogPreview();
     copyButtons();

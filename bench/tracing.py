@@ -99,7 +99,7 @@ def main():
     base = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
     base.pop("REDIS_URL", None)
     results = {}
-    for round_ in range(2):  # off, on, off, on: a change in the machine's load falls on both
+    for _ in range(2):  # off, on, off, on: a change in the machine's load falls on both
         for mode in ("off", "on"):
             env = dict(base) if mode == "off" else {
                 **base, "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{receiver.server_address[1]}"}

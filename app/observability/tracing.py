@@ -124,6 +124,8 @@ def continued(carrier, name, attributes=None):
     with _tracer.start_as_current_span(name, context=parent, kind=SpanKind.CONSUMER, links=links,
                                        attributes=_clean(attributes)) as current:
         yield current
+    # RQ's work horse leaves with os._exit(), which skips the exporter's own flush at exit.
+    trace.get_tracer_provider().force_flush(5000)
 
 
 def _clean(attributes):

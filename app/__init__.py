@@ -78,6 +78,7 @@ def register_blueprints(app):
     from .ai.routes import blp as ai_blp
     from .analytics.routes import blp as analytics_blp
     from .auth.routes import blp as auth_blp
+    from .curation.routes import blp as curation_blp
     from .dashboard import init_app as init_dashboard
     from .docs import blp as docs_blp
     from .health import blp as health_blp
@@ -96,7 +97,7 @@ def register_blueprints(app):
 
     api = app.extensions["api"]
     for blp in (health_blp, auth_blp, og_blp, og_templates_blp, ai_blp, storage_blp, prompts_blp, posts_blp,
-                releases_blp, history_blp, analytics_blp, user_data_blp, openai_blp, provenance_blp):
+                releases_blp, history_blp, analytics_blp, user_data_blp, openai_blp, provenance_blp, curation_blp):
         api.register_blueprint(blp)
     app.register_blueprint(docs_blp)
     app.register_blueprint(landing_blp)

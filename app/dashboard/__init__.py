@@ -22,6 +22,7 @@ def init_app(app):
     from . import (  # noqa: F401  (their views hang on blp)
         admin_routes,
         create_routes,
+        curation_routes,
         dataset_routes,
         gallery_routes,
         library_routes,

@@ -1,6 +1,7 @@
 """The data model: every table the seeds describe, one module per aggregate."""
 
 from .alert import AlertEvent
+from .collection import Collection, CollectionImage, ImageFavorite
 from .dataset import Dataset, DatasetImage
 from .generation_log import GenerationLog
 from .image import GeneratedImage, GenerationJob
@@ -29,6 +30,8 @@ from .variant import ImageVariant
 __all__ = [
     "AlertEvent",
     "ApiKey",
+    "Collection",
+    "CollectionImage",
     "DashboardSession",
     "Dataset",
     "DatasetImage",
@@ -36,6 +39,7 @@ __all__ = [
     "GeneratedImageHour",
     "GenerationJob",
     "GenerationLog",
+    "ImageFavorite",
     "ImageVariant",
     "GenerationLogDifficultyHour",
     "GenerationLogHour",

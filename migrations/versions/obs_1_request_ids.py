@@ -4,7 +4,7 @@ The request id and W3C trace id of the request that asked for a generation,
 indexed so that a request id or trace id from a log line finds its row.
 
 Revision ID: obs_1
-Revises: releases_1
+Revises: delivery_2
 Create Date: 2026-12-07 10:20:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'obs_1'
-down_revision = 'releases_1'
+down_revision = 'delivery_2'
 branch_labels = None
 depends_on = None
 

@@ -4,7 +4,8 @@ Every value can be overridden by the environment variable named beside it.
 """
 
 import os
-import sys
+import shutil
+import tempfile
 
 from app.config import load_env_file
 
@@ -78,14 +79,51 @@ def _server_edges():
 _server_edges()
 
 
+# Several processes share their Prometheus counters through files in one folder, so that
+# a scrape (answered by any one process) adds up the whole server. It must be in the
+# environment before prometheus_client is imported anywhere, hence here, first.
+_made_metrics_dir = None
+if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    _made_metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="imprint-metrics-")
+
+from app.observability.logs import gunicorn_logconfig, log_format  # noqa: E402  (after the folder is set)
+
+# Every line on stderr in one shape: JSON in production (LOG_FORMAT overrides), the access line's parts as fields.
+logger_class = "app.observability.gunicorn_log.Logger"
+logconfig_dict = gunicorn_logconfig(log_format(os.environ), access_log=accesslog is not None)
+
+
+def on_starting(server):
+    """A fresh start counts from zero: what an earlier run left in the metrics folder goes."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+        for name in os.listdir(folder):
+            if name.endswith(".db"):
+                os.remove(os.path.join(folder, name))
+
+
 def when_ready(server):
-    """Say where Imprint listens, which provider it calls and who may generate."""
+    """Say where Imprint listens, which provider it calls and who may generate (a log line like the others)."""
     from app.config import anonymous_default, exposure, load_settings
 
     settings = load_settings()
     if settings["ALLOW_ANONYMOUS"] is None:
         settings["ALLOW_ANONYMOUS"] = anonymous_default(settings)
     line, warning = exposure(settings, list(server.cfg.bind))
-    print(f"Imprint: {line}", file=sys.stderr, flush=True)
+    server.log.info("Imprint: %s", line)
     if warning:
-        print(f"Imprint: WARNING: {warning}", file=sys.stderr, flush=True)
+        server.log.warning("Imprint: WARNING: %s", warning)
+
+
+def child_exit(server, worker):
+    """A worker's live gauges go with it; its counters stay in the sum."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    if _made_metrics_dir:
+        shutil.rmtree(_made_metrics_dir, ignore_errors=True)

@@ -1,6 +1,5 @@
 """Imprint: a self-hosted image generation service with a ledger."""
 
-import logging
 import os
 
 from flask import Flask
@@ -44,15 +43,15 @@ def load_config(app, config):
             },
             # Optional by default; endpoints that need a key say so with 401/403.
             "security": [{}, {"bearerAuth": []}],
+            "servers": [{"url": "/", "description": "this server"}],
         },
     )
 
 
 def init_logging(app):
-    from .security.redact import install_redaction
+    from .observability import init_app as init_observability
 
-    logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    install_redaction()
+    init_observability(app)
 
 
 def init_extensions(app):
@@ -84,6 +83,7 @@ def register_blueprints(app):
     from .health import blp as health_blp
     from .history.routes import blp as history_blp
     from .landing import blp as landing_blp
+    from .observability import init_series as init_request_series
     from .og.routes import blp as og_blp
     from .og.template_routes import blp as og_templates_blp
     from .openai_api.routes import blp as openai_blp
@@ -104,6 +104,7 @@ def register_blueprints(app):
     app.register_blueprint(docs_blp)
     app.register_blueprint(landing_blp)
     init_dashboard(app)
+    init_request_series(app)
 
 
 def init_security(app):

@@ -139,6 +139,7 @@ SETTINGS = {
     "DATADOG_API_KEY": (str, None),  # enables DogStatsD (to the local agent unless DOGSTATSD_ADDRESS)
     "DOGSTATSD_ADDRESS": (str, None),  # host:port of a DogStatsD server (UDP)
     "LOG_LEVEL": (str, "INFO"),
+    "LOG_FORMAT": (str, None),  # "json" or "text"; default: json in production, text locally
     # Rate limits (Flask-Limiter syntax) per API key, or per IP for anonymous callers.
     "RATE_LIMITS_ENABLED": (bool, True),
     "RATE_LIMIT_DEFAULT": (str, "120/minute"),

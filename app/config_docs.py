@@ -157,6 +157,8 @@ SECTIONS = [
         ("DATADOG_API_KEY", "turns on DogStatsD to the local agent (`127.0.0.1:8125`), which holds the key"),
         ("DOGSTATSD_ADDRESS", "`host:port` of a DogStatsD server (UDP); turns DogStatsD on by itself"),
         ("LOG_LEVEL", "level of the app's log lines"),
+        ("LOG_FORMAT", "`json` (one JSON object a line on stderr) or `text` (for a terminal)",
+         "`json` in production, `text` locally"),
     ]),
     ("History and analytics", [
         ("RETENTION_DAYS", "generation logs, OG generations and prompt usage older than this go at `flask cleanup`"),
@@ -198,7 +200,8 @@ PROCESS_SETTINGS = [
     ("IMPRINT_INSTANCE_PATH", "`./instance`", "where local state lives"),
     ("IMPRINT_VENV", "`./.venv`", "the virtualenv `manage.py` installs into and runs from"),
     ("IMPRINT_ENV_FILE", "`.env`", "the settings file every process reads (the environment wins); empty: none"),
-    ("PROMETHEUS_MULTIPROC_DIR", "unset", "prometheus-client's multiprocess folder (several gunicorn processes)"),
+    ("PROMETHEUS_MULTIPROC_DIR", "unset", "prometheus-client's multiprocess folder; `gunicorn.conf.py` makes a fresh one "
+                                         "when it starts more than one worker"),
     ("GUNICORN_BIND", "`127.0.0.1:8000`", "address gunicorn listens on (`manage.py serve`: `127.0.0.1:5000`)"),
     ("GUNICORN_WORKERS", "one per core", "gunicorn worker processes (`manage.py serve`: `1`)"),
     ("GUNICORN_THREADS", "`4`", "threads per worker (gthread)"),

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from app.auth import Principal
 from app.extensions import db
 from app.models import GenerationJob
+from app.observability import context, tracing
 from app.redis_client import get_redis
 from app.security.client import Caller
 
@@ -70,7 +71,8 @@ def submit_generation_job(payload, caller, tool_name=None):
     job_id = claims.job_id_for(caller_identity(caller), request_id) if request_id else uuid.uuid4()
     stored = {"payload": payload, "tool_name": plan.tool_name, "principal": _principal_json(principal),
               "fingerprint": claims.fingerprint({**payload, "tool_name": plan.tool_name}),
-              "country": caller.country}  # the worker has no request
+              "country": caller.country,  # the worker has no request
+              "trace": context.carried()}  # the worker continues the request's trace
     existing = db.session.get(GenerationJob, job_id)
     if existing is None:
         reservation = reserve_generation(plan, caller)  # 429 now, in the request
@@ -128,6 +130,16 @@ def rq_job_id(job_id):
 
 
 def _run(job_id):
+    """Run a queued job inside the trace of the request that queued it."""
+    job = db.session.get(GenerationJob, job_id)
+    carrier = (job.request or {}).get("trace") if job else None
+    db.session.rollback()  # _run_bound takes the job in its own transaction
+    with context.bound(context.resumed(carrier, job_id)), \
+            tracing.continued(carrier, "imprint.job generation", {"imprint.job_id": str(job_id)}):
+        return _run_bound(job_id)
+
+
+def _run_bound(job_id):
     owner = new_owner()
     taken = db.session.execute(update(GenerationJob).where(GenerationJob.id == job_id,
                                                            GenerationJob.status == "queued")

@@ -10,6 +10,7 @@ from flask import current_app
 from app.errors import RETRY_AFTER_SECONDS
 from app.extensions import db
 from app.models import User
+from app.observability import tracing
 from app.security.limits import rate_limits_for
 from app.security.quotas import (
     QuotaExceeded,
@@ -35,8 +36,9 @@ def reserve_generation(plan, caller):
     count = plan.options.n
     price = estimated_price(current_app.config, plan)
     try:
-        return get_quotas().reserve(quota_identity(principal, caller.address), limits, units=count,
-                                    cost_usd=(price or 0.0) * count)
+        with tracing.span("imprint.quota", {"imprint.quota.units": count}):
+            return get_quotas().reserve(quota_identity(principal, caller.address), limits, units=count,
+                                        cost_usd=(price or 0.0) * count)
     except QuotaExceeded as exceeded:
         raise RequestError(429, f"{exceeded}; it resets in {exceeded.retry_after} s",
                            headers={"Retry-After": str(exceeded.retry_after)}) from exceeded

@@ -162,7 +162,7 @@ class ImageRecordSchema(Schema):
     format = Text(allow_none=True)
     resolution = Text(allow_none=True)
     reference_images_count = Integer(allow_none=True)
-    unique_visual_elements = fields.Raw(allow_none=True)
+    unique_visual_elements = fields.List(Text(), allow_none=True)
     cost_usd = fields.Float(allow_none=True, metadata={"description": "null = unknown"})
     duration_ms = Integer(allow_none=True)
     created_at = fields.DateTime()

@@ -114,7 +114,7 @@ class AlertSchema(Schema):
     value = fields.Float(allow_none=True)
     threshold = fields.Float(allow_none=True)
     message = fields.String(allow_none=True)
-    details = fields.Raw(allow_none=True)
+    details = fields.Dict(allow_none=True)
     started_at = fields.DateTime()
     resolved_at = fields.DateTime(allow_none=True)
     notified_at = fields.DateTime(allow_none=True)

@@ -7,6 +7,8 @@ from flask import current_app, g, request
 from flask_smorest import abort
 from flask_smorest.utils import deepupdate
 
+from app.observability import context
+
 from .service import authenticate
 
 _UNSET = object()
@@ -33,6 +35,8 @@ def current_principal():
         if principal is None:
             abort(401, message="invalid or revoked API key")
     g._principal = principal
+    if principal is not None:
+        context.update(user_id=str(principal.user_id))  # log lines name the caller from here on
     return principal
 
 

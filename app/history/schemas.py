@@ -104,6 +104,10 @@ class LogFilterArgs(RangeArgs):
     model = fields.String(validate=_text)
     provider = fields.String(validate=_text)
     job_id = fields.String(validate=_text)
+    request_id = fields.String(validate=validate.Length(1, 128),
+                               metadata={"description": "The X-Request-ID of the request that asked"})
+    trace_id = fields.String(validate=validate.Regexp(r"^[0-9a-f]{32}$", error="must be 32 lowercase hex digits"),
+                             metadata={"description": "The W3C trace id of that request"})
     q = fields.String(validate=_text, metadata={"description": "Text searched in error_message"})
 
 
@@ -132,7 +136,7 @@ class ImageSchema(Schema):
     tags = fields.List(fields.String(), allow_none=True)
     status = fields.String()
     error = fields.String(allow_none=True)
-    metadata = fields.Raw(attribute="meta", allow_none=True)
+    metadata = fields.Dict(attribute="meta", allow_none=True)
     dataset_id = fields.UUID(allow_none=True)
     prompt_id = fields.String(allow_none=True)
     cost_usd = fields.Float(allow_none=True)
@@ -148,8 +152,8 @@ class LogSchema(Schema):
     style = fields.String(allow_none=True)
     difficulty = Integer(allow_none=True)
     duration_ms = Integer(allow_none=True)
-    costs = fields.Raw(allow_none=True)
-    tokens = fields.Raw(allow_none=True)
+    costs = fields.Dict(allow_none=True)
+    tokens = fields.Dict(allow_none=True)
     success = fields.Boolean(allow_none=True)
     error_message = fields.String(allow_none=True)
     scene = fields.String(allow_none=True)
@@ -157,8 +161,10 @@ class LogSchema(Schema):
     provider = fields.String(allow_none=True)
     model = fields.String(allow_none=True)
     image_id = fields.UUID(allow_none=True)
-    steps = fields.Raw(allow_none=True)
+    steps = fields.Dict(allow_none=True)
     country = fields.String(allow_none=True)
+    request_id = fields.String(allow_none=True, metadata={"description": "X-Request-ID of the request that asked"})
+    trace_id = fields.String(allow_none=True, metadata={"description": "W3C trace id of that request"})
     created_at = fields.DateTime()
 
 

@@ -65,7 +65,8 @@ def log_conditions(criteria, user_id=None):
     if owner:
         clauses.append(log.user_id == owner)
     for name, column in (("tool", log.tool_name), ("style", log.style), ("model", log.model),
-                         ("provider", log.provider), ("job_id", log.job_id)):
+                         ("provider", log.provider), ("job_id", log.job_id),
+                         ("request_id", log.request_id), ("trace_id", log.trace_id)):
         if criteria.get(name):
             clauses.append(column == criteria[name])
     if criteria.get("difficulty") is not None:

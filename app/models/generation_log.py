@@ -14,6 +14,8 @@ class GenerationLog(db.Model):
         Index("idx_generation_logs_created_at", "created_at"),
         Index("idx_generation_logs_user_id_created_at", "user_id", "created_at"),
         Index("idx_generation_logs_style_created_at", "style", "created_at"),
+        Index("idx_generation_logs_request_id", "request_id"),
+        Index("idx_generation_logs_trace_id", "trace_id"),
     )
 
     id = mapped_column(UUIDType, primary_key=True, default=new_uuid)
@@ -39,4 +41,7 @@ class GenerationLog(db.Model):
     prompt_id: Mapped[str | None] = mapped_column(String(100))
     prompt_version: Mapped[int | None] = mapped_column(Integer)
     prompt_label: Mapped[str | None] = mapped_column(String(50))
+    # The request that asked for the job and its W3C trace: joins the row to log lines and provider calls.
+    request_id: Mapped[str | None] = mapped_column(String(128))
+    trace_id: Mapped[str | None] = mapped_column(String(32))
     created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)

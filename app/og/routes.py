@@ -14,7 +14,7 @@ from app.errors import describe_problems
 from app.og import service, stats
 from app.og.cache import ByteLRU
 from app.og.params import ParamError, make_params
-from app.og.presets import FORMATS
+from app.og.presets import FORMATS, PRESETS
 from app.og.scene import missing_scripts
 from app.og.schemas import (
     CardOptionsSchema,
@@ -29,9 +29,10 @@ from app.og.schemas import (
 from app.og.signing import NotACardUrl, SigningNotConfigured, current_policy, sign_card_url
 from app.provenance.service import og_card_marker
 from app.security.client import client_fields
-from app.tracking.card_metrics import observe_card
+from app.tracking.card_metrics import init_series, observe_card
 
 blp = Blueprint("og", __name__, url_prefix="/og", description="Open Graph cards rendered from a seed")
+blp.record_once(lambda _state: init_series(FORMATS, PRESETS))
 
 CACHE_CONTROL = "public, max-age=31536000, immutable"
 EXTENSIONS = {**{name: name for name in FORMATS}, "jpg": "jpeg"}

@@ -126,8 +126,8 @@ class OgStatsSchema(Schema):
                                     metadata={"description": "The 5 most used presets, most used first"})
 
 
-class Base64Bytes(fields.Field):
-    """Bytes sent as base64 text, refused past `max_bytes` before decoding."""
+class Base64Bytes(fields.String):
+    """Bytes sent as base64 text, refused past `max_bytes` before decoding (a string in the API document)."""
 
     def __init__(self, max_bytes: int, **kwargs):
         super().__init__(**kwargs)
@@ -196,7 +196,7 @@ class TemplateSchema(Schema):
     colors = fields.Dict(keys=fields.String(), values=fields.String())
     font = fields.String()
     logo = fields.String(allow_none=True, metadata={"description": "png or svg, or null"})
-    defaults = fields.Dict()
+    defaults = fields.Nested(TemplateDefaultsSchema)
     url = fields.String(metadata={"description": "The card URL of this version; {seed} is yours to fill"})
     created_at = fields.DateTime()
     updated_at = fields.DateTime()

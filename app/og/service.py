@@ -5,6 +5,7 @@ import time
 from dataclasses import dataclass
 
 from app import tracking
+from app.observability import tracing
 from app.og import presets
 from app.og.cache import ByteLRU
 from app.og.params import CardParams
@@ -42,8 +43,9 @@ def produce_card(params: CardParams, etag: str, cache: ByteLRU, brand=None, mark
 
 def card_bytes(params: CardParams, brand=None, mark=None) -> tuple[bytes, str]:
     """(bytes, content type) of a card rendered now, signed by ``mark`` when given (HTTP and the CLI)."""
-    body, content_type = render(params, brand)
-    return (body if mark is None else mark(body, content_type)), content_type
+    with tracing.span("imprint.og.render", {"imprint.og.format": params.format, "imprint.og.preset": params.aspect}):
+        body, content_type = render(params, brand)
+        return (body if mark is None else mark(body, content_type)), content_type
 
 
 def record_generation(params: CardParams, *, ip_address: str | None, user_agent: str | None,

@@ -149,7 +149,7 @@ class RatingSchema(CamelSchema):
     user_id = fields.UUID(data_key="userId")
     score = Integer(allow_none=True)
     thumb = fields.Function(lambda r: None if r.thumbs_up is None else ("up" if r.thumbs_up else "down"),
-                            allow_none=True)
+                            allow_none=True, metadata={"type": "string", "description": "up, down or null"})
     comment = fields.String(allow_none=True)
     prompt_id = fields.String(data_key="promptId", allow_none=True)
     prompt_version = Integer(data_key="promptVersion", allow_none=True)

@@ -18,6 +18,7 @@ from flask import current_app
 from PIL import Image
 
 from app.ai.records import find_visible_image
+from app.observability import tracing
 from app.storage import get_storage
 from app.storage.images import MIME_TYPES, encode_image
 
@@ -96,7 +97,8 @@ def encode_marked(picture, fmt, parameters, origin):
     credit = "Generated with AI by Imprint" if origin.source_type in (TRAINED, AI_EDIT) else "Made with Imprint"
     xmp = build_xmp(origin.source_type, credit, f"Imprint {imprint_version()}")
     data = encode_image(picture, fmt, parameters, xmp=xmp)
-    return sign_bytes(data, _mime_of(data), build_manifest(origin), ingredients_for(origin), marking.credentials)
+    with tracing.span("imprint.sign", {"imprint.sign.bytes": len(data)}):
+        return sign_bytes(data, _mime_of(data), build_manifest(origin), ingredients_for(origin), marking.credentials)
 
 
 def sign_derivative(data, mime_type, source):

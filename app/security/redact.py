@@ -18,9 +18,3 @@ class RedactSecrets(logging.Filter):
             record.msg, record.args = cleaned, None
         return True
 
-
-def install_redaction():
-    """Attach the filter to every handler of the root logger (idempotent)."""
-    for handler in logging.getLogger().handlers:
-        if not any(isinstance(f, RedactSecrets) for f in handler.filters):
-            handler.addFilter(RedactSecrets())

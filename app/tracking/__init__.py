@@ -61,4 +61,5 @@ def hand_on(app=None):
 def init_app(app):
     """Build the app's chain of transports, install its two hooks and ``GET /metrics``."""
     init_tracker(app)
+    metrics.init_known_series(KINDS)
     app.extensions["api"].register_blueprint(metrics.blp)

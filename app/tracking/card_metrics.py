@@ -41,6 +41,14 @@ def _series(format, preset, outcome):
     return series
 
 
+def init_series(formats, presets):
+    """Create every known card series at zero, so that ``rate()`` sees the first burst after a start."""
+    for format in formats:
+        for preset in presets:
+            for outcome in OUTCOMES:
+                _series(format, metrics.label("og_preset", preset), outcome)
+
+
 def observe_card(format, preset, outcome, seconds=None, size=None):
     """Count one card answer in both sinks; never raises into the card view."""
     try:

@@ -16,6 +16,8 @@ import logging
 import time
 from contextlib import contextmanager
 
+from app.observability import context, tracing
+
 from . import record
 from .events import COLUMNS
 from .sinks import emit_generation
@@ -37,21 +39,40 @@ class GenerationLogger:
         self.tokens = {}
         self._started = None
         self.event_id = None
+        self._span = self._span_token = None
 
     def start_job(self, style=None, difficulty=None, scene=None, photo_size=None, **context):
         """Start the clock; ``context`` may hold tool_name, provider, model."""
         self._started = time.perf_counter()
         self.context.update(style=style, difficulty=difficulty, scene=scene, photo_size=photo_size, **context)
+        if tracing.is_on() and self._span is None:  # the job's span; each step is a child of it
+            self._span, self._span_token = tracing.start_span("imprint.generation", {
+                **self._genai_attributes(), "imprint.job_id": self.job_id, "imprint.style": style})
         return self
+
+    def _genai_attributes(self):
+        """The OpenTelemetry GenAI semantic conventions' request attributes."""
+        return {"gen_ai.operation.name": "generate_content", "gen_ai.request.model": self.context.get("model"),
+                "gen_ai.provider.name": self.context.get("provider"), "gen_ai.system": self.context.get("provider")}
 
     @contextmanager
     def step(self, name):
         """Time a step; its duration (ms) is kept even when it raises."""
         started = time.perf_counter()
         try:
-            yield
+            with self._step_span(name):
+                yield
         finally:
             self.steps[name] = round(self.steps.get(name, 0) + (time.perf_counter() - started) * 1000, 3)
+
+    def _step_span(self, name):
+        if not tracing.is_on():
+            return tracing.span(name)
+        if name == "provider_call":  # the GenAI client span: "{operation} {model}"
+            attributes = self._genai_attributes()
+            return tracing.span(f"generate_content {attributes['gen_ai.request.model'] or ''}".strip(),
+                                attributes, kind="CLIENT")
+        return tracing.span(f"imprint.generation.{name}")
 
     def add_cost(self, name, usd):
         """Add a cost in USD; ``None`` marks the job's cost as unknown (never 0)."""
@@ -78,6 +99,7 @@ class GenerationLogger:
             return self.event_id
         started = self._started if self._started is not None else time.perf_counter()
         costs = dict(self.costs)
+        correlation = context.current()  # the request (or the job resuming it) this generation belongs to
         if self.cost_known:
             costs["total"] = round(sum(self.costs.values()), 6)
         fields = {
@@ -91,6 +113,8 @@ class GenerationLogger:
             "success": success,
             "error_message": error_message,
             "steps": self.steps or None,
+            "request_id": correlation.request_id,
+            "trace_id": correlation.trace_id,
         }
         unknown = set(fields) - COLUMNS["generation_log"]
         if unknown:  # keep the ledger row; drop what has no column
@@ -99,4 +123,7 @@ class GenerationLogger:
         given = {"id": self.log_id} if self.log_id else {}
         self.event_id = record("generation_log", **given, **fields)
         emit_generation(fields)
+        tracing.end_span(self._span, self._span_token, {
+            "gen_ai.usage.input_tokens": self.tokens.get("input"), "gen_ai.usage.output_tokens": self.tokens.get("output"),
+            "imprint.cost_usd": costs.get("total"), "imprint.success": success}, error=error_message)
         return self.event_id

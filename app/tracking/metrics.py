@@ -82,6 +82,27 @@ STEP_SECONDS = Histogram(
 GENERATION_COST = Counter("imprint_generation_cost_usd_total", "Known generation costs in USD", ["style"])
 GENERATION_TOKENS = Counter("imprint_generation_tokens_total", "Tokens used by generations", ["type"])
 
+def init_known_series(kinds):
+    """The pipeline's series at zero from the start (a series born at its first event hides it from rate())."""
+    for kind in kinds:
+        for counter in (RECORDED, WRITTEN, DUPLICATES, SPOOLED, REJECTED):
+            counter.labels(kind)
+    for transport in ("redis", "database", "spool"):
+        SENT.labels(transport)
+        FELL_BACK.labels(transport)
+    for component in ("redis", "database", "spool", "dogstatsd"):
+        ERRORS.labels(component)
+    for status in ("success", "failure"):
+        GENERATIONS.labels("none", status)  # "none": a generation without a style
+    GENERATION_FAILURES.labels("none")
+    GENERATION_SECONDS.labels("none")
+    GENERATION_COST.labels("none")
+    for step in ("prompt_building", "provider_call", "storage"):
+        STEP_SECONDS.labels(step)
+    for kind in ("input", "output"):
+        GENERATION_TOKENS.labels(kind)
+
+
 MAX_LABEL_VALUES = 50
 _seen_labels = {}
 

@@ -10,7 +10,6 @@ is set, whatever ``ENABLE_OBSERVABILITY_LOGGING`` says:
 Only ids, never personal data (seed 001).
 """
 
-import json
 import logging
 import socket
 
@@ -49,6 +48,8 @@ def _log_line(fields):
     line = {
         "event": "generation",
         "job_id": fields.get("job_id"),
+        "request_id": fields.get("request_id"),
+        "trace_id": fields.get("trace_id"),
         "user_id": str(fields["user_id"]) if fields.get("user_id") else None,
         "style": fields.get("style"),
         "difficulty": fields.get("difficulty"),
@@ -61,7 +62,9 @@ def _log_line(fields):
         "steps": fields.get("steps"),
         "error": fields.get("error_message"),
     }
-    log.info(json.dumps(line, separators=(",", ":"), default=str))
+    # The fields are the log line's own fields (JSON logs), not a string inside its message.
+    log.info("generation %s %s", line["job_id"], "succeeded" if line["success"] else "failed",
+             extra={"fields": line})
 
 
 def _observe(fields):

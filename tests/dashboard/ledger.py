@@ -5,15 +5,16 @@ import requests
 from app.tracking import flush, record
 
 
-def api(server, key, method, path, **kwargs):
-    headers = {"Authorization": f"Bearer {key}"} if key else {}
+def api(server, key, method, path, headers=None, **kwargs):
+    headers = {**({"Authorization": f"Bearer {key}"} if key else {}), **(headers or {})}
     response = requests.request(method, server.url + path, headers=headers, timeout=60, **kwargs)
     return response
 
 
-def generate(server, key, prompt, **fields):
+def generate(server, key, prompt, headers=None, **fields):
     """POST /ai/generate with the procedural provider; returns the answer's JSON."""
-    response = api(server, key, "POST", "/ai/generate", json={"prompt": prompt, "size": "512x512", **fields})
+    response = api(server, key, "POST", "/ai/generate", headers=headers,
+                   json={"prompt": prompt, "size": "512x512", **fields})
     assert response.status_code == 201, response.text
     return response.json()
 

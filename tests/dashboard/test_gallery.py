@@ -66,7 +66,8 @@ def test_infinite_scroll_loads_every_page_once(app, browsing, live_server, admin
 
 def test_image_page_shows_prompt_edits_tags_and_generates_again(app, browsing, live_server, user_key):
     _, key = user_key
-    image = generate(live_server, key, "Modern coffee shop interior", style="photorealistic", tags=["cafe"])
+    image = generate(live_server, key, "Modern coffee shop interior", style="photorealistic", tags=["cafe"],
+                     headers={"X-Request-ID": "cafe-request-1"})
     page = sign_in(browsing.new_page(), key)
     page.goto("/dashboard/gallery")
     page.click(f'.tile[data-image-id="{image["id"]}"] a')
@@ -75,6 +76,7 @@ def test_image_page_shows_prompt_edits_tags_and_generates_again(app, browsing, l
     assert "photorealistic" in page.inner_text("#full-prompt")
     assert "$0.0000" in page.inner_text("main")  # procedural images cost nothing, and say so
     assert "provider call" in page.inner_text("main")  # the step timings from the generation log
+    assert page.inner_text("#request-id") == "cafe-request-1"  # an operator finds its log lines by it
     page.wait_for_function("() => document.getElementById('preview').naturalWidth > 0")
     screenshot(page, "image")
 

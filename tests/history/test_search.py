@@ -126,7 +126,8 @@ def test_log_filters(app, client, admin_key, user_key):
     with app.app_context():
         bob = make_user("bob")
         ok = make_log(alice, style="anime", difficulty=2, tool_name="generateUserImage", provider="openai",
-                      model="gpt-image-1", job_id="job-1", created_at=at(hours=-1))
+                      model="gpt-image-1", job_id="job-1", request_id="checkout-7", trace_id="ab" * 16,
+                      created_at=at(hours=-1))
         failed = make_log(alice, style="comic", difficulty=3, success=False, error_message="HTTP 429: rate limit",
                           provider="gemini", created_at=at(hours=-2))
         other = make_log(bob.id, style="anime", difficulty=2, created_at=at(hours=-3))
@@ -136,6 +137,7 @@ def test_log_filters(app, client, admin_key, user_key):
         "style=anime": [ok, other], "difficulty=3": [failed], "status=failed": [failed],
         "status=success": [ok, other], "provider=openai": [ok], "model=gpt-image-1": [ok],
         "tool=generateUserImage": [ok], "job_id=job-1": [ok], "q=rate limit": [failed],
+        "request_id=checkout-7": [ok], f"trace_id={'ab' * 16}": [ok],
         f"user={bob}": [other], "from=2025-06-15T09:30:00Z&to=2025-06-15T10:30:00Z": [failed],
     }
     for query, expected in cases.items():
@@ -163,6 +165,8 @@ def test_log_filters(app, client, admin_key, user_key):
     ("logs", "difficulty=hard", "difficulty"),
     ("logs", "limit=1000", "limit"),
     ("logs", "cursor=%%%", "cursor"),
+    ("logs", "trace_id=XYZ", "trace_id"),
+    ("logs", f"request_id={'r' * 129}", "request_id"),
 ])
 def test_bad_input_is_a_400_naming_the_field(client, admin_key, path, query, field):
     response = client.get(f"/history/{path}?{query}", headers=bearer(admin_key[1]))

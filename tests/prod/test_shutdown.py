@@ -6,10 +6,8 @@ worker`` (RQ's forking worker), ``flask tracking worker``. A long
 signal comes, so each test shows what the stop itself does with them.
 """
 
-import http.client
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
@@ -21,6 +19,7 @@ from app.extensions import db
 from app.models import GeneratedImage, GenerationLog, OgGeneration
 from app.tracking import queue
 from app.tracking.events import make_event
+from tests.prod import gunicorn_server
 from tests.tracking.harness import (
     ROOT,
     flask_command,
@@ -45,31 +44,13 @@ def rows(app, model):
 
 
 def start_gunicorn(app, **extra):
-    port = free_port()
-    env = worker_env(app, GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS=2, GUNICORN_ACCESSLOG="",
-                     RATE_LIMITS_ENABLED="false", **extra)
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if get(port, "/healthz")[0] == 200:
-                return server, port
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                raise AssertionError("gunicorn did not start: " + server.stderr.read()[-3000:]) from None
-            time.sleep(0.2)
+    server = gunicorn_server.start_gunicorn(app, **extra)
+    return server.process, server.port
 
 
 def get(port, path):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        conn.request("GET", path, headers={"User-Agent": f"shutdown-test {path}"})
-        response = conn.getresponse()
-        return response.status, response.read()
-    finally:
-        conn.close()
+    status, _headers, body = gunicorn_server.request(port, "GET", path)
+    return status, body
 
 
 def sigterm_and_wait(process):

@@ -9,6 +9,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from app.extensions import db
 from app.models import GenerationLog
+from app.observability.logs import JsonFormatter
 from app.tracking import flush
 from app.tracking.logger import GenerationLogger
 
@@ -68,7 +69,7 @@ def test_the_row_is_always_recorded_and_the_log_line_only_with_observability(tra
     with on.app_context():
         assert db.session.get(GenerationLog, off_id) and db.session.get(GenerationLog, on_id)
     (record,) = caplog.records
-    line = json.loads(record.getMessage())
+    line = json.loads(JsonFormatter().format(record))  # the line's fields are its own, not text in msg
     assert line["event"] == "generation" and line["job_id"] == "job-1" and line["success"] is False
     assert line["cost_usd"] == 0.05 and line["error"] == "provider timed out"
 

@@ -13,6 +13,8 @@ from email.utils import parsedate_to_datetime
 import requests
 from urllib3.exceptions import NewConnectionError
 
+from app.observability import context
+
 from .base import ProviderError
 
 log = logging.getLogger(__name__)
@@ -78,6 +80,8 @@ class ProviderHttp:
 
     def request(self, method, url, *, classify=default_classify, **kwargs):
         """Send; retry what is safe to retry (see the module docstring); return the 2xx response."""
+        # The provider sees our trace (W3C traceparent): its logs and ours join on the trace id.
+        kwargs["headers"] = {**(kwargs.get("headers") or {}), **context.outgoing_headers()}
         attempt = 0
         while True:
             safe_to_retry = True

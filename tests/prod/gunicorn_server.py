@@ -1,0 +1,60 @@
+"""gunicorn with the shipped gunicorn.conf.py in a subprocess, for the tests of production processes."""
+
+import http.client
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+from tests.tracking.harness import ROOT, free_port, worker_env
+
+
+@dataclass
+class Gunicorn:
+    process: subprocess.Popen
+    port: int
+    stderr_path: str | None = None
+
+    def stderr_lines(self):
+        with open(self.stderr_path, encoding="utf-8") as stream:
+            return stream.read().splitlines()
+
+
+def start_gunicorn(app, stderr_path=None, **extra):
+    """Start 2 workers on a free port and wait for /healthz; stderr goes to ``stderr_path`` or a pipe."""
+    port = free_port()
+    settings = {"GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": 2, "GUNICORN_ACCESSLOG": "",
+                "RATE_LIMITS_ENABLED": "false", **extra}
+    env = worker_env(app, **settings)
+    stderr = open(stderr_path, "w", encoding="utf-8") if stderr_path else subprocess.PIPE
+    try:
+        process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+                                   cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr, text=True)
+    finally:
+        if stderr_path:
+            stderr.close()
+    server = Gunicorn(process, port, stderr_path)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if request(port, "GET", "/healthz")[0] == 200:
+                return server
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                output = open(stderr_path).read() if stderr_path else process.stderr.read()
+                raise AssertionError("gunicorn did not start: " + output[-3000:]) from None
+            time.sleep(0.2)
+
+
+def request(port, method, path, body=None, headers=None):
+    """(status, headers, body bytes) of one request on a new connection."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        conn.request(method, path, body=body, headers={"User-Agent": f"prod-test {path}", **(headers or {})})
+        response = conn.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        conn.close()
+
+

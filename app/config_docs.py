@@ -206,6 +206,7 @@ PROCESS_SETTINGS = [
     ("GUNICORN_WORKERS", "one per core", "gunicorn worker processes (`manage.py serve`: `1`)"),
     ("GUNICORN_THREADS", "`4`", "threads per worker (gthread)"),
     ("GUNICORN_TIMEOUT", "`120`", "seconds before a silent worker is killed"),
+    ("GUNICORN_READ_SECONDS", "`15`", "seconds a request's line, headers and body may take to arrive (slow clients are cut)"),
     ("GUNICORN_GRACEFUL_TIMEOUT", "`30`", "seconds a worker gets to finish in-flight requests on SIGTERM"),
     ("GUNICORN_MAX_REQUESTS", "`0`", "requests before a worker is replaced (`0` = never)"),
     ("GUNICORN_ACCESSLOG", "`-`", "access log file (`-` stdout, empty none)"),

@@ -57,6 +57,7 @@ def init_logging(app):
 
 def init_extensions(app):
     from . import models  # noqa: F401  (register the tables on the metadata)
+    from .ai.routing import init_app as init_routing
     from .openapi import OperationPlugin
     from .provenance import init_app as init_provenance
     from .tracking import init_app as init_tracking
@@ -67,6 +68,7 @@ def init_extensions(app):
     app.extensions["api"] = Api(app, spec_kwargs={"extra_plugins": [OperationPlugin()]})
     init_tracking(app)
     init_provenance(app)
+    init_routing(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         from .sqlite import tune_sqlite
 

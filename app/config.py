@@ -68,6 +68,9 @@ SETTINGS = {
     "PROVIDER_RETRIES": (int, 2),  # extra attempts on 429/5xx and failed connects (never after a send)
     "PROVIDER_BACKOFF": (float, 1.0),  # first backoff in seconds, doubled per attempt
     "PROVIDER_MAX_BACKOFF": (float, 20.0),  # cap on one wait, Retry-After included
+    "AI_ROUTES": (str, None),  # JSON (or a JSON file's path): named routes of provider targets with fallbacks
+    "BREAKER_FAILURES": (int, 5),  # consecutive failures that open a target's circuit breaker (0: never)
+    "BREAKER_COOLDOWN": (float, 30.0),  # seconds an open breaker skips its target before one trial call
     "PRICE_TABLE_PATH": (str, None),  # JSON file merged over the built-in price table
     "MAX_UPLOAD_BYTES": (int, 10 * 1024 * 1024),
     "MAX_UPLOAD_PIXELS": (int, 40_000_000),

@@ -85,6 +85,10 @@ SECTIONS = [
         ("PROVIDER_RETRIES", "extra attempts on 429/5xx answers and connections never made; never after a send"),
         ("PROVIDER_BACKOFF", "first backoff in seconds, doubled per attempt"),
         ("PROVIDER_MAX_BACKOFF", "longest wait in seconds; a longer `Retry-After` goes back to the client"),
+        ("AI_ROUTES", "JSON, or a JSON file's path: named routes of provider targets with their fallback rules "
+                      "(see [Providers](providers.md#routes-and-fallbacks))"),
+        ("BREAKER_FAILURES", "consecutive outage failures that open a target's circuit breaker (0: never)"),
+        ("BREAKER_COOLDOWN", "seconds an open breaker skips its target before letting one trial call through"),
         ("PRICE_TABLE_PATH", "JSON price table (per image, and token prices under `tokens`) merged over the built-in one"),
         ("MAX_REFERENCE_IMAGES", "reference images of a dataset sent per generation"),
         ("MAX_DATASET_IMAGES", "images a dataset holds"),

@@ -39,6 +39,8 @@ from .providers import (
 from .providers.base import nearest_ratio
 from .quota import outcome_cost, reserve_generation
 from .responses import build_response, failure_body
+from .route_run import price_attempts, run_route
+from .routing import find_route
 from .sources import decode_output, load_reference_images
 
 BUCKET = "generated-images"
@@ -85,6 +87,7 @@ class Plan:
     height: int
     dataset: Dataset | None = None
     template: object = None
+    route: object = None  # a named route (app.ai.routing.Route); None: the provider alone
     extra_meta: dict = field(default_factory=dict)
     country: str | None = None
 
@@ -118,8 +121,9 @@ def plan_generation(payload, principal, *, tool_name=None, provider=None):
 
     config = current_app.config
     tool = TOOLS[payload.get("tool") or "image"]
-    provider = provider or payload.get("provider") or config["AI_PROVIDER"]
-    if payload.get("provider") and provider not in allowed_providers(config):
+    route = find_route(payload.get("route"), provider or payload.get("provider"))
+    provider = route.targets[0].provider if route else provider or payload.get("provider") or config["AI_PROVIDER"]
+    if payload.get("provider") and not route and provider not in allowed_providers(config):
         raise RequestError(422, f"provider must be one of {allowed_providers(config)}", field="provider")
     if provider not in PROVIDERS and provider != "pillow":
         raise RequestError(503, f"AI_PROVIDER {provider!r} is not a provider")
@@ -140,8 +144,9 @@ def plan_generation(payload, principal, *, tool_name=None, provider=None):
     options = GenerationOptions.from_payload(payload, style=style,
                                              aspect_ratio=tool.aspect_ratio or payload.get("aspect_ratio"))
     model = payload.get("model") or (config.get("AI_MODEL") if provider == config["AI_PROVIDER"] else None)
+    model = route.targets[0].model if route else model
     plan = Plan(options, tool, tool_name or tool.tool_name, provider, model, prompt,
-                build_full_prompt(prompt, style, dataset, tool), negative, width, height, dataset, template)
+                build_full_prompt(prompt, style, dataset, tool), negative, width, height, dataset, template, route)
     _check_provider_options(plan, config)
     return plan
 
@@ -250,7 +255,7 @@ def _run(run, renderer):
             run.reference_count = len(references)
             request = provider_request(plan, references)
         with logger.step("provider_call"):
-            result = renderer(request) if renderer is not None else provider.generate(request)
+            result = renderer(request) if renderer is not None else run_route(plan, request, logger)
         logger.add_tokens(**result.tokens)
         with logger.step("storage"):
             storage = get_storage()
@@ -276,6 +281,7 @@ def _run(run, renderer):
     price = generation_price(config, plan.provider, result.model, priced_size,
                              result.info.get("quality") or plan.options.quality, result.tokens, len(stored))
     logger.add_cost("image", None if price is None else price * len(stored))
+    price_attempts(logger, None if price is None else price * len(stored))
     run.result, run.price, run.duration_ms = result, price, int((time.perf_counter() - started) * 1000)
     saved = [_save(run, index, item, image) for index, (item, image, _data) in enumerate(stored)]
     _name_records(saved, marks)
@@ -283,7 +289,7 @@ def _run(run, renderer):
     claims.settle_job(run.job_id, "finished", {"image_ids": [str(r.id) for r in saved]})
     keep_files(storage, [(item, data) for item, _image, data in stored])  # a concurrent deletion may have taken one
     db.session.commit()
-    logger.complete(image_id=saved[0].id)
+    logger.complete(image_id=saved[0].id, model=result.model)  # the model that answered, as the image row says
     _record_prompt_usage(plan, run.caller.user_id, logger, True, run.duration_ms)
     return Outcome(saved, build_response(saved))
 
@@ -341,7 +347,7 @@ def _fail(run, logger, error):
     plan = run.plan
     db.session.rollback()
     failed = records.save_generated_image(
-        **_common(run), model=plan.model, status="failed",
+        **_common(run), model=logger.context.get("model"), status="failed",
         size=f"{plan.width}x{plan.height}", error=error.message[:2000],
         meta={"error_kind": error.kind, "error_code": error.code, "provider_status": error.provider_status,
               "job_id": str(run.job_id) if run.job_id else None})

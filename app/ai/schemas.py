@@ -28,6 +28,8 @@ class _Options(Schema):
     output_compression = fields.Integer(validate=validate.Range(0, 100),
                                         metadata={"description": "GPT image models, jpeg/webp output"})
     provider = Text(validate=validate.OneOf(sorted(PROVIDERS)))
+    route = Text(validate=validate.Length(1, 64), metadata={"description": "a named route of AI_ROUTES: "
+                                                                         "provider targets with fallbacks"})
     model = Text(validate=validate.Length(1, 100))
     seed = fields.Integer(validate=validate.Range(0, 2**32 - 1))
     tags = fields.List(Text(validate=validate.Length(1, 64)), validate=validate.Length(max=20))

@@ -81,7 +81,7 @@ def claim_request(identity, user_id, request_id, stored_request, wait_seconds, s
             return Claim(job_id, replay=result)
         if state == "failed" and not (result or {}).get("retryable"):
             return Claim(job_id, replay=result)
-        if state == "failed" or updated_at < utcnow() - STALE_AFTER:
+        if state in ("failed", "cancelled") or updated_at < utcnow() - STALE_AFTER:
             if _reclaim(job_id, state, status):
                 return Claim(job_id)
             continue
@@ -105,7 +105,7 @@ def settle_job(job_id, status, result, error=None):
     """Record the outcome on the job row (in the caller's transaction)."""
     if job_id is None:
         return
-    db.session.execute(
-        update(GenerationJob).where(GenerationJob.id == job_id)
+    db.session.execute(  # a job cancelled while it ran stays cancelled
+        update(GenerationJob).where(GenerationJob.id == job_id, GenerationJob.status != "cancelled")
         .values(status=status, result=result, error=error, updated_at=utcnow())
     )

@@ -109,12 +109,15 @@ def run_generation_job(job_id):
 
 def _run(job_id):
     job = db.session.get(GenerationJob, job_id)
-    if job is None or job.status in ("finished", "running"):
+    if job is None or job.status in ("finished", "running", "cancelled"):
         return job.status if job else "missing"
     stored = job.request
-    db.session.execute(update(GenerationJob).where(GenerationJob.id == job_id)
-                       .values(status="running", updated_at=utcnow()))
+    taken = db.session.execute(update(GenerationJob).where(GenerationJob.id == job_id,
+                                                           GenerationJob.status != "cancelled")
+                               .values(status="running", updated_at=utcnow()))
     db.session.commit()
+    if taken.rowcount != 1:  # cancelled since it was read
+        return "cancelled"
     try:
         caller = Caller(_principal(stored.get("principal")), country=stored.get("country"))
         generate_images(stored["payload"], caller, tool_name=stored.get("tool_name"),

@@ -145,4 +145,4 @@ class Chart(MethodView):
         return _answer(tools.chart(payload, request_caller(current_principal())))
 
 
-from . import dataset_routes  # noqa: E402,F401  (registers the dataset routes on blp)
+from . import dataset_routes, job_routes  # noqa: E402,F401,I001  (register the dataset and job routes on blp)

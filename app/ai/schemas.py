@@ -111,7 +111,7 @@ class GenerateResponseSchema(Schema):
 
 class JobSchema(Schema):
     id = fields.UUID()
-    status = Text(metadata={"description": "queued, running, finished, failed"})
+    status = Text(metadata={"description": "queued, running, finished, failed, cancelled"})
     mode = Text()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()

@@ -1,0 +1,108 @@
+"""A caller's asynchronous jobs: the list, and cancelling one.
+
+A queued job is cancelled outright: its row says ``cancelled`` (the worker
+skips it), its RQ entry is removed and its quota reservation released. A
+running job is cancelled where the provider can stop it: Automatic1111's
+``POST /sdapi/v1/interrupt`` (the web UI runs one generation at a time);
+the row says ``cancelled`` at once and keeps saying it whatever the run
+ends with, and the run's own quota settlement stays (what was made was
+paid for). Other providers cannot stop a call in flight: 409.
+"""
+
+import logging
+
+from flask import current_app
+from sqlalchemy import update
+
+from app.extensions import db
+from app.history.search import page_rows
+from app.models import GenerationJob
+from app.models.types import utcnow
+
+from .errors import RequestError
+from .jobs import find_job, generation_queue
+from .providers import ProviderError, get_provider
+from .quota import reservation_from_json
+
+log = logging.getLogger(__name__)
+STATUSES = ("queued", "running", "finished", "failed", "cancelled")
+INTERRUPTIBLE = {"automatic1111": "/sdapi/v1/interrupt"}
+
+
+def list_jobs(principal, status=None, limit=50, cursor=None):
+    """The caller's jobs, newest first, optionally of one status; (jobs, next cursor). Anonymous: none."""
+    if principal is None:
+        return [], None
+    conditions = [GenerationJob.user_id == principal.user_id]
+    if status:
+        conditions.append(GenerationJob.status == status)
+    return page_rows(GenerationJob, conditions, limit, 0, cursor)
+
+
+def _mark_cancelled(job_id, from_status):
+    """Atomically move the job from ``from_status`` to cancelled; False when it had moved on."""
+    body = {"code": 409, "status": "Conflict", "message": "the job was cancelled", "retryable": True,
+            "error_kind": "cancelled", "error_code": "job_cancelled"}
+    done = db.session.execute(
+        update(GenerationJob).where(GenerationJob.id == job_id, GenerationJob.status == from_status)
+        .values(status="cancelled", error="cancelled by the caller", updated_at=utcnow(),
+                result={"failed": True, "retryable": True, "http_status": 409, "body": body}))
+    db.session.commit()
+    return done.rowcount == 1
+
+
+def _dequeue(job_id):
+    queue = generation_queue()
+    if queue is None:
+        return
+    try:
+        queue.remove(f"generation-{job_id}")
+    except Exception as error:  # Redis down: the worker finds the row cancelled and skips it
+        log.warning("cancel: could not remove job %s from the queue (%s)", job_id, error)
+
+
+def _job_provider(job):
+    payload = (job.request or {}).get("payload") or {}
+    return payload.get("provider") or current_app.config["AI_PROVIDER"]
+
+
+def _interrupt(name):
+    """Ask the provider to stop what it is running; False when it cannot be asked."""
+    path = INTERRUPTIBLE.get(name)
+    if path is None:
+        return False
+    provider = get_provider(name, current_app.config)
+    base = (current_app.config.get("A1111_URL") or "").rstrip("/")
+    try:
+        provider.http.request("POST", base + path, auth=provider.auth())
+    except ProviderError as error:
+        log.warning("cancel: %s did not take the interrupt (%s)", name, error.message)
+    return True
+
+
+def cancel_job(principal, job_id):
+    """Cancel the caller's job; returns the job row. 404 unknown, 409 finished or not interruptible."""
+    job = find_job(principal, job_id)
+    if job is None:
+        raise RequestError(404, "job not found")
+    for _ in range(2):  # a worker may take the job between the read and the update: read it again
+        if job.status == "cancelled":
+            return job
+        if job.status == "queued" and _mark_cancelled(job.id, "queued"):
+            _dequeue(job.id)
+            reservation = reservation_from_json((job.request or {}).get("quota"))
+            if reservation is not None:
+                reservation.release()
+        elif job.status == "running":
+            provider = _job_provider(job)
+            if provider not in INTERRUPTIBLE:
+                raise RequestError(409, f"the job is running on {provider}, which cannot stop a call in flight")
+            if _mark_cancelled(job.id, "running"):
+                _interrupt(provider)
+        elif job.status != "queued":
+            break
+        job = db.session.get(GenerationJob, job.id, populate_existing=True)
+        if job.status == "cancelled":
+            return job
+    db.session.rollback()
+    raise RequestError(409, f"the job is {job.status}: there is nothing to cancel")

@@ -89,6 +89,11 @@ SECTIONS = [
                       "(see [Providers](providers.md#routes-and-fallbacks))"),
         ("BREAKER_FAILURES", "consecutive outage failures that open a target's circuit breaker (0: never)"),
         ("BREAKER_COOLDOWN", "seconds an open breaker skips its target before letting one trial call through"),
+        ("WEBHOOK_ALLOWED_HOSTS", "hosts (names or addresses) webhooks may reach although they are not public, "
+                                  "e.g. `127.0.0.1` (see [Webhooks](webhooks.md))"),
+        ("WEBHOOK_TIMEOUT", "seconds one webhook delivery attempt waits for the receiver"),
+        ("WEBHOOK_RETRY_SECONDS", "how long a webhook delivery is retried after its event"),
+        ("WEBHOOK_MAX_BACKOFF", "longest wait in seconds between two webhook delivery attempts"),
         ("PRICE_TABLE_PATH", "JSON price table (per image, and token prices under `tokens`) merged over the built-in one"),
         ("MAX_REFERENCE_IMAGES", "reference images of a dataset sent per generation"),
         ("MAX_DATASET_IMAGES", "images a dataset holds"),

@@ -28,7 +28,8 @@ def worker(burst, simple):
     worker_class = RecordingSimpleWorker if simple else RecordingWorker
     queue = current_app.config["GENERATION_QUEUE"]
     click.echo(f"generation worker on queue {queue!r}")
-    worker_class([queue], connection=connection, serializer=JSONSerializer).work(burst=burst)
+    # The scheduler runs webhook retries when they are due (Queue.enqueue_in).
+    worker_class([queue], connection=connection, serializer=JSONSerializer).work(burst=burst, with_scheduler=True)
 
 
 @cli.command("providers")

@@ -18,6 +18,7 @@ from app.extensions import db
 from app.history.search import page_rows
 from app.models import GenerationJob
 from app.models.types import utcnow
+from app.webhooks.events import emit
 
 from .errors import RequestError
 from .jobs import find_job, generation_queue
@@ -103,6 +104,9 @@ def cancel_job(principal, job_id):
             break
         job = db.session.get(GenerationJob, job.id, populate_existing=True)
         if job.status == "cancelled":
+            payload = (job.request or {}).get("payload") or {}
+            emit("job.cancelled", {"job_id": str(job.id), "request_id": payload.get("request_id")},
+                 user_id=job.user_id, webhook_url=payload.get("webhook_url"))
             return job
     db.session.rollback()
     raise RequestError(409, f"the job is {job.status}: there is nothing to cancel")

@@ -23,6 +23,7 @@ from app.tracking import record as record_event
 from app.tracking.logger import GenerationLogger
 
 from . import claims, records
+from .announce import announce_failure, announce_success
 from .catalog import ASPECT_RATIOS, TOOLS, Tool, resolve_size
 from .errors import GenerationFailed, RequestError
 from .outputs import encode_output
@@ -189,15 +190,19 @@ def generate_images(payload, caller, *, tool_name=None, provider=None, renderer=
         if use_quota and reservation is None and not _is_replay(payload, caller):
             reservation = reserve_generation(plan, caller)
         outcome = _claim_and_run(payload, plan, caller, renderer, parent_id, job_id)
-    except BaseException:
+    except BaseException as error:
         if reservation is not None:
             reservation.release()  # nothing was made: the units and the cost go back
+        if isinstance(error, GenerationFailed):
+            announce_failure(error, payload, caller, job_id)
         raise
     if reservation is not None:
         if outcome.replayed:
             reservation.release()  # a replay makes nothing new
         else:
             reservation.settle(outcome_cost(outcome.records))
+    if not outcome.replayed:
+        announce_success(outcome, payload, caller, job_id)
     return outcome
 
 

@@ -36,6 +36,8 @@ class _Options(Schema):
     request_id = Text(validate=validate.Length(1, 200), metadata={"description": "idempotency key"})
     message_id = Text(validate=validate.Length(max=200))
     run_async = fields.Boolean(data_key="async", metadata={"description": "queue it (202 + job URL)"})
+    webhook_url = Text(validate=validate.Length(1, 2000), metadata={
+        "description": "POSTed generation.succeeded / generation.failed / job.cancelled, signed (Standard Webhooks)"})
 
 
 class GenerateRequestSchema(_Options):

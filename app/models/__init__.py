@@ -17,6 +17,7 @@ from .rollup import (
     RollupUserDay,
 )
 from .user import ApiKey, DashboardSession, User
+from .webhook import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "AlertEvent",
@@ -44,4 +45,6 @@ __all__ = [
     "RollupUser",
     "RollupUserDay",
     "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

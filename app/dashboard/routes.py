@@ -161,4 +161,5 @@ from . import (  # noqa: E402,F401  (their views hang on blp)
     og_routes,
     prompt_routes,
     template_routes,
+    webhook_routes,
 )

@@ -1,5 +1,7 @@
 """Whose fault a failed provider call is decides its status: the caller's 400, the operator's 503, the provider's 5xx."""
 
+import time
+
 import openai
 import pytest
 from sqlalchemy import select
@@ -17,10 +19,17 @@ def _records(app):
         return db.session.scalars(select(GeneratedImage).order_by(GeneratedImage.created_at)).all()
 
 
-def _logs(app):
-    flush_tracking(app)
-    with app.app_context():
-        return db.session.scalars(select(GenerationLog).order_by(GenerationLog.created_at)).all()
+def _logs(app, expected=1):
+    """The generation_logs rows once ``expected`` are there: a served app's thread writes them after
+    answering, and a row that lands after the test would be the next test's."""
+    deadline = time.monotonic() + 30
+    while True:
+        flush_tracking(app)
+        with app.app_context():
+            rows = db.session.scalars(select(GenerationLog).order_by(GenerationLog.created_at)).all()
+        if len(rows) >= expected or time.monotonic() > deadline:
+            return rows
+        time.sleep(0.05)
 
 
 def _openai_app(provider_app, server, **settings):
@@ -95,6 +104,7 @@ def test_the_sdk_gets_a_bad_request_error_and_does_not_retry_it(provider_app):
                 client.images.generate(model="gpt-image-1.5", prompt="a fox")
     assert raised.value.status_code == 400 and raised.value.param == "size"
     assert len(server.requests) == 1  # the SDK's default two retries were not spent on it
+    assert len(_logs(app)) == 1
 
 
 def test_the_sdk_retries_an_outage_and_gets_an_internal_server_error(provider_app):
@@ -105,6 +115,7 @@ def test_the_sdk_retries_an_outage_and_gets_an_internal_server_error(provider_ap
             with pytest.raises(openai.InternalServerError):
                 client.images.generate(model="gpt-image-1.5", prompt="a fox")
     assert len(server.requests) == 2  # the SDK's one retry reached the provider again
+    assert len(_logs(app, 2)) == 2
 
 
 def test_automatic1111_rows_name_the_checkpoint_that_answered(provider_app):

@@ -215,3 +215,8 @@ def test_a_route_is_a_model_name_on_v1_and_the_sdk_gets_the_fallbacks_image(prov
     assert result.data[0].url and len(a.requests) == 1 and len(b.requests) == 1
     [record] = _records(app)
     assert record.model == "gpt-image-1-mini" and record.meta["route"]["name"] == "images"
+    deadline = time.monotonic() + 30  # the served app's thread writes the log after answering
+    while not _logs(app) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    [log] = _logs(app)
+    assert [x["outcome"] for x in log.attempts] == ["failed", "success"]

@@ -143,6 +143,10 @@ def test_the_breaker_opens_after_n_failures_and_the_next_request_goes_straight_t
             assert client.post("/ai/generate", json={"prompt": "x", "route": "images",
                                                      "quality": "low"}).status_code == 201
     assert len(a.requests) == 2 and len(b.requests) == 3  # the third request did not call A
+    metrics = app.test_client().get("/metrics").text
+    assert 'imprint_provider_breaker_state{target="openai/gpt-image-1.5"} 2.0' in metrics
+    assert 'imprint_route_fallbacks_total{kind="unavailable",route="images",target="openai/gpt-image-1.5"}' in metrics
+    assert 'imprint_route_attempts_total{outcome="skipped",target="openai/gpt-image-1.5"}' in metrics
     last = _logs(app)[-1]
     assert last.attempts[0]["outcome"] == "skipped" and last.attempts[0]["ms"] < 100
 

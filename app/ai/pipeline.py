@@ -118,7 +118,7 @@ class Outcome:
 
 def plan_generation(payload, principal, *, tool_name=None, provider=None):
     """Resolve and check everything a generation needs; raises RequestError (4xx) before any write."""
-    from .datasets import find_dataset
+    from app.datasets.service import find_dataset
 
     config = current_app.config
     tool = TOOLS[payload.get("tool") or "image"]

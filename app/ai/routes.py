@@ -145,4 +145,6 @@ class Chart(MethodView):
         return _answer(tools.chart(payload, request_caller(current_principal())))
 
 
-from . import dataset_routes, job_routes  # noqa: E402,F401,I001  (register the dataset and job routes on blp)
+from app.datasets import routes as dataset_routes  # noqa: E402,F401  (registers the dataset routes on blp)
+
+from . import job_routes  # noqa: E402,F401,I001  (registers the job list and cancel on blp)

@@ -13,13 +13,13 @@ from marshmallow import ValidationError
 
 from app.ai import service as ai_service
 from app.ai.catalog import ASPECT_RATIOS, FORMATS, MAX_N, QUALITIES, SIZES, STYLES
-from app.ai.datasets import list_datasets
 from app.ai.errors import GenerationFailed, RequestError
 from app.ai.jobs import find_job
 from app.ai.pricing import WILDCARD, price_table
 from app.ai.providers import allowed_providers
 from app.ai.quota import usage_today
 from app.ai.schemas import GenerateRequestSchema
+from app.datasets.service import list_datasets
 from app.doctor import missing_provider_settings
 from app.prompts.syntax import TemplateSyntaxError, template_variables
 from app.prompts.templates import list_prompts

@@ -7,8 +7,8 @@ from marshmallow import ValidationError
 
 from app.ai import records
 from app.ai.catalog import TOOLS
-from app.ai.datasets import list_datasets
 from app.auth.service import list_users
+from app.datasets.service import list_datasets
 from app.history import search
 from app.history.cursor import decode_cursor
 from app.history.schemas import ImageFilterArgs

@@ -18,10 +18,10 @@ from app.ai.service import regenerate_image
 from app.history.search import find_image_log
 from app.provenance.service import image_provenance
 from app.security.client import request_caller
+from app.storage.thumbnails import SIZES, NoImage, get_thumbnail
 
 from . import gallery
-from .routes import blp
-from .thumbnails import SIZES, NoImage, get_thumbnail
+from .blueprint import blp
 
 
 def _gallery_data():

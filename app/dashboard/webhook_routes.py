@@ -6,7 +6,7 @@ from app.history.cursor import decode_cursor
 from app.webhooks.endpoints import list_endpoints
 from app.webhooks.service import list_deliveries
 
-from .routes import blp
+from .blueprint import blp
 
 STATUSES = ("pending", "delivered", "failed")
 

@@ -1,6 +1,6 @@
 """The analytics that scan whole windows, answered from hourly rollups plus live edges.
 
-Same arguments and answers as ``app/history/bi.py`` and ``stats.py`` (which
+Same arguments and answers as ``app/analytics/bi.py`` and ``stats.py`` (which
 remain the direct queries: HISTORY_ROLLUPS off, and the reference in the
 tests). Rolled-up rows and live groups meet in one statement, so grouping,
 ordering and collation are the database's, as in the direct queries.
@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from sqlalchemy import Float, case, cast, func, select, union_all
 
+from app.history import stats
 from app.models import (
     GeneratedImage,
     GeneratedImageHour,
@@ -19,11 +20,11 @@ from app.models import (
     GenerationLogStyleHour,
 )
 from app.models.query import hour_bucket, json_number
+from app.rollup import rollups_enabled, snapshot
+from app.rollup.plan import plan_hours, range_condition, read_coverage, rollup_condition
+from app.rollup.users import count_users, user_retention
 
-from .. import bi, stats
-from . import rollups_enabled, snapshot
-from .plan import plan_hours, range_condition, read_coverage, rollup_condition
-from .users import count_users, user_retention
+from . import bi
 
 log = GenerationLog
 cost = json_number(log.costs, "total")

@@ -12,7 +12,7 @@ from app.og.params import ParamError
 from app.og.render import render
 
 from . import og_designer, overview
-from .routes import admin_only, blp
+from .blueprint import admin_only, blp
 
 UPLOAD_LIMITS = {"logo": MAX_LOGO_BYTES, "font_file": MAX_FONT_BYTES}
 

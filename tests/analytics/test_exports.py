@@ -12,7 +12,7 @@ import pytest
 from app.extensions import db
 from app.models import GenerationLog
 from tests.conftest import bearer
-from tests.history.factories import (
+from tests.factories import (
     NOW,
     at,
     make_image,

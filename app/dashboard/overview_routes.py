@@ -1,12 +1,10 @@
-"""/dashboard: sign-in, overview, failed generations, OG preview, analytics and exports.
+"""/dashboard: sign-in, overview, failed generations, analytics and exports; the error pages.
 
-The gallery views are in ``gallery_routes``, the prompts views in ``prompt_routes``;
-all hang on this one blueprint. Every page needs a signed-in session (see
-``session``), and every POST a CSRF token (Flask-WTF), checked before the view.
+The blueprint and its session and CSRF checks are in ``blueprint``; the other
+pages' views are in the ``*_routes`` modules beside this one.
 """
 
 from flask import (
-    Blueprint,
     Response,
     abort,
     current_app,
@@ -21,42 +19,16 @@ from flask import (
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from app.history import exports
-from app.history.analytics_schemas import EXPORT_KINDS
+from app.analytics import exports
+from app.analytics.schemas import EXPORT_KINDS
 
-from . import csrf, overview
+from . import overview
+from .blueprint import admin_only, blp
 from .charts import bar_chart, line_chart, milliseconds, percent, usd
 from .gallery import relative_time
 from .session import safe_next, session_principal, sign_in, sign_out
 
-blp = Blueprint("dashboard", __name__, url_prefix="/dashboard", template_folder="templates",
-                static_folder="static")
-
-OPEN_ENDPOINTS = ("dashboard.login", "dashboard.static")
 EXPORT_FORMATS = ("csv", "json", "jsonl")
-
-
-@blp.before_request
-def require_session():
-    """CSRF on every POST (login included); a signed-in, unrevoked key on every page but the login."""
-    if request.endpoint == "dashboard.static":
-        return None
-    if request.method == "POST":
-        csrf.protect()
-    if request.endpoint in OPEN_ENDPOINTS:
-        return None
-    g.principal = session_principal()
-    if g.principal is None:
-        return redirect(url_for("dashboard.login", next=request.full_path.rstrip("?")))
-    return None
-
-
-@blp.after_request
-def no_store(response):
-    """Pages show personal data: never kept by shared caches (thumbnails set their own headers)."""
-    response.headers.setdefault("Cache-Control", "no-store")
-    response.vary.add("Cookie")
-    return response
 
 
 @blp.context_processor
@@ -81,11 +53,6 @@ def http_error(error):
 
 def _error_page(status, title, message):
     return render_template("dashboard/error.html", status=status, title=title, message=message), status
-
-
-def admin_only():
-    if not g.principal.is_admin:
-        abort(403, "This page needs an admin key.")
 
 
 @blp.route("/login", methods=["GET", "POST"])
@@ -151,15 +118,3 @@ def export(kind, fmt):
     name = f"{kind}-{since:%Y%m%dT%H%M}-{until:%Y%m%dT%H%M}.{fmt}"
     return Response(body, content_type=exports.CONTENT_TYPES[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
-
-
-from . import (  # noqa: E402,F401  (their views hang on blp)
-    admin_routes,
-    create_routes,
-    dataset_routes,
-    gallery_routes,
-    og_routes,
-    prompt_routes,
-    template_routes,
-    webhook_routes,
-)

@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import GenerationLog
 from app.models.query import hour_bucket, percentile_cont
 from tests.conftest import bearer
-from tests.history.factories import at, make_log, make_user
+from tests.factories import at, make_log, make_user
 
 H1 = datetime(2025, 6, 15, 10, 0, tzinfo=UTC)
 H2 = datetime(2025, 6, 15, 11, 0, tzinfo=UTC)

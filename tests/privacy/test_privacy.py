@@ -19,7 +19,7 @@ from app.models.types import utcnow
 from app.security.client import anonymize_ip, maybe_anonymize_ip
 from app.storage import get_storage
 from tests.conftest import bearer
-from tests.history.factories import (
+from tests.factories import (
     make_favorite,
     make_image,
     make_log,

@@ -5,8 +5,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from app.prompts import templates
 from app.prompts.syntax import PromptError
 
-from . import template_forms
-from .routes import admin_only, blp
+from . import template_editor as template_forms
+from .blueprint import admin_only, blp
 
 
 def _prompt_or_404(prompt_id):

@@ -14,10 +14,10 @@ from flask.cli import AppGroup, with_appcontext
 
 from app.models.types import utcnow
 from app.progress import progress, summary
+from app.rollup import refresh
 from app.storage import get_storage
 
 from . import alerts, exports, retention
-from .rollup import refresh
 
 cli = AppGroup("history", help="The ledger: exports, hourly rollups.")
 alerts_cli = AppGroup("alerts", help="Alert rules over the generation logs: error rate, p95 latency, cost spike, rate limits.")

@@ -7,10 +7,10 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from app.history import alerts
+from app.analytics import alerts
 from app.models.types import utcnow
 from tests.conftest import bearer
-from tests.history.factories import NOW, make_log
+from tests.factories import NOW, make_log
 
 
 class Webhook:

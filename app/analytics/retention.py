@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy import and_, delete, exists, select
 
 from app.extensions import db
+from app.history.files import delete_unreferenced
 from app.models import (
     GeneratedImage,
     GenerationLog,
@@ -18,9 +19,7 @@ from app.models import (
     PromptUsage,
 )
 from app.models.types import utcnow
-
-from .files import delete_unreferenced
-from .privacy import BUCKET
+from app.privacy.service import BUCKET
 
 EVENT_TABLES = {"generation_logs": GenerationLog, "og_generations": OgGeneration, "prompt_usage": PromptUsage}
 

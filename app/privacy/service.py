@@ -4,8 +4,8 @@ import logging
 
 from sqlalchemy import delete, select
 
-from app.dashboard.thumbnails import remove_thumbnails
 from app.extensions import db
+from app.history import files
 from app.models import (
     Dataset,
     DatasetImage,
@@ -16,8 +16,7 @@ from app.models import (
     PromptFavorite,
     PromptUsage,
 )
-
-from . import files
+from app.storage.thumbnails import remove_thumbnails
 
 log = logging.getLogger(__name__)
 

@@ -14,13 +14,12 @@ from flask import current_app
 from PIL import Image
 from sqlalchemy import func, select
 
+from app.ai.errors import RequestError
 from app.extensions import db
 from app.history.files import delete_unreferenced, keep_files
 from app.models import Dataset, DatasetImage
 from app.storage import get_storage
 from app.storage.images import store_image
-
-from .errors import RequestError
 
 BUCKET = "dataset-images"
 ALLOWED_FORMATS = {"PNG", "JPEG", "WEBP", "GIF"}

@@ -7,11 +7,8 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import abort
 
-from app.auth import auth_required, current_principal
-
-from . import datasets
-from .routes import blp
-from .schemas import (
+from app.ai.routes import blp
+from app.ai.schemas import (
     DatasetCreateSchema,
     DatasetImageSchema,
     DatasetListQuerySchema,
@@ -19,6 +16,9 @@ from .schemas import (
     ImportSchema,
     UploadSchema,
 )
+from app.auth import auth_required, current_principal
+
+from . import service as datasets
 
 
 def _dataset_or_404(dataset_id):

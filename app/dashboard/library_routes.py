@@ -8,9 +8,9 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from app.prompts.templates import PromptNotFound
 
 from . import library
-from .routes import blp
+from .blueprint import blp
 from .session import safe_next
-from .template_forms import try_template
+from .template_editor import try_template
 
 
 @blp.route("/prompts")

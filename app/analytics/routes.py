@@ -11,7 +11,8 @@ from app.auth import admin_required
 from app.models.types import utcnow
 
 from . import alerts, bi, exports
-from .analytics_schemas import (
+from . import rollups as rolled
+from .schemas import (
     EXPORT_KINDS,
     AlertArgs,
     AlertsSchema,
@@ -26,7 +27,6 @@ from .analytics_schemas import (
     StylesSchema,
     WindowArgs,
 )
-from .rollup import queries as rolled
 
 blp = Blueprint("analytics", __name__, url_prefix="/analytics", description="BI queries, alerts and exports")
 

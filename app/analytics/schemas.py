@@ -4,7 +4,7 @@ from datetime import UTC
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from .schemas import Window
+from app.history.schemas import Window
 
 EXPORT_KINDS = ("images", "logs", "og-generations", "prompt-usage")
 EXPORT_FORMATS = ("csv", "jsonl", "json")
@@ -124,9 +124,3 @@ class AlertsSchema(Schema):
     history = fields.List(fields.Nested(AlertSchema))
     rules = fields.Dict(keys=fields.String(), values=fields.Float(allow_none=True),
                         metadata={"description": "Each rule's threshold"})
-
-
-class DeletionSchema(Schema):
-    user_id = fields.UUID()
-    deleted = fields.Dict(keys=fields.String(), values=fields.Integer(),
-                          metadata={"description": "Rows (and files) removed, per table"})

@@ -193,7 +193,7 @@ def generate_images(payload, caller, *, tool_name=None, provider=None, renderer=
     except BaseException as error:
         if reservation is not None:
             reservation.release()  # nothing was made: the units and the cost go back
-        if isinstance(error, GenerationFailed):
+        if isinstance(error, GenerationFailed) and not getattr(error, "replayed", False):
             announce_failure(error, payload, caller, job_id)
         raise
     if reservation is not None:
@@ -238,7 +238,9 @@ def _claim_and_run(payload, plan, caller, renderer, parent_id, job_id):
 
 def _replay(result):
     if result.get("failed"):
-        raise GenerationFailed(result["http_status"], result["body"], result.get("headers"))
+        replayed = GenerationFailed(result["http_status"], result["body"], result.get("headers"))
+        replayed.replayed = True  # announced when it happened, not again
+        raise replayed
     found = [records.get_generated_image(uuid.UUID(i)) for i in result["image_ids"]]
     return Outcome(found, build_response(found), replayed=True)
 

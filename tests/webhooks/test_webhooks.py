@@ -145,3 +145,20 @@ def test_webhook_url_on_an_async_request_and_on_cancel(make_app, redis_url, user
     assert by_type["generation.succeeded"]["job_id"] == done.get_json()["id"]
     assert len(events) == 2
     _empty_tables(app)
+
+
+def test_a_failure_is_announced_once_and_its_replay_is_not(make_app, user_key, receiver):
+    app = make_app(WEBHOOK_ALLOWED_HOSTS="127.0.0.1", AI_PROVIDER="openai", OPENAI_API_KEY=None)
+    client, headers = app.test_client(), bearer(user_key[1])
+    endpoint = _register(client, user_key[1], receiver.url + "/hook", events=("generation.failed",)).get_json()
+    for _ in range(2):
+        failed = client.post("/ai/generate", headers=headers, json={"prompt": "x", "request_id": "once"})
+        assert failed.status_code == 503
+    assert _wait_for(lambda: len(receiver.requests) == 1)
+    time.sleep(0.5)
+    [seen] = receiver.requests
+    event = Webhook(endpoint["secret"]).verify(seen.body, seen.headers)
+    assert event["type"] == "generation.failed" and event["data"]["request_id"] == "once"
+    assert event["data"]["error"]["error_code"] == "provider_misconfigured"
+    assert len(client.get("/webhooks/deliveries", headers=headers).get_json()["items"]) == 1
+    _empty_tables(app)

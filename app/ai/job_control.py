@@ -27,7 +27,8 @@ from .quota import reservation_from_json
 
 log = logging.getLogger(__name__)
 STATUSES = ("queued", "running", "finished", "failed", "cancelled")
-INTERRUPTIBLE = {"automatic1111": "/sdapi/v1/interrupt"}
+# ComfyUI: the call queued with the job's id as client_id; A1111 runs one generation at a time.
+INTERRUPTIBLE = ("automatic1111", "comfyui")
 
 
 def list_jobs(principal, status=None, limit=50, cursor=None):
@@ -67,18 +68,17 @@ def _job_provider(job):
     return payload.get("provider") or current_app.config["AI_PROVIDER"]
 
 
-def _interrupt(name):
-    """Ask the provider to stop what it is running; False when it cannot be asked."""
-    path = INTERRUPTIBLE.get(name)
-    if path is None:
-        return False
+def _interrupt(name, job_id):
+    """Ask the provider to stop the job's call; errors are logged (the job is cancelled either way)."""
     provider = get_provider(name, current_app.config)
-    base = (current_app.config.get("A1111_URL") or "").rstrip("/")
     try:
-        provider.http.request("POST", base + path, auth=provider.auth())
+        if name == "comfyui":
+            provider.cancel_call(str(job_id))
+        else:
+            base = (current_app.config.get("A1111_URL") or "").rstrip("/")
+            provider.http.request("POST", base + "/sdapi/v1/interrupt", auth=provider.auth())
     except ProviderError as error:
         log.warning("cancel: %s did not take the interrupt (%s)", name, error.message)
-    return True
 
 
 def cancel_job(principal, job_id):
@@ -99,7 +99,7 @@ def cancel_job(principal, job_id):
             if provider not in INTERRUPTIBLE:
                 raise RequestError(409, f"the job is running on {provider}, which cannot stop a call in flight")
             if _mark_cancelled(job.id, "running"):
-                _interrupt(provider)
+                _interrupt(provider, job.id)
         elif job.status != "queued":
             break
         job = db.session.get(GenerationJob, job.id, populate_existing=True)

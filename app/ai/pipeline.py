@@ -261,6 +261,7 @@ def _run(run, renderer):
             references = load_reference_images(plan.dataset, config["MAX_REFERENCE_IMAGES"])
             run.reference_count = len(references)
             request = provider_request(plan, references)
+            request.call_id = str(run.job_id) if run.job_id else None
         with logger.step("provider_call"):
             result = renderer(request) if renderer is not None else run_route(plan, request, logger)
         logger.add_tokens(**result.tokens)

@@ -90,3 +90,37 @@ def test_a_running_job_elsewhere_cannot_be_stopped(app, user_key):
         db.session.commit()
     response = app.test_client().post(f"/ai/jobs/{job_id}/cancel", headers=bearer(user_key[1]))
     assert response.status_code == 409 and "procedural" in response.get_json()["message"]
+
+
+def test_a_running_comfyui_job_is_interrupted_by_its_own_prompt_id(make_app, redis_url, user_key):
+    import threading
+    import time
+
+    from app.ai.jobs import run_generation_job
+    from tests.ai.comfyui_standin import ComfyState, comfyui
+
+    state = ComfyState(hang=True)
+    with serve(comfyui(state)) as server:
+        app = make_app(REDIS_URL=redis_url, AI_PROVIDER="comfyui", COMFYUI_URL=server.url, COMFYUI_POLL_SECONDS=0.05,
+                       PROVIDER_TIMEOUT=30)
+        client, headers = app.test_client(), bearer(user_key[1])
+        job_id = client.post("/ai/generate?async=true", headers=headers, json={"prompt": "slow"}).get_json()["id"]
+        outcome = {}
+
+        def work():
+            with app.app_context():
+                outcome["status"] = run_generation_job(job_id)
+
+        worker = threading.Thread(target=work)
+        worker.start()
+        deadline = time.monotonic() + 15
+        while not state.prompts and time.monotonic() < deadline:
+            time.sleep(0.02)
+        [prompt_id] = state.prompts
+        assert state.clients[prompt_id] == job_id  # queued with the job's id as client_id
+        cancelled = client.post(f"/ai/jobs/{job_id}/cancel", headers=headers)
+        worker.join(30)
+    assert cancelled.status_code == 200 and cancelled.get_json()["status"] == "cancelled"
+    assert state.interrupted == [prompt_id] and not worker.is_alive()
+    assert client.get(f"/ai/jobs/{job_id}", headers=headers).get_json()["status"] == "cancelled"
+    _empty_tables(app)

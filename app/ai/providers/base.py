@@ -30,6 +30,7 @@ class ProviderRequest:
     background: str | None = None  # transparent, opaque, auto (GPT image models)
     moderation: str | None = None  # low, auto (GPT image models)
     output_compression: int | None = None  # 0-100, jpeg/webp from GPT image models
+    call_id: str | None = None  # the job this call belongs to, for a server that can cancel by it (ComfyUI)
 
     @property
     def size(self):

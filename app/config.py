@@ -65,6 +65,8 @@ SETTINGS = {
     "AI_PROVIDER": (str, "procedural"),
     "OG_CACHE_BYTES": (int, 64 * 1024 * 1024),  # per process: rendered OG cards kept in memory
     "OG_TRACKING_ENABLED": (bool, True),  # record an og_generations event per card request
+    "OG_SIGNING_KEYS": (str, None),  # comma list of secrets: the first signs card URLs, each one is accepted
+    "OG_SIGNATURES": (str, None),  # required | text | off; default: required when OG_SIGNING_KEYS is set
     "ENABLE_OBSERVABILITY_LOGGING": (bool, None),  # default: on in production
     # AI generation (app/ai)
     "AI_PROVIDERS_ALLOWED": (str, "procedural"),  # comma list a request may pick; AI_PROVIDER always allowed
@@ -211,11 +213,20 @@ def finish_settings(config, instance_path):
     if config.get("ENABLE_OBSERVABILITY_LOGGING") is None:
         config["ENABLE_OBSERVABILITY_LOGGING"] = is_production
     config["STORAGE_ROOT"] = config.get("STORAGE_ROOT") or os.path.join(instance_path, "storage")
+    _check_og_signing(config)
     if not config.get("SECRET_KEY"):
         if is_production:
             raise RuntimeError("SECRET_KEY must be set in production")
         config["SECRET_KEY"] = _local_secret(instance_path)
     return config
+
+
+def _check_og_signing(config):
+    mode = config.get("OG_SIGNATURES")
+    if mode not in (None, "", "required", "text", "off"):
+        raise RuntimeError(f"OG_SIGNATURES must be required, text or off, not {mode!r}")
+    if mode in ("required", "text") and not (config.get("OG_SIGNING_KEYS") or "").strip(", "):
+        raise RuntimeError(f"OG_SIGNATURES={mode} needs OG_SIGNING_KEYS (a secret to sign card URLs with)")
 
 
 def reachable_providers(config):

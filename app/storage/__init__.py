@@ -44,6 +44,11 @@ def _build_one(backend, config):
     raise ValueError(f"unknown storage backend {backend!r} (local, s3, git)")
 
 
+def build_backend(name, config):
+    """One backend by name (``local``, ``s3``, ``git``), without a fallback: copies between backends use it."""
+    return _build_one(name, config)
+
+
 def build_storage(config):
     """Make the configured backend (with its fallback, if any) from a config mapping."""
     primary = _build_one(config.get("STORAGE_BACKEND") or "local", config)

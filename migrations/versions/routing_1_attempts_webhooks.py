@@ -6,7 +6,7 @@ shows every call it made. webhook_endpoints and webhook_deliveries: where
 events go, signed, and what happened to each delivery.
 
 Revision ID: routing_1
-Revises: og_1_templates
+Revises: delivery_2
 Create Date: 2026-12-07 10:10:00.000000
 
 """
@@ -19,7 +19,7 @@ import app.models.types
 
 # revision identifiers, used by Alembic.
 revision = 'routing_1'
-down_revision = 'og_1_templates'
+down_revision = 'delivery_2'
 branch_labels = None
 depends_on = None
 

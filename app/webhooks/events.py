@@ -35,6 +35,7 @@ def _emit(event_type, data, user_id, webhook_url):
     if webhook_url and user_id is not None:
         endpoints.append(request_endpoint(user_id, webhook_url))
     if not endpoints:
+        db.session.rollback()  # end the read: no transaction is held after the work it reports
         return None
     now = utcnow()
     event_id = f"msg_{uuid.uuid4().hex}"

@@ -67,6 +67,7 @@ SETTINGS = {
     "OG_TRACKING_ENABLED": (bool, True),  # record an og_generations event per card request
     "OG_SIGNING_KEYS": (str, None),  # comma list of secrets: the first signs card URLs, each one is accepted
     "OG_SIGNATURES": (str, None),  # required | text | off; default: required when OG_SIGNING_KEYS is set
+    "OG_SIGNATURES_BY_TEMPLATE": (str, None),  # template=mode,…: a brand template's own choice
     "ENABLE_OBSERVABILITY_LOGGING": (bool, None),  # default: on in production
     # AI generation (app/ai)
     "AI_PROVIDERS_ALLOWED": (str, "procedural"),  # comma list a request may pick; AI_PROVIDER always allowed
@@ -107,6 +108,8 @@ SETTINGS = {
     "OPENAI_COMPAT_MODELS": (str, None),  # default: procedural and imprint-procedural -> procedural
     # Storage backends (app/storage)
     "STORAGE_FALLBACK": (str, None),  # a second backend for failed puts, e.g. local
+    "STORAGE_PRIVATE": (bool, False),  # image URLs the API hands out are signed and expire; unsigned fetches 403
+    "STORAGE_URL_EXPIRES": (int, 3600),  # seconds a private image URL stays valid
     "S3_ENDPOINT_URL": (str, None),
     "S3_REGION": (str, "us-east-1"),
     "S3_ACCESS_KEY_ID": (str, None),
@@ -225,8 +228,14 @@ def _check_og_signing(config):
     mode = config.get("OG_SIGNATURES")
     if mode not in (None, "", "required", "text", "off"):
         raise RuntimeError(f"OG_SIGNATURES must be required, text or off, not {mode!r}")
-    if mode in ("required", "text") and not (config.get("OG_SIGNING_KEYS") or "").strip(", "):
-        raise RuntimeError(f"OG_SIGNATURES={mode} needs OG_SIGNING_KEYS (a secret to sign card URLs with)")
+    from app.og.signing import parse_template_modes
+
+    try:
+        modes = {mode, *parse_template_modes(config.get("OG_SIGNATURES_BY_TEMPLATE")).values()}
+    except ValueError as error:
+        raise RuntimeError(str(error)) from None
+    if modes & {"required", "text"} and not (config.get("OG_SIGNING_KEYS") or "").strip(", "):
+        raise RuntimeError("OG_SIGNATURES (or a template's) needs OG_SIGNING_KEYS (a secret to sign card URLs with)")
 
 
 def reachable_providers(config):

@@ -68,6 +68,8 @@ SECTIONS = [
          "every one is accepted, so keys rotate without breaking published URLs"),
         ("OG_SIGNATURES", "`required`: every card URL must be signed; `text`: only URLs with parameters "
          "beyond seed, format and presets (any text) must be; `off`", "`required` when `OG_SIGNING_KEYS` is set, else `off`"),
+        ("OG_SIGNATURES_BY_TEMPLATE", "a brand template's own choice over `OG_SIGNATURES`: "
+         "`acme=required,blog=text,public=off`"),
     ]),
     ("AI generation", [
         ("AI_PROVIDER", "default image provider"),
@@ -115,6 +117,9 @@ SECTIONS = [
         ("STORAGE_BACKEND", "where image bytes go: `local`, `s3` or `git`"),
         ("STORAGE_ROOT", "local storage folder", "`instance/storage`"),
         ("STORAGE_FALLBACK", "backend that takes a put the primary refused (e.g. `local`)"),
+        ("STORAGE_PRIVATE", "stored images are private: the URLs the API hands out are signed and expire "
+         "(presigned on S3), `/storage/…` without a valid signature is `403`; the dashboard keeps working"),
+        ("STORAGE_URL_EXPIRES", "seconds a private image URL stays valid"),
         ("S3_ENDPOINT_URL", "S3-compatible endpoint (unset: AWS)"),
         ("S3_REGION", "S3 region"),
         ("S3_ACCESS_KEY_ID", "S3 access key"),

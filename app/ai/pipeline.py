@@ -260,7 +260,8 @@ def _run(run, renderer):
     model = plan.model or (provider.default_model if provider else "pillow")
     logger.start_job(style=plan.options.style, photo_size=f"{plan.width}x{plan.height}",
                      scene=plan.tool.template and plan.options.tool, tool_name=plan.tool_name,
-                     provider=plan.provider, model=model, country=plan.country)
+                     provider=plan.provider, model=model, country=plan.country,
+                     **(plan.template.log_fields() if plan.template else {}))
     stored, result, references, marks = [], None, [], []
     try:
         with logger.step("prompt_building"):

@@ -273,7 +273,7 @@ class DatasetCreateSchema(Schema):
 
 class DatasetImageSchema(Schema):
     id = fields.UUID()
-    image_url = Text()
+    image_url = fields.Method("_url")
     mime_type = Text()
     bytes = fields.Integer()
     sha256 = Text()
@@ -281,6 +281,11 @@ class DatasetImageSchema(Schema):
     height = fields.Integer()
     storage_provider = Text(allow_none=True)
     created_at = fields.DateTime()
+
+    def _url(self, image):
+        from app.storage import fresh_url
+
+        return fresh_url(image.storage_provider, "dataset-images", image.storage_key, image.image_url)
 
 
 class DatasetSchema(Schema):

@@ -32,7 +32,7 @@ def og_sign():
     """The card URL the designer shows, signed when card URLs must be (the browser holds no key)."""
     path = request.args.get("path", "")[:4096]
     policy = current_policy()
-    if not policy.needs_signature(query_pairs(path)):
+    if not policy.needs_signature(query_pairs(path), path.split('?')[0]):
         return jsonify(url=path)
     try:
         return jsonify(url=sign_card_url(path, policy))
@@ -48,7 +48,8 @@ def og_page():
     base = (current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
     data = {}
     if g.principal.is_admin:
-        _, since, until = overview.resolve_window("24h")
+        window = overview.resolve_window({"window": "24h"})
+        since, until = window.since, window.until
         totals = og_stats.get_stats()
         data = {"stats": totals,
                 "aspect_bars": [(row["aspect_ratio"], row["count"]) for row in totals["top_aspect_ratios"]],
@@ -56,7 +57,7 @@ def og_page():
     fonts = list(BASE_FAMILIES) + ([template[1].font] if template and template[1].font not in BASE_FAMILIES else [])
     policy = current_policy()
     public_path = result.public_path
-    if public_path and policy.needs_signature(query_pairs(public_path)):
+    if public_path and policy.needs_signature(query_pairs(public_path), public_path.split('?')[0]):
         public_path = sign_card_url(public_path, policy)
     return render_template(
         "dashboard/og.html", form=result.form, error=result.error, public_path=public_path,

@@ -56,30 +56,52 @@ def sign_url(url, key):
     return urlunsplit(parts._replace(query=query))
 
 
+def parse_template_modes(text):
+    """``OG_SIGNATURES_BY_TEMPLATE``: ``name=mode,name=mode`` → {name: mode}; ValueError names the problem."""
+    modes = {}
+    for item in (part.strip() for part in (text or "").split(",")):
+        if not item:
+            continue
+        name, _, mode = item.partition("=")
+        if mode.strip() not in MODES or not name.strip():
+            raise ValueError(f"OG_SIGNATURES_BY_TEMPLATE: {item!r} is not template=required|text|off")
+        modes[name.strip()] = mode.strip()
+    return modes
+
+
 @dataclass(frozen=True)
 class Policy:
     """Which card URLs must be signed, and the keys that may have signed them."""
 
     keys: tuple[str, ...]
     mode: str  # required | text | off
+    template_modes: tuple[tuple[str, str], ...] = ()  # a brand template's own choice
 
     @classmethod
     def from_config(cls, config):
         keys = tuple(key.strip() for key in (config.get("OG_SIGNING_KEYS") or "").split(",") if key.strip())
         mode = config.get("OG_SIGNATURES") or ("required" if keys else "off")
-        return cls(keys, mode)
+        return cls(keys, mode, tuple(parse_template_modes(config.get("OG_SIGNATURES_BY_TEMPLATE")).items()))
 
-    def needs_signature(self, pairs):
-        """Whether a URL with these query ``pairs`` must carry a valid ``sig``."""
-        if self.mode == "off":
+    def mode_for(self, path):
+        """The mode of a card path: its template's own (``/og/t/<name>/…``), else the global one."""
+        if path.startswith("/og/t/"):
+            name = path[len("/og/t/"):].split("/", 1)[0]
+            return dict(self.template_modes).get(name, self.mode)
+        return self.mode
+
+    def needs_signature(self, pairs, path=""):
+        """Whether a URL with this path and these query ``pairs`` must carry a valid ``sig``."""
+        mode = self.mode_for(path)
+        if mode == "off":
             return False
-        if self.mode == "text":
+        if mode == "text":
             return any(name not in FREE_PARAMS for name, _ in pairs if name != SIGNATURE_PARAM)
         return True
 
     def refusal(self, path, pairs):
         """None when the URL may be served, else why not (for the 403's message)."""
-        if not self.needs_signature(pairs):
+        if not self.needs_signature(pairs, path):
             return None
         given = [value for name, value in pairs if name == SIGNATURE_PARAM]
         if not given:

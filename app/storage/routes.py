@@ -12,7 +12,7 @@ from flask import current_app, request, send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
-from . import get_storage, variants
+from . import get_storage, url_signer, variants
 from .base import InvalidKey, safe_key
 from .schemas import VariantQuerySchema
 
@@ -40,12 +40,25 @@ class StoredObjectView(MethodView):
     @blp.alt_response(404, description="No such object, or a key that is not allowed")
     def get(self, args, bucket, key):
         """An image stored by this app, with its Content-Type; keys are checked for traversal.
-        ``w``, ``h``, ``fit``, ``format``, ``q`` ask for a variant (docs/storage.md)."""
+        ``w``, ``h``, ``fit``, ``format``, ``q`` ask for a variant (docs/storage.md). With private images
+        (``STORAGE_PRIVATE``), the URL's ``expires`` and ``sig`` must be valid."""
+        _check_private(bucket, key)
         if wants_variant():
             if bucket not in VARIANT_BUCKETS:
                 abort(400, message=f"bucket: variants are made of {', '.join(VARIANT_BUCKETS)} only")
             return serve_variant(bucket, _checked(bucket, key), args, _content_type(key))
         return serve_object(bucket, key)
+
+
+def _check_private(bucket, key):
+    signer = current_app.extensions.get("storage_url_signer")
+    if signer is None:
+        if not current_app.config.get("STORAGE_PRIVATE"):
+            return
+        signer = current_app.extensions["storage_url_signer"] = url_signer(current_app.config)
+    if not signer.valid(bucket, key, request.args.get("expires"), request.args.get("sig")):
+        abort(403, message="images are private here: this URL is not signed, or its signature has expired "
+              "(ask the API for the image again)")
 
 
 def wants_variant():

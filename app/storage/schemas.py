@@ -1,16 +1,13 @@
 """Query arguments of image URLs: the variant a client asks for."""
 
-from marshmallow import EXCLUDE, Schema, fields
-from marshmallow.validate import OneOf
+from marshmallow import Schema, fields
+from marshmallow.validate import Length, OneOf
 
 from .variants import FITS, FORMATS, QUALITIES, SIZES
 
 
 class VariantQuerySchema(Schema):
     """Any of these makes the answer a variant (made once and kept); none: the stored bytes as they are."""
-
-    class Meta:
-        unknown = EXCLUDE  # cache-busters and tracking parameters change nothing
 
     w = fields.Integer(validate=OneOf(SIZES, error="must be one of " + ", ".join(map(str, SIZES))),
                        metadata={"description": "Width of the box the image is scaled into (never enlarged)"})
@@ -25,3 +22,7 @@ class VariantQuerySchema(Schema):
     q = fields.Integer(load_default=80, validate=OneOf(QUALITIES, error="must be one of "
                                                        + ", ".join(map(str, QUALITIES))),
                        metadata={"description": "Encoding quality of webp, avif and jpeg"})
+    expires = fields.Integer(load_only=True, metadata={"description": "private images: when the URL "
+                             "stops working (Unix time), as the API handed it out"})
+    sig = fields.String(load_only=True, validate=Length(max=64),
+                        metadata={"description": "private images: the URL's signature, as the API handed it out"})

@@ -6,7 +6,7 @@ shows every call it made. webhook_endpoints and webhook_deliveries: where
 events go, signed, and what happened to each delivery.
 
 Revision ID: routing_1
-Revises: delivery_2
+Revises: releases_2
 Create Date: 2026-12-07 10:10:00.000000
 
 """
@@ -19,7 +19,7 @@ import app.models.types
 
 # revision identifiers, used by Alembic.
 revision = 'routing_1'
-down_revision = 'delivery_2'
+down_revision = 'releases_2'
 branch_labels = None
 depends_on = None
 

@@ -137,3 +137,15 @@ def test_the_javascript_in_the_docs_signs_urls_the_app_accepts(signing_app, tmp_
     for url in ("/og/café.png?quote=Ship+it!&author=Ada%20(L)", "/og?seed=x&title=%E6%97%A5%E6%9C%AC&layout=article"):
         made = subprocess.run([node, str(script), url, OLD], capture_output=True, text=True, check=True).stdout.strip()
         assert client.get(made).status_code == 200, made
+
+
+def test_a_template_can_choose_differently_from_the_global_setting(make_app, admin_key):
+    app = make_app(OG_SIGNING_KEYS=OLD, OG_SIGNATURES="off", OG_SIGNATURES_BY_TEMPLATE="acme=required")
+    client = app.test_client()
+    made = client.post("/og/templates", headers=bearer(admin_key[1]), json={"name": "acme", "layout": "announcement"})
+    assert made.status_code in (200, 201), made.get_json()
+    assert client.get("/og/launch.png?quote=Free+for+all").status_code == 200  # global: off
+    assert client.get("/og/t/acme/v1/launch.png?title=Ours").status_code == 403  # the template: required
+    assert client.get(signed(OLD, "/og/t/acme/v1/launch.png?title=Ours")).status_code == 200
+    with pytest.raises(RuntimeError, match="OG_SIGNATURES_BY_TEMPLATE"):
+        make_app(OG_SIGNING_KEYS=OLD, OG_SIGNATURES_BY_TEMPLATE="acme=sometimes")

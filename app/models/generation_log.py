@@ -39,4 +39,6 @@ class GenerationLog(db.Model):
     prompt_id: Mapped[str | None] = mapped_column(String(100))
     prompt_version: Mapped[int | None] = mapped_column(Integer)
     prompt_label: Mapped[str | None] = mapped_column(String(50))
+    # Each provider call of the job: [{"target", "provider", "model", "outcome", "error_kind", "error", "ms", "cost_usd"}]
+    attempts = mapped_column(JSONType)
     created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)

@@ -44,7 +44,7 @@ def test_openapi_document_is_valid_and_lists_every_endpoint(app, client):
         if rule.endpoint.startswith("dashboard."):  # HTML pages, not API (tests/dashboard)
             continue
         path = rule.rule
-        for converter in ("uuid:", "int:", "path:", "string:"):
+        for converter in ("uuid:", "int:", "path:", "string:", "prompt_id:"):
             path = path.replace(f"<{converter}", "<")
         path = path.replace("<", "{").replace(">", "}")
         for method in rule.methods - {"HEAD", "OPTIONS"}:

@@ -56,9 +56,11 @@ def init_logging(app):
 
 def init_extensions(app):
     from . import models  # noqa: F401  (register the tables on the metadata)
+    from .ai.routing import init_app as init_routing
     from .openapi import Api, OperationPlugin
     from .provenance import init_app as init_provenance
     from .tracking import init_app as init_tracking
+    from .webhooks import init_app as init_webhooks
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
@@ -66,6 +68,8 @@ def init_extensions(app):
     app.extensions["api"] = Api(app, spec_kwargs={"extra_plugins": [OperationPlugin()]})
     init_tracking(app)
     init_provenance(app)
+    init_routing(app)
+    init_webhooks(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         from .sqlite import tune_sqlite
 
@@ -94,12 +98,14 @@ def register_blueprints(app):
     from .prompts.routes import blp as prompts_blp
     from .provenance.routes import blp as provenance_blp
     from .storage.routes import blp as storage_blp
+    from .webhooks.routes import blp as webhooks_blp
 
     api = app.extensions["api"]
     app.url_map.converters["prompt_id"] = PromptIdConverter
     api.register_converter(PromptIdConverter, PromptIdConverter.parameter_schema)
     for blp in (health_blp, auth_blp, og_blp, og_templates_blp, ai_blp, storage_blp, prompts_blp, posts_blp,
-                releases_blp, history_blp, analytics_blp, user_data_blp, openai_blp, provenance_blp, curation_blp):
+                releases_blp, history_blp, analytics_blp, user_data_blp, openai_blp, provenance_blp, curation_blp,
+                webhooks_blp):
         api.register_blueprint(blp)
     app.register_blueprint(docs_blp)
     app.register_blueprint(landing_blp)

@@ -89,6 +89,13 @@ SETTINGS = {
     "PROVIDER_RETRIES": (int, 2),  # extra attempts on 429/5xx and failed connects (never after a send)
     "PROVIDER_BACKOFF": (float, 1.0),  # first backoff in seconds, doubled per attempt
     "PROVIDER_MAX_BACKOFF": (float, 20.0),  # cap on one wait, Retry-After included
+    "AI_ROUTES": (str, None),  # JSON (or a JSON file's path): named routes of provider targets with fallbacks
+    "BREAKER_FAILURES": (int, 5),  # consecutive failures that open a target's circuit breaker (0: never)
+    "BREAKER_COOLDOWN": (float, 30.0),  # seconds an open breaker skips its target before one trial call
+    "WEBHOOK_ALLOWED_HOSTS": (str, None),  # hosts (names or addresses) webhooks may reach though not public
+    "WEBHOOK_TIMEOUT": (float, 10.0),  # seconds one delivery attempt waits for the receiver
+    "WEBHOOK_RETRY_SECONDS": (float, 86400.0),  # how long a delivery is retried after its event
+    "WEBHOOK_MAX_BACKOFF": (float, 21600.0),  # longest wait between two attempts
     "PRICE_TABLE_PATH": (str, None),  # JSON file merged over the built-in price table
     "MAX_UPLOAD_BYTES": (int, 10 * 1024 * 1024),
     "MAX_UPLOAD_PIXELS": (int, 40_000_000),

@@ -93,6 +93,15 @@ SECTIONS = [
         ("PROVIDER_RETRIES", "extra attempts on 429/5xx answers and connections never made; never after a send"),
         ("PROVIDER_BACKOFF", "first backoff in seconds, doubled per attempt"),
         ("PROVIDER_MAX_BACKOFF", "longest wait in seconds; a longer `Retry-After` goes back to the client"),
+        ("AI_ROUTES", "JSON, or a JSON file's path: named routes of provider targets with their fallback rules "
+                      "(see [Providers](providers.md#routes-and-fallbacks))"),
+        ("BREAKER_FAILURES", "consecutive outage failures that open a target's circuit breaker (0: never)"),
+        ("BREAKER_COOLDOWN", "seconds an open breaker skips its target before letting one trial call through"),
+        ("WEBHOOK_ALLOWED_HOSTS", "hosts (names or addresses) webhooks may reach although they are not public, "
+                                  "e.g. `127.0.0.1` (see [Webhooks](webhooks.md))"),
+        ("WEBHOOK_TIMEOUT", "seconds one webhook delivery attempt waits for the receiver"),
+        ("WEBHOOK_RETRY_SECONDS", "how long a webhook delivery is retried after its event"),
+        ("WEBHOOK_MAX_BACKOFF", "longest wait in seconds between two webhook delivery attempts"),
         ("PRICE_TABLE_PATH", "JSON price table (per image, and token prices under `tokens`) merged over the built-in one"),
         ("MAX_REFERENCE_IMAGES", "reference images of a dataset sent per generation"),
         ("MAX_DATASET_IMAGES", "images a dataset holds"),
@@ -210,6 +219,7 @@ PROCESS_SETTINGS = [
     ("GUNICORN_GRACEFUL_TIMEOUT", "`30`", "seconds a worker gets to finish in-flight requests on SIGTERM"),
     ("GUNICORN_MAX_REQUESTS", "`0`", "requests before a worker is replaced (`0` = never)"),
     ("GUNICORN_ACCESSLOG", "`-`", "access log file (`-` stdout, empty none)"),
+    ("GUNICORN_READ_SECONDS", "`15`", "seconds a request's line, headers and body may take to arrive"),
     ("FORWARDED_ALLOW_IPS", "`127.0.0.1`", "addresses gunicorn trusts for `X-Forwarded-Proto`; "
                                            "the client address follows `TRUSTED_PROXIES` instead"),
 ]

@@ -157,7 +157,7 @@ def check_generations():
 
     try:
         lapsed = db.session.scalar(select(func.count()).select_from(GenerationJob)
-                                   .where(GenerationJob.status == "running", is_lapsed()))
+                                   .where(GenerationJob.status.in_(("running", "cancelled")), is_lapsed()))
         drift = [(user, counted, made) for user in users_today()
                  for counted, made in [(counted_today(f"user:{user}"), made_today(f"user:{user}")[0])]
                  if counted is not None and counted < made]

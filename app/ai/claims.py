@@ -122,12 +122,12 @@ def claim_request(identity, user_id, request_id, stored_request, wait_seconds):
             return Claim(job_id, replay=result, created=False)
         if state == "failed" and not (result or {}).get("retryable"):
             return Claim(job_id, replay=result, created=False)
-        if state == "running" and lapsed:
+        if state in ("running", "cancelled") and lapsed:
             reaper.settle_dead(job_id, "abandoned")  # its owner died: settle it, then claim it again
             continue
-        if state == "failed":
+        if state == "failed" or (state == "cancelled" and lapsed is None):  # a cancelled run still going waits
             owner = new_owner()
-            if _reclaim(job_id, owner):
+            if _reclaim(job_id, state, owner):
                 return Claim(job_id, owner)
             continue
         if time.monotonic() >= deadline:
@@ -136,10 +136,12 @@ def claim_request(identity, user_id, request_id, stored_request, wait_seconds):
         time.sleep(POLL_SECONDS)
 
 
-def _reclaim(job_id, owner):
-    """Atomically move a retryable failed claim to ``owner``; False if another request got there first."""
+def _reclaim(job_id, state, owner):
+    """Atomically move a retryable failed (or a cancelled, settled) claim to ``owner``; False if another
+    request got there first."""
     result = db.session.execute(
-        update(GenerationJob).where(GenerationJob.id == job_id, GenerationJob.status == "failed")
+        update(GenerationJob).where(GenerationJob.id == job_id, GenerationJob.status == state,
+                                    GenerationJob.lease_expires_at.is_(None))
         .values(status="running", error=None, result=None, reservation=None, **hold_values(owner))
     )
     db.session.commit()
@@ -165,10 +167,12 @@ def drop_attempt(claim):
 
 
 def settle_job(job_id, status, result, error=None):
-    """Record the outcome on the job row (in the caller's transaction); the lease ends."""
+    """Record the outcome on the job row (in the caller's transaction); the lease ends. A job
+    cancelled while it ran keeps saying so (and its cancellation's answer)."""
     if job_id is None:
         return
-    db.session.execute(
-        update(GenerationJob).where(GenerationJob.id == job_id)
-        .values(status=status, result=result, error=error, lease_expires_at=None, reservation=None)
-    )
+    ended = {"lease_expires_at": None, "reservation": None}
+    db.session.execute(update(GenerationJob).where(GenerationJob.id == job_id, GenerationJob.status != "cancelled")
+                       .values(status=status, result=result, error=error, **ended))
+    db.session.execute(update(GenerationJob).where(GenerationJob.id == job_id, GenerationJob.status == "cancelled")
+                       .values(**ended))

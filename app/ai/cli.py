@@ -29,10 +29,11 @@ def worker(burst, simple):
     worker_class = GenerationSimpleWorker if simple else GenerationWorker
     queue = current_app.config["GENERATION_QUEUE"]
     click.echo(f"generation worker on queue {queue!r}")
-    # Upkeep (the reaper) runs about once a lease, so a dead generation settles within two.
+    # Upkeep (the reaper) runs about once a lease, so a dead generation settles within two;
+    # the scheduler runs webhook retries when they are due (Queue.enqueue_in).
     interval = max(5, int(current_app.config["GENERATION_LEASE_SECONDS"]))
     worker_class([queue], connection=connection, serializer=JSONSerializer,
-                 maintenance_interval=interval).work(burst=burst)
+                 maintenance_interval=interval).work(burst=burst, with_scheduler=True)
 
 
 @cli.command("reap")

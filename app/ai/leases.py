@@ -101,7 +101,7 @@ class Heartbeat:
                 with self.engine.begin() as connection:
                     renewed = connection.execute(
                         update(table).where(table.c.id == self.job_id, table.c.owner == self.owner,
-                                            table.c.status == "running")
+                                            table.c.status.in_(("running", "cancelled")))
                         .values(lease_expires_at=lease_until(name, self.seconds))).rowcount
             except Exception as error:  # the database is away: the lease lapses unless it comes back
                 log.warning("generation %s: lease renewal failed: %s", self.job_id, error)

@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.extensions import db
 
 from . import claims, records
+from .announce import announce_failure, announce_success
 from .errors import GenerationFailed
 from .leases import Heartbeat
 from .planning import plan_generation
@@ -44,7 +45,7 @@ def generate_images(payload, caller, *, tool_name=None, provider=None, renderer=
         raise
     if claim.replay is not None:
         _release(reservation)  # a replay makes nothing new
-        return _replay(claim.replay)
+        return _replay(claim.replay)  # a replay is not announced again: it was when it happened
     run = Run(plan, caller, parent_id, claim.job_id, claim.owner)
     try:
         if use_quota and reservation is None:
@@ -60,11 +61,14 @@ def generate_images(payload, caller, *, tool_name=None, provider=None, renderer=
             outcome = run_plan(run, renderer)
     except SQLAlchemyError:
         raise  # the attempt row still holds the quota: the reaper gives it back when its lease lapses
-    except Exception:
+    except Exception as error:
         _release(reservation)  # the row was settled as failed: the units and the cost go back
+        if isinstance(error, GenerationFailed):
+            announce_failure(error, payload, caller, job_id)
         raise
     if reservation is not None:
         reservation.settle(outcome.cost)
+    announce_success(outcome, payload, caller, job_id)
     return outcome
 
 

@@ -22,6 +22,7 @@ from .providers import (
     allowed_providers,
     get_provider,
 )
+from .routing import find_route
 
 EDIT_TOOLS = ("imageEditor", "openaiImagesEdits")  # their provider is asked to edit, not generate
 
@@ -68,6 +69,7 @@ class Plan:
     template: object = None
     extra_meta: dict = field(default_factory=dict)
     country: str | None = None
+    route: object = None  # a named route (app.ai.routing.Route); None: the provider alone
 
 
 def plan_generation(payload, principal, *, tool_name=None, provider=None):
@@ -81,8 +83,9 @@ def plan_generation(payload, principal, *, tool_name=None, provider=None):
                                           label=payload.get("prompt_label"), version=payload.get("prompt_version"))
         payload = apply_settings(payload, template.settings)  # the request's own fields win
     tool = TOOLS[payload.get("tool") or "image"]
-    provider = provider or payload.get("provider") or config["AI_PROVIDER"]
-    if payload.get("provider") and provider not in allowed_providers(config):
+    route = find_route(payload.get("route"), provider or payload.get("provider"))
+    provider = route.targets[0].provider if route else provider or payload.get("provider") or config["AI_PROVIDER"]
+    if payload.get("provider") and not route and provider not in allowed_providers(config):
         raise RequestError(422, f"provider must be one of {allowed_providers(config)}", field="provider")
     if provider not in PROVIDERS and provider != "pillow":
         raise RequestError(503, f"AI_PROVIDER {provider!r} is not a provider")
@@ -102,9 +105,10 @@ def plan_generation(payload, principal, *, tool_name=None, provider=None):
     options = GenerationOptions.from_payload(payload, style=style,
                                              aspect_ratio=tool.aspect_ratio or payload.get("aspect_ratio"))
     model = payload.get("model") or (config.get("AI_MODEL") if provider == config["AI_PROVIDER"] else None)
+    model = route.targets[0].model if route else model
     plan = Plan(options, tool, tool_name or tool.tool_name, provider, model, prompt,
                 build_full_prompt(prompt, style, dataset, tool), negative, width, height, dataset, template,
-                template.ledger() if template else {})
+                template.ledger() if template else {}, route=route)
     _check_provider_options(plan, config)
     return plan
 

@@ -2,7 +2,8 @@
 
 A row still ``running`` past its lease, or a queued job RQ gave up on, is
 settled once (the UPDATE that moves it is the lock): its status becomes
-``failed`` (retryable, so its ``request_id`` may run again), the quota it held
+``failed`` (retryable, so its ``request_id`` may run again; a job cancelled
+while it ran stays ``cancelled``), the quota it held
 goes back and, when a provider may have been paid (the row holds its record),
 a ``generated_images`` row with status ``abandoned`` and its
 ``generation_logs`` row are written (the log under the run's own id, so a run
@@ -46,13 +47,17 @@ def settle_dead(job_id, reason, error_detail=None):
         .values(status="failed", error=message[:2000], lease_expires_at=None,
                 result={"failed": True, "retryable": True, "http_status": 503, "body": body})
     ).rowcount
+    if not moved and reason == "abandoned":  # cancelled while it ran, then its owner died: it stays cancelled
+        moved = db.session.execute(
+            update(GenerationJob).where(GenerationJob.id == job_id, GenerationJob.status == "cancelled", is_lapsed())
+            .values(lease_expires_at=None)).rowcount
     if not moved:
         db.session.rollback()
         return False
     job = db.session.get(GenerationJob, job_id, populate_existing=True)
     held, record, user_id, owner = job.reservation, (job.request or {}).get("record"), job.user_id, job.owner
     image_id = _write_abandoned(job, record, message) if record else None
-    if image_id is not None:
+    if image_id is not None and job.status == "failed":
         job.result = {**job.result, "body": {**body, "id": str(image_id)}}
     job.reservation = None
     db.session.commit()
@@ -87,7 +92,8 @@ def reap(queue_lookup=None, queued_grace_seconds=300, limit=500):
     ``queue_lookup(job_id) -> "failed" | "missing" | other`` asks RQ about a queued job (None: skip them).
     """
     counts = {"abandoned": 0, "job_failed": 0, "lost": 0}
-    lapsed = db.session.scalars(select(GenerationJob.id).where(GenerationJob.status == "running", is_lapsed())
+    lapsed = db.session.scalars(select(GenerationJob.id).where(GenerationJob.status.in_(("running", "cancelled")),
+                                                               is_lapsed())
                                 .limit(limit)).all()
     db.session.rollback()
     for job_id in lapsed:

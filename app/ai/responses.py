@@ -49,17 +49,30 @@ def build_response(records):
     }
 
 
+# A stable code per kind where the provider's own codes differ between providers.
+STABLE_CODES = {"refused": "content_policy_violation", "misconfigured": "provider_misconfigured",
+                "invalid_request": "provider_invalid_request"}
+WAITS = ("rate_limited", "quota", "unavailable", "timeout")  # failures a later retry may cure
+
+
 def failure_body(error, record_id):
-    """The JSON error for a failed generation, and its headers (Retry-After for rate limits)."""
+    """The JSON error for a failed generation, and its headers (Retry-After when a wait is known)."""
     from werkzeug.http import HTTP_STATUS_CODES
 
     body = {
         "code": error.http_status, "status": HTTP_STATUS_CODES.get(error.http_status, "Error"),
         "message": error.message, "retryable": error.retryable, "error_kind": error.kind,
-        "error_code": error.code, "id": str(record_id),
+        "error_code": STABLE_CODES.get(error.kind) or error.code, "provider_code": error.code,
+        "field": error.field, "id": str(record_id),
     }
+    if error.kind == "misconfigured":
+        body["message"] += " (run `flask doctor` on the server)"
+    if error.kind == "invalid_request" and error.field:
+        body["errors"] = {"json": {error.field: [error.message]}}
     headers = {}
-    if error.kind == "rate_limited" or (error.kind == "quota" and error.retry_after is not None):
-        wait = 5 if error.retry_after is None else error.retry_after
+    wait = error.retry_after
+    if error.kind == "rate_limited" and wait is None:
+        wait = 5
+    if error.kind in WAITS and wait is not None:
         headers["Retry-After"] = str(max(1, math.ceil(wait)))
     return body, headers

@@ -166,3 +166,5 @@ class Chart(MethodView):
 
 
 from app.datasets import routes as dataset_routes  # noqa: E402,F401  (registers the dataset routes on blp)
+
+from . import job_routes  # noqa: E402,F401,I001  (registers the job list and cancel on blp)

@@ -32,6 +32,7 @@ from .providers import ProviderError, get_provider
 from .providers.base import nearest_ratio
 from .quota import outcome_cost
 from .responses import build_response, failure_body
+from .route_run import price_attempts, run_route
 from .sources import decode_output, load_reference_images
 
 BUCKET = "generated-images"
@@ -87,8 +88,9 @@ def run_plan(run, renderer):
             references = load_reference_images(plan.dataset, config["MAX_REFERENCE_IMAGES"])
             run.reference_count = len(references)
             request = provider_request(plan, references)
+            request.call_id = str(run.job_id)  # a provider that queues calls can find and cancel this one
         with logger.step("provider_call"):
-            result = call_provider(provider, request, renderer)
+            result = call_provider(plan, request, logger, renderer)
         logger.add_tokens(**result.tokens)
         with logger.step("storage"):
             stored, marks = _store(plan, result, storage)
@@ -107,9 +109,13 @@ def run_plan(run, renderer):
         raise
 
 
-def call_provider(provider, request, renderer=None):
-    """The one place a provider (or a local renderer) is asked for images."""
-    return renderer(request) if renderer is not None else provider.generate(request)
+def call_provider(plan, request, logger, renderer=None):
+    """The one place a provider (or a local renderer) is asked for images.
+
+    A provider is asked through the plan's route (``route_run``): each target in turn, all
+    of them inside this run's attempt row and lease, every attempt listed on its one log.
+    """
+    return renderer(request) if renderer is not None else run_route(plan, request, logger)
 
 
 def _store(plan, result, storage):
@@ -135,6 +141,7 @@ def _record(run, logger, storage, result, stored, marks, started):
     price = generation_price(config, plan.provider, result.model, priced_size,
                              result.info.get("quality") or plan.options.quality, result.tokens, len(stored))
     logger.add_cost("image", None if price is None else price * len(stored))
+    price_attempts(logger, None if price is None else price * len(stored))
     run.result, run.price, run.duration_ms = result, price, int((time.perf_counter() - started) * 1000)
     saved = [_save(run, index, item, image) for index, (item, image, _data) in enumerate(stored)]
     _name_records(saved, marks)
@@ -150,7 +157,7 @@ def _record(run, logger, storage, result, stored, marks, started):
     # lost right after it cannot turn a made image into an error.
     outcome = Outcome(saved, build_response(saved), cost=outcome_cost(saved))
     db.session.commit()
-    logger.complete(image_id=saved[0].id)
+    logger.complete(image_id=saved[0].id, model=result.model)  # the model that answered, as the image row says
     _record_prompt_usage(plan, run.caller.user_id, logger, True, run.duration_ms)
     return outcome
 
@@ -209,7 +216,8 @@ def _fail(run, logger, storage, error):
     db.session.rollback()
     try:
         failed = records.save_generated_image(
-            **_common(run), model=plan.model, status="failed", storage_provider=storage.name,
+            **_common(run), model=logger.context.get("model") or plan.model, status="failed",
+            storage_provider=storage.name,
             size=f"{plan.width}x{plan.height}", error=error.message[:2000],
             meta={"error_kind": error.kind, "error_code": error.code, "provider_status": error.provider_status,
                   "job_id": str(run.job_id) if run.job_id else None, **plan.extra_meta})

@@ -31,12 +31,16 @@ class _Options(Schema):
     output_compression = Integer(validate=validate.Range(0, 100),
                                         metadata={"description": "GPT image models, jpeg/webp output"})
     provider = Text(validate=validate.OneOf(sorted(PROVIDERS)))
+    route = Text(validate=validate.Length(1, 64), metadata={"description": "a named route of AI_ROUTES: "
+                                                                         "provider targets with fallbacks"})
     model = Text(validate=validate.Length(1, 100))
     seed = Integer(validate=validate.Range(0, 2**32 - 1))
     tags = List(Text(validate=validate.Length(1, 64)), validate=validate.Length(max=20))
     request_id = Text(validate=validate.Length(1, 200), metadata={"description": "idempotency key"})
     message_id = Text(validate=validate.Length(max=200))
     run_async = fields.Boolean(data_key="async", metadata={"description": "queue it (202 + job URL)"})
+    webhook_url = Text(validate=validate.Length(1, 2000), metadata={
+        "description": "POSTed generation.succeeded / generation.failed / job.cancelled, signed (Standard Webhooks)"})
 
 
 class GenerateRequestSchema(_Options):
@@ -117,7 +121,7 @@ class GenerateResponseSchema(Schema):
 
 class JobSchema(Schema):
     id = fields.UUID()
-    status = Text(metadata={"description": "queued, running, finished, failed"})
+    status = Text(metadata={"description": "queued, running, finished, failed, cancelled"})
     mode = Text()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()

@@ -50,6 +50,8 @@ class Queued:
 def generate(payload, caller, run_async=False, tool_name=None):
     """Generate now, or queue it, for ``caller``; returns Generated or Queued."""
     payload = plain_payload(payload)
+    if payload.get("webhook_url"):
+        check_webhook_url(payload["webhook_url"], caller)
     if run_async and get_redis() is not None:
         job, queued = submit_generation_job(payload, caller, tool_name=tool_name)
         if queued or job.status != "finished":
@@ -58,6 +60,19 @@ def generate(payload, caller, run_async=False, tool_name=None):
         return Generated(Outcome(found, build_response(found)), "Redis refused the job; it ran synchronously")
     outcome = generate_images(payload, caller, tool_name=tool_name, use_quota=True)
     return Generated(outcome, ASYNC_UNAVAILABLE if run_async else None)
+
+
+def check_webhook_url(url, caller):
+    """A 422 naming ``webhook_url`` when it may not receive events (the SSRF guard), 401 for anonymous callers."""
+    from app.webhooks.endpoints import EndpointError, check_url
+
+    if caller.principal is None:
+        raise RequestError(401, "webhook_url needs an API key: its deliveries are signed with your endpoint's secret",
+                           field="webhook_url")
+    try:
+        check_url(url, current_app.config, field="webhook_url")
+    except EndpointError as error:
+        raise RequestError(422, error.message, field="webhook_url") from error
 
 
 def regenerate_image(caller, image_id, overrides):

@@ -30,6 +30,7 @@ def init_app(app):
         overview_routes,
         release_routes,
         template_editor_routes,
+        webhook_routes,
     )
     from .blueprint import blp, csrf
 

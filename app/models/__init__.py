@@ -26,6 +26,7 @@ from .rollup import (
 )
 from .user import ApiKey, DashboardSession, User
 from .variant import ImageVariant
+from .webhook import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "AlertEvent",
@@ -62,4 +63,6 @@ __all__ = [
     "RollupUser",
     "RollupUserDay",
     "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -44,4 +44,6 @@ class GenerationLog(db.Model):
     # The request that asked for the job and its W3C trace: joins the row to log lines and provider calls.
     request_id: Mapped[str | None] = mapped_column(String(128))
     trace_id: Mapped[str | None] = mapped_column(String(32))
+    # Each provider call of the job: [{"target", "provider", "model", "outcome", "error_kind", "error", "ms", "cost_usd"}]
+    attempts = mapped_column(JSONType)
     created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)

@@ -105,14 +105,22 @@ def from_request_error(error, param=None):
 
 
 def from_generation_failed(error):
-    """A generation that failed (its failed record exists): refusals are 400, upstream limits 429."""
+    """A generation that failed (its failed record exists), as the SDKs expect it:
+
+    the caller's fields and content policy → 400 (BadRequestError, not retried), upstream
+    rate limits → 429 (RateLimitError, retried), our misconfiguration → 503 not retried,
+    outages → 502/504 retried.
+    """
     body = error.body or {}
     kind, message = body.get("error_kind"), body.get("message") or "image generation failed"
     headers = {**error.headers, "x-should-retry": "true" if body.get("retryable") else "false"}
     if body.get("id"):
         headers["Imprint-Record-Id"] = body["id"]
     if kind == "refused":
-        return OpenAIError(400, message, param="prompt", code=body.get("error_code") or "content_policy_violation",
+        return OpenAIError(400, message, param="prompt", code=body.get("provider_code") or "content_policy_violation",
+                           headers=headers)
+    if kind == "invalid_request":
+        return OpenAIError(400, message, param=body.get("field"), code=body.get("provider_code") or "invalid_value",
                            headers=headers)
     if kind == "rate_limited":
         return OpenAIError(429, message, code="upstream_rate_limited", headers=headers)

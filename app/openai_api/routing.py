@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 
 from app.ai.providers import PROVIDERS
+from app.ai.routing import configured_routes
 
 DEFAULT_ROUTES = {"procedural": {"provider": "procedural"}, "imprint-procedural": {"provider": "procedural"}}
 # A provider's own model names, routed to it when its key is set: (key setting, model setting, names).
@@ -31,8 +32,8 @@ MAX_NAME = 100
 @dataclass(frozen=True)
 class ModelRoute:
     name: str  # what the client sends as ``model``
-    provider: str
-    model: str | None  # the provider's model; None = its default
+    provider: str  # a provider, or a named route of AI_ROUTES
+    model: str | None  # the provider's model; None = its default (or the route's)
     created: int  # unix time the route was loaded (OpenAI's ``created``)
 
 
@@ -78,11 +79,25 @@ def default_routes(config):
 
 
 def install_routes(app):
-    """Parse the setting (or make the default) once, when the blueprint is registered."""
+    """Parse the setting (or make the default) once, when the blueprint is registered; each named
+    provider route (``AI_ROUTES``) is a model name too, unless the setting maps that name itself."""
     raw = app.config.get("OPENAI_COMPAT_MODELS")
-    app.extensions["openai_model_routes"] = parse_routes(raw or default_routes(app.config))
+    routes = parse_routes(raw or default_routes(app.config))
+    created = next(iter(routes.values())).created
+    for name in configured_routes(app):
+        routes.setdefault(name, ModelRoute(name, name, None, created))
+    app.extensions["openai_model_routes"] = routes
 
 
 def model_routes(app):
     """The app's routes, name → ModelRoute, in the order the setting lists them."""
     return app.extensions["openai_model_routes"]
+
+
+def first_target(app, route):
+    """A route to a provider route as its first target (edits go to one provider: they do not fall back)."""
+    provider_route = configured_routes(app).get(route.provider) if route is not None else None
+    if provider_route is None:
+        return route
+    target = provider_route.targets[0]
+    return ModelRoute(route.name, target.provider, target.model, route.created)

@@ -12,6 +12,8 @@ metadata says what the client asked: ``api``, ``endpoint``,
 import base64
 from urllib.parse import urljoin
 
+from flask import current_app
+
 from app.ai.catalog import ASPECT_RATIOS
 from app.ai.pipeline import generate_images, reserve_quota
 from app.ai.providers import get_provider
@@ -31,6 +33,7 @@ from .editing import (
     read_mask,
 )
 from .errors import OpenAIError
+from .routing import first_target
 from .schemas import REPORTED_QUALITIES, REPORTED_SIZES
 
 GENERATIONS_TOOL = "openaiImagesGenerations"
@@ -121,7 +124,7 @@ def edit_openai_images(fields, images, mask, caller, routes, config, *, base_url
     check_total_pixels(uploads + ([mask_upload] if mask_upload else []), config["MAX_EDIT_PIXELS"])
     if mask_upload is not None:
         check_mask(mask_upload, uploads[0])
-    route = resolve_route(routes, fields.get("model"))
+    route = first_target(current_app, resolve_route(routes, fields.get("model")))
     provider_name = route.provider if route else config["AI_PROVIDER"]
     provider = get_provider(provider_name, config)
     if provider_name != "procedural" and not provider.supports_edit:

@@ -20,11 +20,11 @@ GROUP_LIMITS = {"og": "RATE_LIMIT_OG", "ai": "RATE_LIMIT_AI", "openai": "RATE_LI
 
 
 LIMITER_RETRY_HEADER = "X-Imprint-Limiter-Retry-After"
-RETRY_STATUSES = (429, 503)
+RETRY_STATUSES = (429, 502, 503, 504)  # 502/504: a provider outage that said when to come back
 
 
 def _retry_after_only_when_refused(response):
-    """``Retry-After`` on 429 and 503 only, with the real wait: the limiter's on its own 429s."""
+    """``Retry-After`` on 429 and 5xx gateway answers only, with the real wait: the limiter's on its own 429s."""
     window = response.headers.pop(LIMITER_RETRY_HEADER, None)
     if response.status_code not in RETRY_STATUSES:
         response.headers.pop("Retry-After", None)

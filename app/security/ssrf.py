@@ -62,6 +62,29 @@ def resolve(host, port):
     return sorted({info[4][0] for info in infos})
 
 
+def checked_address(url, blocked=is_blocked_address):
+    """(parts, address, port) of ``url`` when it may be reached: scheme allowed, host resolved, every
+    address public (``blocked`` judges them). Connect to that address, never to the name again."""
+    parts = urlsplit(url)
+    if parts.scheme not in ALLOWED_SCHEMES:
+        raise UnsafeURL(f"scheme {parts.scheme!r} is not allowed (use http or https)")
+    if not parts.hostname or parts.username or parts.password:
+        raise UnsafeURL("URL must name a host and carry no credentials")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    addresses = resolve(parts.hostname, port)
+    refused = [a for a in addresses if blocked(a)]
+    if refused or not addresses:
+        raise UnsafeURL(f"host {parts.hostname!r} resolves to a non-public address {refused[:1]}")
+    return parts, addresses[0], port
+
+
+def pinned_connection(parts, address, port, timeout):
+    """An HTTP(S) connection to the checked ``address`` that speaks to the URL's host name (SNI and Host)."""
+    if parts.scheme == "https":
+        return _PinnedHTTPS(parts.hostname, port, address, timeout=timeout, context=ssl.create_default_context())
+    return http.client.HTTPConnection(address, port, timeout=timeout)
+
+
 def fetch_url(url, *, max_bytes=10 * 1024 * 1024, timeout=5.0, blocked=is_blocked_address):
     """GET ``url`` safely; returns (bytes, content_type). Raises UnsafeURL or OSError.
 
@@ -70,18 +93,9 @@ def fetch_url(url, *, max_bytes=10 * 1024 * 1024, timeout=5.0, blocked=is_blocke
     """
     deadline = time.monotonic() + timeout
     for _hop in range(MAX_REDIRECTS + 1):
-        parts = urlsplit(url)
-        if parts.scheme not in ALLOWED_SCHEMES:
-            raise UnsafeURL(f"scheme {parts.scheme!r} is not allowed (use http or https)")
-        if not parts.hostname or parts.username or parts.password:
-            raise UnsafeURL("URL must name a host and carry no credentials")
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        addresses = resolve(parts.hostname, port)
-        refused = [a for a in addresses if blocked(a)]
-        if refused or not addresses:
-            raise UnsafeURL(f"host {parts.hostname!r} resolves to a non-public address {refused[:1]}")
+        parts, address, port = checked_address(url, blocked)
         with _Deadline(deadline, timeout) as watch:
-            response, connection = _get(parts, addresses[0], port, watch)
+            response, connection = _get(parts, address, port, watch)
             try:
                 if response.status in (301, 302, 303, 307, 308) and response.getheader("Location"):
                     url = urljoin(url, response.getheader("Location"))
@@ -152,11 +166,7 @@ class _Deadline:
 
 def _get(parts, address, port, watch):
     """Connect to the checked address, speaking to the URL's host name (SNI and Host)."""
-    host, timeout = parts.hostname, watch.remaining()
-    if parts.scheme == "https":
-        connection = _PinnedHTTPS(host, port, address, timeout=timeout, context=ssl.create_default_context())
-    else:
-        connection = http.client.HTTPConnection(address, port, timeout=timeout)
+    connection = pinned_connection(parts, address, port, watch.remaining())
     watch.watch(connection)
     path = parts.path or "/"
     if parts.query:

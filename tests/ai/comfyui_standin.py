@@ -145,6 +145,7 @@ class ComfyState:
     cache: dict = field(default_factory=dict)  # graph JSON -> outputs
     deleted: list = field(default_factory=list)
     interrupted: list = field(default_factory=list)
+    clients: dict = field(default_factory=dict)  # prompt_id -> the client_id it was queued with
 
 
 def png(width, height):
@@ -201,9 +202,14 @@ def comfyui(state):
                 return refused[0], {}, refused[1]
             prompt_id = str(uuid.uuid4())
             state.prompts[prompt_id] = graph
+            state.clients[prompt_id] = body.get("client_id")  # server.py keeps it in the item's extra_data
             return 200, {}, {"prompt_id": prompt_id, "number": len(state.prompts), "node_errors": {}}
         if seen.method == "GET" and seen.path.startswith("/history/"):
             prompt_id = seen.path.rsplit("/", 1)[1]
+            if prompt_id in state.interrupted:  # execution.py records an interrupted run as an error
+                return 200, {}, {prompt_id: {"prompt": [0, prompt_id, state.prompts[prompt_id], {}, []], "outputs": {},
+                                             "status": {"status_str": "error", "completed": False, "messages": [
+                                                 ["execution_interrupted", {"prompt_id": prompt_id}]]}}}
             if prompt_id not in state.prompts or state.hang or prompt_id in state.deleted:
                 return 200, {}, {}
             return 200, {}, {prompt_id: run(state, prompt_id, state.prompts[prompt_id])}
@@ -211,7 +217,9 @@ def comfyui(state):
             if seen.method == "POST":
                 state.deleted += json.loads(seen.body).get("delete", [])
                 return 200, {}, b""
-            running = [[0, pid, state.prompts[pid], {}, []] for pid in state.prompts if state.hang]
+            # Deleting only takes pending prompts off the queue: a running one stays until interrupted.
+            running = [[0, pid, state.prompts[pid], {"client_id": state.clients.get(pid)}, []]
+                       for pid in state.prompts if state.hang and pid not in state.interrupted]
             return 200, {}, {"queue_running": running, "queue_pending": []}
         if seen.method == "POST" and seen.path == "/interrupt":
             state.interrupted.append((json.loads(seen.body or b"{}") or {}).get("prompt_id"))

@@ -30,7 +30,7 @@ def test_api_auth_is_sent_as_basic_auth(provider_app):
         refused = without.test_client().post("/ai/generate", json={"prompt": "x"})
         with_auth = _app(provider_app, server, A1111_AUTH="imprint:s3cret")
         accepted = with_auth.test_client().post("/ai/generate", json={"prompt": "x"})
-    assert refused.status_code == 502 and "A1111_AUTH" in refused.get_json()["message"]
+    assert refused.status_code == 503 and "A1111_AUTH" in refused.get_json()["message"]
     assert refused.get_json()["retryable"] is False
     assert accepted.status_code == 201, accepted.get_json()
 

@@ -57,7 +57,8 @@ def test_blocked_images_are_refusals_with_their_reason(provider_app, reason):
         app = _app(provider_app, server)
         response = app.test_client().post("/ai/generate", json={"prompt": "something"})
     body = response.get_json()
-    assert response.status_code == 422 and body["error_code"] == reason and body["retryable"] is False
+    assert response.status_code == 400 and body["error_code"] == "content_policy_violation"
+    assert body["provider_code"] == reason and body["retryable"] is False
     assert reason in body["message"] and len(server.requests) == 1
 
 
@@ -80,4 +81,4 @@ def test_imagen_filtering_every_sample_is_a_refusal(provider_app):
     with serve(gemini(finish="filtered")) as server:
         app = _app(provider_app, server)
         response = app.test_client().post("/ai/generate", json={"prompt": "x", "model": "imagen-4.0-fast-generate-001"})
-    assert response.status_code == 422 and response.get_json()["error_code"] == "IMAGE_SAFETY"
+    assert response.status_code == 400 and response.get_json()["provider_code"] == "IMAGE_SAFETY"

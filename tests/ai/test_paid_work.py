@@ -152,6 +152,32 @@ def test_a_claim_is_never_taken_while_its_lease_is_live_and_is_retryable_once_it
     assert _used(app, user_id) == 1  # the abandoned run's unit went back
 
 
+def test_a_job_cancelled_while_running_whose_process_dies_gives_its_quota_back_and_stays_cancelled(paid_app):
+    from app.ai.job_control import _mark_cancelled
+
+    app = paid_app(IDEMPOTENCY_WAIT_SECONDS=0.2)
+    user_id, key = _user(app)
+    job_id = _dead_attempt(app, user_id, request_id="c-1")
+    with app.app_context():
+        assert _mark_cancelled(job_id, "running")  # the run keeps the reservation and the lease
+        assert db.session.get(GenerationJob, job_id).reservation["units"] == 1
+    client, body = app.test_client(), {"prompt": "lost in flight", "request_id": "c-1"}
+    assert client.post("/ai/generate", headers=bearer(key), json=body).status_code == 409  # its run may go on
+    assert _used(app, user_id) == 1
+    time.sleep(LEASE + 0.5)
+    result = app.test_cli_runner().invoke(args=["ai", "reap"])
+    assert "abandoned 1" in result.output, result.output
+    with app.app_context():
+        job = db.session.get(GenerationJob, job_id)
+        assert job.status == "cancelled" and job.result["body"]["error_code"] == "job_cancelled"
+        assert job.reservation is None and job.lease_expires_at is None
+    assert _used(app, user_id) == 0 and _logs(app, job_id) == 1
+    assert _count(app, GeneratedImage, GeneratedImage.status == "abandoned") == 1
+    retried = client.post("/ai/generate", headers=bearer(key), json=body)  # a cancelled request may run again
+    assert retried.status_code == 201, retried.get_json()
+    assert _used(app, user_id) == 1
+
+
 def test_repeats_of_a_request_in_flight_never_reserve_quota(paid_app):
     app = paid_app(IDEMPOTENCY_WAIT_SECONDS=0.1, DAILY_GENERATION_LIMIT=2, GENERATION_LEASE_SECONDS=30)
     user_id, key = _user(app)

@@ -75,13 +75,13 @@ def test_openai_rate_limit_that_persists_is_503_with_retry_after(provider_app):
     assert log.success is False and "Rate limit" in log.error_message
 
 
-def test_openai_refusal_is_422_not_retried(provider_app):
+def test_openai_refusal_is_400_not_retried(provider_app):
     error = {"error": {"message": "Your request was rejected by the safety system.", "type": "invalid_request_error",
                        "param": None, "code": "content_policy_violation"}}
     with serve(lambda seen: (400, {}, error)) as server:
         app = provider_app(AI_PROVIDER="openai", OPENAI_API_KEY="k", OPENAI_BASE_URL=server.url)
         response = app.test_client().post("/ai/generate", json={"prompt": "forbidden"})
-    assert response.status_code == 422
+    assert response.status_code == 400
     assert response.get_json()["retryable"] is False and response.get_json()["error_code"] == "content_policy_violation"
     assert len(server.requests) == 1
     assert _records(app)[0].status == "failed"
@@ -153,7 +153,8 @@ def test_gemini_blocked_prompt_is_a_refusal(provider_app):
     with serve(lambda seen: (200, {}, blocked)) as server:
         app = provider_app(AI_PROVIDER="gemini", GEMINI_API_KEY="k", GEMINI_BASE_URL=server.url)
         response = app.test_client().post("/ai/generate", json={"prompt": "bad"})
-    assert response.status_code == 422 and response.get_json()["error_code"] == "SAFETY"
+    assert response.status_code == 400 and response.get_json()["error_code"] == "content_policy_violation"
+    assert response.get_json()["provider_code"] == "SAFETY"
     exhausted = {"error": {"code": 429, "message": "Resource has been exhausted", "status": "RESOURCE_EXHAUSTED"}}
     with serve(lambda seen: (429, {}, exhausted)) as server:
         app.config["GEMINI_BASE_URL"] = server.url

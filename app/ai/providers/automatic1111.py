@@ -18,13 +18,30 @@ from .http import default_classify
 def classify(response):
     failure = default_classify(response)
     if response.status_code == 401:
-        failure.message = ("automatic1111 refused the credentials: the server runs with --api-auth; "
-                           "set A1111_AUTH=user:password")
-        failure.args = (failure.message,)
-    elif response.status_code == 404:
-        failure.message = "automatic1111 has no /sdapi/v1/txt2img: start the web UI with --api"
-        failure.args = (failure.message,)
+        return failure.reword("automatic1111 refused the credentials: the server runs with --api-auth; "
+                              "set A1111_AUTH=user:password")
+    if response.status_code == 404:
+        failure.kind = "misconfigured"
+        return failure.reword("automatic1111 has no /sdapi/v1/txt2img: start the web UI with --api")
+    if failure.kind == "invalid_request":
+        message, field = validation_detail(response)
+        return failure.reword(message, field=field)
     return failure
+
+
+def validation_detail(response):
+    """(message, field) of the web UI's answer: FastAPI's ``{"detail": [{"loc", "msg"}]}`` or ``{"error", "detail"}``."""
+    try:
+        body = response.json()
+    except ValueError:
+        return f"automatic1111 refused the request: {response.text[:300]}", None
+    detail = body.get("detail") if isinstance(body, dict) else None
+    if isinstance(detail, list) and detail and isinstance(detail[0], dict):
+        location = [str(part) for part in detail[0].get("loc") or [] if part != "body"]
+        field = location[-1] if location else None
+        return f"automatic1111 refused {'.'.join(location) or 'the request'}: {detail[0].get('msg')}", field
+    said = (body.get("detail") or body.get("error")) if isinstance(body, dict) else None
+    return f"automatic1111 refused the request: {said or response.text[:300]}", None
 
 
 class Automatic1111Provider(Provider):

@@ -30,6 +30,7 @@ class ProviderRequest:
     background: str | None = None  # transparent, opaque, auto (GPT image models)
     moderation: str | None = None  # low, auto (GPT image models)
     output_compression: int | None = None  # 0-100, jpeg/webp from GPT image models
+    call_id: str | None = None  # the job this call belongs to, for a server that can cancel by it (ComfyUI)
 
     @property
     def size(self):
@@ -54,31 +55,41 @@ class ProviderResult:
 
 
 class ProviderError(Exception):
-    """A provider call that failed; ``kind`` says how the client should react.
+    """A provider call that failed; ``kind`` says whose fault it is and what the client should do.
 
-    refused        the provider declined the prompt (safety, policy)   → 422, do not retry as is
-    rate_limited   too many requests upstream                          → 503 + Retry-After, retry
-    quota          billing/quota exhausted                             → 503, retrying will not help
-    unavailable    5xx or connection failure                           → 502, retry
-    timeout        no answer in time                                   → 504, retry
-    rejected       the provider refused our request (auth, bad field)  → 502, do not retry
-    misconfigured  no URL or key configured                            → 503, do not retry
-    bad_response   the answer could not be read                        → 502, retry
+    invalid_request  the provider refused a field the caller sent          → 400 + field, do not retry
+    refused          the provider declined the prompt (safety, policy)     → 400 content_policy_violation
+    rate_limited     too many requests upstream                            → 503 + Retry-After, retry
+    quota            billing/quota exhausted                               → 503, retrying will not help
+    unavailable      5xx or connection failure                             → 502 (+ Retry-After when known)
+    timeout          no answer in time                                     → 504, retry
+    misconfigured    no URL or key, or the provider refused our key (401/403) → 503, ``flask doctor`` says why
+    rejected         the provider refused our request for another reason  → 502, do not retry
+    bad_response     the answer could not be read                          → 502, retry
     """
 
     STATUS = {
-        "refused": (422, False), "rate_limited": (503, True), "quota": (503, False),
-        "unavailable": (502, True), "timeout": (504, True), "rejected": (502, False),
+        "invalid_request": (400, False), "refused": (400, False), "rate_limited": (503, True),
+        "quota": (503, False), "unavailable": (502, True), "timeout": (504, True), "rejected": (502, False),
         "misconfigured": (503, False), "bad_response": (502, True),
     }
 
-    def __init__(self, kind, message, *, retry_after=None, provider_status=None, code=None):
+    def __init__(self, kind, message, *, retry_after=None, provider_status=None, code=None, field=None):
         super().__init__(message)
         self.kind = kind if kind in self.STATUS else "bad_response"
         self.message = message
         self.retry_after = retry_after
         self.provider_status = provider_status
         self.code = code
+        self.field = field  # the request field the provider named (invalid_request)
+
+    def reword(self, message, *, code=None, field=None):
+        """The same failure told in the provider's own words (its message, code and field)."""
+        self.message = message
+        self.args = (message,)
+        self.code = code if code is not None else self.code
+        self.field = field if field is not None else self.field
+        return self
 
     @property
     def http_status(self):

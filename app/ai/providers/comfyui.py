@@ -69,7 +69,7 @@ class ComfyUIProvider(Provider):
                               width=request.width, height=request.height, batch_size=request.n,
                               checkpoint=checkpoint, default_checkpoint=self.config.get("COMFYUI_CHECKPOINT"))
         queued = self.http.json(self.http.request("POST", f"{base}/prompt", classify=classify_prompt,
-                                                  json={"prompt": graph, "client_id": uuid.uuid4().hex}))
+                                                  json={"prompt": graph, "client_id": request.call_id or uuid.uuid4().hex}))
         prompt_id = queued.get("prompt_id")
         if not prompt_id:
             raise ProviderError("bad_response", "comfyui answered without a prompt_id")
@@ -118,6 +118,18 @@ class ComfyUIProvider(Provider):
                 self.http.request("POST", f"{base}/interrupt", json={"prompt_id": prompt_id})
         except ProviderError as error:
             log.warning("comfyui: could not cancel %s: %s", prompt_id, error.message)
+
+    def cancel_call(self, call_id):
+        """Stop the call whose ``client_id`` is ``call_id``: off the queue when pending, interrupted when running."""
+        base = self._base()
+        queue = self.http.json(self.http.request("GET", f"{base}/queue"))
+        for name in ("queue_pending", "queue_running"):
+            for item in queue.get(name) or []:
+                extra = item[3] if isinstance(item, list) and len(item) > 3 and isinstance(item[3], dict) else {}
+                if extra.get("client_id") == call_id:
+                    self._cancel(base, item[1])
+                    return True
+        return False
 
     def check_server(self):
         """Problems with the server's node types and model files for every workflow (``/object_info``)."""

@@ -55,11 +55,12 @@ def classify(response):
         error = response.json().get("error") or {}
     except (ValueError, AttributeError):
         error = {}
-    failure = default_classify(response)
     message = error.get("message") or response.text[:300]
-    failure.message = f"gemini: {error.get('status') or response.status_code}: {message}"
-    failure.code = error.get("status")
     details = [d for d in error.get("details") or [] if isinstance(d, dict)]
+    fields = [v.get("field") for d in details if d.get("@type") == RPC + "BadRequest"
+              for v in d.get("fieldViolations") or [] if isinstance(v, dict) and v.get("field")]
+    failure = default_classify(response).reword(f"gemini: {error.get('status') or response.status_code}: {message}",
+                                                code=error.get("status"), field=fields[0] if fields else None)
     for detail in details:
         if detail.get("@type") == RPC + "RetryInfo":
             failure.retry_after = parse_duration(detail.get("retryDelay"))
@@ -69,7 +70,7 @@ def classify(response):
         failure.kind = "quota"
         failure.message = f"gemini daily quota spent ({', '.join(quota_ids)}): {message}"
         failure.code = "RESOURCE_EXHAUSTED"
-    failure.args = (failure.message,)
+        failure.args = (failure.message,)
     return failure
 
 

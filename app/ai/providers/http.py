@@ -46,6 +46,10 @@ def retry_delay(response):
     return max(0.0, milliseconds / 1000)
 
 
+CALLER_STATUSES = {400, 413, 422}  # the provider refused what was asked: the caller's to fix
+CREDENTIAL_STATUSES = {401, 403}  # the provider refused our key: the operator's to fix
+
+
 def default_classify(response):
     """A ProviderError for a non-2xx answer, from its status alone."""
     status = response.status_code
@@ -55,6 +59,12 @@ def default_classify(response):
         return ProviderError("rate_limited", f"rate limited: {text}", retry_after=retry_after, provider_status=status)
     if status >= 500:
         return ProviderError("unavailable", f"provider error {status}: {text}", retry_after=retry_after,
+                             provider_status=status)
+    if status in CALLER_STATUSES:
+        return ProviderError("invalid_request", f"the provider refused the request ({status}): {text}",
+                             provider_status=status)
+    if status in CREDENTIAL_STATUSES:
+        return ProviderError("misconfigured", f"the provider refused our credentials ({status}): {text}",
                              provider_status=status)
     return ProviderError("rejected", f"provider rejected the request ({status}): {text}", provider_status=status)
 

@@ -29,10 +29,8 @@ def classify(response):
     if code in BILLING_CODES or kind_name in BILLING_CODES:
         return ProviderError("quota", f"openai billing limit: {message}", code=code or kind_name,
                              provider_status=response.status_code)
-    failure = default_classify(response)
-    failure.message = f"openai: {message}"
-    failure.args = (failure.message,)
-    failure.code = code or None
+    failure = default_classify(response).reword(f"openai: {message}", code=code or None,
+                                                 field=error.get("param") or None)
     failure.retry_after = retry_delay(response)
     return failure
 

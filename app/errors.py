@@ -24,8 +24,8 @@ log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 5
 
 
-def error_response(code, status, message, errors=None, headers=None):
-    body = {"code": code, "status": status, "message": message}
+def error_response(code, status, message, errors=None, headers=None, detail=None):
+    body = {"code": code, "status": status, "message": message, **(detail or {})}
     if errors:
         body["errors"] = errors
     response = jsonify(body)

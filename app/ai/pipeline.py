@@ -7,7 +7,7 @@ OpenAI-compatible endpoint all call it and get the records back.
 
 import time
 import uuid
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 
 from flask import current_app
 
@@ -17,6 +17,7 @@ from app.models import Dataset
 from app.provenance.service import pixels_sha256
 from app.security.client import Caller
 from app.security.quotas import quota_identity
+from app.spend.attribution import TagsInvalid, merge_tags
 from app.storage import get_storage
 from app.storage.images import store_image
 from app.tracking import record as record_event
@@ -43,6 +44,7 @@ from .sources import decode_output, load_reference_images
 
 BUCKET = "generated-images"
 EDIT_TOOLS = ("imageEditor", "openaiImagesEdits")  # their provider is asked to edit, not generate
+SCENE_FIELDS = ("scene", "environment", "outfit")
 
 
 @dataclass(frozen=True)
@@ -63,11 +65,22 @@ class GenerationOptions:
     background: str | None = None
     moderation: str | None = None
     output_compression: int | None = None
+    end_user: str | None = None
+    difficulty: int | None = None
+    scene: str | None = None
+    environment: str | None = None
+    outfit: str | None = None
 
     @classmethod
     def from_payload(cls, payload, *, style, aspect_ratio):
-        """The options of a validated request body, with the style and aspect ratio planning resolved."""
+        """The options of a validated request body, with the style and aspect ratio planning resolved.
+
+        A template's ``scene``, ``environment`` and ``outfit`` variables fill the fields the body left out."""
         values = {option.name: payload.get(option.name) for option in fields(cls)}
+        variables = values["variables"] or {}
+        for name in SCENE_FIELDS:
+            if values[name] is None and isinstance(variables.get(name), str):
+                values[name] = variables[name][:200] or None
         return cls(**{**values, "n": values["n"] or 1, "style": style, "aspect_ratio": aspect_ratio})
 
 
@@ -181,6 +194,8 @@ def generate_images(payload, caller, *, tool_name=None, provider=None, renderer=
         plan = plan_generation(payload, principal, tool_name=tool_name, provider=provider)
         plan.extra_meta = dict(extra_meta or {})
         plan.country = caller.country
+        if caller.tags:
+            plan.options = replace(plan.options, tags=_caller_tags(plan.options.tags, caller.tags))
         if use_quota and reservation is None and not _is_replay(payload, caller):
             reservation = reserve_generation(plan, caller)
         outcome = _claim_and_run(payload, plan, caller, renderer, parent_id, job_id)
@@ -194,6 +209,13 @@ def generate_images(payload, caller, *, tool_name=None, provider=None, renderer=
         else:
             reservation.settle(outcome_cost(outcome.records))
     return outcome
+
+
+def _caller_tags(body_tags, header_tags):
+    try:
+        return merge_tags(body_tags, header_tags)
+    except TagsInvalid as error:
+        raise RequestError(400, str(error), field="tags") from error
 
 
 def reserve_quota(payload, caller, *, tool_name=None, provider=None):
@@ -240,9 +262,11 @@ def _run(run, renderer):
     started = time.perf_counter()
     provider = None if renderer is not None else get_provider(plan.provider, config)
     model = plan.model or (provider.default_model if provider else "pillow")
-    logger.start_job(style=plan.options.style, photo_size=f"{plan.width}x{plan.height}",
-                     scene=plan.tool.template and plan.options.tool, tool_name=plan.tool_name,
-                     provider=plan.provider, model=model, country=plan.country)
+    options = plan.options
+    logger.start_job(style=options.style, difficulty=options.difficulty, photo_size=f"{plan.width}x{plan.height}",
+                     scene=options.scene or (plan.tool.template and options.tool), tool_name=plan.tool_name,
+                     provider=plan.provider, model=model, country=plan.country, api_key_id=run.caller.key_id,
+                     end_user=options.end_user, tags=options.tags)
     stored, result, references, marks = [], None, [], []
     try:
         with logger.step("prompt_building"):
@@ -283,8 +307,8 @@ def _run(run, renderer):
     claims.settle_job(run.job_id, "finished", {"image_ids": [str(r.id) for r in saved]})
     keep_files(storage, [(item, data) for item, _image, data in stored])  # a concurrent deletion may have taken one
     db.session.commit()
-    logger.complete(image_id=saved[0].id)
-    _record_prompt_usage(plan, run.caller.user_id, logger, True, run.duration_ms)
+    logger.complete(image_id=saved[0].id, images=len(saved))
+    _record_prompt_usage(run, logger, True, run.duration_ms)
     return Outcome(saved, build_response(saved))
 
 
@@ -306,7 +330,8 @@ def _common(run):
         dataset_id=plan.dataset.id if plan.dataset else None,
         prompt_id=plan.template.prompt_id if plan.template else None, parent_id=run.parent_id,
         aspect_ratio=_aspect_ratio(plan), format=options.format or "png",
-        reference_images_count=run.reference_count, country=plan.country,
+        reference_images_count=run.reference_count, country=plan.country, api_key_id=run.caller.key_id,
+        end_user=options.end_user,
         unique_visual_elements=(plan.dataset.unique_visual_elements or None) if plan.dataset else None,
     )
 
@@ -351,14 +376,17 @@ def _fail(run, logger, error):
                                              error.http_status, "body": body, "headers": headers}, error.message)
     db.session.commit()
     logger.fail(error.message, image_id=failed.id)
-    _record_prompt_usage(plan, run.caller.user_id, logger, False, None, error.message)
+    _record_prompt_usage(run, logger, False, None, error.message)
     return GenerationFailed(error.http_status, body, headers)
 
 
-def _record_prompt_usage(plan, user_id, logger, success, duration_ms, error=None):
+def _record_prompt_usage(run, logger, success, duration_ms, error=None):
+    plan = run.plan
     if plan.template is None:
         return
+    options = plan.options
     record_event("prompt_usage", prompt_id=plan.template.prompt_id, prompt_version=plan.template.version,
-                 success=success, generation_time_ms=duration_ms, user_id=user_id, job_id=logger.job_id,
+                 success=success, generation_time_ms=duration_ms, user_id=run.caller.user_id, job_id=logger.job_id,
                  prompt=plan.full_prompt, negative_prompt=plan.negative_prompt, error_message=error,
-                 variables=plan.options.variables)
+                 variables=options.variables, api_key_id=run.caller.key_id,
+                 **{name: getattr(options, name) for name in SCENE_FIELDS})

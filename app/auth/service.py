@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.extensions import db
 from app.models import ApiKey, User
 from app.models.types import utcnow
+from app.spend.access import parse_scopes
 
 log = logging.getLogger(__name__)
 
@@ -25,16 +26,25 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: a user, the key they used, and whether it is an admin key."""
+    """Who is calling: a user, the key they used, whether it is an admin key, and its scopes (None = all)."""
 
     user_id: object
     username: str
     key_id: object
     is_admin: bool
+    scopes: frozenset | None = None
 
 
 class UserExists(ValueError):
     pass
+
+
+class KeyExpired(Exception):
+    """The key is right but past its ``expires_at``."""
+
+    def __init__(self, expires_at):
+        super().__init__(f"this API key expired at {expires_at.isoformat()}")
+        self.expires_at = expires_at
 
 
 class SelfLockout(ValueError):
@@ -98,7 +108,7 @@ def revoke_api_key(prefix_or_id):
 
 
 def authenticate(token):
-    """The Principal for a bearer token, or None if it is unknown, wrong or revoked."""
+    """The Principal for a bearer token, or None if it is unknown, wrong or revoked; KeyExpired when expired."""
     if not token or not token.startswith(KEY_PREFIX) or len(token) > 200:
         # Still hash, so a malformed key takes as long as a wrong one.
         hmac.compare_digest(hash_key(token or ""), "0" * 64)
@@ -112,14 +122,20 @@ def authenticate(token):
     matches = hmac.compare_digest(hash_key(token), expected)
     if not row or not matches or row.ApiKey.revoked_at is not None or not row.User.is_active:
         return None
-    principal = Principal(
-        user_id=row.User.id,
-        username=row.User.username,
-        key_id=row.ApiKey.id,
-        is_admin=row.ApiKey.is_admin,
-    )
+    if is_expired(row.ApiKey):
+        raise KeyExpired(row.ApiKey.expires_at)
+    principal = _principal(row)
     mark_key_used(row.ApiKey)
     return principal
+
+
+def is_expired(key, now=None):
+    return key.expires_at is not None and key.expires_at <= (now or utcnow())
+
+
+def _principal(row):
+    return Principal(user_id=row.User.id, username=row.User.username, key_id=row.ApiKey.id,
+                     is_admin=row.ApiKey.is_admin, scopes=parse_scopes(row.ApiKey.scopes))
 
 
 def principal_for_key_id(key_id):
@@ -130,10 +146,9 @@ def principal_for_key_id(key_id):
     row = db.session.execute(
         select(ApiKey, User).join(User, User.id == ApiKey.user_id).where(ApiKey.id == key_id)
     ).first()
-    if not row or row.ApiKey.revoked_at is not None or not row.User.is_active:
+    if not row or row.ApiKey.revoked_at is not None or not row.User.is_active or is_expired(row.ApiKey):
         return None
-    principal = Principal(user_id=row.User.id, username=row.User.username, key_id=row.ApiKey.id,
-                          is_admin=row.ApiKey.is_admin)
+    principal = _principal(row)
     mark_key_used(row.ApiKey)
     return principal
 

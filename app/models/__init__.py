@@ -16,6 +16,7 @@ from .rollup import (
     RollupUser,
     RollupUserDay,
 )
+from .spend import SpendHour, SpendTagHour
 from .user import ApiKey, DashboardSession, User
 
 __all__ = [
@@ -43,5 +44,7 @@ __all__ = [
     "RollupState",
     "RollupUser",
     "RollupUserDay",
+    "SpendHour",
+    "SpendTagHour",
     "User",
 ]

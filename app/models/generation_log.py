@@ -5,7 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
 
-from .types import JSONType, UTCDateTime, UUIDType, new_uuid, utcnow
+from .types import JSONType, Tags, UTCDateTime, UUIDType, new_uuid, utcnow
 
 
 class GenerationLog(db.Model):
@@ -35,4 +35,9 @@ class GenerationLog(db.Model):
     image_id = mapped_column(UUIDType)  # no FK: the log outlives a deleted image
     steps = mapped_column(JSONType)  # {"prompt_building": 1.2, "provider_call": 830.0, ...} in ms
     country: Mapped[str | None] = mapped_column(String(2))
+    # Attribution: the API key used (NULL: anonymous or CLI), the caller's end user, free tags, images made.
+    api_key_id = mapped_column(UUIDType)  # no FK: the ledger outlives a deleted key
+    end_user: Mapped[str | None] = mapped_column(Text)
+    tags = mapped_column(Tags)
+    images: Mapped[int | None] = mapped_column(Integer)
     created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)

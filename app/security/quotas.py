@@ -21,20 +21,43 @@ from .counter_file import FileCounters
 
 MICRO = 1_000_000  # costs are counted in micro-dollars, as integers
 
-# KEYS: generations, cost. ARGV: units, cost, unit limit (-1 = none), cost limit (-1 = none), ttl.
+# KEYS: (generations, cost) per counted limit. ARGV: units, cost, then per limit: unit limit (-1 = none),
+# cost limit (-1 = none), ttl. Every limit is checked before any is taken: all or nothing.
 _RESERVE = """
-local used = tonumber(redis.call('GET', KEYS[1]) or '0')
-local spent = tonumber(redis.call('GET', KEYS[2]) or '0')
 local units, cost = tonumber(ARGV[1]), tonumber(ARGV[2])
-local unit_limit, cost_limit = tonumber(ARGV[3]), tonumber(ARGV[4])
-if unit_limit >= 0 and used + units > unit_limit then return {0, used, spent} end
-if cost_limit >= 0 and spent + cost > cost_limit then return {-1, used, spent} end
-redis.call('INCRBY', KEYS[1], units)
-redis.call('INCRBY', KEYS[2], cost)
-redis.call('EXPIRE', KEYS[1], ARGV[5])
-redis.call('EXPIRE', KEYS[2], ARGV[5])
-return {1, used + units, spent + cost}
+local n = #KEYS / 2
+for i = 1, n do
+  local used = tonumber(redis.call('GET', KEYS[2 * i - 1]) or '0')
+  local spent = tonumber(redis.call('GET', KEYS[2 * i]) or '0')
+  local unit_limit, cost_limit = tonumber(ARGV[3 * i]), tonumber(ARGV[3 * i + 1])
+  if unit_limit >= 0 and used + units > unit_limit then return {0, i, used, spent} end
+  if cost_limit >= 0 and spent + cost > cost_limit then return {-1, i, used, spent} end
+end
+for i = 1, n do
+  redis.call('INCRBY', KEYS[2 * i - 1], units)
+  redis.call('INCRBY', KEYS[2 * i], cost)
+  redis.call('EXPIRE', KEYS[2 * i - 1], ARGV[3 * i + 2])
+  redis.call('EXPIRE', KEYS[2 * i], ARGV[3 * i + 2])
+end
+return {1, 0, 0, 0}
 """
+
+
+class LimitReached(Exception):
+    """The ``index``-th counted limit of a reservation would be exceeded (``quota``: generations or cost_usd)."""
+
+    def __init__(self, index, quota, used, spent):
+        super().__init__(f"limit {index} ({quota}) reached")
+        self.index, self.quota, self.used, self.spent = index, quota, used, spent
+
+
+@dataclass(frozen=True)
+class Counted:
+    """One limit a reservation takes from: its two counters (generations, micro-dollars), limits, lifetime."""
+
+    keys: tuple
+    limits: "Limits"
+    ttl: int
 
 
 class QuotaExceeded(Exception):
@@ -71,21 +94,33 @@ class Quotas:
         day = _today()
         return (f"imprint:quota:{identity}:{day}:gen", f"imprint:quota:{identity}:{day}:cost")
 
+    def daily(self, identity, limits):
+        """Today's quota of ``identity`` as a Counted limit."""
+        return Counted(self._keys(identity), limits, seconds_until_reset() + 3600)
+
     def reserve(self, identity, limits, units=1, cost_usd=0.0):
         """Take ``units`` and ``cost_usd`` from today's quota or raise QuotaExceeded."""
-        keys = self._keys(identity)
+        try:
+            return self.reserve_all([self.daily(identity, limits)], units, cost_usd)
+        except LimitReached as reached:
+            raise daily_exceeded(reached, limits) from None
+
+    def reserve_all(self, counted, units=1, cost_usd=0.0):
+        """Take ``units`` and ``cost_usd`` from every Counted limit at once, or from none: raises LimitReached."""
         cost = int(round((cost_usd or 0) * MICRO))
-        unit_limit = -1 if limits.generations is None else int(limits.generations)
-        cost_limit = -1 if limits.cost_usd is None else int(round(limits.cost_usd * MICRO))
+        keys = tuple(key for entry in counted for key in entry.keys)
+        if not counted:
+            return Reservation(self, keys, units, cost)
+        limits = [(-1 if entry.limits.generations is None else int(entry.limits.generations),
+                   -1 if entry.limits.cost_usd is None else int(round(entry.limits.cost_usd * MICRO)),
+                   entry.ttl) for entry in counted]
         if self._script:
-            ttl = seconds_until_reset() + 3600
-            ok, used, spent = self._script(keys=list(keys), args=[units, cost, unit_limit, cost_limit, ttl])
+            args = [units, cost, *(value for limit in limits for value in limit)]
+            ok, index, used, spent = self._script(keys=list(keys), args=args)
         else:
-            ok, used, spent = self.counters.reserve(keys, units, cost, unit_limit, cost_limit)
-        if ok == 0:
-            raise QuotaExceeded("generations", limits.generations, used, seconds_until_reset())
-        if ok == -1:
-            raise QuotaExceeded("cost_usd", limits.cost_usd, spent / MICRO, seconds_until_reset())
+            ok, index, used, spent = self.counters.reserve_all(keys, units, cost, [limit[:2] for limit in limits])
+        if ok != 1:
+            raise LimitReached(int(index) - 1, "generations" if ok == 0 else "cost_usd", int(used), int(spent) / MICRO)
         return Reservation(self, keys, units, cost)
 
     def _add(self, key, amount):
@@ -95,6 +130,12 @@ class Quotas:
             self.redis.incrby(key, amount)
         else:
             self.counters.add(key, amount)
+
+    def read(self, keys):
+        """The current values of ``keys`` (0 when absent)."""
+        if self.redis:
+            return [int(v or 0) for v in self.redis.mget(list(keys))]
+        return [self.counters.get(key) for key in keys]
 
     def usage(self, identity):
         """Today's generations and cost for ``identity``."""
@@ -117,15 +158,23 @@ class Reservation:
     def settle(self, actual_cost_usd):
         """Replace the estimated cost by the real one (unknown cost keeps the estimate)."""
         if not self.done and actual_cost_usd is not None:
-            self.quotas._add(self.keys[1], int(round(actual_cost_usd * MICRO)) - self.cost)
+            for cost_key in self.keys[1::2]:
+                self.quotas._add(cost_key, int(round(actual_cost_usd * MICRO)) - self.cost)
         self.done = True
 
     def release(self):
         """Give back units and cost: the generation did not happen."""
         if not self.done:
-            self.quotas._add(self.keys[0], -self.units)
-            self.quotas._add(self.keys[1], -self.cost)
+            for units_key, cost_key in zip(self.keys[0::2], self.keys[1::2], strict=True):
+                self.quotas._add(units_key, -self.units)
+                self.quotas._add(cost_key, -self.cost)
         self.done = True
+
+
+def daily_exceeded(reached, limits):
+    if reached.quota == "generations":
+        return QuotaExceeded("generations", limits.generations, reached.used, seconds_until_reset())
+    return QuotaExceeded("cost_usd", limits.cost_usd, reached.spent, seconds_until_reset())
 
 
 def get_quotas(app=None):

@@ -90,11 +90,12 @@ def register_blueprints(app):
     from .prompts.post_routes import blp as posts_blp
     from .prompts.routes import blp as prompts_blp
     from .provenance.routes import blp as provenance_blp
+    from .spend.routes import blp as spend_blp
     from .storage.routes import blp as storage_blp
 
     api = app.extensions["api"]
     for blp in (health_blp, auth_blp, og_blp, og_templates_blp, ai_blp, storage_blp, prompts_blp, posts_blp,
-                history_blp, analytics_blp, user_data_blp, openai_blp, provenance_blp):
+                history_blp, analytics_blp, spend_blp, user_data_blp, openai_blp, provenance_blp):
         api.register_blueprint(blp)
     app.register_blueprint(docs_blp)
     app.register_blueprint(landing_blp)

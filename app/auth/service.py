@@ -15,6 +15,7 @@ from app.extensions import db
 from app.models import ApiKey, User
 from app.models.types import utcnow
 from app.spend.access import parse_scopes
+from app.spend.governance import limits_view
 
 log = logging.getLogger(__name__)
 
@@ -98,9 +99,7 @@ def create_api_key(user, name=None, is_admin=False):
 
 def revoke_api_key(prefix_or_id):
     """Revoke a key by its prefix or id; returns the key or None."""
-    key = db.session.scalar(select(ApiKey).where(ApiKey.prefix == prefix_or_id))
-    if key is None and _as_uuid(prefix_or_id) is not None:
-        key = db.session.get(ApiKey, _as_uuid(prefix_or_id))
+    key = find_key(prefix_or_id)
     if key is not None and key.revoked_at is None:
         key.revoked_at = utcnow()
         db.session.commit()
@@ -213,4 +212,12 @@ def key_view(key, user):
     """A key as the API and the pages show it: never its hash."""
     return {"id": key.id, "name": key.name, "prefix": key.prefix, "user_id": user.id, "username": user.username,
             "is_admin": key.is_admin, "created_at": key.created_at, "last_used_at": key.last_used_at,
-            "revoked_at": key.revoked_at}
+            "revoked_at": key.revoked_at, **limits_view(key)}
+
+
+def find_key(prefix_or_id):
+    """A key by its prefix or id, or None."""
+    key = db.session.scalar(select(ApiKey).where(ApiKey.prefix == prefix_or_id))
+    if key is None and _as_uuid(prefix_or_id) is not None:
+        key = db.session.get(ApiKey, _as_uuid(prefix_or_id))
+    return key

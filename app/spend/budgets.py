@@ -18,6 +18,8 @@ from app.security.quotas import MICRO, Counted, Limits
 
 from .periods import period_bounds
 
+ADJECTIVES = {"day": "daily", "week": "weekly", "month": "monthly"}
+
 
 @dataclass(frozen=True)
 class Budget:
@@ -36,7 +38,7 @@ class BudgetExceeded(Exception):
 
     def __init__(self, budget, quota, spent, starts_at, resets_at):
         limit = budget.usd if quota == "cost_usd" else budget.generations
-        super().__init__(f"the {budget.period}ly budget of {budget.label} ({_amount(quota, limit)}) is spent: "
+        super().__init__(f"the {ADJECTIVES[budget.period]} budget of {budget.label} ({_amount(quota, limit)}) is spent: "
                          f"{_amount(quota, spent)} this {budget.period}; it resets at {resets_at.isoformat()}")
         self.budget, self.quota, self.spent, self.starts_at, self.resets_at = budget, quota, spent, starts_at, resets_at
 
@@ -54,7 +56,9 @@ def _usd(value):
 
 
 def _amount(quota, value):
-    return f"${Decimal(str(value)):.6f}".rstrip("0").rstrip(".") if quota == "cost_usd" else f"{value} generations"
+    if quota == "cost_usd":
+        return f"${Decimal(str(value)):.6f}".rstrip("0").rstrip(".")
+    return f"{value} generation{'' if value == 1 else 's'}"
 
 
 def budget_of(row, owner, label):

@@ -39,8 +39,9 @@ def rolled_measures(table):
 
 def tag_values(dialect):
     """A table of each row's tags (column ``value``), to join to generation_logs: unnest or json_each."""
-    function = func.unnest if dialect == "postgresql" else func.json_each
-    return function(log.tags).table_valued("value")
+    if dialect == "postgresql":  # unnest's column is named in the alias: AS anon_1(value)
+        return func.unnest(log.tags).table_valued("value").render_derived()
+    return func.json_each(log.tags).table_valued("value")
 
 
 def with_tags(query, dialect):

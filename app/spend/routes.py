@@ -20,6 +20,8 @@ blp = Blueprint("spend", __name__, url_prefix="/analytics", description="Spend r
 
 QUERY = {"location": "query", "unknown": RAISE, "error_status_code": 400}
 DEFAULT_WINDOW = timedelta(days=30)
+# format=csv answers the same rows as text/csv: documented next to the JSON of the 200.
+CSV_DOC = {"responses": {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}}
 COLUMNS = ("group", "label", "generations", "images", "failed", "cost_usd", "unknown_cost", "tokens_in", "tokens_out")
 
 
@@ -47,9 +49,9 @@ def _answer(report, fmt, name):
 @blp.route("/spend")
 class Spend(MethodView):
     @auth_required
+    @blp.doc(**CSV_DOC)
     @blp.arguments(SpendArgs, **QUERY)
     @blp.response(200, SpendReportSchema)
-    @blp.alt_response(200, description="format=csv: the rows as CSV", content_type="text/csv", success=True)
     def get(self, args):
         """Spend per user, key, provider, model, tag or day (default window 30d): an admin sees everyone,
         a user their own keys. Costs are exact decimal sums."""
@@ -62,9 +64,9 @@ class Spend(MethodView):
 @blp.route("/top-spenders")
 class TopSpenders(MethodView):
     @admin_required
+    @blp.doc(**CSV_DOC)
     @blp.arguments(TopSpendersArgs, **QUERY)
     @blp.response(200, SpendReportSchema)
-    @blp.alt_response(200, description="format=csv: the rows as CSV", content_type="text/csv", success=True)
     def get(self, args):
         """The users who spent most in the window (default 30d), largest first (admin)."""
         report = reports.spend_report("user", *_window(args), limit=args["limit"])

@@ -43,7 +43,7 @@ class SpendTotals(Schema):
     generations = fields.Integer(required=True)
     images = fields.Integer(required=True, metadata={"description": "images made"})
     failed = fields.Integer(required=True)
-    cost_usd = fields.Decimal(as_string=True, required=True, metadata={
+    cost_usd = fields.String(required=True, metadata={
         "description": "the exact sum of the known costs (a decimal string, 6 places)", "example": "12.345600"})
     unknown_cost = fields.Integer(required=True, metadata={"description": "successful generations whose cost is unknown"})
     tokens_in = fields.Integer(required=True)

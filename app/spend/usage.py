@@ -9,7 +9,7 @@ from app.security.quotas import get_quotas
 from .budgets import budget_of, budget_usage, key_label
 
 
-def budgets_in_use(user_id=None):
+def budgets_in_use(user_id=None, now=None):
     """Every budget of an unrevoked key or a user (only ``user_id``'s when given), with its use this period."""
     has_budget = [or_(ApiKey.budget_usd.is_not(None), ApiKey.budget_generations.is_not(None))]
     keys = select(ApiKey).where(ApiKey.revoked_at.is_(None), *has_budget)
@@ -20,4 +20,4 @@ def budgets_in_use(user_id=None):
     found += [budget_of(user, "user", f"user {user.username}") for user in db.session.scalars(
         users.order_by(User.username))]
     quotas = get_quotas()
-    return [budget_usage(quotas, budget) for budget in found]
+    return [budget_usage(quotas, budget, now) for budget in found]

@@ -159,3 +159,23 @@ def test_the_openai_sdk_sees_a_rate_limit_error_at_the_budget(world):
             sdk(url, keys["og"][1]).images.generate(prompt="three", model="gpt-image-1.5")
     assert refused.value.code == "budget_exceeded" and "daily budget" in refused.value.message
     assert len(server.requests) == 1
+
+
+def test_a_budget_spent_past_its_alert_share_fires_through_the_webhook(world):
+    app, _server, keys, _users = world
+    client = app.test_client()
+    sent = []
+    app.config["ALERT_WEBHOOK_URL"] = "http://alerts.invalid/hook"  # never reached: ``send`` collects
+    from app.history import alerts
+
+    assert _generate(client, keys["budgeted"][1]).status_code == 201  # about 29% of the budget
+    with app.app_context():
+        assert not [e for e in alerts.check_alerts(app.config, send=sent.append) if e.rule.startswith("budget:")]
+    for _ in range(2):
+        assert _generate(client, keys["budgeted"][1]).status_code == 201  # about 88%
+    with app.app_context():
+        [fired] = [e for e in alerts.check_alerts(app.config, send=sent.append) if e.rule.startswith("budget:")]
+        assert fired.rule == f"budget:{keys['budgeted'][0]}" and fired.threshold == 0.8
+        assert 0.8 <= fired.value < 1 and "monthly" not in fired.message and "month budget" in fired.message
+    assert [body["rule"] for body in sent] == [f"budget:{keys['budgeted'][0]}"]
+    assert sent[0]["status"] == "firing" and keys["budgeted"][1][:12] in sent[0]["message"]

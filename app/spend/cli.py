@@ -67,11 +67,15 @@ def _moment(text):
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _usd(amount):
+    return f"{amount:.6f}".rstrip("0").rstrip(".")
+
+
 def describe(row):
     """One line of a key's or user's limits."""
     parts = []
     if row.budget_usd is not None or row.budget_generations is not None:
-        amounts = [f"${row.budget_usd.normalize()}" if row.budget_usd is not None else None,
+        amounts = [f"${_usd(row.budget_usd)}" if row.budget_usd is not None else None,
                    f"{row.budget_generations} images" if row.budget_generations is not None else None]
         parts.append(" / ".join(a for a in amounts if a) + f" per {row.budget_period or 'month'}")
     for name in ("expires_at", "scopes", "allowed_models", "allowed_providers"):

@@ -16,7 +16,7 @@ from .rollup import (
     RollupUser,
     RollupUserDay,
 )
-from .spend import SpendHour, SpendTagHour
+from .spend import SpendDay
 from .user import ApiKey, DashboardSession, User
 
 __all__ = [
@@ -44,7 +44,6 @@ __all__ = [
     "RollupState",
     "RollupUser",
     "RollupUserDay",
-    "SpendHour",
-    "SpendTagHour",
+    "SpendDay",
     "User",
 ]

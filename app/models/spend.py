@@ -1,8 +1,9 @@
-"""Hourly spend rollups of generation_logs, by who paid and what for (app/spend/reports.py reads them).
+"""Daily spend rollups of generation_logs, by who paid and what for (app/spend/reports.py reads them).
 
 Kept by the same refresh, watermark and dirty-hour marks as the other rollups
-of generation_logs (app/history/rollup). Costs are integer micro-dollars, so
-sums over any number of hours are exact on both databases.
+of generation_logs (app/history/rollup). Days, not hours: users and keys are
+many, and an hour holds few rows of each. Costs are integer micro-dollars, so
+sums over any number of days are exact on both databases.
 """
 
 from sqlalchemy import BigInteger, Index, Integer, String, Text
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.extensions import db
 
 from .rollup import RowId
-from .types import UTCDateTime, UUIDType
+from .types import UTCDateTime
 
 
 class _SpendMeasures:
@@ -24,28 +25,16 @@ class _SpendMeasures:
     tokens_out: Mapped[int] = mapped_column(BigInteger, nullable=False)
 
 
-class SpendHour(_SpendMeasures, db.Model):
-    """generation_logs per hour × user × key × provider × model."""
+class SpendDay(_SpendMeasures, db.Model):
+    """generation_logs per UTC day and one dimension's value: ``user`` (user id), ``key`` (API key id),
+    ``provider``, ``model``, ``tag`` (a row with several tags counts under each) or ``day`` (value NULL).
 
-    __tablename__ = "spend_hours"
-    __table_args__ = (Index("idx_spend_hours_hour", "hour"),)
+    A row covers its day's logs before the rollup watermark; reports read only days wholly before it."""
 
-    id = mapped_column(RowId, primary_key=True, autoincrement=True)
-    hour = mapped_column(UTCDateTime, nullable=False)
-    user_id = mapped_column(UUIDType)
-    api_key_id = mapped_column(UUIDType)
-    provider: Mapped[str | None] = mapped_column(String(50))
-    model: Mapped[str | None] = mapped_column(Text)
-
-
-class SpendTagHour(_SpendMeasures, db.Model):
-    """generation_logs per hour × tag × user × key (a row with several tags counts under each)."""
-
-    __tablename__ = "spend_tag_hours"
-    __table_args__ = (Index("idx_spend_tag_hours_hour", "hour"),)
+    __tablename__ = "spend_days"
+    __table_args__ = (Index("idx_spend_days_dimension_day", "dimension", "day"),)
 
     id = mapped_column(RowId, primary_key=True, autoincrement=True)
-    hour = mapped_column(UTCDateTime, nullable=False)
-    tag: Mapped[str] = mapped_column(Text, nullable=False)
-    user_id = mapped_column(UUIDType)
-    api_key_id = mapped_column(UUIDType)
+    day = mapped_column(UTCDateTime, nullable=False)
+    dimension: Mapped[str] = mapped_column(String(10), nullable=False)
+    value: Mapped[str | None] = mapped_column(Text)

@@ -1,11 +1,13 @@
 """Spend reports: generations, images, failures, known cost (exact), unknown costs and tokens, grouped.
 
-Rolled-up hours come from the spend rollups and the rest of the window from
+Whole days before the rollup watermark come from the daily spend rollups
+and the rest of the window (its partial days, dirty days, today) from
 generation_logs, in one snapshot (as ``app/history/rollup/queries.py``
 does); costs are summed as integer micro-dollars, so a report's cost is the
 exact sum of its rows' costs. A row with several tags counts under each.
 """
 
+import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -13,22 +15,15 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.history.rollup import rollups_enabled, snapshot
-from app.history.rollup.buckets import day_start
-from app.history.rollup.plan import (
-    HourPlan,
-    plan_hours,
-    range_condition,
-    read_coverage,
-    rollup_condition,
-)
-from app.models import ApiKey, SpendHour, SpendTagHour, User
+from app.history.rollup.buckets import DAY, day_start, floor_day
+from app.history.rollup.plan import merge_ranges, range_condition, read_coverage
+from app.models import ApiKey, SpendDay, User
 
 from .measures import MEASURES, live_measures, log, rolled_measures, with_tags
+from .rollup import DIMENSIONS
 
 GROUPS = ("user", "key", "provider", "model", "tag", "day")
 MICRO = Decimal(1_000_000)
-# group -> (column of generation_logs, column of spend_hours); tag and day are built below.
-_KEYS = {"user": "user_id", "key": "api_key_id", "provider": "provider", "model": "model"}
 
 
 @dataclass
@@ -45,48 +40,67 @@ class Totals:
         return {**values, "cost_usd": cost.quantize(Decimal("0.000001"))}
 
 
-def _group_columns(group_by, rollup_table, dialect, query_live, query_rolled):
-    """(live query, rolled query) with the group's column selected as ``group``."""
+def _live_group(group_by, query, dialect):
+    """``query`` over generation_logs grouped by the report's dimension, selected as ``group``."""
     if group_by == "tag":
-        live, tag = with_tags(query_live, dialect)
-        return live.add_columns(tag.label("group")).group_by(tag), query_rolled.add_columns(
-            SpendTagHour.tag.label("group")).group_by(SpendTagHour.tag)
-    if group_by == "day":
-        live_day, rolled_day = day_start(log.created_at), day_start(rollup_table.hour)
-        return (query_live.add_columns(live_day.label("group")).group_by(live_day),
-                query_rolled.add_columns(rolled_day.label("group")).group_by(rolled_day))
-    name = _KEYS[group_by]
-    live_column, rolled_column = getattr(log, name), getattr(rollup_table, name)
-    return (query_live.add_columns(live_column.label("group")).group_by(live_column),
-            query_rolled.add_columns(rolled_column.label("group")).group_by(rolled_column))
+        query, column = with_tags(query, dialect)
+    elif group_by == "day":
+        column = day_start(log.created_at)
+    else:
+        column = DIMENSIONS[group_by]
+    return query.add_columns(column.label("group")).group_by(column)
+
+
+def _rolled_group(group_by, days, skip):
+    """The spend_days rows of ``group_by`` over whole days ``[start, end)`` but ``skip``, summed per ``group``."""
+    start, end = days
+    column = SpendDay.day if group_by == "day" else SpendDay.value
+    where = [SpendDay.dimension == group_by, SpendDay.day >= start, SpendDay.day < end]
+    if skip:
+        where.append(SpendDay.day.not_in(skip))
+    return select(column.label("group"), *rolled_measures(SpendDay)).where(*where).group_by(column)
+
+
+def plan_days(since, until, coverage):
+    """(whole clean rolled-up days ``(start, end)`` or None, dirty days to skip, live ranges)."""
+    if coverage is None or coverage.until is None:
+        return None, (), [(since, until)]
+    start = since if since == floor_day(since) else floor_day(since) + DAY
+    end = min(floor_day(until), floor_day(coverage.until))
+    if start >= end:
+        return None, (), [(since, until)]
+    skip = tuple(sorted({floor_day(hour) for hour in coverage.dirty if start <= floor_day(hour) < end}))
+    live = [(day, day + DAY) for day in skip] + [(since, start), (end, until)]
+    return (start, end), skip, merge_ranges([(a, b) for a, b in live if a < b])
+
+
+def _key(group_by, value):
+    """One spelling per group: ids as UUIDs (SQLite keeps them as hex text in the rollup)."""
+    if value is not None and group_by in ("user", "key") and not isinstance(value, uuid.UUID):
+        return uuid.UUID(str(value))
+    return value
 
 
 def spend_by(group_by, since, until, user_id=None):
     """Spend in ``[since, until)`` per ``group_by`` value (of ``user_id``'s rows only, when given):
-    {group value: Totals}, and the Totals of the whole window."""
-    table = SpendTagHour if group_by == "tag" else SpendHour
+    {group value: Totals}, and the Totals of the whole window (each row once)."""
     groups, whole = {}, Totals()
     with snapshot() as connection:
-        dialect = connection.dialect.name
-        coverage = read_coverage(connection, "logs") if rollups_enabled() else None
-        plan = plan_hours(since, until, coverage) if coverage else HourPlan(live=[(since, until)])
-        owner_live = [] if user_id is None else [log.user_id == user_id]
-        owner_rolled = [] if user_id is None else [table.user_id == user_id]
-        live, rolled = _group_columns(
-            group_by, table, dialect,
-            select(*live_measures()).where(range_condition(log.created_at, plan.live), *owner_live),
-            select(*rolled_measures(table)).where(*owner_rolled))
+        # A user's own report reads their rows through (user_id, created_at); the rollups serve everyone's.
+        coverage = read_coverage(connection, "logs") if rollups_enabled() and user_id is None else None
+        days, skip, live = plan_days(since, until, coverage)
+        owner = [] if user_id is None else [log.user_id == user_id]
         rows = []
-        if plan.rollup:
-            rows += connection.execute(rolled.where(rollup_condition(table.hour, plan))).all()
-        if plan.live:
-            rows += connection.execute(live).all()
-        if group_by == "tag":  # the window's totals count a row once, whatever its tags
-            whole = spend_by("user", since, until, user_id)[1]
+        if days:
+            rows += connection.execute(_rolled_group(group_by, days, skip)).all()
+        if live:
+            query = select(*live_measures()).where(range_condition(log.created_at, live), *owner)
+            rows += connection.execute(_live_group(group_by, query, connection.dialect.name)).all()
     for row in rows:
-        groups.setdefault(row.group, Totals()).add(row)
-        if group_by != "tag":
-            whole.add(row)
+        groups.setdefault(_key(group_by, row.group), Totals()).add(row)
+        whole.add(row)
+    if group_by == "tag":  # a row counts under each of its tags, but once in the window's total
+        whole = spend_by("day", since, until, user_id)[1]
     return groups, whole
 
 

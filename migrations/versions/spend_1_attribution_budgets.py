@@ -1,7 +1,7 @@
 """spend attribution, budgets and spend rollups
 
 The API key (and end user, tags, image count) on the ledger rows; budgets,
-expiry and allowlists on keys and users; hourly spend rollups of
+expiry and allowlists on keys and users; daily spend rollups of
 generation_logs, kept with the others (the triggers of rollup_1 already mark
 their dirty hours).
 
@@ -65,32 +65,19 @@ def upgrade():
     with op.batch_alter_table('users', schema=None) as batch_op:
         for column in _budget_columns():
             batch_op.add_column(column)
-    op.create_table('spend_hours',
+    op.create_table('spend_days',
         _row_id(),
-        sa.Column('hour', app.models.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column('user_id', sa.Uuid(), nullable=True),
-        sa.Column('api_key_id', sa.Uuid(), nullable=True),
-        sa.Column('provider', sa.String(length=50), nullable=True),
-        sa.Column('model', sa.Text(), nullable=True),
+        sa.Column('day', app.models.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column('dimension', sa.String(length=10), nullable=False),
+        sa.Column('value', sa.Text(), nullable=True),
         *_measures(),
-        sa.PrimaryKeyConstraint('id', name=op.f('pk_spend_hours')))
-    op.create_index('idx_spend_hours_hour', 'spend_hours', ['hour'], unique=False)
-    op.create_table('spend_tag_hours',
-        _row_id(),
-        sa.Column('hour', app.models.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column('tag', sa.Text(), nullable=False),
-        sa.Column('user_id', sa.Uuid(), nullable=True),
-        sa.Column('api_key_id', sa.Uuid(), nullable=True),
-        *_measures(),
-        sa.PrimaryKeyConstraint('id', name=op.f('pk_spend_tag_hours')))
-    op.create_index('idx_spend_tag_hours_hour', 'spend_tag_hours', ['hour'], unique=False)
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_spend_days')))
+    op.create_index('idx_spend_days_dimension_day', 'spend_days', ['dimension', 'day'], unique=False)
 
 
 def downgrade():
-    op.drop_index('idx_spend_tag_hours_hour', table_name='spend_tag_hours')
-    op.drop_table('spend_tag_hours')
-    op.drop_index('idx_spend_hours_hour', table_name='spend_hours')
-    op.drop_table('spend_hours')
+    op.drop_index('idx_spend_days_dimension_day', table_name='spend_days')
+    op.drop_table('spend_days')
     with op.batch_alter_table('users', schema=None) as batch_op:
         for name in reversed(BUDGET):
             batch_op.drop_column(name)

@@ -112,21 +112,29 @@ def test_reports_sum_the_rows_exactly_and_the_budget_refuses_at_its_limit(world)
     assert csv.mimetype == "text/csv" and csv.get_data(as_text=True).splitlines()[0].startswith("group,label,")
 
 
-def test_the_rollups_answer_the_same_exact_sums(world):
+def test_the_daily_rollups_answer_the_same_exact_sums(world):
     app, _server, keys, _users = world
     client = app.test_client()
     for _ in range(2):
         assert _generate(client, keys["plain"][1], tags=["x"]).status_code == 201
+    assert _generate(client, keys["budgeted"][1], tags=["x", "y"]).status_code == 201
     admin = {"Authorization": f"Bearer {keys['admin'][1]}"}
     flush_tracking(app)
-    live = {g: client.get(f"/analytics/spend?group_by={g}&window=2d", headers=admin).get_json() for g in ("key", "tag")}
+    today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+    window = f"from={(today - timedelta(days=1)):%Y-%m-%dT%H:%M:%SZ}&to={(today + timedelta(days=1)):%Y-%m-%dT%H:%M:%SZ}"
+    groups = ("user", "key", "provider", "model", "tag", "day")
+    live = {g: client.get(f"/analytics/spend?group_by={g}&{window}", headers=admin).get_json() for g in groups}
     with app.app_context():
         from app.history.rollup.refresh import refresh_rollups
+        from app.models import SpendDay
 
-        refresh_rollups(now=utcnow() + timedelta(hours=2))  # the current hour is rolled up too
+        refresh_rollups(now=today + timedelta(days=1, hours=1))  # today is a whole day before the watermark
+        rolled = db.session.scalars(select(SpendDay).where(SpendDay.dimension == "key")).all()
+        assert sum(row.cost_micros for row in rolled) == int(Decimal(live["key"]["total"]["cost_usd"]) * 1_000_000)
     for group_by, before in live.items():
-        after = client.get(f"/analytics/spend?group_by={group_by}&window=2d", headers=admin).get_json()
-        assert after["rows"] == before["rows"] and after["total"] == before["total"]
+        after = client.get(f"/analytics/spend?group_by={group_by}&{window}", headers=admin).get_json()
+        assert after["rows"] == before["rows"] and after["total"] == before["total"], group_by
+    assert {row["group"]: row["generations"] for row in live["tag"]["rows"]} == {"x": 3, "y": 1}
 
 
 def test_expired_and_out_of_scope_keys_are_refused_before_any_provider_call(world):

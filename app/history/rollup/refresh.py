@@ -27,7 +27,7 @@ from app.models import (
 from app.models.query import json_number
 from app.models.types import utcnow
 from app.spend.rollup import TABLES as SPEND_TABLES
-from app.spend.rollup import recompute_spend_hours
+from app.spend.rollup import recompute_spend_days
 
 from . import SOURCES
 from .buckets import DAY, HOUR, day_start, floor_day, floor_hour, hour_start
@@ -77,6 +77,8 @@ def _refresh_source(source, target, chunk):
         if hours:
             _recompute_hours(source, hours)
             _recompute_user_days(source, hours, end)
+            if source == "logs":
+                recompute_spend_days(hours, end)
         if state is None:
             state = RollupState(source=source)
             session.add(state)
@@ -117,7 +119,6 @@ def _recompute_hours(source, hours):
     _replace(GenerationLogDifficultyHour, range_condition(GenerationLogDifficultyHour.hour, hours), select(
         hour, log.difficulty, func.count(), func.sum(cost), func.count(cost),
     ).where(rows, log.success.is_(True)).group_by(hour, log.difficulty))
-    recompute_spend_hours(hours)
 
 
 def _recompute_image_hours(hours):

@@ -33,7 +33,7 @@ TOOLS = ["generateUserImage", "generateComic", "generateAnimeManga", "generateIc
 ERRORS = ["provider timeout", "HTTP 429: rate limit exceeded", "content policy violation", "storage error"]
 USERS = 1000
 PAGE = 50
-KEYS = [uuid.UUID(int=n + 1) for n in range(200)]  # the api_key_id of the logs (no FK: keys may be gone)
+KEYS = [uuid.UUID(int=n + 1) for n in range(200)]  # each user's key (no FK on api_key_id: keys may be gone)
 MODELS = {"openai": ["gpt-image-1.5", "gpt-image-1-mini"], "gemini": ["gemini-2.5-flash-image"],
           "procedural": ["procedural-v1"]}
 
@@ -44,7 +44,8 @@ def make_rows(count, users, now, seed):
     span = 90 * 86400
     for n in range(count):
         created = now - timedelta(seconds=span * (count - n) / count)
-        user = users[rng.randrange(USERS)]
+        index = rng.randrange(USERS)
+        user = users[index]
         failed = rng.random() < 0.05
         style = rng.choice(STYLES)
         cost = round(rng.uniform(0.01, 0.08), 4)
@@ -61,7 +62,7 @@ def make_rows(count, users, now, seed):
             "costs": None if rng.random() < 0.02 else {"image": cost, "total": cost},
             "tokens": {"input": 100, "output": 0}, "success": not failed,
             "error_message": rng.choice(ERRORS) if failed else None, "provider": image["provider"],
-            "model": rng.choice(MODELS[image["provider"]]), "api_key_id": rng.choice(KEYS),
+            "model": rng.choice(MODELS[image["provider"]]), "api_key_id": KEYS[index % len(KEYS)],
             "tags": [style, "bench"], "images": 0 if failed else 1,
             "created_at": created + timedelta(milliseconds=5),
         }

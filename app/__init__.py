@@ -6,7 +6,7 @@ import os
 from flask import Flask
 from flask_smorest import Api
 
-from .config import finish_settings, load_settings
+from .config import finish_settings, load_env_file, load_settings
 from .extensions import db, migrate
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
@@ -14,6 +14,7 @@ MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migra
 
 def create_app(config=None):
     """Build the app: settings, extensions, blueprints, errors, CLI. No I/O beyond instance/."""
+    load_env_file()
     app = Flask(__name__, instance_path=os.environ.get("IMPRINT_INSTANCE_PATH") or None)
     load_config(app, config)
     init_logging(app)
@@ -76,18 +77,20 @@ def init_extensions(app):
 
 def register_blueprints(app):
     from .ai.routes import blp as ai_blp
+    from .analytics.routes import blp as analytics_blp
     from .auth.routes import blp as auth_blp
+    from .curation.routes import blp as curation_blp
     from .dashboard import init_app as init_dashboard
     from .docs import blp as docs_blp
     from .health import blp as health_blp
-    from .history.analytics_routes import blp as analytics_blp
     from .history.routes import blp as history_blp
-    from .history.routes import users_blp as user_data_blp
     from .landing import blp as landing_blp
     from .og.routes import blp as og_blp
     from .og.template_routes import blp as og_templates_blp
     from .openai_api.routes import blp as openai_blp
+    from .privacy.routes import users_blp as user_data_blp
     from .prompts.post_routes import blp as posts_blp
+    from .prompts.release_routes import blp as releases_blp
     from .prompts.routes import blp as prompts_blp
     from .provenance.routes import blp as provenance_blp
     from .spend.routes import blp as spend_blp
@@ -95,7 +98,8 @@ def register_blueprints(app):
 
     api = app.extensions["api"]
     for blp in (health_blp, auth_blp, og_blp, og_templates_blp, ai_blp, storage_blp, prompts_blp, posts_blp,
-                history_blp, analytics_blp, spend_blp, user_data_blp, openai_blp, provenance_blp):
+                releases_blp, history_blp, analytics_blp, spend_blp, user_data_blp, openai_blp, provenance_blp,
+                curation_blp):
         api.register_blueprint(blp)
     app.register_blueprint(docs_blp)
     app.register_blueprint(landing_blp)

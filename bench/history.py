@@ -125,8 +125,8 @@ def prepare(url, count, instance):
     from app import create_app
     from app.auth import service
     from app.extensions import db
-    from app.history.rollup.refresh import forget_rollups, refresh_rollups
     from app.migrating import upgrade_database
+    from app.rollup.refresh import forget_rollups, refresh_rollups
 
     settings = {"DATABASE_URL": url, "SECRET_KEY": "bench", "STORAGE_ROOT": os.path.join(instance, "s"),
                 "AUTO_MIGRATE": False}
@@ -171,8 +171,8 @@ def prepare(url, count, instance):
 def late_refresh(app, users, days=30, events=1000):
     """Write a late batch of tracking events over the last ``days`` and time the refresh that follows."""
     from app.extensions import db
-    from app.history.rollup.refresh import refresh_rollups
     from app.models import GenerationLog
+    from app.rollup.refresh import refresh_rollups
     from app.tracking.events import make_event
     from app.tracking.writer import write_events
 

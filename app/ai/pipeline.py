@@ -14,6 +14,7 @@ from flask import current_app
 from app.extensions import db
 from app.history.files import keep_files
 from app.models import Dataset
+from app.prompts.settings import apply_settings
 from app.provenance.service import pixels_sha256
 from app.security.client import Caller
 from app.security.quotas import quota_identity
@@ -127,18 +128,22 @@ class Outcome:
 
 def plan_generation(payload, principal, *, tool_name=None, provider=None):
     """Resolve and check everything a generation needs; raises RequestError (4xx) before any write."""
-    from .datasets import find_dataset
+    from app.datasets.service import find_dataset
 
     config = current_app.config
+    template = None
+    if payload.get("prompt_id"):
+        template = render_prompt_template(payload["prompt_id"], payload.get("variables"), payload.get("prompt"),
+                                          label=payload.get("prompt_label"), version=payload.get("prompt_version"))
+        payload = apply_settings(payload, template.settings)  # the request's own fields win
     tool = TOOLS[payload.get("tool") or "image"]
     provider = provider or payload.get("provider") or config["AI_PROVIDER"]
     if payload.get("provider") and provider not in allowed_providers(config):
         raise RequestError(422, f"provider must be one of {allowed_providers(config)}", field="provider")
     if provider not in PROVIDERS and provider != "pillow":
         raise RequestError(503, f"AI_PROVIDER {provider!r} is not a provider")
-    prompt, template, negative = payload.get("prompt"), None, payload.get("negative_prompt")
-    if payload.get("prompt_id"):
-        template = render_prompt_template(payload["prompt_id"], payload.get("variables"), prompt)
+    prompt, negative = payload.get("prompt"), payload.get("negative_prompt")
+    if template is not None:
         prompt, negative = template.text, negative or template.negative_prompt
     if not prompt:
         raise RequestError(422, "prompt is required (or a prompt_id)", field="prompt")
@@ -154,7 +159,8 @@ def plan_generation(payload, principal, *, tool_name=None, provider=None):
                                              aspect_ratio=tool.aspect_ratio or payload.get("aspect_ratio"))
     model = payload.get("model") or (config.get("AI_MODEL") if provider == config["AI_PROVIDER"] else None)
     plan = Plan(options, tool, tool_name or tool.tool_name, provider, model, prompt,
-                build_full_prompt(prompt, style, dataset, tool), negative, width, height, dataset, template)
+                build_full_prompt(prompt, style, dataset, tool), negative, width, height, dataset, template,
+                template.ledger() if template else {})
     _check_provider_options(plan, config)
     return plan
 
@@ -192,7 +198,7 @@ def generate_images(payload, caller, *, tool_name=None, provider=None, renderer=
     principal = caller.principal
     try:
         plan = plan_generation(payload, principal, tool_name=tool_name, provider=provider)
-        plan.extra_meta = dict(extra_meta or {})
+        plan.extra_meta = {**plan.extra_meta, **(extra_meta or {})}
         plan.country = caller.country
         if caller.tags:
             plan.options = replace(plan.options, tags=_caller_tags(plan.options.tags, caller.tags))
@@ -369,7 +375,7 @@ def _fail(run, logger, error):
         **_common(run), model=plan.model, status="failed",
         size=f"{plan.width}x{plan.height}", error=error.message[:2000],
         meta={"error_kind": error.kind, "error_code": error.code, "provider_status": error.provider_status,
-              "job_id": str(run.job_id) if run.job_id else None})
+              "job_id": str(run.job_id) if run.job_id else None, **plan.extra_meta})
     db.session.flush()
     body, headers = failure_body(error, failed.id)
     claims.settle_job(run.job_id, "failed", {"failed": True, "retryable": error.retryable, "http_status":
@@ -386,7 +392,7 @@ def _record_prompt_usage(run, logger, success, duration_ms, error=None):
         return
     options = plan.options
     record_event("prompt_usage", prompt_id=plan.template.prompt_id, prompt_version=plan.template.version,
-                 success=success, generation_time_ms=duration_ms, user_id=run.caller.user_id, job_id=logger.job_id,
-                 prompt=plan.full_prompt, negative_prompt=plan.negative_prompt, error_message=error,
-                 variables=options.variables, api_key_id=run.caller.key_id,
-                 **{name: getattr(options, name) for name in SCENE_FIELDS})
+                 prompt_label=plan.template.label, success=success, generation_time_ms=duration_ms,
+                 user_id=run.caller.user_id, job_id=logger.job_id, prompt=plan.full_prompt,
+                 negative_prompt=plan.negative_prompt, error_message=error, variables=options.variables,
+                 api_key_id=run.caller.key_id, **{name: getattr(options, name) for name in SCENE_FIELDS})

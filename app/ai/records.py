@@ -11,7 +11,7 @@ from sqlalchemy import false, func, select
 from app.extensions import db
 from app.history.search import image_conditions, page_rows
 from app.models import GeneratedImage
-from app.storage import get_storage
+from app.storage import fresh_url
 
 MAX_PAGE = 200
 
@@ -115,8 +115,5 @@ def image_url_for(record):
     """The record's URL; presigned S3 URLs are signed afresh, since stored ones expire."""
     if not record.storage_key or record.status != "success":
         return record.image_url
-    backend = get_storage().backend(record.storage_provider or "")
-    if backend is not None and getattr(backend, "signs_urls", False):
-        bucket = (record.meta or {}).get("bucket", "generated-images")
-        return backend.url(bucket, record.storage_key)
-    return record.image_url
+    bucket = (record.meta or {}).get("bucket", "generated-images")
+    return fresh_url(record.storage_provider, bucket, record.storage_key, record.image_url)

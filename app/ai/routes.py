@@ -7,6 +7,8 @@ from flask_smorest import Blueprint, abort
 from app.auth import auth_required, current_principal
 from app.errors import error_response
 from app.security.client import request_caller
+from app.storage.routes import IMMUTABLE, serve_stored
+from app.storage.schemas import VariantQuerySchema
 
 from . import records, service, tools
 from .errors import GenerationFailed, RequestError
@@ -112,6 +114,22 @@ class GeneratedImage(MethodView):
         return record
 
 
+@blp.route("/generated-images/<uuid:image_id>/image")
+class GeneratedImageFile(MethodView):
+    @auth_required(allow_anonymous=True)
+    @blp.arguments(VariantQuerySchema, location="query", error_status_code=400)
+    @blp.response(200, content_type="image/*", description="The image's bytes, or the variant asked for")
+    @blp.alt_response(404, description="No such image, not yours, or a failed generation (no file)")
+    def get(self, args, image_id):
+        """The image at a stable URL on every storage backend; ``w``, ``h``, ``fit``, ``format`` and ``q``
+        ask for a variant for the web (made once and kept, docs/storage.md)."""
+        record = records.find_visible_image(current_principal(), image_id)
+        if record is None or not record.storage_key:
+            abort(404, message="image not found")
+        cache = IMMUTABLE if record.user_id is None else "private, max-age=31536000, immutable"
+        return serve_stored("generated-images", record.storage_key, args, record.mime_type or "image/png", cache)
+
+
 @blp.route("/generated-images/<uuid:image_id>/regenerate")
 class Regenerate(MethodView):
     @auth_required(allow_anonymous=True)
@@ -145,4 +163,4 @@ class Chart(MethodView):
         return _answer(tools.chart(payload, request_caller(current_principal())))
 
 
-from . import dataset_routes  # noqa: E402,F401  (registers the dataset routes on blp)
+from app.datasets import routes as dataset_routes  # noqa: E402,F401  (registers the dataset routes on blp)

@@ -12,11 +12,11 @@ import io
 from flask import current_app
 from PIL import Image
 
+from app.datasets.service import validate_upload
 from app.provenance.service import editing
 from app.storage import get_storage
 
 from .chart import render_chart
-from .datasets import validate_upload
 from .editor import edit_image
 from .errors import RequestError
 from .pipeline import generate_images, reserve_quota

@@ -5,7 +5,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from app.auth import service
 
 from . import admin
-from .routes import admin_only, blp
+from .blueprint import admin_only, blp
 
 
 @blp.before_request

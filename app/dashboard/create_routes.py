@@ -6,7 +6,7 @@ from app.security import client_ip
 from app.security.client import request_caller
 
 from . import create
-from .routes import blp
+from .blueprint import blp
 
 
 def _page(attempt=None, status=200):

@@ -1,6 +1,6 @@
 """Dataset pages: create a dataset, upload or import its reference images, remove them, see what used it.
 
-The checks are the API's (``app.ai.datasets``): the same schema, upload limits, SSRF guard
+The checks are the API's (``app.datasets.service``): the same schema, upload limits, SSRF guard
 and ownership (a user sees only their own datasets; admins see all).
 """
 
@@ -17,14 +17,14 @@ from flask import (
 )
 from marshmallow import ValidationError
 
-from app.ai import datasets
 from app.ai.errors import RequestError
 from app.ai.schemas import DatasetCreateSchema, ImportSchema
+from app.datasets import service as datasets
 from app.storage import get_storage
 
 from . import gallery
+from .blueprint import blp
 from .forms import field_errors
-from .routes import blp
 
 DATASET_FIELDS = ("name", "brand_name", "vibe", "description", "unique_visual_elements")
 GENERATIONS_SHOWN = 24

@@ -7,8 +7,8 @@ from marshmallow import ValidationError
 
 from app.ai import records
 from app.ai.catalog import TOOLS
-from app.ai.datasets import list_datasets
 from app.auth.service import list_users
+from app.datasets.service import list_datasets
 from app.history import search
 from app.history.cursor import decode_cursor
 from app.history.schemas import ImageFilterArgs
@@ -104,3 +104,10 @@ def relative_time(moment, now=None):
     if delta < timedelta(days=1):
         return f"{int(delta.total_seconds() // 3600)} h ago"
     return f"{delta.days} d ago"
+
+
+def collection_choices(principal):
+    """(id, name) of the caller's collections, for the pickers on the gallery and image pages."""
+    from app.curation.service import list_collections
+
+    return [(item["id"], item["name"]) for item in list_collections(principal)]

@@ -7,8 +7,9 @@ pages and the JSON API always agree.
 
 from datetime import timedelta
 
+from app.analytics import alerts, bi
 from app.health import check_redis
-from app.history import alerts, bi, search, stats
+from app.history import search, stats
 from app.models.types import utcnow
 from app.og import stats as og_stats
 from app.tracking import queue, spool

@@ -4,19 +4,14 @@ Users see their own images and logs; admin keys see everyone's. Anonymous
 callers have no history: 401.
 """
 
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from marshmallow import RAISE
 
+from app.analytics import rollups as rolled
 from app.auth import auth_required, current_principal
-from app.extensions import db
-from app.models import User
-from app.storage import get_storage
 
-from . import privacy, search
-from .analytics_schemas import DeletionSchema
-from .rollup import queries as rolled
+from . import search
 from .schemas import (
     ImageFilterArgs,
     ImagePageSchema,
@@ -27,7 +22,6 @@ from .schemas import (
 )
 
 blp = Blueprint("history", __name__, url_prefix="/history", description="Search and analyse the ledger")
-users_blp = Blueprint("user_data", __name__, url_prefix="/users", description="GDPR: a user's data")
 
 QUERY = {"location": "query", "unknown": RAISE, "error_status_code": 400}
 
@@ -80,20 +74,3 @@ class Logs(MethodView):
         user_id, page = visible_user(args), _page(args)
         items, next_cursor = search.search_logs(args, user_id=user_id, **page)
         return {"items": items, "next_cursor": next_cursor, "limit": page["limit"], "offset": page["offset"]}
-
-
-@users_blp.route("/<uuid:user_id>/data")
-class UserData(MethodView):
-    @auth_required
-    @users_blp.response(200, DeletionSchema)
-    @users_blp.alt_response(403, description="Neither an admin nor the user themself")
-    def delete(self, user_id):
-        """Delete a user's images, datasets, posts, favorites, usages, logs and jobs, with the files and thumbnails
-        no other row uses (GDPR); the answer counts what went. Idempotent."""
-        principal = current_principal()
-        if not (principal.is_admin or principal.user_id == user_id):
-            abort(403, message="only an admin or the user themself may delete this data")
-        if db.session.get(User, user_id) is None:
-            abort(404, message="no such user")
-        counts = privacy.delete_user_data(user_id, get_storage(current_app), current_app._get_current_object())
-        return {"user_id": user_id, "deleted": counts}

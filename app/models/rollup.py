@@ -1,6 +1,6 @@
 """Hourly rollups of generation_logs and generated_images (issue 7, "roll up by hour").
 
-Maintained by ``flask history rollup`` (``app/history/rollup``). Database
+Maintained by ``flask history rollup`` (``app/rollup``). Database
 triggers (migration ``rollup_1``) append to ``rollup_dirty_hours`` the hour
 of every row inserted, updated or deleted in the two source tables, whoever
 writes it; a query uses a rolled-up hour only when it is older than the

@@ -16,10 +16,10 @@ from dataclasses import dataclass, replace
 
 from PIL import Image, ImageOps
 
-from app.ai.datasets import decode_upload, inspect_upload
 from app.ai.errors import RequestError
 from app.ai.providers import ProviderImage, ProviderResult
 from app.ai.providers.procedural import ProceduralProvider, render
+from app.datasets.service import decode_upload, inspect_upload
 
 from .errors import OpenAIError, from_request_error
 

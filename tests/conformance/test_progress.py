@@ -9,7 +9,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tests.history.factories import make_image, make_og
+from tests.factories import make_image, make_og
 
 ROOT = Path(__file__).resolve().parents[2]
 SUMMARY = re.compile(r" in \d+\.\ds$")

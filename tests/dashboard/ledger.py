@@ -35,7 +35,7 @@ def fill_ledger(app, server, admin, user):
     import random
     from datetime import timedelta
 
-    from app.history.alerts import check_alerts
+    from app.analytics.alerts import check_alerts
     from app.models.types import utcnow
 
     prompts = [("A lighthouse on a cliff at dusk", "watercolor", None), ("Neon city street in the rain", "cinematic", None),

@@ -9,11 +9,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from app.dashboard.thumbnails import get_thumbnail, thumbnail_path
 from app.extensions import db
 from app.models import Dataset, DatasetImage, GeneratedImage
 from app.models.types import utcnow
 from app.storage import get_storage
+from app.storage.thumbnails import get_thumbnail, thumbnail_path
 from tests.ai.servers import png_bytes
 from tests.ai.test_storage import s3_endpoint  # noqa: F401  (a fixture)
 from tests.conftest import bearer

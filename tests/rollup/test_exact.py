@@ -14,10 +14,8 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import func, insert, select, update
 
+from app.analytics.retention import purge_expired_events
 from app.extensions import db
-from app.history.privacy import delete_user_data
-from app.history.retention import purge_expired_events
-from app.history.rollup.refresh import refresh_rollups
 from app.models import (
     GeneratedImage,
     GeneratedImageHour,
@@ -25,11 +23,13 @@ from app.models import (
     GenerationLogHour,
     RollupDirtyHour,
 )
+from app.privacy.service import delete_user_data
+from app.rollup.refresh import refresh_rollups
 from app.storage import get_storage
 from app.tracking.events import make_event
 from app.tracking.writer import write_events
 from tests.conftest import bearer
-from tests.history.factories import make_user
+from tests.factories import make_user
 
 T0 = datetime(2025, 5, 1, tzinfo=UTC)
 SPAN = timedelta(days=21)

@@ -3,8 +3,8 @@
 import random
 from datetime import UTC, datetime, timedelta
 
-from app.history.rollup.buckets import DAY, HOUR, floor_day, floor_hour
-from app.history.rollup.plan import Coverage, merge_ranges, plan_hours, plan_users
+from app.rollup.buckets import DAY, HOUR, floor_day, floor_hour
+from app.rollup.plan import Coverage, merge_ranges, plan_hours, plan_users
 
 BASE = datetime(2025, 3, 1, tzinfo=UTC)
 

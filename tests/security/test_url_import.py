@@ -62,8 +62,8 @@ def test_non_http_schemes_are_refused(client, dataset):
 
 
 def test_a_public_image_is_imported_and_a_redirect_to_metadata_is_not(app, dataset):
-    from app.ai import datasets
     from app.ai.errors import RequestError
+    from app.datasets import service as datasets
     from app.extensions import db
     from app.models import Dataset
 

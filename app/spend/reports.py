@@ -14,10 +14,10 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from app.extensions import db
-from app.history.rollup import rollups_enabled, snapshot
-from app.history.rollup.buckets import DAY, day_start, floor_day
-from app.history.rollup.plan import merge_ranges, range_condition, read_coverage
 from app.models import ApiKey, SpendDay, User
+from app.rollup import rollups_enabled, snapshot
+from app.rollup.buckets import DAY, day_start, floor_day
+from app.rollup.plan import merge_ranges, range_condition, read_coverage
 
 from .measures import MEASURES, live_measures, log, rolled_measures, with_tags
 from .rollup import DIMENSIONS

@@ -3,9 +3,9 @@
 from sqlalchemy import Text, cast, delete, literal, null, select
 
 from app.extensions import db
-from app.history.rollup.buckets import DAY, HOUR, day_start, floor_day
-from app.history.rollup.plan import merge_ranges, range_condition
 from app.models import SpendDay
+from app.rollup.buckets import DAY, HOUR, day_start, floor_day
+from app.rollup.plan import merge_ranges, range_condition
 
 from .measures import live_measures, log, with_tags
 

@@ -9,8 +9,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from marshmallow import RAISE
 
+from app.analytics.exports import CONTENT_TYPES, csv_cell
 from app.auth import admin_required, auth_required, current_principal
-from app.history.exports import CONTENT_TYPES, csv_cell
 from app.models.types import utcnow
 
 from . import reports, usage

@@ -125,8 +125,8 @@ def test_the_daily_rollups_answer_the_same_exact_sums(world):
     groups = ("user", "key", "provider", "model", "tag", "day")
     live = {g: client.get(f"/analytics/spend?group_by={g}&{window}", headers=admin).get_json() for g in groups}
     with app.app_context():
-        from app.history.rollup.refresh import refresh_rollups
         from app.models import SpendDay
+        from app.rollup.refresh import refresh_rollups
 
         refresh_rollups(now=today + timedelta(days=1, hours=1))  # today is a whole day before the watermark
         rolled = db.session.scalars(select(SpendDay).where(SpendDay.dimension == "key")).all()
@@ -174,7 +174,7 @@ def test_a_budget_spent_past_its_alert_share_fires_through_the_webhook(world):
     client = app.test_client()
     sent = []
     app.config["ALERT_WEBHOOK_URL"] = "http://alerts.invalid/hook"  # never reached: ``send`` collects
-    from app.history import alerts
+    from app.analytics import alerts
 
     assert _generate(client, keys["budgeted"][1]).status_code == 201  # about 29% of the budget
     with app.app_context():

@@ -28,6 +28,55 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # Load the app in each worker, after the fork: no database connection crosses a fork.
 preload_app = False
 
+# A request's line, headers and body must arrive within this many seconds of its
+# first byte: a client sending a byte a second would otherwise hold a request
+# thread for as long as it likes. A buffering proxy in front (docs/deploy) keeps
+# slow clients away from the workers altogether; this is the worker's own bound.
+request_read_seconds = float(os.environ.get("GUNICORN_READ_SECONDS", 15))
+
+
+def _server_edges():
+    """gunicorn's own refusals (400, 414, 431) in the app's JSON error shape, and the read deadline.
+
+    Patched on the modules the workers use, here in the master before they fork."""
+    import json
+    import time
+
+    from gunicorn import util
+    from gunicorn.http import errors, message, parser, unreader
+
+    def write_json_error(sock, status_int, reason, mesg):
+        body = json.dumps({"code": status_int, "status": reason, "message": (mesg or reason)[:300]}).encode()
+        head = (f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n").encode("latin-1")
+        util.write_nonblock(sock, head + body)
+
+    class DeadlineRequest(message.Request):
+        def __init__(self, cfg, source, peer_addr, req_number=1):
+            source.deadline = time.monotonic() + request_read_seconds
+            super().__init__(cfg, source, peer_addr, req_number)
+
+    receive = unreader.SocketUnreader.chunk
+
+    def chunk_before_deadline(self, size_hint=None):
+        deadline = getattr(self, "deadline", None)
+        if deadline is None:
+            return receive(self, size_hint)
+        self.sock.settimeout(max(deadline - time.monotonic(), 0.001))
+        try:
+            return receive(self, size_hint)
+        except TimeoutError:  # closed without an answer, as a client that went away
+            raise errors.NoMoreData(b"") from None
+        finally:
+            self.sock.settimeout(None)
+
+    util.write_error = write_json_error
+    parser.RequestParser.mesg_class = DeadlineRequest
+    unreader.SocketUnreader.chunk = chunk_before_deadline
+
+
+_server_edges()
+
 
 def when_ready(server):
     """Say where Imprint listens, which provider it calls and who may generate."""

@@ -4,7 +4,6 @@ import logging
 import os
 
 from flask import Flask
-from flask_smorest import Api
 
 from .config import finish_settings, load_env_file, load_settings
 from .extensions import db, migrate
@@ -58,7 +57,7 @@ def init_logging(app):
 
 def init_extensions(app):
     from . import models  # noqa: F401  (register the tables on the metadata)
-    from .openapi import OperationPlugin
+    from .openapi import Api, OperationPlugin
     from .provenance import init_app as init_provenance
     from .tracking import init_app as init_tracking
 
@@ -91,12 +90,15 @@ def register_blueprints(app):
     from .privacy.routes import users_blp as user_data_blp
     from .prompts.post_routes import blp as posts_blp
     from .prompts.release_routes import blp as releases_blp
+    from .prompts.routes import PromptIdConverter
     from .prompts.routes import blp as prompts_blp
     from .provenance.routes import blp as provenance_blp
     from .spend.routes import blp as spend_blp
     from .storage.routes import blp as storage_blp
 
     api = app.extensions["api"]
+    app.url_map.converters["prompt_id"] = PromptIdConverter
+    api.register_converter(PromptIdConverter, PromptIdConverter.parameter_schema)
     for blp in (health_blp, auth_blp, og_blp, og_templates_blp, ai_blp, storage_blp, prompts_blp, posts_blp,
                 releases_blp, history_blp, analytics_blp, spend_blp, user_data_blp, openai_blp, provenance_blp,
                 curation_blp):

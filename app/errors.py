@@ -19,9 +19,15 @@ from marshmallow import RAISE
 from sqlalchemy.exc import DBAPIError, OperationalError, PendingRollbackError
 from werkzeug.exceptions import HTTPException
 
+try:  # the production server's body reader raises its own errors for a malformed chunked body
+    from gunicorn.http.errors import ParseException as ServerBodyError
+except ImportError:  # gunicorn is the ``server`` extra; other servers raise OSError (app/security/text_input.py)
+    ServerBodyError = None
+
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 5
+MAX_PROBLEMS = 10  # named in an error body; the rest are counted
 
 
 def error_response(code, status, message, errors=None, headers=None, detail=None):
@@ -54,6 +60,38 @@ def describe_problems(errors):
     return "; ".join(clauses)
 
 
+def first_problems(errors, limit=MAX_PROBLEMS):
+    """(the first ``limit`` problems of a nested error map, in the same shape; how many there were).
+
+    However many items a client got wrong, the answer names a few and counts
+    the rest: the error body stays small. Walks with a stack, not recursion."""
+    kept, total = {}, 0
+    stack = [(errors, kept, key) for key in reversed(list(errors))]
+    while stack:
+        source, target, key = stack.pop()
+        value = source[key]
+        if isinstance(value, dict):
+            target[key] = {}
+            stack.extend((value, target[key], child) for child in reversed(list(value)))
+            continue
+        problems = value if isinstance(value, list) else [value]
+        room = max(limit - total, 0)
+        total += len(problems)
+        if room:
+            target[key] = problems[:room] if isinstance(value, list) else value
+    return _prune(kept), total
+
+
+def _prune(tree):
+    """Drop the branches left empty once the problems beyond the limit are cut."""
+    for key in list(tree):
+        if isinstance(tree[key], dict):
+            _prune(tree[key])
+            if not tree[key]:
+                del tree[key]
+    return tree
+
+
 def refuse_unknown_query_parameters():
     """webargs ignores query parameters a schema does not name; the API refuses them, naming them.
 
@@ -72,9 +110,14 @@ def _validation_answer(code, body, error):
     if code == 422 and set(errors) <= {"query", "querystring"}:
         code = 400
         body.update(code=400, status=HTTPStatus(400).phrase)
+    errors, total = first_problems(errors)
+    body["errors"] = errors
     generic = {type(error).description, HTTPStatus(code).description, None, ""}
     if body.get("message") in generic:
         body["message"] = describe_problems(errors) or body.get("message")
+    if total > MAX_PROBLEMS:
+        body["message"] = f"{body['message']}; and {total - MAX_PROBLEMS} more problems"
+        body["problem_count"] = total
     return code, body
 
 
@@ -98,6 +141,11 @@ def init_errors(app):
             if name.lower() not in ("content-type", "content-length"):
                 response.headers.setdefault(name, value)
         return response
+
+    if ServerBodyError is not None:
+        @app.errorhandler(ServerBodyError)
+        def unreadable_body(error):
+            return unreadable_body_response(error)
 
     @app.errorhandler(OperationalError)
     def database_unavailable(error):
@@ -125,6 +173,16 @@ def init_errors(app):
 
     # Registered after Flask-SQLAlchemy's, so it runs first (teardowns run in reverse).
     app.teardown_appcontext(_remove_session)
+
+
+def unreadable_body_response(error):
+    """A body the server could not read (a bad chunk size, a truncated chunk): the client's mistake, a 400.
+
+    The connection is closed: what follows the bad chunk cannot be trusted to be the next request."""
+    log.info("unreadable request body: %s", error)
+    return error_response(400, "Bad Request", f"the request body could not be read: {error.__class__.__name__}",
+                          errors={"body": {"_body": [str(error)[:200] or error.__class__.__name__]}},
+                          headers={"Connection": "close"})
 
 
 def _rollback():

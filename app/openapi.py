@@ -5,12 +5,18 @@ An apispec plugin, run as each path is added:
   endpoint) unless the view names its own, so generated clients name functions well;
 - a JSON schema on every error response (the app's error shape; OpenAI's under ``/v1``),
   and the statuses app/errors.py answers: 400 for a query string, 422 only for a body;
-- summaries and descriptions in CommonMark: docstrings' reST ````code```` becomes ```code```.
+- summaries and descriptions in CommonMark: docstrings' reST ````code```` becomes ```code```;
+- a map's ``Length`` bound as ``minProperties``/``maxProperties`` (apispec writes
+  ``maxLength``, which JSON Schema ignores on an object).
 """
 
 import re
 
+import flask_smorest
 from apispec import BasePlugin
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask_smorest.error_handler import ErrorSchema as SmorestErrorSchema
+from marshmallow import fields
 
 METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
@@ -31,7 +37,32 @@ def commonmark(text):
     return _REST_CODE.sub(r"`\1`", text) if text else text
 
 
+class ErrorSchema(SmorestErrorSchema):
+    """The app's error shape (app/errors.py), documented: flask-smorest's, plus the count of problems."""
+
+    problem_count = fields.Integer(metadata={
+        "description": "How many problems the input had, when more than the ten that `errors` names"})
+
+
+class Api(flask_smorest.Api):
+    ERROR_SCHEMA = ErrorSchema
+
+
+def map_length(converter, field, ret, **_kwargs):
+    """apispec attribute function: a map's length is counted in properties."""
+    if not isinstance(field, fields.Dict):
+        return {}
+    return {name: ret.pop(key) for key, name in (("minLength", "minProperties"), ("maxLength", "maxProperties"))
+            if key in ret}
+
+
 class OperationPlugin(BasePlugin):
+    def init_spec(self, spec):
+        super().init_spec(spec)
+        for plugin in spec.plugins:
+            if isinstance(plugin, MarshmallowPlugin) and plugin.converter is not None:
+                plugin.converter.add_attribute_function(map_length)
+
     def operation_helper(self, path=None, operations=None, **kwargs):
         rule = kwargs.get("rule")
         endpoint = rule.endpoint if rule is not None else (path or "").strip("/")

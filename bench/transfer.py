@@ -17,6 +17,7 @@ local server) is created and dropped by the script.
 import argparse
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -25,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from sqlalchemy import create_engine, insert, text  # noqa: E402
+from sqlalchemy import insert, text  # noqa: E402
 
 STYLES = ["anime", "comic", "photo", "watercolor", "pixel", "oil", "sketch", "neon"]
 
@@ -75,25 +76,6 @@ def table_megabytes(sqlite_path):
     return size / 1e6
 
 
-def recreate(url):
-    server, name = url.rsplit("/", 1)
-    engine = create_engine(f"{server}/postgres".replace("postgresql://", "postgresql+psycopg://", 1),
-                           isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return lambda: _drop(server, name)
-
-
-def _drop(server, name):
-    engine = create_engine(f"{server}/postgres".replace("postgresql://", "postgresql+psycopg://", 1),
-                           isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine.dispose()
-
-
 def timed_copy(source, target, batch_size, megabytes, label):
     from app.transfer.dbcopy import copy_database
 
@@ -134,14 +116,17 @@ def main():
     print(f"filled {args.rows:,} generation logs in {time.perf_counter() - started:.1f} s")
     megabytes = table_megabytes(os.path.join(directory, "source.db"))
     print(f"generation_logs: {megabytes:,.1f} MB in SQLite; batch size {args.batch_size}")
-    drop = recreate(args.database)
+    from app.transfer.engines import drop_postgres_database, recreate_postgres_database
+
+    recreate_postgres_database(args.database)
     try:
         print(f"{'direction':<24} {'rows':>10} {'copy s':>8} {'rows/s':>10} {'MB/s':>7} {'verify s':>9}")
         timed_copy(source, args.database, args.batch_size, megabytes, "SQLite → PostgreSQL")
         timed_copy(args.database, f"sqlite:///{os.path.join(directory, 'back.db')}", args.batch_size, megabytes,
                    "PostgreSQL → SQLite")
     finally:
-        drop()
+        drop_postgres_database(args.database)
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -272,7 +272,8 @@ def _run(run, renderer):
     logger.start_job(style=options.style, difficulty=options.difficulty, photo_size=f"{plan.width}x{plan.height}",
                      scene=options.scene or (plan.tool.template and options.tool), tool_name=plan.tool_name,
                      provider=plan.provider, model=model, country=plan.country, api_key_id=run.caller.key_id,
-                     end_user=options.end_user, tags=options.tags)
+                     end_user=options.end_user, tags=options.tags,
+                     **(plan.template.log_fields() if plan.template else {}))
     stored, result, references, marks = [], None, [], []
     try:
         with logger.step("prompt_building"):

@@ -26,6 +26,10 @@ class RenderedTemplate:
         """What the records of a generation keep about the template that made it."""
         return {"prompt_version": self.version, "prompt_label": self.label}
 
+    def log_fields(self):
+        """The generation log's columns naming the template version used."""
+        return {"prompt_id": self.prompt_id, **self.ledger()}
+
 
 def render_prompt_template(prompt_id, variables, user_prompt=None, *, label=None, version=None):
     """Render a prompts-table template with the prompts library's renderer and limits: ``version``,

@@ -6,6 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from app.history.schemas import PageArgs
 from app.prompts.labels import LABEL
 from app.prompts.templates import MAX_VERSION
+from app.security.bounded import Dict, Integer, List
 
 from .catalog import ASPECT_RATIOS, FORMATS, MAX_N, PROMPT_TOOLS, QUALITIES, SIZES, STYLES
 from .editor import FILTERS
@@ -23,16 +24,16 @@ class _Options(Schema):
     size = Text(validate=validate.OneOf(SIZES), metadata={"description": "WxH; default from aspect_ratio"})
     quality = Text(validate=validate.OneOf(QUALITIES))
     format = Text(validate=validate.OneOf(FORMATS), metadata={"description": "output file format (png default)"})
-    n = fields.Integer(validate=validate.Range(1, MAX_N))
+    n = Integer(validate=validate.Range(1, MAX_N))
     background = Text(validate=validate.OneOf(["transparent", "opaque", "auto"]),
                       metadata={"description": "GPT image models; transparent needs format png"})
     moderation = Text(validate=validate.OneOf(["low", "auto"]), metadata={"description": "GPT image models"})
-    output_compression = fields.Integer(validate=validate.Range(0, 100),
+    output_compression = Integer(validate=validate.Range(0, 100),
                                         metadata={"description": "GPT image models, jpeg/webp output"})
     provider = Text(validate=validate.OneOf(sorted(PROVIDERS)))
     model = Text(validate=validate.Length(1, 100))
-    seed = fields.Integer(validate=validate.Range(0, 2**32 - 1))
-    tags = fields.List(Text(validate=validate.Length(1, 64)), validate=validate.Length(max=20), metadata={
+    seed = Integer(validate=validate.Range(0, 2**32 - 1))
+    tags = List(Text(validate=validate.Length(1, 64)), validate=validate.Length(max=20), metadata={
         "description": "free tags the spend reports group by; an Imprint-Tags header (comma-separated) adds more, "
                        "20 in all"})
     end_user = Text(validate=validate.Length(1, 200), metadata={
@@ -48,13 +49,13 @@ class GenerateRequestSchema(_Options):
     prompt_id = Text(validate=validate.Length(1, 100), metadata={"description": "a prompts-table template"})
     prompt_label = Text(validate=validate.Regexp(LABEL, error="not a label name"),
                         metadata={"description": "the template version this label names (production, staging, …)"})
-    prompt_version = fields.Integer(validate=validate.Range(1, MAX_VERSION),
+    prompt_version = Integer(validate=validate.Range(1, MAX_VERSION),
                                     metadata={"description": "a template version; wins over prompt_label. Neither: "
                                               "the production label's version, else the latest"})
-    variables = fields.Dict(keys=Text(validate=validate.Length(1, 64)), values=fields.Raw(),
+    variables = Dict(keys=Text(validate=validate.Length(1, 64)), values=fields.Raw(),
                             validate=validate.Length(max=50))
     tool = Text(validate=validate.OneOf(PROMPT_TOOLS), metadata={"description": "image, avatar, anime, comic, icon"})
-    difficulty = fields.Integer(validate=validate.Range(1, 10), metadata={
+    difficulty = Integer(validate=validate.Range(1, 10), metadata={
         "description": "how hard the picture is (1-10), for cost by difficulty"})
     scene = Text(validate=validate.Length(1, 200), metadata={
         "description": "the scene shown; a template's `scene` variable when not given"})
@@ -87,10 +88,10 @@ class CostSchema(Schema):
 class ImageSummarySchema(Schema):
     id = Text()
     image_url = Text()
-    width = fields.Integer()
-    height = fields.Integer()
+    width = Integer()
+    height = Integer()
     mime_type = Text()
-    bytes = fields.Integer()
+    bytes = Integer()
     sha256 = Text()
     storage_provider = Text()
     revised_prompt = Text(allow_none=True)
@@ -107,13 +108,13 @@ class GenerateResponseSchema(Schema):
     quality = Text(allow_none=True)
     format = Text(allow_none=True)
     resolution = Text(allow_none=True)
-    reference_images_count = fields.Integer()
+    reference_images_count = Integer()
     negative_prompt = Text(allow_none=True)
     tool_name = Text()
     provider = Text()
     model = Text(allow_none=True)
     size = Text(allow_none=True)
-    n = fields.Integer()
+    n = Integer()
     request_id = Text(allow_none=True)
     prompt_id = Text(allow_none=True)
     parent_id = Text(allow_none=True)
@@ -151,16 +152,16 @@ class ImageRecordSchema(Schema):
     size = Text(allow_none=True)
     quality = Text(allow_none=True)
     style = Text(allow_none=True)
-    n = fields.Integer(allow_none=True)
+    n = Integer(allow_none=True)
     image_url = fields.Method("_url")
     storage_url = Text(allow_none=True)
     storage_provider = Text(allow_none=True)
     storage_key = Text(allow_none=True)
     mime_type = Text(allow_none=True)
-    bytes = fields.Integer(allow_none=True)
+    bytes = Integer(allow_none=True)
     sha256 = Text(allow_none=True)
-    width = fields.Integer(allow_none=True)
-    height = fields.Integer(allow_none=True)
+    width = Integer(allow_none=True)
+    height = Integer(allow_none=True)
     tags = fields.List(Text(), allow_none=True)
     status = Text()
     error = Text(allow_none=True)
@@ -172,10 +173,10 @@ class ImageRecordSchema(Schema):
     aspect_ratio = Text(allow_none=True)
     format = Text(allow_none=True)
     resolution = Text(allow_none=True)
-    reference_images_count = fields.Integer(allow_none=True)
+    reference_images_count = Integer(allow_none=True)
     unique_visual_elements = fields.Raw(allow_none=True)
     cost_usd = fields.Float(allow_none=True, metadata={"description": "null = unknown"})
-    duration_ms = fields.Integer(allow_none=True)
+    duration_ms = Integer(allow_none=True)
     created_at = fields.DateTime()
 
     def _url(self, record):
@@ -194,24 +195,24 @@ class ImageListQuerySchema(PageArgs):
 
 class ImageListSchema(Schema):
     items = fields.List(fields.Nested(ImageRecordSchema))
-    total = fields.Integer()
-    limit = fields.Integer()
-    offset = fields.Integer()
+    total = Integer()
+    limit = Integer()
+    offset = Integer()
     next_cursor = fields.String(allow_none=True, metadata={"description": "pass as cursor for the next page; null at the end"})
 
 
 class OperationSchema(Schema):
     op = Text(required=True, validate=validate.OneOf(["resize", "crop", "rotate", "flip", "filter", "text"]))
-    width = fields.Integer(validate=validate.Range(1, 4096))
-    height = fields.Integer(validate=validate.Range(1, 4096))
-    box = fields.List(fields.Integer(validate=validate.Range(0, 8192)), validate=validate.Length(equal=4))
+    width = Integer(validate=validate.Range(1, 4096))
+    height = Integer(validate=validate.Range(1, 4096))
+    box = List(Integer(validate=validate.Range(0, 8192)), validate=validate.Length(equal=4))
     degrees = fields.Float(validate=validate.Range(-360, 360))
     direction = Text(validate=validate.OneOf(["horizontal", "vertical"]))
     name = Text(validate=validate.OneOf(sorted(FILTERS)))
     text = Text(validate=validate.Length(1, 200))
-    x = fields.Integer(validate=validate.Range(0, 8192))
-    y = fields.Integer(validate=validate.Range(0, 8192))
-    size = fields.Integer(validate=validate.Range(8, 256))
+    x = Integer(validate=validate.Range(0, 8192))
+    y = Integer(validate=validate.Range(0, 8192))
+    size = Integer(validate=validate.Range(8, 256))
     color = Text(validate=validate.Regexp(r"^#[0-9a-fA-F]{6}$"))
 
     REQUIRED = {"resize": ["width"], "crop": ["box"], "rotate": ["degrees"], "filter": ["name"], "text": ["text"]}
@@ -226,13 +227,13 @@ class OperationSchema(Schema):
 class EditRequestSchema(Schema):
     image_id = fields.UUID(metadata={"description": "a generated image to edit"})
     image_base64 = Text(validate=validate.Length(1, 15_000_000), metadata={"description": "or an image"})
-    operations = fields.List(fields.Nested(OperationSchema), load_default=list, validate=validate.Length(max=20))
+    operations = List(fields.Nested(OperationSchema), load_default=list, validate=validate.Length(max=20))
     instruction = Text(validate=validate.Length(1, 4000), metadata={"description": "a provider edit (openai, gemini)"})
     provider = Text(validate=validate.OneOf(["openai", "gemini"]))
     model = Text(validate=validate.Length(1, 100))
     format = Text(validate=validate.OneOf(FORMATS))
     request_id = Text(validate=validate.Length(1, 200))
-    tags = fields.List(Text(validate=validate.Length(1, 64)), validate=validate.Length(max=20))
+    tags = List(Text(validate=validate.Length(1, 64)), validate=validate.Length(max=20))
     message_id = Text(validate=validate.Length(max=200))
 
 
@@ -245,20 +246,20 @@ def _chart_value():
 
 class SeriesSchema(Schema):
     name = Text(validate=validate.Length(max=50))
-    values = fields.List(_chart_value(), required=True, validate=validate.Length(1, 50))
+    values = List(_chart_value(), required=True, validate=validate.Length(1, 50))
 
 
 class ChartRequestSchema(Schema):
     type = Text(required=True, validate=validate.OneOf(["bar", "line", "pie"]))
     title = Text(validate=validate.Length(max=200))
-    labels = fields.List(Text(validate=validate.Length(max=50)), required=True, validate=validate.Length(1, 50))
-    values = fields.List(_chart_value(), validate=validate.Length(1, 50))
-    series = fields.List(fields.Nested(SeriesSchema), validate=validate.Length(1, 10))
-    width = fields.Integer(load_default=1024, validate=validate.Range(200, 2048))
-    height = fields.Integer(load_default=640, validate=validate.Range(200, 2048))
+    labels = List(Text(validate=validate.Length(max=50)), required=True, validate=validate.Length(1, 50))
+    values = List(_chart_value(), validate=validate.Length(1, 50))
+    series = List(fields.Nested(SeriesSchema), validate=validate.Length(1, 10))
+    width = Integer(load_default=1024, validate=validate.Range(200, 2048))
+    height = Integer(load_default=640, validate=validate.Range(200, 2048))
     format = Text(validate=validate.OneOf(FORMATS))
     request_id = Text(validate=validate.Length(1, 200))
-    tags = fields.List(Text(validate=validate.Length(1, 64)), validate=validate.Length(max=20))
+    tags = List(Text(validate=validate.Length(1, 64)), validate=validate.Length(max=20))
 
     @validates_schema
     def _values_or_series(self, data, **_):
@@ -271,7 +272,7 @@ class DatasetCreateSchema(Schema):
     brand_name = Text(validate=validate.Length(1, 200))
     vibe = Text(validate=validate.Length(max=2000))
     description = Text(validate=validate.Length(max=4000))
-    unique_visual_elements = fields.List(Text(validate=validate.Length(1, 200)), validate=validate.Length(max=30))
+    unique_visual_elements = List(Text(validate=validate.Length(1, 200)), validate=validate.Length(max=30))
 
     @validates_schema
     def _named(self, data, **_):
@@ -283,10 +284,10 @@ class DatasetImageSchema(Schema):
     id = fields.UUID()
     image_url = fields.Method("_url")
     mime_type = Text()
-    bytes = fields.Integer()
+    bytes = Integer()
     sha256 = Text()
-    width = fields.Integer()
-    height = fields.Integer()
+    width = Integer()
+    height = Integer()
     storage_provider = Text(allow_none=True)
     created_at = fields.DateTime()
 
@@ -310,8 +311,8 @@ class DatasetSchema(Schema):
 
 
 class DatasetListQuerySchema(Schema):
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
-    offset = fields.Integer(load_default=0, validate=validate.Range(0, 1_000_000))
+    limit = Integer(load_default=50, validate=validate.Range(1, 200))
+    offset = Integer(load_default=0, validate=validate.Range(0, 1_000_000))
 
 
 class ImportSchema(Schema):

@@ -5,6 +5,7 @@ from datetime import UTC
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.history.schemas import Window
+from app.security.bounded import Integer
 
 EXPORT_KINDS = ("images", "logs", "og-generations", "prompt-usage", "ratings")
 EXPORT_FORMATS = ("csv", "jsonl", "json")
@@ -32,7 +33,7 @@ class ExportArgs(WindowArgs):
 
 
 class AlertArgs(Schema):
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, 500))
+    limit = Integer(load_default=50, validate=validate.Range(1, 500))
 
 
 class _Window(Schema):
@@ -42,40 +43,40 @@ class _Window(Schema):
 
 class StyleRow(Schema):
     style = fields.String(allow_none=True)
-    total_generations = fields.Integer()
+    total_generations = Integer()
     success_rate = fields.Float(allow_none=True)
     avg_cost = fields.Float(allow_none=True)
 
 
 class HourRow(Schema):
     hour = fields.DateTime()
-    generations = fields.Integer()
-    unique_users = fields.Integer()
+    generations = Integer()
+    unique_users = Integer()
 
 
 class DifficultyRow(Schema):
-    difficulty = fields.Integer(allow_none=True)
-    generations = fields.Integer()
+    difficulty = Integer(allow_none=True)
+    generations = Integer()
     avg_cost = fields.Float(allow_none=True)
     total_cost = fields.Float(allow_none=True)
 
 
 class LatencyRow(Schema):
     style = fields.String(allow_none=True)
-    generations = fields.Integer()
+    generations = Integer()
     avg_duration_ms = fields.Float(allow_none=True)
     p95_duration_ms = fields.Float(allow_none=True)
 
 
 class ErrorRow(Schema):
     error_message = fields.String(allow_none=True)
-    error_count = fields.Integer()
+    error_count = Integer()
     avg_failure_time_ms = fields.Float(allow_none=True)
 
 
 class CountryRow(Schema):
     country = fields.String(allow_none=True)
-    count = fields.Integer()
+    count = Integer()
 
 
 def rows_schema(name, row):
@@ -92,13 +93,13 @@ CountriesSchema = rows_schema("CountriesSchema", CountryRow)
 
 
 class RetentionSchema(Schema):
-    previous_week_users = fields.Integer()
-    returning_users = fields.Integer()
+    previous_week_users = Integer()
+    returning_users = Integer()
     retention_rate = fields.Float(allow_none=True)
 
 
 class DashboardSchema(_Window):
-    generations = fields.Integer()
+    generations = Integer()
     generations_per_hour = fields.Float()
     success_rate = fields.Float(allow_none=True)
     avg_cost_per_generation = fields.Float(allow_none=True)

@@ -1,5 +1,6 @@
 from marshmallow import Schema, fields, validate
 
+from app.security.bounded import Integer
 from app.spend.schemas import KeyLimitsSchema
 
 
@@ -52,18 +53,18 @@ class PrincipalSchema(Schema):
 
 
 class QuotaSchema(Schema):
-    daily_generation_limit = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=10_000_000))
+    daily_generation_limit = Integer(allow_none=True, validate=validate.Range(min=0, max=10_000_000))
     daily_cost_limit_usd = fields.Float(allow_none=True, validate=validate.Range(min=0, max=1_000_000))
-    requests_per_minute = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=1_000_000))
+    requests_per_minute = Integer(allow_none=True, validate=validate.Range(min=1, max=1_000_000))
 
 
 class UsageSchema(Schema):
     identity = fields.String(required=True, metadata={"description": "user:<id> or ip:<address>"})
-    generations_today = fields.Integer(required=True)
-    generation_limit = fields.Integer(allow_none=True, metadata={"description": "null = unlimited"})
+    generations_today = Integer(required=True)
+    generation_limit = Integer(allow_none=True, metadata={"description": "null = unlimited"})
     cost_today_usd = fields.Float(required=True)
     cost_limit_usd = fields.Float(allow_none=True, metadata={"description": "null = unlimited"})
-    resets_in_seconds = fields.Integer(required=True)
+    resets_in_seconds = Integer(required=True)
     rate_limit = fields.String(allow_none=True, metadata={"description": "requests per minute for the default group"})
     rate_limits = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
         "description": "each group's limit: default, og (/og), ai (/ai), openai (/v1)",

@@ -48,7 +48,8 @@ def og_page():
     base = (current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
     data = {}
     if g.principal.is_admin:
-        _, since, until = overview.resolve_window("24h")
+        window = overview.resolve_window({"window": "24h"})
+        since, until = window.since, window.until
         totals = og_stats.get_stats()
         data = {"stats": totals,
                 "aspect_bars": [(row["aspect_ratio"], row["count"]) for row in totals["top_aspect_ratios"]],

@@ -9,6 +9,8 @@ from datetime import UTC, timedelta
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from app.security.bounded import Integer
+
 from .cursor import decode_cursor
 
 MAX_LIMIT = 200
@@ -46,8 +48,8 @@ def _when(name):
 
 
 class PageArgs(Schema):
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, MAX_LIMIT))
-    offset = fields.Integer(load_default=0, validate=validate.Range(0, MAX_OFFSET))
+    limit = Integer(load_default=50, validate=validate.Range(1, MAX_LIMIT))
+    offset = Integer(load_default=0, validate=validate.Range(0, MAX_OFFSET))
     cursor = Cursor(validate=validate.Length(max=200))
 
     @validates_schema
@@ -98,7 +100,7 @@ class LogFilterArgs(RangeArgs):
     tool = fields.String(validate=_text)
     status = fields.String(validate=validate.OneOf(STATUSES))
     style = fields.String(validate=_text)
-    difficulty = fields.Integer(validate=validate.Range(-1000, 1000))
+    difficulty = Integer(validate=validate.Range(-1000, 1000))
     model = fields.String(validate=_text)
     provider = fields.String(validate=_text)
     job_id = fields.String(validate=_text)
@@ -125,7 +127,7 @@ class ImageSchema(Schema):
     storage_url = fields.String(allow_none=True)
     storage_provider = fields.String(allow_none=True)
     mime_type = fields.String(allow_none=True)
-    bytes = fields.Integer(allow_none=True)
+    bytes = Integer(allow_none=True)
     sha256 = fields.String(allow_none=True)
     tags = fields.List(fields.String(), allow_none=True)
     status = fields.String()
@@ -134,7 +136,7 @@ class ImageSchema(Schema):
     dataset_id = fields.UUID(allow_none=True)
     prompt_id = fields.String(allow_none=True)
     cost_usd = fields.Float(allow_none=True)
-    duration_ms = fields.Integer(allow_none=True)
+    duration_ms = Integer(allow_none=True)
     country = fields.String(allow_none=True)
     created_at = fields.DateTime()
 
@@ -144,8 +146,8 @@ class LogSchema(Schema):
     user_id = fields.UUID(allow_none=True)
     job_id = fields.String(allow_none=True)
     style = fields.String(allow_none=True)
-    difficulty = fields.Integer(allow_none=True)
-    duration_ms = fields.Integer(allow_none=True)
+    difficulty = Integer(allow_none=True)
+    duration_ms = Integer(allow_none=True)
     costs = fields.Raw(allow_none=True)
     tokens = fields.Raw(allow_none=True)
     success = fields.Boolean(allow_none=True)
@@ -162,21 +164,21 @@ class LogSchema(Schema):
 
 class ImagePageSchema(Schema):
     items = fields.List(fields.Nested(ImageSchema))
-    limit = fields.Integer()
-    offset = fields.Integer()
+    limit = Integer()
+    offset = Integer()
     next_cursor = fields.String(allow_none=True, metadata={"description": "Pass as cursor for the next page"})
 
 
 class LogPageSchema(Schema):
     items = fields.List(fields.Nested(LogSchema))
-    limit = fields.Integer()
-    offset = fields.Integer()
+    limit = Integer()
+    offset = Integer()
     next_cursor = fields.String(allow_none=True)
 
 
 class ImageStatsSchema(Schema):
-    total_images = fields.Integer()
-    unique_users = fields.Integer()
-    successful = fields.Integer()
-    failed = fields.Integer()
+    total_images = Integer()
+    unique_users = Integer()
+    successful = Integer()
+    failed = Integer()
     avg_file_size = fields.Float(allow_none=True)

@@ -9,7 +9,6 @@ outlines from the same glyph ids at the same positions.
 
 import threading
 from dataclasses import dataclass
-from functools import lru_cache
 from importlib.resources import files
 
 import aggdraw
@@ -17,8 +16,16 @@ import uharfbuzz as hb
 from fontTools.pens.basePen import BasePen
 from fontTools.pens.svgPathPen import SVGPathPen
 
+from app.og.byte_cache import ByteCache
+
 FONT_DIR = files(__package__) / "fonts"
 WEIGHTS = ("regular", "bold")
+# Glyph outlines kept per process, in bytes (a CJK card draws hundreds of distinct glyphs).
+GLYPH_PATH_CACHE_BYTES = 16 * 1024 * 1024
+GLYPH_OUTLINE_CACHE_BYTES = 24 * 1024 * 1024
+COLOUR_GLYPH_CACHE_BYTES = 16 * 1024 * 1024  # the emoji font's PNGs
+POINT_BYTES = 32  # an outline point in aggdraw's path, with its command
+ENTRY_OVERHEAD = 128
 CJK_REGIONS = {"ja": 0, "ko": 1, "zh-hans": 2, "zh-hant": 3, "zh-hk": 4}  # faces of the CJK collection
 
 
@@ -148,7 +155,7 @@ def loaded_faces() -> tuple[str, ...]:
     return tuple(sorted(_faces))
 
 
-@lru_cache(maxsize=65536)
+@ByteCache("glyph_paths", GLYPH_PATH_CACHE_BYTES, lambda path: len(path) + ENTRY_OVERHEAD)
 def glyph_path(key: str, gid: int) -> str:
     """SVG path data of one glyph in font units, y up (flip when placing); '' for a blank glyph."""
     pen = SVGPathPen(None, ntos=lambda v: f"{v:g}")
@@ -164,33 +171,42 @@ class _AggPathPen(BasePen):
         super().__init__(None)
         self.path = aggdraw.Path()
         self.is_empty = True
+        self.points = 0
 
     def _moveTo(self, point):
         self.path.moveto(*point)
         self.is_empty = False
+        self.points += 1
 
     def _lineTo(self, point):
         self.path.lineto(*point)
+        self.points += 1
 
     def _curveToOne(self, a, b, c):
         self.path.curveto(*a, *b, *c)
+        self.points += 3
 
     def _closePath(self):
         self.path.close()
 
 
-@lru_cache(maxsize=65536)
 def glyph_outline(key: str, gid: int):
     """The same outline as an aggdraw.Path in font units (for the rasteriser), or None when blank.
 
     Built with the path API: aggdraw's SVG-string Symbol misreads H and V after curves.
     """
+    return _outline(key, gid)[0]
+
+
+@ByteCache("glyph_outlines", GLYPH_OUTLINE_CACHE_BYTES, lambda found: found[1] * POINT_BYTES + ENTRY_OVERHEAD)
+def _outline(key: str, gid: int):
     pen = _AggPathPen()
     get_face(key).font.draw_glyph_with_pen(gid, pen)
-    return None if pen.is_empty else pen.path
+    return (None if pen.is_empty else pen.path), pen.points
 
 
-@lru_cache(maxsize=4096)
+@ByteCache("colour_glyphs", COLOUR_GLYPH_CACHE_BYTES,
+           lambda found: ENTRY_OVERHEAD + (len(found[0]) if found is not None else 0))
 def colour_glyph(key: str, gid: int) -> tuple[bytes, tuple[float, float, float, float]] | None:
     """A colour (CBDT) glyph: its PNG bytes and (x, y_top, width, height) in em, y up."""
     face = get_face(key)

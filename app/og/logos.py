@@ -1,10 +1,13 @@
-"""Brand logos: a PNG, or an SVG sanitized to shapes only, bounded in bytes and pixels.
+"""Brand logos: a PNG, or an SVG sanitized to shapes only, bounded in bytes, pixels and expansion.
 
-An SVG keeps only drawing elements and presentation attributes: no script,
-no event handlers, no style sheets, no foreign content, no reference that
-leaves the document (every href and url() must point at an id inside it).
-It is rendered once to a PNG with resvg (no system fonts, nothing loaded
-from outside) for the rasteriser; the card's SVG embeds the sanitized SVG.
+An SVG must be UTF-8 text with no DOCTYPE and no entity declaration anywhere;
+it keeps only drawing elements and presentation attributes: no script, no
+event handlers, no style sheets, no foreign content, no reference that leaves
+the document (every href and ``url()``, in any letter case, must point at an
+id inside it). Its references are followed and counted before anything draws
+it (app/og/svg_expansion.py). It is rendered once to a PNG with resvg, in a
+child process with a CPU and memory limit (app/og/svg_sandbox.py), for the
+rasteriser; the card's SVG embeds the sanitized SVG.
 """
 
 import base64
@@ -13,10 +16,11 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
-import resvg_py
 from PIL import Image
 
 from app.og.params import ParamError
+from app.og.svg_expansion import ExpansionRefused, check_expansion
+from app.og.svg_sandbox import DrawingRefused, draw_png
 
 MAX_LOGO_BYTES = 512 * 1024
 MAX_LOGO_SIDE = 2048  # pixels, either side of a PNG
@@ -39,6 +43,7 @@ ALLOWED_ATTRIBUTES = {
     "maskUnits", "maskContentUnits", "href", "color", "display", "visibility", "version",
 }
 LOCAL_URL = re.compile(r"url\(\s*#[\w.-]+\s*\)")
+XML_ENCODING = re.compile(r"""<\?xml[^>]*\bencoding\s*=\s*["']([^"']*)["']""")
 
 
 @dataclass(frozen=True)
@@ -97,8 +102,9 @@ def _clean(element: ET.Element, count: list[int], depth: int = 0) -> None:
     for name in list(element.attrib):
         value = element.attrib[name]
         local = "href" if name == XLINK else name
+        lowered = value.lower()
         if local not in ALLOWED_ATTRIBUTES or (local == "href" and not _local_reference(value)) or (
-                "url(" in value and not LOCAL_URL.fullmatch(value.strip())) or "javascript:" in value.lower():
+                "url(" in lowered and not LOCAL_URL.fullmatch(value.strip())) or "javascript:" in lowered:
             del element.attrib[name]
 
 
@@ -120,29 +126,48 @@ def _aspect(root: ET.Element) -> float:
     return width / height
 
 
-def _svg(data: bytes) -> Logo:
-    head = data[:4096].lower()
-    if b"<!doctype" in head or b"<!entity" in data.lower():
-        raise _bad("SVG must not declare a DOCTYPE or entities")
+def _svg_text(data: bytes) -> str:
+    """The SVG as text: UTF-8 only (a UTF-16 file would slip past checks that read bytes), no DOCTYPE or entity."""
     try:
-        root = ET.fromstring(data)
+        text = data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as error:
+        raise _bad("SVG must be UTF-8 text") from error
+    declared = XML_ENCODING.search(text[:200])
+    if declared and declared.group(1).lower().replace("_", "-") not in ("utf-8", "utf8"):
+        raise _bad(f"SVG must be UTF-8 text (it declares {declared.group(1)[:20]})")
+    lowered = text.lower()
+    if "<!doctype" in lowered or "<!entity" in lowered:
+        raise _bad("SVG must not declare a DOCTYPE or entities")
+    return text
+
+
+def _svg(data: bytes) -> Logo:
+    text = _svg_text(data)
+    try:
+        root = ET.fromstring(text.encode("utf-8"))
     except ET.ParseError as error:
         raise _bad(f"is not well-formed SVG ({error})") from error
     if root.tag != f"{{{SVG_NS}}}svg":
         raise _bad("must be a PNG or an SVG image")
     _clean(root, [0])
+    try:
+        check_expansion(root)
+    except ExpansionRefused as error:
+        raise _bad(f"SVG {error}") from error
     aspect = _aspect(root)
     root.attrib.pop("x", None)
     root.attrib.pop("y", None)
     ET.register_namespace("", SVG_NS)
     clean = ET.tostring(root, encoding="utf-8")
+    size = {"width": RASTER_SIDE} if aspect >= 1 else {"height": RASTER_SIDE}
     try:
-        size = {"width": RASTER_SIDE} if aspect >= 1 else {"height": RASTER_SIDE}
-        png = bytes(resvg_py.svg_to_bytes(svg_string=clean.decode("utf-8"), skip_system_fonts=True, **size))
+        png = draw_png(clean.decode("utf-8"), **size)
         with Image.open(io.BytesIO(png)) as image:
             width, height = image.size
-    except Exception as error:  # resvg refuses what it cannot draw
-        raise _bad(f"SVG could not be drawn ({error})") from error
+    except DrawingRefused as error:
+        raise _bad(f"SVG could not be drawn: {error}") from error
+    except (OSError, ValueError) as error:
+        raise _bad(f"SVG could not be drawn ({error.__class__.__name__})") from error
     return Logo("svg", clean, png, width, height)
 
 
@@ -154,6 +179,6 @@ def load_logo(data: bytes) -> Logo:
         raise _bad(f"is {len(data)} bytes; at most {MAX_LOGO_BYTES}")
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
         return _png(data)
-    if b"<svg" in data[:4096]:
+    if b"<svg" in data or data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"<\x00s\x00v\x00g" in data:
         return _svg(data)
     raise _bad("must be a PNG or an SVG image")

@@ -17,6 +17,7 @@ import aggdraw
 from PIL import Image, ImageChops, ImageDraw
 
 from app.og.art import Shape
+from app.og.byte_cache import ByteCache
 from app.og.fonts import colour_glyph, get_face, glyph_outline
 from app.og.glyphs import colour_box, glyph_origin
 from app.og.layout import TextBlock
@@ -25,6 +26,10 @@ from app.og.scene import Scene
 
 SUPERSAMPLE = 4  # for the panel's rounded corners
 RAMP_CACHE_PIXELS = 1080 * 1920  # every preset fits; 16 cached ramps stay under 34 MB
+GLYPH_MASK_CACHE_BYTES = 48 * 1024 * 1024  # coverage bitmaps of drawn glyphs, per process
+COLOUR_BITMAP_CACHE_BYTES = 16 * 1024 * 1024  # emoji scaled to a card's text size
+MASK_ENTRY_OVERHEAD = 256  # the Image object and the cache's own entry, beyond the pixels
+MAX_GLYPH_EMS = 4  # a glyph box past 4 em either way is not drawn
 BACKGROUNDS_CACHED = 12  # 6 themes × 2 directions: every background of one size (27 MB at 1200×630)
 
 
@@ -152,13 +157,24 @@ def _draw_text(image: Image.Image, block: TextBlock) -> None:
                 image.paste(block.colour, (ix + dx, iy + dy), mask)
 
 
-@lru_cache(maxsize=16384)
+def _mask_bytes(found) -> int:
+    mask = found[0]
+    return MASK_ENTRY_OVERHEAD + (mask.width * mask.height if mask is not None else 0)
+
+
+@ByteCache("glyph_masks", GLYPH_MASK_CACHE_BYTES, _mask_bytes)
 def _glyph_mask(face_key: str, gid: int, size: int, fx: float, fy: float):
-    """Coverage of one outline at a quarter-pixel offset, drawn by AGG once; (mask, dx, dy) from the origin."""
+    """Coverage of one outline at a quarter-pixel offset, drawn by AGG once; (mask, dx, dy) from the origin.
+
+    A glyph whose box reaches past ``MAX_GLYPH_EMS`` em is not drawn (uploads with one are refused;
+    this keeps a font accepted before from costing a card more than a few em of pixels)."""
     outline = glyph_outline(face_key, gid)
     face = get_face(face_key)
     extents = face.font.get_glyph_extents(gid)
     if outline is None or extents is None:
+        return None, 0, 0
+    if max(abs(extents.x_bearing), abs(extents.y_bearing), abs(extents.width),
+           abs(extents.height)) > MAX_GLYPH_EMS * face.upem:
         return None, 0, 0
     scale = size / face.upem
     x0 = math.floor(fx + extents.x_bearing * scale) - 1
@@ -173,7 +189,7 @@ def _glyph_mask(face_key: str, gid: int, size: int, fx: float, fy: float):
     return mask, x0, y0
 
 
-@lru_cache(maxsize=1024)
+@ByteCache("colour_bitmaps", COLOUR_BITMAP_CACHE_BYTES, lambda bitmap: bitmap.width * bitmap.height * 4 + MASK_ENTRY_OVERHEAD)
 def _colour_bitmap(face: str, gid: int, width: int, height: int) -> Image.Image:
     png, _extents = colour_glyph(face, gid)
     with Image.open(io.BytesIO(png)) as bitmap:

@@ -12,13 +12,16 @@ from app.og.font_uploads import MAX_FONT_BYTES
 from app.og.fonts import BASE_FAMILIES, DEFAULT_FAMILY
 from app.og.logos import MAX_LOGO_BYTES, MAX_LOGO_SIDE
 from app.og.palettes import THEMES
+from app.og.params import LANGUAGE_TAG
+from app.og.templates import HEX
+from app.security.bounded import Integer
 
 THEME_NAMES = ("auto", *THEMES)
 MAX_PAGE = 200
 
 
 def _int(low: int, high: int, description: str, **kwargs) -> fields.Integer:
-    return fields.Integer(
+    return Integer(
         validate=Range(low, high, error="must be between {min} and {max}"),
         error_messages={"invalid": f"must be an integer between {low} and {high}"},
         metadata={"description": description}, **kwargs)
@@ -78,7 +81,7 @@ class GenerationsQuerySchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    seed = fields.String(metadata={"description": "Only generations of this seed"})
+    seed = fields.String(validate=Length(max=presets.MAX_SEED), metadata={"description": "Only generations of this seed"})
     limit = _int(1, MAX_PAGE, "Page size", load_default=50)
     offset = _int(0, 10_000_000, "Rows to skip", load_default=0)
 
@@ -91,9 +94,9 @@ class GenerationSchema(Schema):
     aspect_ratio = fields.String()
     quote_text = fields.String(allow_none=True)
     quote_author = fields.String(allow_none=True)
-    custom_width = fields.Integer(allow_none=True)
-    custom_height = fields.Integer(allow_none=True)
-    shape_count = fields.Integer(allow_none=True)
+    custom_width = Integer(allow_none=True)
+    custom_height = Integer(allow_none=True)
+    shape_count = Integer(allow_none=True)
     ip_address = fields.String(allow_none=True)
     user_agent = fields.String(allow_none=True)
     format = fields.String(allow_none=True)
@@ -105,20 +108,20 @@ class GenerationSchema(Schema):
 
 class GenerationPageSchema(Schema):
     items = fields.List(fields.Nested(GenerationSchema))
-    total = fields.Integer(metadata={"description": "Rows matching the filter"})
-    limit = fields.Integer()
-    offset = fields.Integer()
+    total = Integer(metadata={"description": "Rows matching the filter"})
+    limit = Integer()
+    offset = Integer()
 
 
 class AspectCountSchema(Schema):
     aspect_ratio = fields.String()
-    count = fields.Integer()
+    count = Integer()
 
 
 class OgStatsSchema(Schema):
-    total = fields.Integer(metadata={"description": "All recorded generations"})
-    today = fields.Integer(metadata={"description": "Since 00:00 UTC today"})
-    unique_seeds = fields.Integer(data_key="uniqueSeeds")
+    total = Integer(metadata={"description": "All recorded generations"})
+    today = Integer(metadata={"description": "Since 00:00 UTC today"})
+    unique_seeds = Integer(data_key="uniqueSeeds")
     top_aspect_ratios = fields.List(fields.Nested(AspectCountSchema), data_key="topAspectRatios",
                                     metadata={"description": "The 5 most used presets, most used first"})
 
@@ -142,22 +145,28 @@ class Base64Bytes(fields.Field):
             raise ValidationError("is not valid base64") from error
 
 
+def _hex_colour(description):
+    # The service checks the colour (naming the field); the document states the same rule.
+    return fields.String(metadata={"description": description, "pattern": f"^{HEX.pattern}$", "maxLength": 7})
+
+
 class ColoursSchema(Schema):
-    background = fields.String(metadata={"description": "Hex colour, #rrggbb or #rgb"})
-    text = fields.String(metadata={"description": "Hex colour of the title and body text"})
-    accent = fields.String(metadata={"description": "Hex colour of bars, badges and the site name"})
+    background = _hex_colour("Hex colour, #rrggbb or #rgb")
+    text = _hex_colour("Hex colour of the title and body text")
+    accent = _hex_colour("Hex colour of bars, badges and the site name")
 
 
 class TemplateDefaultsSchema(Schema):
-    """Text a card gets when its URL does not say otherwise."""
+    """Text a card gets when its URL does not say otherwise (the same bounds as the card URL's)."""
 
-    quote = fields.String()
-    author = fields.String()
-    title = fields.String()
-    description = fields.String()
-    site = fields.String()
-    badge = fields.String()
-    lang = fields.String()
+    quote = fields.String(validate=Length(max=presets.TEXT_LIMITS["quote"]))
+    author = fields.String(validate=Length(max=presets.TEXT_LIMITS["author"]))
+    title = fields.String(validate=Length(max=presets.TEXT_LIMITS["title"]))
+    description = fields.String(validate=Length(max=presets.TEXT_LIMITS["description"]))
+    site = fields.String(validate=Length(max=presets.TEXT_LIMITS["site"]))
+    badge = fields.String(validate=Length(max=presets.TEXT_LIMITS["badge"]))
+    lang = fields.String(validate=Length(max=35), metadata={
+        "description": "BCP 47 language tag", "pattern": f"^{LANGUAGE_TAG.pattern}$"})
 
 
 class TemplateUpdateSchema(Schema):
@@ -181,8 +190,8 @@ class TemplateCreateSchema(TemplateUpdateSchema):
 
 class TemplateSchema(Schema):
     name = fields.String()
-    version = fields.Integer(metadata={"description": "The current version; a change makes the next"})
-    versions = fields.List(fields.Integer())
+    version = Integer(metadata={"description": "The current version; a change makes the next"})
+    versions = fields.List(Integer())
     layout = fields.String()
     colors = fields.Dict(keys=fields.String(), values=fields.String())
     font = fields.String()

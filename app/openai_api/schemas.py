@@ -14,6 +14,7 @@ from werkzeug.datastructures import FileStorage
 from app.ai.catalog import FORMATS, MAX_N, QUALITIES, SIZES, STYLES
 from app.prompts.labels import LABEL
 from app.prompts.templates import MAX_VERSION
+from app.security.bounded import Dict, Integer, List
 
 Text = fields.String
 MAX_PROMPT = 32000  # gpt-image-1's limit
@@ -101,13 +102,13 @@ class _Common(Schema):
     prompt = free_text(validate.Length(1, MAX_PROMPT), required=True)
     model = free_text(validate.Length(1, 100), allow_none=True,
                       metadata={"description": "a name from GET /v1/models; omitted: Imprint's default provider"})
-    n = fields.Integer(allow_none=True, validate=validate.Range(1, MAX_N))
+    n = Integer(allow_none=True, validate=validate.Range(1, MAX_N))
     size = choice([*dict.fromkeys(SIZES), "auto"])
     quality = choice(QUALITIES)
     response_format = choice(RESPONSE_FORMATS,
                              metadata={"description": "default: b64_json for gpt-image* names, else url"})
     output_format = choice(FORMATS)
-    output_compression = fields.Integer(allow_none=True, validate=validate.Range(0, 100),
+    output_compression = Integer(allow_none=True, validate=validate.Range(0, 100),
                                         metadata={"description": "recorded; Imprint encodes at its own settings"})
     background = choice(BACKGROUND)
     user = free_text(validate.Length(max=256), allow_none=True,
@@ -115,10 +116,10 @@ class _Common(Schema):
     safety_identifier = free_text(validate.Length(max=256), allow_none=True)
     stream = fields.Boolean(allow_none=True, validate=no_stream,
                             metadata={"description": "only false: Imprint does not stream"})
-    partial_images = fields.Integer(allow_none=True, validate=validate.Equal(0, error="needs streaming"))
+    partial_images = Integer(allow_none=True, validate=validate.Equal(0, error="needs streaming"))
     negative_prompt = free_text(validate.Length(max=2000), allow_none=True)
-    seed = fields.Integer(allow_none=True, validate=validate.Range(0, 2**32 - 1))
-    tags = fields.List(free_text(validate.Length(1, 64)), allow_none=True, validate=validate.Length(max=20))
+    seed = Integer(allow_none=True, validate=validate.Range(0, 2**32 - 1))
+    tags = List(free_text(validate.Length(1, 64)), allow_none=True, validate=validate.Length(max=20))
     request_id = free_text(validate.Length(1, 200), allow_none=True,
                            metadata={"description": "idempotency key: the same id answers the same images"})
 
@@ -133,9 +134,9 @@ class ImageGenerationSchema(_Common, JsonBody):
                                     "{prompt}); its saved settings apply under the request's own fields"})
     prompt_label = free_text(validate.Regexp(LABEL, error="not a label name"), allow_none=True,
                              metadata={"description": "an extra: the template version this label names"})
-    prompt_version = fields.Integer(allow_none=True, validate=validate.Range(1, MAX_VERSION),
+    prompt_version = Integer(allow_none=True, validate=validate.Range(1, MAX_VERSION),
                                     metadata={"description": "an extra: a template version; wins over prompt_label"})
-    variables = fields.Dict(keys=Text(validate=validate.Length(1, 64)), values=fields.Raw(), allow_none=True,
+    variables = Dict(keys=Text(validate=validate.Length(1, 64)), values=fields.Raw(), allow_none=True,
                             validate=validate.Length(max=50), metadata={"description": "an extra: the template's"})
 
 
@@ -143,7 +144,7 @@ class ImageEditSchema(_Common):
     """``POST /v1/images/edits``: multipart form fields and files, as the SDK sends them."""
 
     input_fidelity = choice(["low", "high"])
-    image = fields.List(FileUpload(), validate=validate.Length(max=MAX_IMAGES),
+    image = List(FileUpload(), validate=validate.Length(max=MAX_IMAGES),
                         metadata={"description": "the image to edit (PNG, JPEG, WebP or GIF); several "
                                   "(also sent as image[]): the first is edited, the others guide it"})
     mask = FileUpload(metadata={"description": "PNG with alpha; transparent pixels mark what to change"})
@@ -168,7 +169,7 @@ class ImageEditJsonSchema(_Common, JsonBody):
 
     input_fidelity = choice(["low", "high"])
     moderation = choice(["low", "auto"])
-    images = fields.List(fields.Nested(ImageRefSchema), required=True, validate=validate.Length(1, MAX_IMAGES))
+    images = List(fields.Nested(ImageRefSchema), required=True, validate=validate.Length(1, MAX_IMAGES))
     mask = fields.Nested(ImageRefSchema, allow_none=True)
 
 
@@ -179,14 +180,14 @@ class ImageDataSchema(Schema):
 
 
 class InputTokensDetailsSchema(Schema):
-    text_tokens = fields.Integer(required=True)
-    image_tokens = fields.Integer(required=True)
+    text_tokens = Integer(required=True)
+    image_tokens = Integer(required=True)
 
 
 class ImageUsageSchema(Schema):
-    input_tokens = fields.Integer(required=True)
-    output_tokens = fields.Integer(required=True)
-    total_tokens = fields.Integer(required=True)
+    input_tokens = Integer(required=True)
+    output_tokens = Integer(required=True)
+    total_tokens = Integer(required=True)
     input_tokens_details = fields.Nested(InputTokensDetailsSchema, required=True)
 
 
@@ -196,7 +197,7 @@ def reported(values, description):
 
 
 class ImagesResponseSchema(Schema):
-    created = fields.Integer(required=True)
+    created = Integer(required=True)
     data = fields.List(fields.Nested(ImageDataSchema))
     background = reported(REPORTED_BACKGROUNDS, "the background of the images")
     output_format = reported(FORMATS, "the images' format")
@@ -208,7 +209,7 @@ class ImagesResponseSchema(Schema):
 class OpenAIModelSchema(Schema):
     id = Text()
     object = Text()
-    created = fields.Integer()
+    created = Integer()
     owned_by = Text()
 
 

@@ -48,7 +48,7 @@ def release_errors():
         abort(error.status, message=error.message, errors={"json": field} if field else None)
 
 
-@blp.route("/prompts/<prompt_id>/labels")
+@blp.route("/prompts/<prompt_id:prompt_id>/labels")
 class Labels(MethodView):
     @auth_required(allow_anonymous=True)
     @blp.response(200, LabelSchema(many=True))
@@ -58,7 +58,7 @@ class Labels(MethodView):
             return labels.list_labels(prompt_id)
 
 
-@blp.route("/prompts/<prompt_id>/labels/history")
+@blp.route("/prompts/<prompt_id:prompt_id>/labels/history")
 class LabelHistory(MethodView):
     @auth_required(allow_anonymous=True)
     @blp.arguments(LabelHistoryArgs, location="query", error_status_code=400)
@@ -69,7 +69,7 @@ class LabelHistory(MethodView):
             return labels.label_history(prompt_id, args.get("label"), args["limit"])
 
 
-@blp.route("/prompts/<prompt_id>/labels/<label>")
+@blp.route("/prompts/<prompt_id:prompt_id>/labels/<label>")
 class LabelItem(MethodView):
     @admin_required
     @blp.arguments(LabelMoveBodySchema)
@@ -87,7 +87,7 @@ class LabelItem(MethodView):
             return labels.remove_label(prompt_id, label, current_principal())
 
 
-@blp.route("/prompts/<prompt_id>/compare")
+@blp.route("/prompts/<prompt_id:prompt_id>/compare")
 class Compare(MethodView):
     @auth_required
     @blp.arguments(CompareSchema)
@@ -105,7 +105,7 @@ class Compare(MethodView):
         return body, 202 if queued else 201, location
 
 
-@blp.route("/prompts/<prompt_id>/comparisons")
+@blp.route("/prompts/<prompt_id:prompt_id>/comparisons")
 class Comparisons(MethodView):
     @auth_required
     @blp.arguments(ComparisonListArgs, location="query", error_status_code=400)
@@ -117,7 +117,7 @@ class Comparisons(MethodView):
             return [compare.comparison_view(comparison) for comparison in found]
 
 
-@blp.route("/prompts/<prompt_id>/comparisons/<uuid:comparison_id>")
+@blp.route("/prompts/<prompt_id:prompt_id>/comparisons/<uuid:comparison_id>")
 class ComparisonItem(MethodView):
     @auth_required
     @blp.response(200, ComparisonSchema)

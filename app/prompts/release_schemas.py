@@ -4,9 +4,11 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from app.ai.catalog import SIZES
 from app.ai.providers import PROVIDERS
+from app.security.bounded import Dict, Integer, List
 
 from .labels import LABEL
 from .schemas import CamelSchema, _check_variables
+from .syntax import MAX_VARIABLES
 from .templates import MAX_VERSION
 
 LABEL_NAME = validate.Regexp(LABEL, error="a label is 1-50 lowercase letters, digits, '.', '_' or '-'")
@@ -18,22 +20,22 @@ MAX_CELLS = 32  # images one comparison may make
 
 class LabelSchema(CamelSchema):
     label = fields.String()
-    version = fields.Integer()
+    version = Integer()
     is_automatic = fields.Boolean(data_key="isAutomatic", metadata={"description": "latest: always the newest"})
     updated_by = fields.UUID(data_key="updatedBy", allow_none=True)
     updated_at = fields.DateTime(data_key="updatedAt")
 
 
 class LabelMoveBodySchema(CamelSchema):
-    version = fields.Integer(required=True, validate=validate.Range(1, MAX_VERSION))
+    version = Integer(required=True, validate=validate.Range(1, MAX_VERSION))
 
 
 class LabelMoveSchema(CamelSchema):
     id = fields.UUID()
     prompt_id = fields.String(data_key="promptId")
     label = fields.String()
-    from_version = fields.Integer(data_key="fromVersion", allow_none=True, metadata={"description": "null: newly set"})
-    to_version = fields.Integer(data_key="toVersion", allow_none=True, metadata={"description": "null: removed"})
+    from_version = Integer(data_key="fromVersion", allow_none=True, metadata={"description": "null: newly set"})
+    to_version = Integer(data_key="toVersion", allow_none=True, metadata={"description": "null: removed"})
     moved_by = fields.UUID(data_key="movedBy", allow_none=True)
     moved_by_name = fields.String(data_key="movedByName", allow_none=True)
     moved_at = fields.DateTime(data_key="movedAt")
@@ -41,13 +43,13 @@ class LabelMoveSchema(CamelSchema):
 
 class LabelHistoryArgs(Schema):
     label = fields.String(validate=LABEL_NAME)
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+    limit = Integer(load_default=50, validate=validate.Range(1, 200))
 
 
 class ArmSchema(CamelSchema):
     """One side of a comparison: a version (by number or label) and, optionally, another provider or model."""
 
-    version = fields.Integer(validate=validate.Range(1, MAX_VERSION))
+    version = Integer(validate=validate.Range(1, MAX_VERSION))
     label = fields.String(validate=LABEL_NAME)
     provider = fields.String(validate=validate.OneOf(sorted(PROVIDERS)))
     model = fields.String(validate=validate.Length(1, 100))
@@ -59,14 +61,14 @@ class ArmSchema(CamelSchema):
 
 
 class CompareSchema(CamelSchema):
-    arms = fields.List(fields.Nested(ArmSchema), required=True, validate=validate.Length(2, MAX_ARMS),
+    arms = List(fields.Nested(ArmSchema), required=True, validate=validate.Length(2, MAX_ARMS),
                        metadata={"description": "two or more versions, or one version through two models"})
-    seeds = fields.List(fields.Integer(validate=validate.Range(0, 2**32 - 1)), required=True,
+    seeds = List(Integer(validate=validate.Range(0, 2**32 - 1)), required=True,
                         validate=validate.Length(1, MAX_SEEDS))
-    variables = fields.Dict(keys=fields.String(), values=fields.Raw(), load_default=dict,
-                            validate=_check_variables)
+    variables = Dict(keys=fields.String(), values=fields.Raw(), load_default=dict,
+                     validate=[validate.Length(max=MAX_VARIABLES), _check_variables])
     prompt = fields.String(validate=validate.Length(1, 4000), metadata={"description": "fills {prompt}"})
-    n = fields.Integer(load_default=1, validate=validate.Range(1, MAX_COMPARE_N),
+    n = Integer(load_default=1, validate=validate.Range(1, MAX_COMPARE_N),
                        metadata={"description": "images per arm and seed"})
     size = fields.String(validate=validate.OneOf(SIZES))
     run_async = fields.Boolean(data_key="async", load_default=False,
@@ -82,33 +84,33 @@ class CompareSchema(CamelSchema):
 
 
 class RatingFiguresSchema(CamelSchema):
-    rating_count = fields.Integer(data_key="ratingCount")
+    rating_count = Integer(data_key="ratingCount")
     average_score = fields.Float(data_key="averageScore", allow_none=True, metadata={"description": "1-5"})
-    thumbs_up = fields.Integer(data_key="thumbsUp")
-    thumbs_down = fields.Integer(data_key="thumbsDown")
+    thumbs_up = Integer(data_key="thumbsUp")
+    thumbs_down = Integer(data_key="thumbsDown")
 
 
 class CellSchema(CamelSchema):
-    arm = fields.Integer()
-    seed = fields.Integer()
-    prompt_version = fields.Integer(data_key="promptVersion", allow_none=True)
+    arm = Integer()
+    seed = Integer()
+    prompt_version = Integer(data_key="promptVersion", allow_none=True)
     image_id = fields.UUID(data_key="imageId", allow_none=True)
     image_url = fields.String(data_key="imageUrl", allow_none=True)
     status = fields.String()
     error = fields.String(allow_none=True)
     cost_usd = fields.Float(data_key="costUsd", allow_none=True)
-    duration_ms = fields.Integer(data_key="durationMs", allow_none=True)
+    duration_ms = Integer(data_key="durationMs", allow_none=True)
     rating = fields.Nested(RatingFiguresSchema)
 
 
 class ArmSummarySchema(CamelSchema):
-    arm = fields.Integer()
-    version = fields.Integer(allow_none=True)
+    arm = Integer()
+    version = Integer(allow_none=True)
     label = fields.String(allow_none=True)
     provider = fields.String(allow_none=True)
     model = fields.String(allow_none=True)
-    images = fields.Integer()
-    failures = fields.Integer()
+    images = Integer()
+    failures = Integer()
     cost_usd = fields.Float(data_key="costUsd", allow_none=True, metadata={"description": "null: a price unknown"})
     avg_duration_ms = fields.Float(data_key="avgDurationMs", allow_none=True)
     rating = fields.Nested(RatingFiguresSchema)
@@ -119,8 +121,8 @@ class ComparisonSchema(CamelSchema):
     prompt_id = fields.String(data_key="promptId")
     status = fields.String(metadata={"description": "queued, running, finished"})
     arms = fields.List(fields.Nested(ArmSummarySchema))
-    seeds = fields.List(fields.Integer())
-    n = fields.Integer()
+    seeds = fields.List(Integer())
+    n = Integer()
     variables = fields.Dict(allow_none=True)
     cells = fields.List(fields.Nested(CellSchema))
     created_at = fields.DateTime(data_key="createdAt")
@@ -128,11 +130,11 @@ class ComparisonSchema(CamelSchema):
 
 
 class ComparisonListArgs(Schema):
-    limit = fields.Integer(load_default=20, validate=validate.Range(1, 100))
+    limit = Integer(load_default=20, validate=validate.Range(1, 100))
 
 
 class RatingBodySchema(CamelSchema):
-    score = fields.Integer(allow_none=True, validate=validate.Range(1, 5))
+    score = Integer(allow_none=True, validate=validate.Range(1, 5))
     thumb = fields.String(allow_none=True, validate=validate.OneOf(["up", "down"]))
     comment = fields.String(allow_none=True, validate=validate.Length(max=2000))
 
@@ -145,12 +147,12 @@ class RatingBodySchema(CamelSchema):
 class RatingSchema(CamelSchema):
     image_id = fields.UUID(data_key="imageId")
     user_id = fields.UUID(data_key="userId")
-    score = fields.Integer(allow_none=True)
+    score = Integer(allow_none=True)
     thumb = fields.Function(lambda r: None if r.thumbs_up is None else ("up" if r.thumbs_up else "down"),
                             allow_none=True)
     comment = fields.String(allow_none=True)
     prompt_id = fields.String(data_key="promptId", allow_none=True)
-    prompt_version = fields.Integer(data_key="promptVersion", allow_none=True)
+    prompt_version = Integer(data_key="promptVersion", allow_none=True)
     created_at = fields.DateTime(data_key="createdAt")
     updated_at = fields.DateTime(data_key="updatedAt")
 

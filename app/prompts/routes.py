@@ -5,6 +5,7 @@ from contextlib import contextmanager
 
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
+from werkzeug.routing import BaseConverter
 
 from app.auth import admin_required, auth_required, current_principal
 
@@ -33,6 +34,20 @@ from .usage import record_usage
 blp = Blueprint("prompts", __name__, url_prefix="/prompts", description="Prompt templates and their statistics")
 
 CAMEL = {"negative_prompt": "negativePrompt"}
+
+
+class PromptIdConverter(BaseConverter):
+    """``<prompt_id:…>`` in a URL: a slug that is not a reserved word.
+
+    ``/prompts/favorites`` then matches only its own rule, so its ``Allow``
+    (and ``OPTIONS``) names only its own methods, not a template's."""
+
+    regex = "(?!(?:" + "|".join(sorted(templates.RESERVED_IDS)) + r")(?:/|$))[a-z0-9]+(?:-[a-z0-9]+)*"
+
+    @staticmethod
+    def parameter_schema(_converter):
+        return {"type": "string", "pattern": templates.SLUG.pattern, "maxLength": templates.MAX_SLUG,
+                "not": {"enum": sorted(templates.RESERVED_IDS)}}
 
 
 @contextmanager
@@ -101,7 +116,7 @@ class TopUsed(MethodView):
         return stats.top_used(args["limit"])
 
 
-@blp.route("/<prompt_id>")
+@blp.route("/<prompt_id:prompt_id>")
 class PromptItem(MethodView):
     @auth_required(allow_anonymous=True)
     @blp.response(200, PromptSchema)
@@ -129,7 +144,7 @@ class PromptItem(MethodView):
             templates.delete_prompt(prompt_id)
 
 
-@blp.route("/<prompt_id>/render")
+@blp.route("/<prompt_id:prompt_id>/render")
 class Render(MethodView):
     @auth_required(allow_anonymous=True)
     @blp.arguments(RenderSchema)
@@ -144,7 +159,7 @@ class Render(MethodView):
                 "settings": rendered.settings, "prompt": rendered.text, "negative_prompt": rendered.negative_prompt}
 
 
-@blp.route("/<prompt_id>/versions")
+@blp.route("/<prompt_id:prompt_id>/versions")
 class Versions(MethodView):
     @auth_required(allow_anonymous=True)
     @blp.response(200, VersionSchema(many=True))
@@ -155,7 +170,7 @@ class Versions(MethodView):
             return [(version, named.get(version.version, [])) for version in templates.list_versions(prompt_id)]
 
 
-@blp.route("/<prompt_id>/versions/<int:version>")
+@blp.route("/<prompt_id:prompt_id>/versions/<int:version>")
 class VersionItem(MethodView):
     @auth_required(allow_anonymous=True)
     @blp.response(200, VersionSchema)
@@ -165,7 +180,7 @@ class VersionItem(MethodView):
             return templates.get_version(prompt_id, version)
 
 
-@blp.route("/<prompt_id>/versions/<int:version>/restore")
+@blp.route("/<prompt_id:prompt_id>/versions/<int:version>/restore")
 class Restore(MethodView):
     @admin_required
     @blp.response(200, PromptSchema)
@@ -175,7 +190,7 @@ class Restore(MethodView):
             return templates.restore_version(prompt_id, version)
 
 
-@blp.route("/<prompt_id>/stats")
+@blp.route("/<prompt_id:prompt_id>/stats")
 class Stats(MethodView):
     @auth_required(allow_anonymous=True)
     @blp.arguments(StatsArgs, location="query", error_status_code=400)
@@ -186,7 +201,7 @@ class Stats(MethodView):
             return stats.prompt_stats(prompt_id, args.get("version"))
 
 
-@blp.route("/<prompt_id>/scenes")
+@blp.route("/<prompt_id:prompt_id>/scenes")
 class Scenes(MethodView):
     @auth_required(allow_anonymous=True)
     @blp.response(200, SceneStatsSchema(many=True))
@@ -196,7 +211,7 @@ class Scenes(MethodView):
             return stats.scene_stats(prompt_id)
 
 
-@blp.route("/<prompt_id>/usage")
+@blp.route("/<prompt_id:prompt_id>/usage")
 class Usage(MethodView):
     @auth_required
     @blp.arguments(UsageCreateSchema)
@@ -216,7 +231,7 @@ class Usage(MethodView):
         return {"usage_id": record_usage(prompt_id, success=success, version=version, user_id=_user_id(), **data)}
 
 
-@blp.route("/<prompt_id>/favorite")
+@blp.route("/<prompt_id:prompt_id>/favorite")
 class Favorite(MethodView):
     @auth_required
     @blp.response(204)

@@ -6,9 +6,10 @@ from marshmallow import Schema, ValidationError, fields, pre_dump, pre_load, val
 
 from app.ai.catalog import ASPECT_RATIOS, FORMATS, QUALITIES, SIZES, STYLES
 from app.ai.providers import PROVIDERS
+from app.security.bounded import Dict, Integer, List
 
 from .stats import success_rate
-from .syntax import BadVariable, check_variables, template_variables
+from .syntax import MAX_VARIABLES, BadVariable, check_variables, template_variables
 from .templates import MAX_VERSION
 
 SHORT = validate.Length(max=200)
@@ -44,7 +45,7 @@ class ProviderOptionsSchema(Schema):
 
     background = fields.String(validate=validate.OneOf(["transparent", "opaque", "auto"]))
     moderation = fields.String(validate=validate.OneOf(["low", "auto"]))
-    output_compression = fields.Integer(validate=validate.Range(0, 100))
+    output_compression = Integer(validate=validate.Range(0, 100))
     format = fields.String(validate=validate.OneOf(FORMATS))
 
 
@@ -69,7 +70,7 @@ class PromptCreateSchema(CamelSchema):
     template = fields.String(required=True, validate=validate.Length(1, 10_000),
                              metadata={"description": "text with named placeholders such as {scene}"})
     negative_prompt = fields.String(data_key="negativePrompt", allow_none=True, validate=LONG)
-    tags = fields.List(Tag, allow_none=True, validate=validate.Length(max=32))
+    tags = List(Tag, allow_none=True, validate=validate.Length(max=32))
     is_active = fields.Boolean(data_key="isActive", load_default=True)
     settings = fields.Nested(SettingsSchema, allow_none=True,
                              metadata={"description": "generation settings saved with the version; a request's "
@@ -91,10 +92,10 @@ class PromptSchema(CamelSchema):
     variables = fields.List(fields.String(), metadata={"description": "the placeholders the template uses"})
     tags = fields.List(fields.String())
     is_active = fields.Boolean(data_key="isActive")
-    version = fields.Integer()
+    version = Integer()
     settings = fields.Dict(allow_none=True, metadata={"description": "the latest version's saved settings"})
-    usage_count = fields.Integer(data_key="usageCount")
-    success_count = fields.Integer(data_key="successCount")
+    usage_count = Integer(data_key="usageCount")
+    success_count = Integer(data_key="successCount")
     success_rate = fields.Float(data_key="successRate", metadata={"description": "percentage"})
     is_favorite = fields.Boolean(data_key="isFavorite")
     created_at = fields.DateTime(data_key="createdAt")
@@ -119,13 +120,13 @@ class PromptListArgs(Schema):
     include_inactive = fields.Boolean(load_default=False)
     favorites_first = fields.Boolean(load_default=False,
                                      metadata={"description": "the caller's favorites first (needs a key)"})
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, 100))
-    offset = fields.Integer(load_default=0, validate=validate.Range(0, 100_000))
+    limit = Integer(load_default=50, validate=validate.Range(1, 100))
+    offset = Integer(load_default=0, validate=validate.Range(0, 100_000))
 
 
 class VersionSchema(CamelSchema):
     prompt_id = fields.String(data_key="promptId")
-    version = fields.Integer()
+    version = Integer()
     name = fields.String()
     template = fields.String()
     negative_prompt = fields.String(data_key="negativePrompt", allow_none=True)
@@ -144,18 +145,18 @@ class VersionSchema(CamelSchema):
 
 
 class RenderSchema(CamelSchema):
-    variables = fields.Dict(keys=fields.String(), values=fields.Raw(), load_default=dict,
-                            validate=_check_variables)
-    prompt_version = fields.Integer(data_key="promptVersion", validate=validate.Range(1, MAX_VERSION),
+    variables = Dict(keys=fields.String(), values=fields.Raw(), load_default=dict,
+                     validate=[validate.Length(max=MAX_VARIABLES), _check_variables])
+    prompt_version = Integer(data_key="promptVersion", validate=validate.Range(1, MAX_VERSION),
                                     metadata={"description": "wins over promptLabel"})
-    version = fields.Integer(validate=validate.Range(1, MAX_VERSION), metadata={"description": "promptVersion"})
+    version = Integer(validate=validate.Range(1, MAX_VERSION), metadata={"description": "promptVersion"})
     prompt_label = fields.String(data_key="promptLabel", validate=validate.Length(1, 50),
                                  metadata={"description": "neither: the production label's version, else the latest"})
 
 
 class RenderedSchema(CamelSchema):
     prompt_id = fields.String(data_key="promptId")
-    version = fields.Integer()
+    version = Integer()
     label = fields.String(allow_none=True, metadata={"description": "the label that chose the version"})
     settings = fields.Dict(allow_none=True, metadata={"description": "the version's saved generation settings"})
     prompt = fields.String()
@@ -163,32 +164,32 @@ class RenderedSchema(CamelSchema):
 
 
 class StatsArgs(Schema):
-    version = fields.Integer(validate=validate.Range(1, MAX_VERSION))
+    version = Integer(validate=validate.Range(1, MAX_VERSION))
 
 
 class PromptStatsSchema(CamelSchema):
     prompt_id = fields.String(data_key="promptId")
-    version = fields.Integer(allow_none=True)
-    total_usage = fields.Integer(data_key="totalUsage")
-    success_count = fields.Integer(data_key="successCount")
-    failure_count = fields.Integer(data_key="failureCount")
+    version = Integer(allow_none=True)
+    total_usage = Integer(data_key="totalUsage")
+    success_count = Integer(data_key="successCount")
+    failure_count = Integer(data_key="failureCount")
     success_rate = fields.Float(data_key="successRate", metadata={"description": "percentage"})
     avg_generation_time_ms = fields.Float(data_key="avgGenerationTimeMs", allow_none=True)
     last_used_at = fields.DateTime(data_key="lastUsedAt", allow_none=True)
-    rating_count = fields.Integer(data_key="ratingCount")
+    rating_count = Integer(data_key="ratingCount")
     average_score = fields.Float(data_key="averageScore", allow_none=True, metadata={"description": "1-5"})
-    thumbs_up = fields.Integer(data_key="thumbsUp")
-    thumbs_down = fields.Integer(data_key="thumbsDown")
+    thumbs_up = Integer(data_key="thumbsUp")
+    thumbs_down = Integer(data_key="thumbsDown")
 
 
 class TopArgs(Schema):
-    limit = fields.Integer(load_default=10, validate=validate.Range(1, 100))
+    limit = Integer(load_default=10, validate=validate.Range(1, 100))
 
 
 class SceneStatsSchema(CamelSchema):
     scene = fields.String(allow_none=True)
-    usage_count = fields.Integer(data_key="usageCount")
-    success_count = fields.Integer(data_key="successCount")
+    usage_count = Integer(data_key="usageCount")
+    success_count = Integer(data_key="successCount")
     success_rate = fields.Float(data_key="successRate")
     avg_generation_time_ms = fields.Float(data_key="avgGenerationTimeMs", allow_none=True)
 
@@ -204,16 +205,17 @@ class UsageFieldsSchema(CamelSchema):
     prompt = fields.String(allow_none=True, validate=LONG)
     negative_prompt = fields.String(data_key="negativePrompt", allow_none=True, validate=LONG)
     success = fields.Boolean(load_default=True)
-    generation_time_ms = fields.Integer(data_key="generationTimeMs", allow_none=True,
+    generation_time_ms = Integer(data_key="generationTimeMs", allow_none=True,
                                         validate=validate.Range(0, 86_400_000))
     error_message = fields.String(data_key="errorMessage", allow_none=True, validate=validate.Length(max=2000))
-    prompt_version = fields.Integer(data_key="promptVersion", allow_none=True, validate=validate.Range(1, MAX_VERSION),
+    prompt_version = Integer(data_key="promptVersion", allow_none=True, validate=validate.Range(1, MAX_VERSION),
                                     metadata={"description": "default: the template's current version"})
 
 
 class UsageCreateSchema(UsageFieldsSchema):
     post_id = fields.UUID(data_key="postId", allow_none=True)
-    variables = fields.Dict(keys=fields.String(), values=fields.Raw(), allow_none=True, validate=_check_variables)
+    variables = Dict(keys=fields.String(), values=fields.Raw(), allow_none=True,
+                     validate=[validate.Length(max=MAX_VARIABLES), _check_variables])
 
 
 class UsageRecordedSchema(CamelSchema):
@@ -253,5 +255,5 @@ class PostListArgs(CamelSchema):
     prompt_id = fields.String(data_key="promptId", validate=validate.Length(max=100))
     character_id = fields.String(data_key="characterId", validate=SHORT)
     user_id = fields.UUID(data_key="userId", metadata={"description": "admins only; others see their own"})
-    limit = fields.Integer(load_default=20, validate=validate.Range(1, 100))
+    limit = Integer(load_default=20, validate=validate.Range(1, 100))
     cursor = fields.String(validate=validate.Length(max=200), metadata={"description": "X-Next-Cursor"})

@@ -24,6 +24,7 @@ from .syntax import (
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Paths under /prompts/ that a template id would shadow.
 RESERVED_IDS = {"favorites", "top"}
+MAX_SLUG = 100
 VERSIONED = ("name", "template", "negative_prompt", "settings")
 EDITABLE = VERSIONED + ("category", "description", "tags", "is_active")
 MAX_VERSION = 2_147_483_647  # versions are INTEGER columns: a larger number cannot exist (nor reach SQL)
@@ -56,7 +57,7 @@ class PromptExists(PromptError):
 
 def check_slug(prompt_id):
     """Raise ValueError unless ``prompt_id`` is a usable slug."""
-    if not SLUG.match(prompt_id or "") or len(prompt_id) > 100:
+    if not SLUG.match(prompt_id or "") or len(prompt_id) > MAX_SLUG:
         raise ValueError("must be a slug: lowercase letters, digits and single hyphens, at most 100 characters")
     if prompt_id in RESERVED_IDS:
         raise ValueError(f"{prompt_id!r} is reserved (it is a path under /prompts/)")

@@ -1,7 +1,7 @@
 """Query arguments of image URLs: the variant a client asks for."""
 
 from marshmallow import Schema, fields
-from marshmallow.validate import Length, OneOf
+from marshmallow.validate import Length, OneOf, Range
 
 from .variants import FITS, FORMATS, QUALITIES, SIZES
 
@@ -22,7 +22,7 @@ class VariantQuerySchema(Schema):
     q = fields.Integer(load_default=80, validate=OneOf(QUALITIES, error="must be one of "
                                                        + ", ".join(map(str, QUALITIES))),
                        metadata={"description": "Encoding quality of webp, avif and jpeg"})
-    expires = fields.Integer(load_only=True, metadata={"description": "private images: when the URL "
+    expires = fields.Integer(load_only=True, validate=Range(0, 2**63 - 1), metadata={"description": "private images: when the URL "
                              "stops working (Unix time), as the API handed it out"})
     sig = fields.String(load_only=True, validate=Length(max=64),
                         metadata={"description": "private images: the URL's signature, as the API handed it out"})

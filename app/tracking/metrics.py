@@ -98,6 +98,11 @@ def label(name, value):
     return value
 
 
+# Other packages' per-process states read when scraped (e.g. the OG caches' bytes): collectors
+# with a ``collect()``, added at import by the package that owns the state.
+STATE_COLLECTORS = []
+
+
 class PipelineStateCollector:
     """Queue depth and spool size, read when scraped (not counters: they are states)."""
 
@@ -131,6 +136,8 @@ def render_metrics(app):
         registry = REGISTRY
     state = CollectorRegistry()
     state.register(PipelineStateCollector(app))
+    for collector in STATE_COLLECTORS:
+        state.register(collector)
     return generate_latest(registry) + generate_latest(state)
 
 

@@ -6,7 +6,7 @@ A backup is a folder::
     database.sqlite    SQLite's online backup API (or, from PostgreSQL without pg_dump, the copy path)
     database.pgdump    PostgreSQL: pg_dump --format=custom, taken in the snapshot the checksums read
     files/<bucket>/<key>   objects of the local and git backends (S3 objects are listed, not copied)
-    secrets/           only with include_secrets: SECRET_KEY and the Content Credentials key and chain
+    secrets/           only with include_secrets: SECRET_KEY, OG_SIGNING_KEYS, the Content Credentials key and chain
 
 ``verify`` recomputes every hash and, for a SQLite snapshot, every table's
 checksum; ``restore`` refuses a target that holds rows, copies the snapshot in
@@ -193,6 +193,11 @@ def _backup_secrets(path):
     with os.fdopen(descriptor, "w") as fh:
         fh.write(current_app.config["SECRET_KEY"])
     written["secret_key"] = _sha256_file(os.path.join(directory, "secret_key"))
+    if current_app.config.get("OG_SIGNING_KEYS"):
+        descriptor = os.open(os.path.join(directory, "og_signing_keys"), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as fh:
+            fh.write(current_app.config["OG_SIGNING_KEYS"])
+        written["og_signing_keys"] = _sha256_file(os.path.join(directory, "og_signing_keys"))
     for name, source in _secret_sources():
         shutil.copyfile(source, os.path.join(directory, name))
         os.chmod(os.path.join(directory, name), 0o600)

@@ -55,9 +55,20 @@ def _backend_for(name):
     return backend if backend is not None else build_backend(name, current_app.config)
 
 
+def _configured_backends():
+    """The app's backend and its fallback, and the local one (where an instance's files start)."""
+    from app.storage import get_storage
+
+    storage = get_storage()
+    backends = list(getattr(storage, "backends", (storage,)))
+    if all(backend.name != "local" for backend in backends):
+        backends.append(_backend_for("local"))
+    return backends
+
+
 def _print_move(report):
-    click.echo(f"{report.objects} objects ({report.bytes / 1e6:,.1f} MB) verified on the target, "
-               f"{report.already_there} already there, {report.rows} rows rewritten, "
+    click.echo(f"{report.objects} objects and {report.variants} variants ({report.bytes / 1e6:,.1f} MB) "
+               f"verified on the target, {report.already_there} already there, {report.rows} rows rewritten, "
                f"{report.removed} source objects removed")
     for bucket, key, reason in report.failed:
         click.echo(f"FAILED {bucket}/{key}: {reason}", err=True)
@@ -83,7 +94,9 @@ def storage_copy(target, source, move):
         raise click.UsageError("--from and --to name the same backend")
     destination = _backend_for(target) if target == current_app.config["STORAGE_BACKEND"] else \
         build_backend(target, current_app.config)
-    _print_move(move_objects(_backend_for, destination, source_name=source, move=move, echo=click.echo))
+    variant_sources = [_backend_for(source)] if source else _configured_backends()
+    _print_move(move_objects(_backend_for, destination, source_name=source, move=move,
+                             variant_sources=variant_sources, echo=click.echo))
 
 
 @storage_cli.command("reconcile")
@@ -100,7 +113,7 @@ def storage_reconcile():
         click.echo("no STORAGE_FALLBACK configured: nothing to reconcile")
         return
     _print_move(move_objects(_backend_for, storage.primary, source_name=fallback.name, move=True,
-                             echo=click.echo))
+                             variant_sources=[fallback], echo=click.echo))
 
 
 def check_fallback_files():
@@ -128,7 +141,8 @@ def check_fallback_files():
 @backup_cli.command("create")
 @click.argument("path", type=click.Path(file_okay=False))
 @click.option("--include-secrets", is_flag=True,
-              help="Also SECRET_KEY and the Content Credentials key and chain (keep such a backup secret).")
+              help="Also SECRET_KEY, OG_SIGNING_KEYS and the Content Credentials key and chain "
+                   "(keep such a backup secret).")
 @with_appcontext
 def backup_create(path, include_secrets):
     """Write a consistent snapshot of the database and files, with a manifest, into a new folder PATH."""

@@ -73,3 +73,28 @@ def migrate(url, secret_key):
 
         with app.app_context():
             db.engine.dispose()
+
+
+def _maintenance_engine(url):
+    server = normalise_url(url).rsplit("/", 1)[0]
+    return create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5})
+
+
+def _on_maintenance_database(url, *statements):
+    engine = _maintenance_engine(url)
+    try:
+        with engine.connect() as connection:
+            for statement in statements:
+                connection.execute(text(statement))
+    finally:
+        engine.dispose()
+
+
+def recreate_postgres_database(url):
+    """Drop (if there) and create the PostgreSQL database ``url`` names: a fresh target for a copy."""
+    name = url.rsplit("/", 1)[1]
+    _on_maintenance_database(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+
+
+def drop_postgres_database(url):
+    _on_maintenance_database(url, f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')

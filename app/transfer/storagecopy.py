@@ -10,6 +10,10 @@ the source object goes once no row names it on the source backend (the rule
 of ``app/history/files.py``). The fallback's reconcile is the same move, from
 the fallback backend to the primary.
 
+Image variants (``image_variants``) name no backend: each is looked for on
+the source backends and copied with its bytes compared after the read-back;
+one that is nowhere is skipped (a variant is made again on its next request).
+
 OG template logos and fonts are rows (``og_template_versions``), not objects:
 they travel with the database copy; gallery thumbnails are a cache rebuilt
 from the images.
@@ -23,7 +27,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select, update
 
 from app.extensions import db
-from app.models import DatasetImage, GeneratedImage
+from app.models import DatasetImage, GeneratedImage, ImageVariant
+from app.storage.variants import BUCKET as VARIANTS
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +59,7 @@ class MoveReport:
     rows: int = 0
     already_there: int = 0
     removed: int = 0
+    variants: int = 0
     failed: list = field(default_factory=list)  # (bucket, key, reason)
 
 
@@ -130,10 +136,37 @@ def _still_named(bucket, key, provider):
     return False
 
 
-def move_objects(backend_for, target, *, source_name=None, move=False, echo=print):
+def move_variants(sources, target, report, *, move=False):
+    """Copy each variant file found on one of ``sources`` (and not yet on ``target``) to ``target``."""
+    keys = db.session.scalars(select(ImageVariant.variant_key).order_by(ImageVariant.variant_key)).all()
+    db.session.rollback()
+    for key in keys:
+        try:
+            if target.exists(VARIANTS, key):
+                continue
+            for source in sources:
+                try:
+                    data = source.get(VARIANTS, key)
+                except FileNotFoundError:
+                    continue
+                target.put(VARIANTS, key, data, _content_type(key))
+                _check(target.get(VARIANTS, key), hashlib.sha256(data).hexdigest(),
+                       f"{target.name}:{VARIANTS}/{key} read back")
+                report.variants += 1
+                report.bytes += len(data)
+                if move:
+                    source.delete(VARIANTS, key)
+                break
+        except Exception as error:  # reported; the variant is made again on its next request anyway
+            log.warning("storage copy: variant %s not copied: %s", key, error)
+            report.failed.append((VARIANTS, key, str(error)))
+
+
+def move_objects(backend_for, target, *, source_name=None, move=False, variant_sources=(), echo=print):
     """Copy (or move) every referenced object not on ``target`` to it; returns a MoveReport.
 
-    ``backend_for(name)`` gives the backend a row's ``storage_provider`` names.
+    ``backend_for(name)`` gives the backend a row's ``storage_provider`` names; variants are looked
+    for on ``variant_sources``.
     """
     from app.history.files import lock_keys
 
@@ -169,6 +202,7 @@ def move_objects(backend_for, target, *, source_name=None, move=False, echo=prin
             report.failed.append((bucket, key, str(error)))
         if number % 100 == 0 or number == len(objects):
             echo(f"  {number}/{len(objects)} objects, {report.bytes / 1e6:,.1f} MB")
+    move_variants([s for s in variant_sources if s.name != target.name], target, report, move=move)
     return report
 
 

@@ -6,7 +6,7 @@ generation_logs, kept with the others (the triggers of rollup_1 already mark
 their dirty hours).
 
 Revision ID: spend_1
-Revises: delivery_2
+Revises: releases_2
 Create Date: 2026-12-07 10:00:00
 
 """
@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = 'spend_1'
-down_revision = 'delivery_2'
+down_revision = 'releases_2'
 branch_labels = None
 depends_on = None
 

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import GeneratedImage, PromptUsage
+from app.models import GeneratedImage, GenerationLog, PromptUsage
 from tests.openai_api.conftest import sdk, served
 
 URL = "/prompts/poster"
@@ -39,6 +39,8 @@ def test_a_production_label_keeps_generation_on_its_version_while_a_newer_one_is
     settle()
     usage = read(lambda s: s.scalars(select(PromptUsage)).one())
     assert (usage.prompt_version, usage.prompt_label) == (1, "production")
+    log = read(lambda s: s.scalars(select(GenerationLog)).one())
+    assert (log.prompt_id, log.prompt_version, log.prompt_label) == ("poster", 1, "production")
 
     assert _move(client, admin, "production", 2).status_code == 200
     assert _generate(client, user).get_json()["caption"] == "v2 poster of a fox"

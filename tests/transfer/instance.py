@@ -9,7 +9,6 @@ import sys
 from datetime import timedelta
 
 from PIL import Image
-from sqlalchemy import create_engine, text
 
 from tests.ai.servers import png_bytes
 from tests.conftest import bearer
@@ -19,29 +18,25 @@ DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 def postgres_database(name):
-    """A fresh database ``name`` on the server of TEST_DATABASE_URL (or the local default); its URL."""
+    """A fresh database ``name``_<pid> on the server of TEST_DATABASE_URL (or the local default); its URL.
+
+    The process id keeps two runs on one server (SQLite's and PostgreSQL's suites) apart.
+    """
+    from app.transfer.engines import recreate_postgres_database
+
     base = os.environ.get("TEST_DATABASE_URL") or DEFAULT_SERVER
-    server = base.rsplit("/", 1)[0]
-    engine = create_engine(f"{server}/postgres".replace("postgresql://", "postgresql+psycopg://", 1),
-                           isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+    url = f"{base.rsplit('/', 1)[0]}/{name}_{os.getpid()}"
     try:
-        with engine.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        recreate_postgres_database(url)
     except Exception as error:
         require_service("PostgreSQL", error)
-    finally:
-        engine.dispose()
-    return f"{server}/{name}"
+    return url
 
 
 def drop_postgres_database(url):
-    server, name = url.rsplit("/", 1)
-    engine = create_engine(f"{server}/postgres".replace("postgresql://", "postgresql+psycopg://", 1),
-                           isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine.dispose()
+    from app.transfer.engines import drop_postgres_database as drop
+
+    drop(url)
 
 
 def build_app(database_url, directory, **overrides):
@@ -89,6 +84,9 @@ def fill(app):
         answer = client.post("/ai/generate", headers=headers, json=body)
         assert answer.status_code in (200, 201), (number, answer.get_json())
         images.append(answer.get_json())
+    variant_url = f"/ai/generated-images/{images[0]['id']}/image?w=64&format=webp"
+    variant = client.get(variant_url, headers=alice)
+    assert variant.status_code == 200 and variant.mimetype == "image/webp"
     assert client.put("/prompts/poster-bold/favorite", headers=alice).status_code == 204
     assert client.post("/posts", headers=alice, json={"generatedImageId": images[0]["id"]}).status_code == 201
     dataset = client.post("/ai/datasets", headers=alice, json={
@@ -111,9 +109,9 @@ def fill(app):
 
     tracking.flush(app=app)
     with app.app_context():
-        from app.history import alerts
+        from app.analytics import alerts
         from app.models.types import utcnow
-        from tests.history.factories import make_log
+        from tests.factories import make_log
 
         make_log(None, success=False, error_message="HTTP 429 Too Many Requests",
                  created_at=utcnow() - timedelta(minutes=2))
@@ -126,6 +124,7 @@ def fill(app):
 
     now = utcnow()
     return {"admin": admin, "alice": alice, "bob": bob, "images": [image["id"] for image in images],
+            "variant": (variant_url, variant.data),
             "since": quote((now - timedelta(days=1)).isoformat()), "until": quote((now + timedelta(hours=1)).isoformat())}
 
 

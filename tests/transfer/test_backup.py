@@ -3,6 +3,9 @@ original did; a corrupted backup is refused; secrets are in it only when asked f
 
 import json
 import os
+import shutil
+
+import pytest
 
 from .instance import (
     answers,
@@ -51,11 +54,12 @@ def test_backup_of_a_local_instance_restores_into_a_fresh_one(local_instance, tm
 
 def test_a_corrupted_backup_is_refused(local_instance, tmp_path):
     source_url, _people, _before, _files = local_instance
-    source = build_app(source_url, tmp_path)
+    source = build_app(source_url, tmp_path, OG_SIGNING_KEYS="card-key-new,card-key-old")
     backup = tmp_path / "backup"
     assert _cli(source, "backup", "create", str(backup), "--include-secrets").exit_code == 0
     assert sorted(os.listdir(backup / "secrets" / "provenance")) == ["ca.pem", "chain.pem", "signer.key"]
     assert (backup / "secrets" / "secret_key").read_text() == "test-secret"
+    assert (backup / "secrets" / "og_signing_keys").read_text() == "card-key-new,card-key-old"
     assert _cli(source, "backup", "verify", str(backup)).exit_code == 0
 
     image = next(path for path in (backup / "files" / "generated-images").rglob("*") if path.is_file())
@@ -80,8 +84,13 @@ def test_a_corrupted_backup_is_refused(local_instance, tmp_path):
     close(source)
 
 
-def test_postgres_backup_with_pg_dump_restores_into_an_empty_postgres(local_instance, tmp_path):
+@pytest.mark.parametrize("pg_dump", [True, False], ids=["pg_dump", "without pg_dump"])
+def test_a_postgres_backup_restores_into_an_empty_postgres(local_instance, tmp_path, monkeypatch, pg_dump):
+    from app.transfer import backup as backups
     from app.transfer.dbcopy import copy_database
+
+    if not pg_dump:  # a machine without the client tools: the database is copied into a SQLite file
+        monkeypatch.setattr(backups.shutil, "which", lambda _name: None)
 
     source_url, people, before, files = local_instance
     first, second = postgres_database("imprint_transfer_bk_a"), postgres_database("imprint_transfer_bk_b")
@@ -92,7 +101,8 @@ def test_postgres_backup_with_pg_dump_restores_into_an_empty_postgres(local_inst
         made = _cli(source, "backup", "create", backup)
         assert made.exit_code == 0, made.output
         manifest = json.loads(open(os.path.join(backup, "manifest.json")).read())
-        assert manifest["database"]["format"] == "pg_dump-custom"
+        # pg_dump when the machine has it; else the database copied into a SQLite file.
+        assert manifest["database"]["format"] == ("pg_dump-custom" if pg_dump and shutil.which("pg_dump") else "sqlite")
         close(source)
         fresh_dir = tmp_path / "fresh"
         fresh = build_app(second, fresh_dir)

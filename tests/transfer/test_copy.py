@@ -52,6 +52,9 @@ def test_local_to_postgres_and_s3_then_back_to_sqlite(local_instance, postgres_t
     keys = [item["Key"] for item in s3.list_objects_v2(Bucket="imprint")["Contents"]]
     assert sum(k.startswith("generated-images/") for k in keys) >= 5
     assert any(k.startswith("dataset-images/") for k in keys)
+    assert any(k.startswith("image-variants/") for k in keys)  # the variant went too: not made again
+    variant_url, variant_bytes = people["variant"]
+    assert on_s3.test_client().get(variant_url, headers=people["alice"]).data == variant_bytes
     assert image_bytes(on_s3, people) == files
     said = answers(on_s3, people)
     assert {item["storage_provider"] for item in said["images"]["items"]} == {"s3"}

@@ -1,6 +1,7 @@
 """Values survive every direction exactly: ids, microsecond UTC timestamps, JSON (SQL NULL apart from
 JSON null), IP addresses, UUIDs, decimals, tag arrays, bytes; identity sequences follow the copied ids."""
 
+import os
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -109,18 +110,20 @@ def owned_database():
     from sqlalchemy import create_engine
 
     url = postgres_database("imprint_transfer_owned")
-    server = url.rsplit("/", 1)[0]
+    server, name = url.rsplit("/", 1)
+    role = f"imprint_transfer_owner_{os.getpid()}"
     admin = create_engine(f"{server}/postgres".replace("postgresql://", "postgresql+psycopg://", 1),
                           isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        if not connection.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = 'imprint_transfer_owner'")):
-            connection.execute(text("CREATE ROLE imprint_transfer_owner LOGIN NOSUPERUSER"))
-        connection.execute(text('ALTER DATABASE "imprint_transfer_owned" OWNER TO imprint_transfer_owner'))
-    admin.dispose()
+        connection.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
+        connection.execute(text(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER'))
+        connection.execute(text(f'ALTER DATABASE "{name}" OWNER TO "{role}"'))
     scheme, rest = url.split("://", 1)
-    host = rest.split("@", 1)[-1]
-    yield f"{scheme}://imprint_transfer_owner@{host}"
+    yield f"{scheme}://{role}@{rest.split('@', 1)[-1]}"
     drop_postgres_database(url)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
+    admin.dispose()
 
 
 def test_a_role_that_is_not_superuser_gets_self_references_and_no_trigger_rows(owned_database, tmp_path):

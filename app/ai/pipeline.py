@@ -11,13 +11,15 @@ under a lease the process renews while it works.
 """
 
 import uuid
+from dataclasses import replace
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
+from app.spend.attribution import TagsInvalid, merge_tags
 
 from . import claims, records
-from .errors import GenerationFailed
+from .errors import GenerationFailed, RequestError
 from .leases import Heartbeat
 from .planning import plan_generation
 from .quota import reserve_generation
@@ -38,6 +40,8 @@ def generate_images(payload, caller, *, tool_name=None, provider=None, renderer=
         plan = plan_generation(payload, caller.principal, tool_name=tool_name, provider=provider)
         plan.extra_meta = {**plan.extra_meta, **(extra_meta or {})}
         plan.country = caller.country
+        if caller.tags:
+            plan.options = replace(plan.options, tags=_caller_tags(plan.options.tags, caller.tags))
         claim = claims.begin_attempt(payload, plan.tool_name, caller, job_id, owner)
     except BaseException:
         _release(reservation)
@@ -66,6 +70,13 @@ def generate_images(payload, caller, *, tool_name=None, provider=None, renderer=
     if reservation is not None:
         reservation.settle(outcome.cost)
     return outcome
+
+
+def _caller_tags(body_tags, header_tags):
+    try:
+        return merge_tags(body_tags, header_tags)
+    except TagsInvalid as error:
+        raise RequestError(400, str(error), field="tags") from error
 
 
 def reserve_quota(payload, caller, *, tool_name=None, provider=None):

@@ -24,6 +24,7 @@ from .rollup import (
     RollupUser,
     RollupUserDay,
 )
+from .spend import SpendDay
 from .user import ApiKey, DashboardSession, User
 from .variant import ImageVariant
 
@@ -61,5 +62,6 @@ __all__ = [
     "RollupState",
     "RollupUser",
     "RollupUserDay",
+    "SpendDay",
     "User",
 ]

@@ -5,7 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
 
-from .types import JSONType, UTCDateTime, UUIDType, new_uuid, utcnow
+from .types import JSONType, Tags, UTCDateTime, UUIDType, new_uuid, utcnow
 
 
 class GenerationLog(db.Model):
@@ -44,4 +44,9 @@ class GenerationLog(db.Model):
     # The request that asked for the job and its W3C trace: joins the row to log lines and provider calls.
     request_id: Mapped[str | None] = mapped_column(String(128))
     trace_id: Mapped[str | None] = mapped_column(String(32))
+    # Attribution: the API key used (NULL: anonymous or CLI), the caller's end user, free tags, images made.
+    api_key_id = mapped_column(UUIDType)  # no FK: the ledger outlives a deleted key
+    end_user: Mapped[str | None] = mapped_column(Text)
+    tags = mapped_column(Tags)
+    images: Mapped[int | None] = mapped_column(Integer)
     created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)

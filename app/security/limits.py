@@ -8,7 +8,7 @@ user's ``requests_per_minute`` overrides the default for their keys.
 from flask import current_app, g, request
 from flask_limiter import Limiter
 
-from app.auth.decorators import current_principal
+from app.auth import decorators  # the module, not its name: app.auth imports this package while it loads
 
 from .client import client_ip
 
@@ -52,7 +52,7 @@ def rate_limit_key():
 
 def _principal_or_none():
     try:
-        return current_principal()
+        return decorators.current_principal()
     except Exception:  # a bad key is answered 401 by the view; count it by address
         return None
 

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.ai.servers import FAST_RETRIES
+from tests.ai.servers import FAST_RETRIES, flush_tracking
 
 
 @pytest.fixture
@@ -16,5 +16,7 @@ def provider_app(make_app):
         return app
 
     yield build
+    for app in built:
+        flush_tracking(app)  # the writer thread's last rows must not land in the next test's tables
     for app in built[:1]:
         _empty_tables(app)

@@ -8,7 +8,8 @@ user's ``requests_per_minute`` overrides the default for their keys.
 from flask import current_app, g, request
 from flask_limiter import Limiter
 
-from app.auth import decorators  # the module, not its name: app.auth imports this package while it loads
+# The module, not its name: importing app.auth first loads this package before current_principal exists.
+from app.auth import decorators
 
 from .client import client_ip
 

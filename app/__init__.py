@@ -97,6 +97,7 @@ def register_blueprints(app):
     from .prompts.routes import PromptIdConverter
     from .prompts.routes import blp as prompts_blp
     from .provenance.routes import blp as provenance_blp
+    from .spend.routes import blp as spend_blp
     from .storage.routes import blp as storage_blp
     from .webhooks.routes import blp as webhooks_blp
 
@@ -104,8 +105,8 @@ def register_blueprints(app):
     app.url_map.converters["prompt_id"] = PromptIdConverter
     api.register_converter(PromptIdConverter, PromptIdConverter.parameter_schema)
     for blp in (health_blp, auth_blp, og_blp, og_templates_blp, ai_blp, storage_blp, prompts_blp, posts_blp,
-                releases_blp, history_blp, analytics_blp, user_data_blp, openai_blp, provenance_blp, curation_blp,
-                webhooks_blp):
+                releases_blp, history_blp, analytics_blp, spend_blp, user_data_blp, openai_blp, provenance_blp,
+                curation_blp, webhooks_blp):
         api.register_blueprint(blp)
     app.register_blueprint(docs_blp)
     app.register_blueprint(landing_blp)

@@ -4,6 +4,8 @@ import click
 from flask.cli import AppGroup, with_appcontext
 
 from app.auth import service
+from app.spend.cli import budget_options, describe, key_options
+from app.spend.governance import LimitsInvalid, check_key_limits, set_key_limits, set_user_budget
 
 users_cli = AppGroup("users", help="Manage users.")
 keys_cli = AppGroup("keys", help="Manage API keys.")
@@ -78,13 +80,45 @@ def list_keys(username):
 @click.option("--user", "username", required=True, help="Username or id of the key's owner.")
 @click.option("--name", help="A label for the key.")
 @click.option("--admin", is_flag=True, help="The key has admin rights.")
-def create_key(username, name, admin):
+@key_options
+def create_key(username, name, admin, limits):
     """Create an API key; it is printed once and stored only as a hash."""
     user = _user_or_exit(username)
+    _apply(lambda _row, values: check_key_limits(values), None, limits)  # nothing is made with a wrong limit
     key, plaintext = service.create_api_key(user, name=name, is_admin=admin)
+    set_key_limits(key, limits)
     click.echo(plaintext)
-    click.echo(f"# key {key.prefix} for {user.username}{' (admin)' if key.is_admin else ''}; "
+    click.echo(f"# key {key.prefix} for {user.username}{' (admin)' if key.is_admin else ''}; {describe(key)}; "
                "store it now, it is not shown again", err=True)
+
+
+@keys_cli.command("update")
+@click.argument("key")
+@key_options
+def update_key(key, limits):
+    """Change a key's budget, period, expiry, scopes or allowed models and providers (by prefix or id)."""
+    found = service.find_key(key)
+    if found is None:
+        raise click.ClickException(f"no key {key!r}")
+    _apply(set_key_limits, found, limits)
+    click.echo(f"{found.prefix}: {describe(found)}")
+
+
+@users_cli.command("update")
+@click.argument("name")
+@budget_options
+def update_user(name, limits):
+    """Set a user's budget over all their keys (by name or id)."""
+    user = _user_or_exit(name)
+    _apply(set_user_budget, user, limits)
+    click.echo(f"{user.username}: {describe(user)}")
+
+
+def _apply(setter, row, values):
+    try:
+        setter(row, values)
+    except LimitsInvalid as error:
+        raise click.BadParameter(error.message, param_hint=error.field) from error
 
 
 @keys_cli.command("revoke")

@@ -158,6 +158,8 @@ SETTINGS = {
     "ANON_DAILY_GENERATION_LIMIT": (int, 20),
     "ANON_DAILY_COST_LIMIT_USD": (float, 0.5),
     "QUOTA_COUNTERS_PATH": (str, None),  # without Redis: the counters' file, default instance/quota-counters.json
+    "BUDGET_TIMEZONE": (str, "UTC"),  # the zone whose calendar days, weeks and months budgets run over
+    "BUDGET_ALERT_SHARE": (float, 0.8),  # the budget_share alert fires when a budget is this much spent
     "URL_FETCH_TIMEOUT": (float, 5.0),  # seconds for fetching a client-supplied URL (SSRF-guarded)
     # history and analytics
     "RETENTION_DAYS": (int, 90),  # generation_logs, og_generations, prompt_usage

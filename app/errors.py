@@ -31,8 +31,8 @@ RETRY_AFTER_SECONDS = 5
 MAX_PROBLEMS = 10  # named in an error body; the rest are counted
 
 
-def error_response(code, status, message, errors=None, headers=None):
-    body = {"code": code, "status": status, "message": message}
+def error_response(code, status, message, errors=None, headers=None, detail=None):
+    body = {"code": code, "status": status, "message": message, **(detail or {})}
     if errors:
         body["errors"] = errors
     response = jsonify(body)

@@ -7,7 +7,8 @@ Loads the rows (COPY on PostgreSQL, executemany batches on SQLite) spread
 over the last 90 days, rolls them up (``refresh_rollups``, timed), then prints
 the median latency, through the Flask test client with an admin key, of: the
 first history page, page 1,000 by cursor and by offset, the stats endpoint and
-each BI endpoint (default windows). The endpoints that read hourly rollups are
+each BI endpoint (default windows) and the spend reports (by user, key,
+provider, model, tag, day; top spenders). The endpoints that read hourly rollups are
 measured twice: ``direct`` (HISTORY_ROLLUPS off: the SQL over every row of
 the window) and ``rollup``. Last, the cost of a refresh after a late batch of
 1,000 tracking events spread over the last 30 days.
@@ -32,6 +33,9 @@ TOOLS = ["generateUserImage", "generateComic", "generateAnimeManga", "generateIc
 ERRORS = ["provider timeout", "HTTP 429: rate limit exceeded", "content policy violation", "storage error"]
 USERS = 1000
 PAGE = 50
+KEYS = [uuid.UUID(int=n + 1) for n in range(200)]  # each user's key (no FK on api_key_id: keys may be gone)
+MODELS = {"openai": ["gpt-image-1.5", "gpt-image-1-mini"], "gemini": ["gemini-2.5-flash-image"],
+          "procedural": ["procedural-v1"]}
 
 
 def make_rows(count, users, now, seed):
@@ -40,7 +44,8 @@ def make_rows(count, users, now, seed):
     span = 90 * 86400
     for n in range(count):
         created = now - timedelta(seconds=span * (count - n) / count)
-        user = users[rng.randrange(USERS)]
+        index = rng.randrange(USERS)
+        user = users[index]
         failed = rng.random() < 0.05
         style = rng.choice(STYLES)
         cost = round(rng.uniform(0.01, 0.08), 4)
@@ -57,6 +62,8 @@ def make_rows(count, users, now, seed):
             "costs": None if rng.random() < 0.02 else {"image": cost, "total": cost},
             "tokens": {"input": 100, "output": 0}, "success": not failed,
             "error_message": rng.choice(ERRORS) if failed else None, "provider": image["provider"],
+            "model": rng.choice(MODELS[image["provider"]]), "api_key_id": KEYS[index % len(KEYS)],
+            "tags": [style, "bench"], "images": 0 if failed else 1,
             "created_at": created + timedelta(milliseconds=5),
         }
         yield image, log
@@ -71,7 +78,7 @@ def load_postgres(app, rows, batch):
     image_cols = ["id", "user_id", "tool_name", "prompt", "model", "provider", "style", "bytes", "tags",
                   "status", "metadata", "created_at", "storage_key"]
     log_cols = ["id", "user_id", "job_id", "style", "difficulty", "duration_ms", "costs", "tokens", "success",
-                "error_message", "provider", "created_at"]
+                "error_message", "provider", "model", "api_key_id", "tags", "images", "created_at"]
     raw = db.engine.raw_connection()
     try:
         connection = raw.driver_connection
@@ -111,7 +118,7 @@ def load_sqlite(app, rows, batch):
 
 
 ROLLED_UP = {"/history/images/stats", "/analytics/top-styles", "/analytics/engagement",
-             "/analytics/cost-by-difficulty", "/analytics/dashboard"}
+             "/analytics/cost-by-difficulty", "/analytics/dashboard", "/analytics/spend", "/analytics/top-spenders"}
 
 
 def prepare(url, count, instance):
@@ -230,6 +237,10 @@ def run(name, url, count, repeat, instance):
         ("latency avg + p95 (24h)", "/analytics/latency"),
         ("errors (7d)", "/analytics/errors"),
         ("dashboard (24h + retention)", "/analytics/dashboard"),
+        *((f"spend by {group} (30d)", f"/analytics/spend?group_by={group}") for group in
+          ("user", "key", "provider", "model", "tag", "day")),
+        ("spend by key, 90d, CSV", "/analytics/spend?group_by=key&window=90d&format=csv"),
+        ("top spenders (30d)", "/analytics/top-spenders"),
     ]
     from app.extensions import db
     from app.models import User

@@ -2,14 +2,15 @@
 
 
 class RequestError(Exception):
-    """A 4xx before anything was written: the field that is wrong, and why."""
+    """A 4xx before anything was written: the field that is wrong, and why (``detail``: more of the body)."""
 
-    def __init__(self, status, message, field=None, headers=None):
+    def __init__(self, status, message, field=None, headers=None, detail=None):
         super().__init__(message)
         self.status = status
         self.message = message
         self.field = field
         self.headers = headers or {}
+        self.detail = detail or {}
 
 
 class GenerationFailed(Exception):

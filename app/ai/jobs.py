@@ -42,7 +42,8 @@ def _principal_json(principal):
 def _principal(data):
     if not data:
         return None
-    return Principal(uuid.UUID(data["user_id"]), data["username"], data["key_id"], data["is_admin"])
+    key_id = uuid.UUID(data["key_id"]) if data.get("key_id") else None
+    return Principal(uuid.UUID(data["user_id"]), data["username"], key_id, data["is_admin"])
 
 
 def generation_queue(app=None):
@@ -71,7 +72,7 @@ def submit_generation_job(payload, caller, tool_name=None):
     job_id = claims.job_id_for(caller_identity(caller), request_id) if request_id else uuid.uuid4()
     stored = {"payload": payload, "tool_name": plan.tool_name, "principal": _principal_json(principal),
               "fingerprint": claims.fingerprint({**payload, "tool_name": plan.tool_name}),
-              "country": caller.country,  # the worker has no request
+              "country": caller.country, "tags": list(caller.tags),  # the worker has no request
               "trace": context.carried()}  # the worker continues the request's trace
     existing = db.session.get(GenerationJob, job_id)
     if existing is None:
@@ -150,7 +151,8 @@ def _run_bound(job_id):
         return job.status if job else "missing"
     stored = job.request
     try:
-        caller = Caller(_principal(stored.get("principal")), country=stored.get("country"))
+        caller = Caller(_principal(stored.get("principal")), country=stored.get("country"),
+                        tags=tuple(stored.get("tags") or ()))
         generate_images(stored["payload"], caller, tool_name=stored.get("tool_name"), job_id=job_id, owner=owner,
                         reservation=reservation_from_json(job.reservation))
         return "finished"

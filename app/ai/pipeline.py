@@ -11,14 +11,16 @@ under a lease the process renews while it works.
 """
 
 import uuid
+from dataclasses import replace
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
+from app.spend.attribution import TagsInvalid, merge_tags
 
 from . import claims, records
 from .announce import announce_failure, announce_success
-from .errors import GenerationFailed
+from .errors import GenerationFailed, RequestError
 from .leases import Heartbeat
 from .planning import plan_generation
 from .quota import reserve_generation
@@ -39,6 +41,8 @@ def generate_images(payload, caller, *, tool_name=None, provider=None, renderer=
         plan = plan_generation(payload, caller.principal, tool_name=tool_name, provider=provider)
         plan.extra_meta = {**plan.extra_meta, **(extra_meta or {})}
         plan.country = caller.country
+        if caller.tags:
+            plan.options = replace(plan.options, tags=_caller_tags(plan.options.tags, caller.tags))
         claim = claims.begin_attempt(payload, plan.tool_name, caller, job_id, owner)
     except BaseException:
         _release(reservation)
@@ -70,6 +74,13 @@ def generate_images(payload, caller, *, tool_name=None, provider=None, renderer=
         reservation.settle(outcome.cost)
     announce_success(outcome, payload, caller, job_id)
     return outcome
+
+
+def _caller_tags(body_tags, header_tags):
+    try:
+        return merge_tags(body_tags, header_tags)
+    except TagsInvalid as error:
+        raise RequestError(400, str(error), field="tags") from error
 
 
 def reserve_quota(payload, caller, *, tool_name=None, provider=None):

@@ -25,6 +25,7 @@ from .providers import (
 from .routing import find_route
 
 EDIT_TOOLS = ("imageEditor", "openaiImagesEdits")  # their provider is asked to edit, not generate
+SCENE_FIELDS = ("scene", "environment", "outfit")
 
 
 @dataclass(frozen=True)
@@ -45,11 +46,22 @@ class GenerationOptions:
     background: str | None = None
     moderation: str | None = None
     output_compression: int | None = None
+    end_user: str | None = None
+    difficulty: int | None = None
+    scene: str | None = None
+    environment: str | None = None
+    outfit: str | None = None
 
     @classmethod
     def from_payload(cls, payload, *, style, aspect_ratio):
-        """The options of a validated request body, with the style and aspect ratio planning resolved."""
+        """The options of a validated request body, with the style and aspect ratio planning resolved.
+
+        A template's ``scene``, ``environment`` and ``outfit`` variables fill the fields the body left out."""
         values = {option.name: payload.get(option.name) for option in fields(cls)}
+        variables = values["variables"] or {}
+        for name in SCENE_FIELDS:
+            if values[name] is None and isinstance(variables.get(name), str):
+                values[name] = variables[name][:200] or None
         return cls(**{**values, "n": values["n"] or 1, "style": style, "aspect_ratio": aspect_ratio})
 
 

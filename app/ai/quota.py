@@ -9,17 +9,21 @@ from flask import current_app
 
 from app.errors import RETRY_AFTER_SECONDS
 from app.extensions import db
-from app.models import User
+from app.models import ApiKey, User
+from app.models.types import utcnow
 from app.observability import tracing
 from app.security.limits import rate_limits_for
 from app.security.quotas import (
-    QuotaExceeded,
+    LimitReached,
     QuotaUnavailable,
     Reservation,
+    daily_exceeded,
     get_quotas,
     limits_for,
     quota_identity,
 )
+from app.spend import budgets
+from app.spend.access import allowlist_refusal
 
 from .errors import RequestError
 from .pricing import image_price, price_table
@@ -27,31 +31,54 @@ from .providers import PROVIDERS, get_provider
 
 
 def reserve_generation(plan, caller):
-    """Reserve today's quota of ``caller`` (a Caller) for ``plan`` or raise RequestError(429) with Retry-After."""
+    """Reserve today's quota and the key's and user's budgets of ``caller`` (a Caller) for ``plan``, all at once,
+    or raise RequestError: 403 for a model or provider the key may not use, 429 with Retry-After when spent."""
     principal = caller.principal
     user = db.session.get(User, principal.user_id) if principal is not None else None
+    key = db.session.get(ApiKey, principal.key_id) if principal is not None and principal.key_id else None
+    refusal = allowlist_refusal(key, plan.provider, planned_model(current_app.config, plan))
+    if refusal is not None:
+        raise RequestError(403, refusal[1], field=refusal[0])
     limits = limits_for(principal, user)
-    if limits.generations is None and limits.cost_usd is None:
+    quotas = get_quotas()
+    daily = [] if limits.generations is None and limits.cost_usd is None else [
+        quotas.daily(quota_identity(principal, caller.address), limits)]
+    found = budgets.budgets_for(key, user)
+    if not daily and not found:
         return None
     count = plan.options.n
     price = estimated_price(current_app.config, plan)
     try:
         with tracing.span("imprint.quota", {"imprint.quota.units": count}):
-            return get_quotas().reserve(quota_identity(principal, caller.address), limits, units=count,
-                                        cost_usd=(price or 0.0) * count)
-    except QuotaExceeded as exceeded:
-        raise RequestError(429, f"{exceeded}; it resets in {exceeded.retry_after} s",
-                           headers={"Retry-After": str(exceeded.retry_after)}) from exceeded
+            return quotas.reserve_all(daily + [budgets.counted(budget) for budget in found], units=count,
+                                      cost_usd=(price or 0.0) * count)
+    except LimitReached as reached:
+        if daily and reached.index == 0:
+            exceeded = daily_exceeded(reached, limits)
+            raise RequestError(429, f"{exceeded}; it resets in {exceeded.retry_after} s",
+                               headers={"Retry-After": str(exceeded.retry_after)}) from None
+        refusal = budgets.exceeded(found[reached.index - len(daily)], reached)
+        raise RequestError(429, str(refusal), headers={"Retry-After": str(_seconds_until(refusal.resets_at))},
+                           detail={"budget": refusal.describe()}) from None
     except QuotaUnavailable as error:
         raise RequestError(503, f"{error}; retry shortly", headers={"Retry-After": str(RETRY_AFTER_SECONDS)}) from error
+
+
+def _seconds_until(moment):
+    return max(1, int((moment - utcnow()).total_seconds()))
+
+
+def planned_model(config, plan):
+    """The model the provider will be asked for: the plan's, else the provider's default."""
+    if plan.model is None and plan.provider in PROVIDERS:
+        return get_provider(plan.provider, config).default_model
+    return plan.model
 
 
 def estimated_price(config, plan):
     """One image's price for the reservation: the provider's default model when none is named, and the
     dearest quality when none is (settling with the real cost gives back the difference)."""
-    model = plan.model
-    if model is None and plan.provider in PROVIDERS:
-        model = get_provider(plan.provider, config).default_model
+    model = planned_model(config, plan)
     size, quality = f"{plan.width}x{plan.height}", plan.options.quality
     price = image_price(config, plan.provider, model, size, quality)
     if price is None and quality is None:

@@ -30,7 +30,7 @@ REASONS = {
     "job_failed": "the worker running this job failed before the generation finished",
     "lost": "the queue lost this job before a worker ran it",
 }
-_UUID_FIELDS = ("user_id", "dataset_id", "parent_id")
+_UUID_FIELDS = ("user_id", "dataset_id", "parent_id", "api_key_id")
 
 
 def settle_dead(job_id, reason, error_detail=None):
@@ -71,7 +71,8 @@ def settle_dead(job_id, reason, error_detail=None):
     if record:  # under the run's own log id: if the run logged already (maybe still in the spool), one row
         logger = GenerationLogger(user_id=user_id, job_id=str(job_id), log_id=log_id(job_id, owner))
         logger.start_job(style=record.get("style"), tool_name=record.get("tool_name"),
-                         provider=record.get("provider"), model=record.get("model"), country=record.get("country"))
+                         provider=record.get("provider"), model=record.get("model"), country=record.get("country"),
+                         api_key_id=record.get("api_key_id"), end_user=record.get("end_user"), tags=record.get("tags"))
         logger.fail(message, image_id=image_id)
     log.warning("generation %s settled as failed: %s", job_id, message)
     return True

@@ -35,7 +35,7 @@ def _request_error(error):
     from werkzeug.http import HTTP_STATUS_CODES
 
     return error_response(error.status, HTTP_STATUS_CODES.get(error.status, "Error"), error.message,
-                          errors=errors, headers=error.headers)
+                          errors=errors, headers=error.headers, detail=error.detail)
 
 
 @blp.errorhandler(GenerationFailed)

@@ -26,7 +26,7 @@ from .catalog import ASPECT_RATIOS
 from .errors import GenerationFailed
 from .leases import log_id
 from .outputs import encode_output
-from .planning import Plan, provider_request
+from .planning import SCENE_FIELDS, Plan, provider_request
 from .pricing import generation_price
 from .providers import ProviderError, get_provider
 from .providers.base import nearest_ratio
@@ -78,9 +78,11 @@ def run_plan(run, renderer):
     started = time.perf_counter()
     provider = None if renderer is not None else get_provider(plan.provider, config)
     model = plan.model or (provider.default_model if provider else "pillow")
-    logger.start_job(style=plan.options.style, photo_size=f"{plan.width}x{plan.height}",
-                     scene=plan.tool.template and plan.options.tool, tool_name=plan.tool_name,
-                     provider=plan.provider, model=model, country=plan.country,
+    options = plan.options
+    logger.start_job(style=options.style, difficulty=options.difficulty, photo_size=f"{plan.width}x{plan.height}",
+                     scene=options.scene or (plan.tool.template and options.tool), tool_name=plan.tool_name,
+                     provider=plan.provider, model=model, country=plan.country, api_key_id=run.caller.key_id,
+                     end_user=options.end_user, tags=options.tags,
                      **(plan.template.log_fields() if plan.template else {}))
     storage = get_storage()
     try:
@@ -157,8 +159,9 @@ def _record(run, logger, storage, result, stored, marks, started):
     # lost right after it cannot turn a made image into an error.
     outcome = Outcome(saved, build_response(saved), cost=outcome_cost(saved))
     db.session.commit()
-    logger.complete(image_id=saved[0].id, model=result.model)  # the model that answered, as the image row says
-    _record_prompt_usage(plan, run.caller.user_id, logger, True, run.duration_ms)
+    # the model that answered, as the image row says
+    logger.complete(image_id=saved[0].id, model=result.model, images=len(saved))
+    _record_prompt_usage(run, logger, True, run.duration_ms)
     return outcome
 
 
@@ -180,7 +183,8 @@ def _common(run):
         dataset_id=plan.dataset.id if plan.dataset else None,
         prompt_id=plan.template.prompt_id if plan.template else None, parent_id=run.parent_id,
         aspect_ratio=_aspect_ratio(plan), format=options.format or "png",
-        reference_images_count=run.reference_count, country=plan.country,
+        reference_images_count=run.reference_count, country=plan.country, api_key_id=run.caller.key_id,
+        end_user=options.end_user,
         unique_visual_elements=(plan.dataset.unique_visual_elements or None) if plan.dataset else None,
     )
 
@@ -231,18 +235,20 @@ def _fail(run, logger, storage, error):
         logger.fail(error.message)  # the log from the data in hand; the reaper writes the row
         raise
     logger.fail(error.message, image_id=failed.id)
-    _record_prompt_usage(plan, run.caller.user_id, logger, False, None, error.message)
+    _record_prompt_usage(run, logger, False, None, error.message)
     return GenerationFailed(error.http_status, body, headers)
 
 
-def _record_prompt_usage(plan, user_id, logger, success, duration_ms, error=None):
+def _record_prompt_usage(run, logger, success, duration_ms, error=None):
+    plan = run.plan
     if plan.template is None:
         return
+    options = plan.options
     record_event("prompt_usage", prompt_id=plan.template.prompt_id, prompt_version=plan.template.version,
                  prompt_label=plan.template.label, success=success, generation_time_ms=duration_ms,
-                 user_id=user_id, job_id=logger.job_id, prompt=plan.full_prompt,
-                 negative_prompt=plan.negative_prompt, error_message=error,
-                 variables=plan.options.variables)
+                 user_id=run.caller.user_id, job_id=logger.job_id, prompt=plan.full_prompt,
+                 negative_prompt=plan.negative_prompt, error_message=error, variables=options.variables,
+                 api_key_id=run.caller.key_id, **{name: getattr(options, name) for name in SCENE_FIELDS})
 
 
 def attempt_record(run):

@@ -35,7 +35,11 @@ class _Options(Schema):
                                                                          "provider targets with fallbacks"})
     model = Text(validate=validate.Length(1, 100))
     seed = Integer(validate=validate.Range(0, 2**32 - 1))
-    tags = List(Text(validate=validate.Length(1, 64)), validate=validate.Length(max=20))
+    tags = List(Text(validate=validate.Length(1, 64)), validate=validate.Length(max=20), metadata={
+        "description": "free tags the spend reports group by; an Imprint-Tags header (comma-separated) adds more, "
+                       "20 in all"})
+    end_user = Text(validate=validate.Length(1, 200), metadata={
+        "description": "your own end user's id, recorded so spend reports can group by it"})
     request_id = Text(validate=validate.Length(1, 200), metadata={"description": "idempotency key"})
     message_id = Text(validate=validate.Length(max=200))
     run_async = fields.Boolean(data_key="async", metadata={"description": "queue it (202 + job URL)"})
@@ -55,6 +59,14 @@ class GenerateRequestSchema(_Options):
     variables = Dict(keys=Text(validate=validate.Length(1, 64)), values=fields.Raw(),
                             validate=validate.Length(max=50))
     tool = Text(validate=validate.OneOf(PROMPT_TOOLS), metadata={"description": "image, avatar, anime, comic, icon"})
+    difficulty = Integer(validate=validate.Range(1, 10), metadata={
+        "description": "how hard the picture is (1-10), for cost by difficulty"})
+    scene = Text(validate=validate.Length(1, 200), metadata={
+        "description": "the scene shown; a template's `scene` variable when not given"})
+    environment = Text(validate=validate.Length(1, 200), metadata={
+        "description": "its environment; a template's `environment` variable when not given"})
+    outfit = Text(validate=validate.Length(1, 200), metadata={
+        "description": "the outfit worn; a template's `outfit` variable when not given"})
 
     @validates_schema
     def _prompt_or_template(self, data, **_):

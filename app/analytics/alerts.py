@@ -20,6 +20,7 @@ from app.extensions import db
 from app.models import AlertEvent, GenerationLog
 from app.models.query import json_number, percentile_cont
 from app.models.types import utcnow
+from app.spend.usage import budgets_in_use
 
 log = logging.getLogger(__name__)
 gl = GenerationLog
@@ -89,22 +90,40 @@ def thresholds(config):
 def _is_firing(rule, value, threshold):
     if value is None:
         return False
-    return value >= threshold if rule == "rate_limit" else value > threshold
+    return value >= threshold if rule == "rate_limit" or rule.startswith("budget:") else value > threshold
 
 
 def active_alerts():
     return db.session.scalars(select(AlertEvent).where(AlertEvent.status == "firing")).all()
 
 
+def budget_measures(config, now):
+    """(rule, share spent, threshold, message, details) of every budget: ``budget:<key or user id>``."""
+    threshold = config["BUDGET_ALERT_SHARE"]
+    for used in budgets_in_use(now=now):
+        limits = " / ".join(part for part in (
+            f"${used['limit_usd']:g}" if used["limit_usd"] is not None else None,
+            f"{used['limit_generations']} generations" if used["limit_generations"] is not None else None) if part)
+        message = (f"{used['name']} has spent {{value:.0%}} of its {used['period']} budget ({limits}); "
+                   f"threshold {{threshold:.0%}}")
+        details = {key: used[key] for key in ("owner", "id", "name", "period", "spent_usd", "generations")}
+        yield f"budget:{used['id']}", used["share"], threshold, message, {**details, "resets_at": str(used["resets_at"])}
+
+
+def _measures(config, now):
+    for rule, (measure, setting, text) in RULES.items():
+        value, details = measure(config, now)
+        yield rule, value, config[setting], text, details
+    yield from budget_measures(config, now)
+
+
 def check_alerts(config, now=None, send=None):
-    """Evaluate every rule at ``now``, record firings and resolutions, notify; returns the changes."""
+    """Evaluate every rule (and every budget) at ``now``, record firings and resolutions, notify; returns the changes."""
     now = now or utcnow()
     active = {event.rule: event for event in active_alerts()}
     changes = []
-    for rule, (measure, setting, text) in RULES.items():
-        value, details = measure(config, now)
-        threshold = config[setting]
-        event = active.get(rule)
+    for rule, value, threshold, text, details in _measures(config, now):
+        event = active.pop(rule, None)
         if _is_firing(rule, value, threshold):
             if event is None:
                 event = AlertEvent(rule=rule, status="firing", value=value, threshold=threshold,
@@ -115,6 +134,10 @@ def check_alerts(config, now=None, send=None):
             else:
                 event.value = value  # still firing: keep the latest value, notify nothing
         elif event is not None:
+            event.status, event.resolved_at = "resolved", now
+            changes.append(event)
+    for rule, event in active.items():  # a budget that was removed resolves its alert
+        if rule.startswith("budget:"):
             event.status, event.resolved_at = "resolved", now
             changes.append(event)
     db.session.commit()

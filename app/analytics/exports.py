@@ -41,7 +41,7 @@ def _plain(value):
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run these as formulas
 
 
-def _csv_cell(value):
+def csv_cell(value):
     """One CSV cell; text a spreadsheet would read as a formula gets a leading ``'`` (OWASP's advice)."""
     value = _plain(value)
     if isinstance(value, dict | list):
@@ -88,7 +88,7 @@ def stream_export(kind, fmt, since, until):
     count = 0
     for row in rows:
         if writer:
-            writer.writerow([_csv_cell(value) for value in row])
+            writer.writerow([csv_cell(value) for value in row])
         else:
             line = json.dumps({name: _plain(value) for name, value in zip(columns, row, strict=True)})
             if fmt == "json":

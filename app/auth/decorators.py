@@ -8,12 +8,13 @@ from flask_smorest import abort
 from flask_smorest.utils import deepupdate
 
 from app.observability import context
+from app.spend.access import has_scope, scope_needed
 
-from .service import authenticate
+from .service import KeyExpired, authenticate
 
 _UNSET = object()
 UNAUTHORIZED = {"description": "No API key, or a wrong or revoked one"}
-FORBIDDEN = {"description": "The key is not an admin's"}
+FORBIDDEN = {"description": "The key is not an admin's, or lacks the scope"}
 
 
 def current_principal():
@@ -31,13 +32,23 @@ def current_principal():
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             abort(401, message="Authorization must be 'Bearer <api key>'")
-        principal = authenticate(token.strip())
+        try:
+            principal = authenticate(token.strip())
+        except KeyExpired as expired:
+            abort(401, message=str(expired))
         if principal is None:
             abort(401, message="invalid or revoked API key")
+        _check_scope(principal, scope_needed(request.blueprint, request.method))
     g._principal = principal
     if principal is not None:
         context.update(user_id=str(principal.user_id))  # log lines name the caller from here on
     return principal
+
+
+def _check_scope(principal, needed):
+    if not has_scope(principal.scopes, needed):
+        scopes = " ".join(sorted(principal.scopes))
+        abort(403, message=f"this API key's scopes ({scopes}) do not include {needed!r}")
 
 
 def auth_required(view=None, *, admin=False, allow_anonymous=False):
@@ -52,6 +63,8 @@ def auth_required(view=None, *, admin=False, allow_anonymous=False):
                     abort(401, message="an API key is required (Authorization: Bearer <key>)")
             elif admin and not principal.is_admin:
                 abort(403, message="this endpoint needs an admin key")
+            elif admin:
+                _check_scope(principal, "admin")
             return fn(*args, **kwargs)
 
         _document(wrapper, admin, allow_anonymous)

@@ -4,7 +4,16 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
 from app.extensions import db
-from app.models import User
+from app.models import ApiKey, User
+from app.spend.governance import (
+    KEY_FIELDS,
+    LimitsInvalid,
+    check_key_limits,
+    limits_view,
+    set_key_limits,
+    set_user_budget,
+)
+from app.spend.schemas import BudgetSchema, KeyLimitsSchema
 
 from . import service
 from .decorators import admin_required, auth_required, current_principal
@@ -83,8 +92,42 @@ class UserKeys(MethodView):
     def post(self, data, user_id):
         """Create an API key for a user (admin). The key is in the answer, once."""
         user = _user_or_404(user_id)
+        limits = {name: data[name] for name in KEY_FIELDS if name in data}
+        _limits_or_422(check_key_limits, limits)
         key, plaintext = service.create_api_key(user, name=data.get("name"), is_admin=data["is_admin"])
+        set_key_limits(key, limits)
         return {**service.key_view(key, user), "key": plaintext}
+
+
+def _limits_or_422(check, *args):
+    try:
+        return check(*args)
+    except LimitsInvalid as error:
+        abort(422, message=str(error), errors={"json": {error.field: [error.message]}})
+
+
+@blp.route("/users/<uuid:user_id>/keys/<uuid:key_id>")
+class UserKeyItem(MethodView):
+    @admin_required
+    @blp.arguments(KeyLimitsSchema)
+    @blp.response(200, KeySchema)
+    def patch(self, data, user_id, key_id):
+        """Change a key's budget, period, expiry, scopes or allowed models and providers (admin); null clears."""
+        user = _user_or_404(user_id)
+        key = db.session.get(ApiKey, key_id)
+        if key is None or key.user_id != user.id:
+            abort(404, message="no such key")
+        return service.key_view(_limits_or_422(set_key_limits, key, data), user)
+
+
+@blp.route("/users/<uuid:user_id>/budget")
+class UserBudget(MethodView):
+    @admin_required
+    @blp.arguments(BudgetSchema)
+    @blp.response(200, BudgetSchema)
+    def put(self, data, user_id):
+        """Set a user's budget over all their keys (admin); null removes a limit."""
+        return limits_view(_limits_or_422(set_user_budget, _user_or_404(user_id), data))
 
 
 @blp.route("/me/usage")

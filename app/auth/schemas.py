@@ -1,6 +1,7 @@
 from marshmallow import Schema, fields, validate
 
 from app.security.bounded import Integer
+from app.spend.schemas import KeyLimitsSchema
 
 
 class NoQuerySchema(Schema):
@@ -26,12 +27,12 @@ class UserPatchSchema(Schema):
     is_active = fields.Boolean(required=True, metadata={"description": "false disables the user: their keys stop working at once, their ledger stays"})
 
 
-class KeyCreateSchema(Schema):
+class KeyCreateSchema(KeyLimitsSchema):
     name = fields.String(validate=validate.Length(max=100))
     is_admin = fields.Boolean(load_default=False)
 
 
-class KeySchema(Schema):
+class KeySchema(KeyLimitsSchema):
     id = fields.UUID(required=True)
     name = fields.String(allow_none=True)
     prefix = fields.String(required=True)
@@ -42,6 +43,7 @@ class KeySchema(Schema):
     user_id = fields.UUID()
     username = fields.String()
     key = fields.String(metadata={"description": "The key itself; shown once, at creation"})
+    is_expired = fields.Boolean()
 
 
 class PrincipalSchema(Schema):

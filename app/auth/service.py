@@ -14,6 +14,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.extensions import db
 from app.models import ApiKey, User
 from app.models.types import utcnow
+from app.spend.access import parse_scopes
+from app.spend.governance import limits_view
 
 log = logging.getLogger(__name__)
 
@@ -25,16 +27,25 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: a user, the key they used, and whether it is an admin key."""
+    """Who is calling: a user, the key they used, whether it is an admin key, and its scopes (None = all)."""
 
     user_id: object
     username: str
     key_id: object
     is_admin: bool
+    scopes: frozenset | None = None
 
 
 class UserExists(ValueError):
     pass
+
+
+class KeyExpired(Exception):
+    """The key is right but past its ``expires_at``."""
+
+    def __init__(self, expires_at):
+        super().__init__(f"this API key expired at {expires_at.isoformat()}")
+        self.expires_at = expires_at
 
 
 class SelfLockout(ValueError):
@@ -88,9 +99,7 @@ def create_api_key(user, name=None, is_admin=False):
 
 def revoke_api_key(prefix_or_id):
     """Revoke a key by its prefix or id; returns the key or None."""
-    key = db.session.scalar(select(ApiKey).where(ApiKey.prefix == prefix_or_id))
-    if key is None and _as_uuid(prefix_or_id) is not None:
-        key = db.session.get(ApiKey, _as_uuid(prefix_or_id))
+    key = find_key(prefix_or_id)
     if key is not None and key.revoked_at is None:
         key.revoked_at = utcnow()
         db.session.commit()
@@ -98,7 +107,7 @@ def revoke_api_key(prefix_or_id):
 
 
 def authenticate(token):
-    """The Principal for a bearer token, or None if it is unknown, wrong or revoked."""
+    """The Principal for a bearer token, or None if it is unknown, wrong or revoked; KeyExpired when expired."""
     if not token or not token.startswith(KEY_PREFIX) or len(token) > 200:
         # Still hash, so a malformed key takes as long as a wrong one.
         hmac.compare_digest(hash_key(token or ""), "0" * 64)
@@ -112,14 +121,20 @@ def authenticate(token):
     matches = hmac.compare_digest(hash_key(token), expected)
     if not row or not matches or row.ApiKey.revoked_at is not None or not row.User.is_active:
         return None
-    principal = Principal(
-        user_id=row.User.id,
-        username=row.User.username,
-        key_id=row.ApiKey.id,
-        is_admin=row.ApiKey.is_admin,
-    )
+    if is_expired(row.ApiKey):
+        raise KeyExpired(row.ApiKey.expires_at)
+    principal = _principal(row)
     mark_key_used(row.ApiKey)
     return principal
+
+
+def is_expired(key, now=None):
+    return key.expires_at is not None and key.expires_at <= (now or utcnow())
+
+
+def _principal(row):
+    return Principal(user_id=row.User.id, username=row.User.username, key_id=row.ApiKey.id,
+                     is_admin=row.ApiKey.is_admin, scopes=parse_scopes(row.ApiKey.scopes))
 
 
 def principal_for_key_id(key_id):
@@ -130,10 +145,9 @@ def principal_for_key_id(key_id):
     row = db.session.execute(
         select(ApiKey, User).join(User, User.id == ApiKey.user_id).where(ApiKey.id == key_id)
     ).first()
-    if not row or row.ApiKey.revoked_at is not None or not row.User.is_active:
+    if not row or row.ApiKey.revoked_at is not None or not row.User.is_active or is_expired(row.ApiKey):
         return None
-    principal = Principal(user_id=row.User.id, username=row.User.username, key_id=row.ApiKey.id,
-                          is_admin=row.ApiKey.is_admin)
+    principal = _principal(row)
     mark_key_used(row.ApiKey)
     return principal
 
@@ -198,4 +212,12 @@ def key_view(key, user):
     """A key as the API and the pages show it: never its hash."""
     return {"id": key.id, "name": key.name, "prefix": key.prefix, "user_id": user.id, "username": user.username,
             "is_admin": key.is_admin, "created_at": key.created_at, "last_used_at": key.last_used_at,
-            "revoked_at": key.revoked_at}
+            "revoked_at": key.revoked_at, **limits_view(key)}
+
+
+def find_key(prefix_or_id):
+    """A key by its prefix or id, or None."""
+    key = db.session.scalar(select(ApiKey).where(ApiKey.prefix == prefix_or_id))
+    if key is None and _as_uuid(prefix_or_id) is not None:
+        key = db.session.get(ApiKey, _as_uuid(prefix_or_id))
+    return key

@@ -7,6 +7,8 @@ from app.ai.providers import PROVIDERS, allowed_providers
 from app.auth import service
 from app.auth.schemas import QuotaSchema, UserCreateSchema
 from app.doctor import missing_provider_settings
+from app.spend.governance import LimitsInvalid, set_key_limits
+from app.spend.schemas import KeyLimitsSchema
 from app.storage import get_storage
 
 from .forms import field_errors
@@ -36,6 +38,28 @@ def set_quotas_from_form(user, form):
     except ValidationError as error:
         return field_errors(error.messages)
     service.set_user_quotas(user, values)
+    return {}
+
+
+def set_key_limits_from_form(key, form):
+    """Apply the key's limits form (blank = none); returns errors by field. The API's schema checks it."""
+    def listed(name):
+        return [part.strip() for part in (form.get(name) or "").split(",") if part.strip()] or None
+
+    expires = (form.get("expires_at") or "").strip()
+    raw = {"budget_usd": (form.get("budget_usd") or "").strip() or None,
+           "budget_generations": (form.get("budget_generations") or "").strip() or None,
+           "budget_period": form.get("budget_period") or None,
+           "expires_at": f"{expires}T00:00:00Z" if len(expires) == 10 else (expires or None),
+           "scopes": form.getlist("scopes") or None,
+           "allowed_models": listed("allowed_models"), "allowed_providers": listed("allowed_providers")}
+    try:
+        values = KeyLimitsSchema().load(raw)
+        set_key_limits(key, values)
+    except ValidationError as error:
+        return field_errors(error.messages)
+    except LimitsInvalid as error:
+        return {error.field: error.message}
     return {}
 
 

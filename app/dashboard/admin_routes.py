@@ -1,8 +1,12 @@
-"""Admin pages: users (create, disable/enable, quotas), keys (create — shown once —, revoke), settings."""
+"""Admin pages: users (create, disable/enable, quotas), keys (create — shown once —, limits, revoke), settings."""
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from app.auth import service
+from app.spend.access import SCOPES
+from app.spend.cli import describe
+from app.spend.periods import PERIODS
+from app.spend.usage import budgets_in_use
 
 from . import admin
 from .blueprint import admin_only, blp
@@ -67,7 +71,8 @@ def admin_user_quota(user_id):
 
 def _keys_page(created=None, errors=None, form=None, status=200):
     return render_template("dashboard/admin_keys.html", rows=service.list_keys(), users=service.list_users(),
-                           created=created, errors=errors or {},
+                           created=created, errors=errors or {}, describe=describe, periods=PERIODS, scopes=SCOPES,
+                           usage={b["id"]: b for b in budgets_in_use() if b["owner"] == "key"},
                            form=form or {"user": request.args.get("user", ""), "name": "", "is_admin": False}), status
 
 
@@ -97,6 +102,19 @@ def admin_revoke_key(key_id):
     if key is None:
         abort(404, "No such key.")
     flash(f"Revoked {key.prefix}." + (" That was the key you are signed in with." if key.id == g.principal.key_id else ""))
+    return redirect(url_for("dashboard.admin_keys"))
+
+
+@blp.route("/admin/keys/<uuid:key_id>/limits", methods=["POST"])
+def admin_key_limits(key_id):
+    """Set a key's budget, period, expiry, scopes and allowed models and providers (blank = none)."""
+    key = service.find_key(str(key_id))
+    if key is None:
+        abort(404, "No such key.")
+    errors = admin.set_key_limits_from_form(key, request.form)
+    if errors:
+        return _keys_page(errors={f"limits-{key.id}": "; ".join(f"{k}: {v}" for k, v in errors.items())}, status=400)
+    flash(f"Limits of {key.prefix} saved.")
     return redirect(url_for("dashboard.admin_keys"))
 
 

@@ -13,6 +13,8 @@ from app.health import check_redis
 from app.history import search, stats
 from app.models.types import utcnow
 from app.og import stats as og_stats
+from app.spend import reports
+from app.spend.usage import budgets_in_use
 from app.tracking import queue, spool
 
 WINDOWS = {
@@ -164,6 +166,7 @@ def analytics_page(window):
         "window": window,
         "since": since,
         "until": until,
+        **spend_section(since, until),
         "numbers": numbers,
         "engagement_series": hourly_series(numbers["per_hour"], since, until, "generations"),
         "styles": styles,
@@ -174,6 +177,18 @@ def analytics_page(window):
         "latency_bars": [(row["style"] or "(none)", row["p95_duration_ms"]) for row in latency[:12]],
         "errors": bi.errors(since, until, limit=20),
     }
+
+
+SPEND_GROUPS = (("model", "Model"), ("provider", "Provider"), ("user", "User"), ("key", "API key"), ("tag", "Tag"))
+
+
+def spend_section(since, until):
+    """What the analytics page leads with: spend by model, provider, user, key and tag, and each budget's use."""
+    spend = {group: reports.spend_report(group, since, until, limit=10) for group, _title in SPEND_GROUPS}
+    return {"spend": spend, "spend_groups": SPEND_GROUPS, "spend_total": spend["model"]["total"],
+            "spend_bars": [(row["label"] or row["group"] or "(none)", float(row["cost_usd"]))
+                           for row in spend["model"]["rows"]],
+            "budgets": budgets_in_use()}
 
 
 def _difficulty(value):

@@ -10,7 +10,7 @@ from datetime import timedelta
 from flask import current_app, g, session
 from sqlalchemy import delete
 
-from app.auth.service import authenticate, principal_for_key_id
+from app.auth.service import KeyExpired, authenticate, principal_for_key_id
 from app.extensions import db
 from app.models import DashboardSession
 from app.models.types import utcnow
@@ -21,7 +21,10 @@ _UNSET = object()
 
 def sign_in(token):
     """Check an API key; on success start a fresh server-side session. Returns the Principal or None."""
-    principal = authenticate((token or "").strip())
+    try:
+        principal = authenticate((token or "").strip())
+    except KeyExpired:
+        return None
     if principal is None:
         return None
     now = utcnow()

@@ -24,6 +24,7 @@ from .rollup import (
     RollupUser,
     RollupUserDay,
 )
+from .spend import SpendDay
 from .user import ApiKey, DashboardSession, User
 from .variant import ImageVariant
 from .webhook import WebhookDelivery, WebhookEndpoint
@@ -62,6 +63,7 @@ __all__ = [
     "RollupState",
     "RollupUser",
     "RollupUserDay",
+    "SpendDay",
     "User",
     "WebhookDelivery",
     "WebhookEndpoint",

@@ -5,7 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
 
-from .types import JSONType, UTCDateTime, UUIDType, new_uuid, utcnow
+from .types import JSONType, Tags, UTCDateTime, UUIDType, new_uuid, utcnow
 
 
 class GenerationLog(db.Model):
@@ -46,4 +46,9 @@ class GenerationLog(db.Model):
     trace_id: Mapped[str | None] = mapped_column(String(32))
     # Each provider call of the job: [{"target", "provider", "model", "outcome", "error_kind", "error", "ms", "cost_usd"}]
     attempts = mapped_column(JSONType)
+    # Attribution: the API key used (NULL: anonymous or CLI), the caller's end user, free tags, images made.
+    api_key_id = mapped_column(UUIDType)  # no FK: the ledger outlives a deleted key
+    end_user: Mapped[str | None] = mapped_column(Text)
+    tags = mapped_column(Tags)
+    images: Mapped[int | None] = mapped_column(Integer)
     created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)

@@ -82,6 +82,8 @@ class GeneratedImage(db.Model):
     cost_usd = mapped_column(Numeric(12, 6))  # NULL = unknown, never 0 by default
     duration_ms: Mapped[int | None] = mapped_column(Integer)
     country: Mapped[str | None] = mapped_column(String(2))
+    api_key_id = mapped_column(UUIDType)  # the key that made it; no FK: the ledger outlives a deleted key
+    end_user: Mapped[str | None] = mapped_column(Text)
     created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
 

@@ -39,6 +39,7 @@ class OgGeneration(db.Model):
     theme: Mapped[str | None] = mapped_column(String(50))
     render_time_ms: Mapped[float | None] = mapped_column(Float)
     country: Mapped[str | None] = mapped_column(String(2))
+    api_key_id = mapped_column(UUIDType)  # the key that asked; no FK: the ledger outlives a deleted key
     created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 

@@ -99,6 +99,7 @@ class PromptUsage(db.Model):
     generation_time_ms: Mapped[int | None] = mapped_column(Integer)
     error_message: Mapped[str | None] = mapped_column(Text)
     variables = mapped_column(JSONType)
+    api_key_id = mapped_column(UUIDType)  # the key that asked; no FK: the ledger outlives a deleted key
     created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
 

@@ -6,7 +6,7 @@ The tests run each of them on SQLite and PostgreSQL over the same rows.
 import math
 import sqlite3
 
-from sqlalchemy import Boolean, Float, Text, event, literal
+from sqlalchemy import BigInteger, Boolean, Float, Text, event, literal
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
@@ -102,6 +102,32 @@ def _json_number_pg(element, compiler, **kw):
     column, key = (compiler.process(clause, **kw) for clause in element.clauses)
     return (f"(CASE WHEN jsonb_typeof({column} -> {key}) = 'number' "
             f"THEN CAST({column} ->> {key} AS DOUBLE PRECISION) END)")
+
+
+class json_micros(FunctionElement):
+    """The number at top-level ``key`` of a JSON column in millionths, as an integer (NULL when absent).
+
+    Costs are kept to six decimals, so their sums in millionths are exact integers on both databases:
+    SQLite rounds its double (exact for such values), PostgreSQL reads the JSON number as NUMERIC.
+    """
+
+    type = BigInteger()
+    inherit_cache = True
+    name = "json_micros"
+
+
+@compiles(json_micros)
+def _json_micros_sqlite(element, compiler, **kw):
+    column, key = list(element.clauses)
+    number = compiler.process(json_number(column, key), **kw)
+    return f"CAST(round({number} * 1000000) AS INTEGER)"
+
+
+@compiles(json_micros, "postgresql")
+def _json_micros_pg(element, compiler, **kw):
+    column, key = (compiler.process(clause, **kw) for clause in element.clauses)
+    return (f"(CASE WHEN jsonb_typeof({column} -> {key}) = 'number' "
+            f"THEN CAST(round(CAST({column} ->> {key} AS NUMERIC) * 1000000) AS BIGINT) END)")
 
 
 class percentile_cont(FunctionElement):

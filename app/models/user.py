@@ -5,7 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 
-from .types import UTCDateTime, UUIDType, new_uuid, utcnow
+from .types import JSONType, UTCDateTime, UUIDType, new_uuid, utcnow
 
 
 class User(db.Model):
@@ -20,6 +20,10 @@ class User(db.Model):
     daily_generation_limit: Mapped[int | None] = mapped_column(Integer)
     daily_cost_limit_usd = mapped_column(Numeric(12, 4))
     requests_per_minute: Mapped[int | None] = mapped_column(Integer)
+    # A budget over calendar periods (app/spend/budgets.py); NULL = none.
+    budget_usd = mapped_column(Numeric(12, 6))
+    budget_generations: Mapped[int | None] = mapped_column(Integer)
+    budget_period: Mapped[str | None] = mapped_column(String(10))  # day | week | month
     created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
     api_keys = relationship("ApiKey", back_populates="user", passive_deletes=True)
@@ -36,10 +40,16 @@ class ApiKey(db.Model):
     prefix: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
     key_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     is_admin: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default="0")
-    scopes: Mapped[str | None] = mapped_column(Text)
+    scopes: Mapped[str | None] = mapped_column(Text)  # space-separated (og generate read admin); NULL = all
     created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     last_used_at = mapped_column(UTCDateTime)
     revoked_at = mapped_column(UTCDateTime)
+    expires_at = mapped_column(UTCDateTime)
+    budget_usd = mapped_column(Numeric(12, 6))
+    budget_generations: Mapped[int | None] = mapped_column(Integer)
+    budget_period: Mapped[str | None] = mapped_column(String(10))
+    allowed_models = mapped_column(JSONType)  # a list of model names; NULL = any
+    allowed_providers = mapped_column(JSONType)
 
     user = relationship("User", back_populates="api_keys")
 

@@ -9,7 +9,7 @@ from flask_smorest import Blueprint, abort
 from marshmallow import RAISE
 from webargs.flaskparser import FlaskParser
 
-from app.auth import admin_required, auth_required
+from app.auth import admin_required, auth_required, current_principal
 from app.errors import describe_problems
 from app.og import service, stats
 from app.og.cache import ByteLRU
@@ -88,13 +88,14 @@ def _serve(args):
 def serve_card(params, brand=None, cache_control: str = CACHE_CONTROL):
     """The HTTP answer for a card: 403 for a URL that must be signed and is not, 304 for a current ETag,
     else the (cached) bytes; tracked either way."""
+    key_id = _key_id()  # a wrong, expired or out-of-scope key is refused before any work
     refusal = current_policy().refusal(request.path, list(request.args.items(multi=True)))
     if refusal:
         abort(403, message=refusal)
     etag = service.card_etag(params)
     headers = {"ETag": f'"{etag}"', "Cache-Control": cache_control}
     if request.if_none_match and request.if_none_match.contains_weak(etag):
-        _track(params, None)
+        _track(params, None, key_id)
         observe_card(params.format, params.aspect, "not_modified")
         return current_app.response_class(status=304, headers=headers)
     card = service.produce_card(params, etag, _cache(), brand, mark=og_card_marker())
@@ -102,7 +103,7 @@ def serve_card(params, brand=None, cache_control: str = CACHE_CONTROL):
     missing = missing_scripts(params)
     if missing:  # drawn as U+FFFD: say which scripts need a font the card does not ship
         headers["OG-Missing-Scripts"] = ", ".join(missing)
-    _track(params, card.render_ms)
+    _track(params, card.render_ms, key_id)
     observe_card(params.format, params.aspect, "cache_hit" if card.cached else "rendered",
                  card.render_ms / 1000, len(card.body))
     return current_app.response_class(card.body, content_type=card.content_type, headers=headers)
@@ -119,10 +120,18 @@ def _cache() -> ByteLRU:
     return cache
 
 
-def _track(params, render_ms):
+def _track(params, render_ms, key_id):
     if current_app.config["OG_TRACKING_ENABLED"]:
         service.record_generation(params, **client_fields(), render_time_ms=render_ms,
-                                  user_agent=request.headers.get("User-Agent"))
+                                  user_agent=request.headers.get("User-Agent"), api_key_id=key_id)
+
+
+def _key_id():
+    """The key of a caller that sent one (cards are open to anyone; a key only attributes the render)."""
+    if not request.headers.get("Authorization"):
+        return None
+    principal = current_principal()
+    return principal.key_id if principal is not None else None
 
 
 @blp.route("/sign", methods=["POST"])

@@ -49,7 +49,7 @@ def card_bytes(params: CardParams, brand=None, mark=None) -> tuple[bytes, str]:
 
 
 def record_generation(params: CardParams, *, ip_address: str | None, user_agent: str | None,
-                      render_time_ms: float | None, country: str | None = None) -> None:
+                      render_time_ms: float | None, country: str | None = None, api_key_id=None) -> None:
     """Record one og_generations event (never raises; see app.tracking)."""
     tracking.record(
         "og_generation",
@@ -66,4 +66,5 @@ def record_generation(params: CardParams, *, ip_address: str | None, user_agent:
         format=params.format,
         theme=resolve_theme(params),
         render_time_ms=None if render_time_ms is None else round(render_time_ms, 3),
+        api_key_id=api_key_id,
     )

@@ -91,6 +91,9 @@ def from_http(status, message, errors=None, headers=None):
 def from_request_error(error, param=None):
     """A RequestError from the pipeline (4xx before anything was written; 503 misconfiguration)."""
     param = param or param_name(error.field)
+    if error.status == 429 and "budget" in error.detail:  # retrying before the period resets will not help
+        return OpenAIError(429, error.message, type="insufficient_quota", code="budget_exceeded",
+                           headers={**error.headers, **NO_RETRY})
     if error.status == 429:  # the daily quota: retrying today will not help
         return OpenAIError(429, error.message, type="insufficient_quota", code="insufficient_quota",
                            headers={**error.headers, **NO_RETRY})

@@ -83,6 +83,11 @@ def openai_auth(view):
         try:
             principal = current_principal()
         except HTTPException as error:
+            message = (getattr(error, "data", None) or {}).get("message") or ""
+            if error.code == 403:  # a key whose scopes leave generation out
+                raise OpenAIError(403, message, code="insufficient_scope") from error
+            if "expired" in message:
+                raise OpenAIError(401, message, code="expired_api_key") from error
             raise OpenAIError(401, "Incorrect API key provided. Imprint keys are created with "
                               "`flask keys create` and sent as 'Authorization: Bearer <key>'.",
                               code="invalid_api_key") from error

@@ -84,6 +84,9 @@ def _payload(fields, route):
             payload["aspect_ratio"] = ratio
     if route is not None and route.model:
         payload["model"] = route.model
+    end_user = fields.get("user") or fields.get("safety_identifier")
+    if end_user:
+        payload["end_user"] = end_user
     return payload
 
 

@@ -26,6 +26,8 @@ from app.models import (
 )
 from app.models.query import json_number
 from app.models.types import utcnow
+from app.spend.rollup import TABLES as SPEND_TABLES
+from app.spend.rollup import recompute_spend_days
 
 from . import SOURCES
 from .buckets import DAY, HOUR, day_start, floor_day, floor_hour, hour_start
@@ -51,7 +53,7 @@ def refresh_rollups(now=None, chunk=CHUNK, on_progress=None):
 def forget_rollups():
     """Delete every rollup and watermark: until the next refresh, analytics read the source tables."""
     for table in (RollupState, RollupDirtyHour, RollupUserDay, RollupUser, GenerationLogHour,
-                  GenerationLogStyleHour, GenerationLogDifficultyHour, GeneratedImageHour):
+                  GenerationLogStyleHour, GenerationLogDifficultyHour, GeneratedImageHour, *SPEND_TABLES):
         db.session.execute(delete(table).execution_options(synchronize_session=False))
     db.session.commit()
 
@@ -75,6 +77,8 @@ def _refresh_source(source, target, chunk):
         if hours:
             _recompute_hours(source, hours)
             _recompute_user_days(source, hours, end)
+            if source == "logs":
+                recompute_spend_days(hours, end)
         if state is None:
             state = RollupState(source=source)
             session.add(state)

@@ -5,6 +5,10 @@ import ipaddress
 from dataclasses import dataclass
 
 from flask import current_app, request
+from flask_smorest import abort
+
+from app.spend.attribution import HEADER as TAGS_HEADER
+from app.spend.attribution import TagsInvalid, parse_tags_header
 
 from .geo import country_for
 
@@ -15,24 +19,35 @@ class Caller:
 
     ``address`` is the client's address as the app sees it (for quotas); tracking
     rows keep it through ``maybe_anonymize_ip``. A job run after its request
-    rebuilds the caller from what the request stored (principal, country).
+    rebuilds the caller from what the request stored (principal, country, tags).
+    ``tags`` come from the ``Imprint-Tags`` header; the rows record them with the body's.
     """
 
     principal: object = None  # app.auth.Principal, None for an anonymous caller
     address: str | None = None
     country: str | None = None
     user_agent: str | None = None
+    tags: tuple = ()
 
     @property
     def user_id(self):
         return self.principal.user_id if self.principal is not None else None
 
+    @property
+    def key_id(self):
+        """The API key the caller used (a dashboard session's sign-in key); None when anonymous."""
+        return self.principal.key_id if self.principal is not None else None
+
 
 def request_caller(principal, req=None):
-    """The Caller of this request: ``principal`` plus the request's address, country and user agent."""
+    """The Caller of this request: ``principal`` plus the request's address, country, user agent and tags."""
     req = req or request
     address = client_ip(req)
-    return Caller(principal, address, _country(address, current_app.config), req.headers.get("User-Agent"))
+    try:
+        tags = parse_tags_header(req.headers.get(TAGS_HEADER))
+    except TagsInvalid as error:
+        abort(400, message=str(error), errors={"headers": {TAGS_HEADER: [str(error)]}})
+    return Caller(principal, address, _country(address, current_app.config), req.headers.get("User-Agent"), tags)
 
 
 def client_ip(req=None, trusted_proxies=None):

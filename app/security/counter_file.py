@@ -5,7 +5,8 @@ the same file, so they count together, and the counts survive a restart.
 The data is replaced atomically (temporary file + rename) and the lock lives
 on a separate ``.lock`` file, so a crash mid-write never leaves half a file
 and a rename never moves the lock away from a waiting process. Keys carry
-their day (``…:20260101:gen``); a write drops the days that are over.
+their day (``…:20260101:gen``; a budget's key carries the day its period
+ends); a write drops the days that are over.
 """
 
 import fcntl
@@ -57,17 +58,22 @@ class FileCounters:
             os.fsync(fh.fileno())
         os.replace(temporary, self.path)
 
-    def reserve(self, keys, units, cost, unit_limit, cost_limit):
-        """Check both limits and add ``units`` and ``cost`` in one step: (ok, used, spent)."""
+    def reserve_all(self, keys, units, cost, limits):
+        """Check every (unit limit, cost limit) against its pair of ``keys``, then add ``units`` and ``cost``
+        to all of them, in one step: (1, 0, 0, 0), or (0 or -1, 1-based index, used, spent) of the first refusal."""
         with self._locked() as values:
-            used, spent = values.get(keys[0], 0), values.get(keys[1], 0)
-            if unit_limit >= 0 and used + units > unit_limit:
-                return 0, used, spent
-            if cost_limit >= 0 and spent + cost > cost_limit:
-                return -1, used, spent
-            values[keys[0]], values[keys[1]] = used + units, spent + cost
+            pairs = list(zip(keys[0::2], keys[1::2], strict=True))
+            for index, ((units_key, cost_key), (unit_limit, cost_limit)) in enumerate(zip(pairs, limits, strict=True), 1):
+                used, spent = values.get(units_key, 0), values.get(cost_key, 0)
+                if unit_limit >= 0 and used + units > unit_limit:
+                    return 0, index, used, spent
+                if cost_limit >= 0 and spent + cost > cost_limit:
+                    return -1, index, used, spent
+            for units_key, cost_key in pairs:
+                values[units_key] = values.get(units_key, 0) + units
+                values[cost_key] = values.get(cost_key, 0) + cost
             self._write(values)
-            return 1, used + units, spent + cost
+            return 1, 0, 0, 0
 
     def add(self, key, amount):
         with self._locked() as values:

@@ -8,7 +8,8 @@ user's ``requests_per_minute`` overrides the default for their keys.
 from flask import current_app, g, request
 from flask_limiter import Limiter
 
-from app.auth.decorators import current_principal
+# The module, not its name: importing app.auth first loads this package before current_principal exists.
+from app.auth import decorators
 
 from .client import client_ip
 
@@ -52,7 +53,7 @@ def rate_limit_key():
 
 def _principal_or_none():
     try:
-        return current_principal()
+        return decorators.current_principal()
     except Exception:  # a bad key is answered 401 by the view; count it by address
         return None
 

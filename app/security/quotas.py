@@ -35,26 +35,51 @@ MICRO = 1_000_000  # costs are counted in micro-dollars, as integers
 
 log = logging.getLogger(__name__)
 
-# KEYS: generations, cost. ARGV: units, cost, unit limit (-1 = none), cost limit (-1 = none), ttl,
-# and "1" when a missing counter must be rebuilt first (the answer is then {-2}).
+# KEYS: (generations, cost) per counted limit. ARGV: units, cost, the position of the limit whose missing
+# counters must be rebuilt first (0 = none; the answer is then {-2, i}), then per limit: unit limit
+# (-1 = none), cost limit (-1 = none), ttl. Every limit is checked before any is taken: all or nothing.
 _RESERVE = """
-if ARGV[6] == '1' and redis.call('EXISTS', KEYS[1]) == 0 then return {-2, 0, 0} end
-local used = tonumber(redis.call('GET', KEYS[1]) or '0')
-local spent = tonumber(redis.call('GET', KEYS[2]) or '0')
-local units, cost = tonumber(ARGV[1]), tonumber(ARGV[2])
-local unit_limit, cost_limit = tonumber(ARGV[3]), tonumber(ARGV[4])
-if unit_limit >= 0 and used + units > unit_limit then return {0, used, spent} end
-if cost_limit >= 0 and spent + cost > cost_limit then return {-1, used, spent} end
-redis.call('INCRBY', KEYS[1], units)
-redis.call('INCRBY', KEYS[2], cost)
-redis.call('EXPIRE', KEYS[1], ARGV[5])
-redis.call('EXPIRE', KEYS[2], ARGV[5])
-return {1, used + units, spent + cost}
+local units, cost, rebuild = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+if rebuild > 0 and redis.call('EXISTS', KEYS[2 * rebuild - 1]) == 0 then return {-2, rebuild, 0, 0} end
+local n = #KEYS / 2
+for i = 1, n do
+  local used = tonumber(redis.call('GET', KEYS[2 * i - 1]) or '0')
+  local spent = tonumber(redis.call('GET', KEYS[2 * i]) or '0')
+  local unit_limit, cost_limit = tonumber(ARGV[3 * i + 1]), tonumber(ARGV[3 * i + 2])
+  if unit_limit >= 0 and used + units > unit_limit then return {0, i, used, spent} end
+  if cost_limit >= 0 and spent + cost > cost_limit then return {-1, i, used, spent} end
+end
+for i = 1, n do
+  redis.call('INCRBY', KEYS[2 * i - 1], units)
+  redis.call('INCRBY', KEYS[2 * i], cost)
+  redis.call('EXPIRE', KEYS[2 * i - 1], ARGV[3 * i + 3])
+  redis.call('EXPIRE', KEYS[2 * i], ARGV[3 * i + 3])
+end
+return {1, 0, 0, 0}
 """
 
 
 class QuotaUnavailable(Exception):
     """The quota counter (Redis) cannot be reached: nothing can be reserved now."""
+
+
+class LimitReached(Exception):
+    """The ``index``-th counted limit of a reservation would be exceeded (``quota``: generations or cost_usd)."""
+
+    def __init__(self, index, quota, used, spent):
+        super().__init__(f"limit {index} ({quota}) reached")
+        self.index, self.quota, self.used, self.spent = index, quota, used, spent
+
+
+@dataclass(frozen=True)
+class Counted:
+    """One limit a reservation takes from: its two counters (generations, micro-dollars), limits, lifetime;
+    ``rebuild``: the identity whose missing counters are rebuilt from its rows (the daily quota only)."""
+
+    keys: tuple
+    limits: "Limits"
+    ttl: int
+    rebuild: str | None = None
 
 
 class QuotaExceeded(Exception):
@@ -91,31 +116,44 @@ class Quotas:
         day = _today()
         return (f"imprint:quota:{identity}:{day}:gen", f"imprint:quota:{identity}:{day}:cost")
 
+    def daily(self, identity, limits):
+        """Today's quota of ``identity`` as a Counted limit."""
+        return Counted(self._keys(identity), limits, seconds_until_reset() + 3600, rebuild=identity)
+
     def reserve(self, identity, limits, units=1, cost_usd=0.0):
         """Take ``units`` and ``cost_usd`` from today's quota or raise QuotaExceeded."""
-        keys = self._keys(identity)
+        try:
+            return self.reserve_all([self.daily(identity, limits)], units, cost_usd)
+        except LimitReached as reached:
+            raise daily_exceeded(reached, limits) from None
+
+    def reserve_all(self, counted, units=1, cost_usd=0.0):
+        """Take ``units`` and ``cost_usd`` from every Counted limit at once, or from none: raises LimitReached."""
         cost = int(round((cost_usd or 0) * MICRO))
-        unit_limit = -1 if limits.generations is None else int(limits.generations)
-        cost_limit = -1 if limits.cost_usd is None else int(round(limits.cost_usd * MICRO))
+        keys = tuple(key for entry in counted for key in entry.keys)
+        if not counted:
+            return Reservation(self, keys, units, cost)
+        limits = [(-1 if entry.limits.generations is None else int(entry.limits.generations),
+                   -1 if entry.limits.cost_usd is None else int(round(entry.limits.cost_usd * MICRO)),
+                   entry.ttl) for entry in counted]
         if self._script:
-            ok, used, spent = self._reserve_in_redis(identity, keys, [units, cost, unit_limit, cost_limit])
+            ok, index, used, spent = self._reserve_in_redis(counted, keys, [units, cost], limits)
         else:
-            ok, used, spent = self.counters.reserve(keys, units, cost, unit_limit, cost_limit)
-        if ok == 0:
-            raise QuotaExceeded("generations", limits.generations, used, seconds_until_reset())
-        if ok == -1:
-            raise QuotaExceeded("cost_usd", limits.cost_usd, spent / MICRO, seconds_until_reset())
+            ok, index, used, spent = self.counters.reserve_all(keys, units, cost, [limit[:2] for limit in limits])
+        if ok != 1:
+            raise LimitReached(int(index) - 1, "generations" if ok == 0 else "cost_usd", int(used), int(spent) / MICRO)
         return Reservation(self, keys, units, cost)
 
-    def _reserve_in_redis(self, identity, keys, args):
-        ttl = seconds_until_reset() + 3600
+    def _reserve_in_redis(self, counted, keys, amounts, limits):
+        rebuild = next((i for i, entry in enumerate(counted, 1) if entry.rebuild), 0)
+        args = [value for limit in limits for value in limit]
         try:
-            answer = self._script(keys=list(keys), args=[*args, ttl, "1"])
+            answer = self._script(keys=list(keys), args=[*amounts, rebuild, *args])
             if answer[0] == -2:  # no counter today yet (a new day, or Redis lost its data)
-                units, cost = made_today(identity)
-                for key, value in zip(keys, (units, cost), strict=True):
-                    self.redis.set(key, value, nx=True, ex=ttl)
-                answer = self._script(keys=list(keys), args=[*args, ttl, "0"])
+                entry = counted[rebuild - 1]
+                for key, value in zip(entry.keys, made_today(entry.rebuild), strict=True):
+                    self.redis.set(key, value, nx=True, ex=entry.ttl)
+                answer = self._script(keys=list(keys), args=[*amounts, 0, *args])
         except redis.exceptions.RedisError as error:
             raise QuotaUnavailable(f"the quota counter (Redis) is unavailable: {type(error).__name__}") from error
         return answer
@@ -130,6 +168,12 @@ class Quotas:
             self.redis.incrby(key, amount)
         except redis.exceptions.RedisError as error:  # the day's rebuild from the rows corrects it
             log.warning("quota: %s not adjusted by %s: %s", key, amount, error)
+
+    def read(self, keys):
+        """The current values of ``keys`` (0 when absent)."""
+        if self.redis:
+            return [int(v or 0) for v in self.redis.mget(list(keys))]
+        return [self.counters.get(key) for key in keys]
 
     def usage(self, identity):
         """Today's generations and cost for ``identity``."""
@@ -152,15 +196,23 @@ class Reservation:
     def settle(self, actual_cost_usd):
         """Replace the estimated cost by the real one (unknown cost keeps the estimate)."""
         if not self.done and actual_cost_usd is not None:
-            self.quotas._add(self.keys[1], int(round(actual_cost_usd * MICRO)) - self.cost)
+            for cost_key in self.keys[1::2]:
+                self.quotas._add(cost_key, int(round(actual_cost_usd * MICRO)) - self.cost)
         self.done = True
 
     def release(self):
         """Give back units and cost: the generation did not happen."""
         if not self.done:
-            self.quotas._add(self.keys[0], -self.units)
-            self.quotas._add(self.keys[1], -self.cost)
+            for units_key, cost_key in zip(self.keys[0::2], self.keys[1::2], strict=True):
+                self.quotas._add(units_key, -self.units)
+                self.quotas._add(cost_key, -self.cost)
         self.done = True
+
+
+def daily_exceeded(reached, limits):
+    if reached.quota == "generations":
+        return QuotaExceeded("generations", limits.generations, reached.used, seconds_until_reset())
+    return QuotaExceeded("cost_usd", limits.cost_usd, reached.spent, seconds_until_reset())
 
 
 def get_quotas(app=None):

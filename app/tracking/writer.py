@@ -28,6 +28,10 @@ from .pg_copy import copy_rows
 
 DATETIME_FIELDS = {"created_at", "updated_at"}
 STAMPED = {kind: DATETIME_FIELDS & {c.key for c in model.__table__.columns} for kind, model in KINDS.items()}
+# Ids other than the event's own: user_id, image_id, post_id, api_key_id … (JSON carries them as text).
+UUID_FIELDS = {kind: {c.key for c in model.__table__.columns
+                      if c.key != "id" and getattr(c.type, "python_type", None) is uuid.UUID}
+               for kind, model in KINDS.items()}
 COPY_FROM = 50  # rows of one kind in a batch from which PostgreSQL gets COPY
 
 
@@ -38,7 +42,7 @@ def _row(event):
     for name in STAMPED[event["kind"]]:
         value = row.get(name)
         row[name] = datetime.fromisoformat(value) if isinstance(value, str) else (value or recorded_at)
-    for name in ("user_id", "image_id", "post_id"):
+    for name in UUID_FIELDS[event["kind"]]:
         if isinstance(row.get(name), str):
             row[name] = uuid.UUID(row[name])
     return row

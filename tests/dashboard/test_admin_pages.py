@@ -158,3 +158,29 @@ def test_unknown_dashboard_urls_get_the_dashboards_404(app, browsing, user_key):
     assert "404" in page.inner_text(".status-code") and page.locator("nav.nav").count() == 1
     assert page.goto("/dashboard/images/not-a-uuid").status == 404
     screenshot(page, "not-found")
+
+
+def test_a_keys_limits_are_shown_and_edited_on_the_keys_page(app, browsing, live_server, admin_key, user_key):
+    _, admin = admin_key
+    _, key = user_key
+    page = _admin_page(browsing, admin)
+    page.goto("/dashboard/admin/keys")
+    row = f'#keys tr[data-prefix="{key[:12]}"]'
+    assert page.inner_text(f"{row} td[data-limits]").startswith("no limits")
+    page.click(f"{row} summary")
+    page.fill(f"{row} input[name=budget_usd]", "-1")
+    page.click(f'button[data-save-limits="{key[:12]}"]')
+    page.wait_for_selector(f"{row} .error")
+    assert "budget_usd" in page.inner_text(f"{row} .error")
+    page.fill(f"{row} input[name=budget_usd]", "20")
+    page.select_option(f"{row} select[name=budget_period]", "week")
+    page.fill(f"{row} input[name=expires_at]", "2027-01-31")
+    page.check(f'{row} input[name=scopes][value=og]')
+    page.fill(f"{row} input[name=allowed_models]", "gpt-image-1.5, gpt-image-1-mini")
+    page.click(f'button[data-save-limits="{key[:12]}"]')
+    page.wait_for_selector(f".flashes >> text=Limits of {key[:12]} saved.")
+    shown = page.inner_text(f"{row} td[data-limits]")
+    assert "$20 per week" in shown and "scopes=og" in shown and "gpt-image-1-mini,gpt-image-1.5" in shown
+    assert "2027-01-31" in shown
+    # the key now renders cards only
+    assert api(live_server, key, "POST", "/ai/generate", json={"prompt": "x"}).status_code == 403

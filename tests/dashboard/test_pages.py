@@ -92,7 +92,10 @@ def test_analytics_failed_and_exports(app, browsing, live_server, admin_key, use
     truth = api(live_server, admin, "GET", "/analytics/top-styles?window=24h").json()["rows"]
     styles = page.eval_on_selector_all("#top-styles tbody tr td:first-child", "cells => cells.map(c => c.textContent)")
     assert styles == [row["style"] or "(none)" for row in truth]
-    assert page.locator("svg.chart:visible").count() == 4
+    assert page.locator("svg.chart:visible").count() == 5  # spend per model leads
+    by_model = api(live_server, admin, "GET", "/analytics/spend?group_by=model&window=24h").json()["rows"]
+    costs = page.eval_on_selector_all("#spend-model tbody tr td:nth-child(5)", "cells => cells.map(c => c.textContent)")
+    assert costs == [f"${row['cost_usd']}" for row in by_model] and costs
     screenshot(page, "analytics")
 
     with page.expect_download() as download:

@@ -1,0 +1,40 @@
+"""Daily spend rollups of generation_logs, by who paid and what for (app/spend/reports.py reads them).
+
+Kept by the same refresh, watermark and dirty-hour marks as the other rollups
+of generation_logs (app/history/rollup). Days, not hours: users and keys are
+many, and an hour holds few rows of each. Costs are integer micro-dollars, so
+sums over any number of days are exact on both databases.
+"""
+
+from sqlalchemy import BigInteger, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+
+from .rollup import RowId
+from .types import UTCDateTime
+
+
+class _SpendMeasures:
+    generations: Mapped[int] = mapped_column(Integer, nullable=False)
+    failed: Mapped[int] = mapped_column(Integer, nullable=False)
+    images: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    cost_micros: Mapped[int] = mapped_column(BigInteger, nullable=False)  # known costs, in 1e-6 USD
+    unknown_cost: Mapped[int] = mapped_column(Integer, nullable=False)  # successes whose cost is unknown
+    tokens_in: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    tokens_out: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class SpendDay(_SpendMeasures, db.Model):
+    """generation_logs per UTC day and one dimension's value: ``user`` (user id), ``key`` (API key id),
+    ``provider``, ``model``, ``tag`` (a row with several tags counts under each) or ``day`` (value NULL).
+
+    A row covers its day's logs before the rollup watermark; reports read only days wholly before it."""
+
+    __tablename__ = "spend_days"
+    __table_args__ = (Index("idx_spend_days_dimension_day", "dimension", "day"),)
+
+    id = mapped_column(RowId, primary_key=True, autoincrement=True)
+    day = mapped_column(UTCDateTime, nullable=False)
+    dimension: Mapped[str] = mapped_column(String(10), nullable=False)
+    value: Mapped[str | None] = mapped_column(Text)

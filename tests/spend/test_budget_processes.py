@@ -1,0 +1,35 @@
+"""Local mode (no Redis): two gunicorn processes count one key's monthly budget; exactly its limit gets through."""
+
+from concurrent.futures import ThreadPoolExecutor
+
+from app.auth import service
+from app.spend.governance import set_key_limits
+from tests.prod.test_quota_processes import _request, _start
+from tests.prod.test_shutdown import sigterm_and_wait
+
+LIMIT = 7
+
+
+def test_two_gunicorn_processes_admit_exactly_the_budget_under_40_parallel_requests(app, tmp_path):
+    app.config["TRACKING_SPOOL_PATH"] = str(tmp_path / "spool.jsonl")
+    with app.app_context():
+        user = service.create_user("budget-race")
+        key, plaintext = service.create_api_key(user, name="race")
+        set_key_limits(key, {"budget_generations": LIMIT, "budget_period": "month"})
+    # The daily quota is off: only the key's budget can refuse.
+    settings = {"DAILY_GENERATION_LIMIT": -1, "DAILY_COST_LIMIT_USD": -1,
+                "QUOTA_COUNTERS_PATH": str(tmp_path / "counters.json")}
+
+    def generate(index):
+        return _request(port, "POST", "/ai/generate", plaintext, {"prompt": f"a harbour, take {index}",
+                                                                   "size": "256x256"})
+
+    server, port = _start(app, settings)
+    try:
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            answers = list(pool.map(generate, range(40)))
+    finally:
+        sigterm_and_wait(server)
+    codes = [code for code, _pid in answers]
+    assert len({pid for _code, pid in answers}) == 2  # both processes took requests
+    assert codes.count(201) == LIMIT and codes.count(429) == 40 - LIMIT, codes

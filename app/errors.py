@@ -18,10 +18,24 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 from sqlalchemy.exc import DBAPIError, OperationalError, PendingRollbackError
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
+
+from app.extensions import held
 
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 5
+
+
+class RequestError(Exception):
+    """A 4xx before anything was written: the field that is wrong, and why."""
+
+    def __init__(self, status, message, field=None, headers=None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.field = field
+        self.headers = headers or {}
 
 
 def error_response(code, status, message, errors=None, headers=None):
@@ -79,7 +93,7 @@ def _validation_answer(code, body, error):
 
 
 def init_errors(app):
-    api = app.extensions["api"]
+    api = held("api", app)
     refuse_unknown_query_parameters()
 
     @app.errorhandler(HTTPException)
@@ -98,6 +112,12 @@ def init_errors(app):
             if name.lower() not in ("content-type", "content-length"):
                 response.headers.setdefault(name, value)
         return response
+
+    @app.errorhandler(RequestError)
+    def request_error(error):
+        errors = {"json": {error.field: [error.message]}} if error.field else None
+        return error_response(error.status, HTTP_STATUS_CODES.get(error.status, "Error"), error.message,
+                              errors=errors, headers=error.headers)
 
     @app.errorhandler(OperationalError)
     def database_unavailable(error):

@@ -8,7 +8,7 @@ RQ path and the synchronous fallback run the same function.
 import logging
 import uuid
 
-from flask import current_app, has_app_context
+from flask import current_app
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
@@ -25,7 +25,7 @@ from .pipeline import caller_identity, generate_images, plan_generation
 from .quota import reservation_from_json, reservation_json, reserve_generation
 
 log = logging.getLogger(__name__)
-JOB_FUNCTION = "app.ai.jobs.run_generation_job"
+JOB_FUNCTION = "app.ai.queued.run_generation_job"
 
 
 def _principal_json(principal):
@@ -98,13 +98,8 @@ def submit_generation_job(payload, caller, tool_name=None):
 
 
 def run_generation_job(job_id):
-    """RQ job: run generation job ``job_id`` (a string); returns its final status."""
-    if has_app_context():
-        return _run(uuid.UUID(job_id))
-    from app import create_app
-
-    with create_app().app_context():
-        return _run(uuid.UUID(job_id))
+    """Run generation job ``job_id`` (a string) in the current app; returns its final status."""
+    return _run(uuid.UUID(job_id))
 
 
 def _run(job_id):

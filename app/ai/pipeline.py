@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields
 from flask import current_app
 
 from app.extensions import db
+from app.history import search
 from app.history.files import keep_files
 from app.models import Dataset
 from app.provenance.service import pixels_sha256
@@ -229,7 +230,7 @@ def _claim_and_run(payload, plan, caller, renderer, parent_id, job_id):
 def _replay(result):
     if result.get("failed"):
         raise GenerationFailed(result["http_status"], result["body"], result.get("headers"))
-    found = [records.get_generated_image(uuid.UUID(i)) for i in result["image_ids"]]
+    found = [search.get_generated_image(uuid.UUID(i)) for i in result["image_ids"]]
     return Outcome(found, build_response(found), replayed=True)
 
 

@@ -64,7 +64,7 @@ def pipeline_health(app):
 
 
 def admin_overview(app, window="24h"):
-    """Everything: seed 001's dashboard numbers, OG renders, alerts, pipeline health, recent images."""
+    """Everything: the BI dashboard's numbers, OG renders, alerts, pipeline health, recent images."""
     window, since, until = resolve_window(window)
     numbers = bi.dashboard(since, until)
     og_rows = og_stats.renders_per_hour(since, until)
@@ -106,7 +106,7 @@ def failed_page(principal, window="7d"):
 
 
 def analytics_page(window="30d"):
-    """Seed 001's queries over one window, as the /analytics endpoints answer them."""
+    """The BI queries over one window, as the /analytics endpoints answer them."""
     window, since, until = resolve_window(window, "30d")
     numbers = bi.dashboard(since, until)
     styles, latency = bi.top_styles(since, until), bi.latency_by_style(since, until)

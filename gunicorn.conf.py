@@ -4,6 +4,11 @@ Every value can be overridden by the environment variable named beside it.
 """
 
 import os
+import sys
+
+from app.config import load_env_file
+
+load_env_file()  # .env, under the environment: the workers inherit both
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # Rendering is CPU-bound (Pillow releases the GIL while drawing and encoding),
@@ -22,3 +27,16 @@ access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # Load the app in each worker, after the fork: no database connection crosses a fork.
 preload_app = False
+
+
+def when_ready(server):
+    """Say where Imprint listens, which provider it calls and who may generate."""
+    from app.config import anonymous_default, exposure, load_settings
+
+    settings = load_settings()
+    if settings["ALLOW_ANONYMOUS"] is None:
+        settings["ALLOW_ANONYMOUS"] = anonymous_default(settings)
+    line, warning = exposure(settings, list(server.cfg.bind))
+    print(f"Imprint: {line}", file=sys.stderr, flush=True)
+    if warning:
+        print(f"Imprint: WARNING: {warning}", file=sys.stderr, flush=True)

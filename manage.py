@@ -15,8 +15,10 @@ IMPRINT_VENV names another virtualenv to use instead of .venv.
 """
 
 import hashlib
+import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -97,8 +99,22 @@ def exec_server(argv, env):
     os.execve(argv[0], argv, env)
 
 
+def settings_environment():
+    """The environment over the settings file (.env, or IMPRINT_ENV_FILE), read with the venv's python-dotenv:
+    the same precedence as the app's (a variable set in the environment wins)."""
+    path = os.environ.get("IMPRINT_ENV_FILE", ".env")
+    if not path or not (ROOT / path).is_file():
+        return dict(os.environ)
+    read = subprocess.run([PYTHON, "-c", "import json, sys, dotenv; print(json.dumps(dotenv.dotenv_values(sys.argv[1])))",
+                           path], cwd=ROOT, check=True, capture_output=True, text=True)
+    values = {name: value for name, value in json.loads(read.stdout).items() if value is not None}
+    return {**values, **os.environ}
+
+
 def serve(extra):
-    env = serve_environment(os.environ)
+    environ = settings_environment()
+    ensure_environment(serve_extras(environ))
+    env = serve_environment(environ)
     code = subprocess.run([PYTHON, "-m", "flask", "db", "upgrade"], cwd=ROOT, env=env).returncode
     if code:
         return code
@@ -116,7 +132,24 @@ def pytest_arguments(extra):
     return ["-n", "auto", "--dist", "loadgroup", "--durations=20", *extra]
 
 
+def ensure_node_tools():
+    """The test tools from the npm registry (package-lock.json), when npm is there: without it the
+    tests that need them are skipped on a laptop (and fail in CI, whose .ci/run installs npm's)."""
+    lock = ROOT / "package-lock.json"
+    npm = shutil.which("npm")
+    if not lock.exists() or not npm:
+        return
+    digest = hashlib.sha256(lock.read_bytes()).hexdigest()
+    marker = ROOT / "node_modules" / ".imprint-stamp"
+    if marker.exists() and marker.read_text() == digest:
+        return
+    print("installing the test tools from package-lock.json (npm ci) …", flush=True)
+    subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=ROOT, check=True)
+    marker.write_text(digest)
+
+
 def test(extra):
+    ensure_node_tools()
     targets = [name for name in ("app", "tests", "bench", "manage.py", "wsgi.py") if (ROOT / name).exists()]
     code = subprocess.run([str(BIN / "ruff"), "check", *targets], cwd=ROOT).returncode
     if code:
@@ -125,7 +158,7 @@ def test(extra):
     return 0 if code == 5 and extra else code  # 5: a filter matched no test
 
 
-COMMANDS = {"serve": (serve, None), "test": (test, ["dev"])}
+COMMANDS = {"serve": (serve, ["server"]), "test": (test, ["dev"])}
 
 
 def main(argv):
@@ -133,7 +166,7 @@ def main(argv):
         print(__doc__)
         return 2
     command, extras = COMMANDS[argv[0]]
-    ensure_environment(extras or serve_extras(os.environ))
+    ensure_environment(extras)
     return command(argv[1:])
 
 

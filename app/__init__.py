@@ -6,7 +6,7 @@ import os
 from flask import Flask
 from flask_smorest import Api
 
-from .config import finish_settings, load_settings
+from .config import finish_settings, load_env_file, load_settings
 from .extensions import db, held, migrate
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
@@ -14,6 +14,7 @@ MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migra
 
 def create_app(config=None):
     """Build the app: settings, extensions, blueprints, errors, CLI. No I/O beyond instance/."""
+    load_env_file()
     app = Flask(__name__, instance_path=os.environ.get("IMPRINT_INSTANCE_PATH") or None)
     load_config(app, config)
     init_logging(app)

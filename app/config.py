@@ -7,6 +7,24 @@ set: SQLite and storage under ``instance/``, no Redis, the offline provider.
 import os
 
 TRUE = {"1", "true", "yes", "on"}
+# The providers a request can reach without spending anything: anonymous generation is on by default
+# only when every provider the settings allow is one of these.
+FREE_PROVIDERS = {"procedural"}
+
+
+def load_env_file(environ=None):
+    """Read the settings file (``.env`` in the working directory, or ``IMPRINT_ENV_FILE``) into the
+    environment. A variable the environment already has wins; ``IMPRINT_ENV_FILE=`` (empty) reads none."""
+    environ = os.environ if environ is None else environ
+    path = environ.get("IMPRINT_ENV_FILE", ".env")
+    if not path or not os.path.isfile(path):
+        return None
+    from dotenv import dotenv_values
+
+    for name, value in dotenv_values(path).items():
+        if value is not None and name not in environ:
+            environ[name] = value
+    return path
 
 
 def _bool(value, default=False):
@@ -42,7 +60,7 @@ SETTINGS = {
     "STORAGE_ROOT": (str, None),  # default: instance/storage
     "PUBLIC_BASE_URL": (str, None),  # used to build absolute image URLs
     "MAX_CONTENT_LENGTH": (int, 16 * 1024 * 1024),
-    "ALLOW_ANONYMOUS": (bool, None),  # callers without a key may generate; default: on locally, off in production
+    "ALLOW_ANONYMOUS": (bool, None),  # callers without a key may generate; default: see anonymous_default
     "TRUSTED_PROXIES": (int, 0),  # how many X-Forwarded-For hops to believe
     "AI_PROVIDER": (str, "procedural"),
     "OG_CACHE_BYTES": (int, 64 * 1024 * 1024),  # per process: rendered OG cards kept in memory
@@ -181,8 +199,8 @@ def finish_settings(config, instance_path):
     config["SQLALCHEMY_TRACK_MODIFICATIONS"] = False
     if config.get("AUTO_MIGRATE") is None:
         config["AUTO_MIGRATE"] = url.startswith("sqlite")
-    if config.get("ALLOW_ANONYMOUS") is None:  # a fresh production install spends no provider key for strangers
-        config["ALLOW_ANONYMOUS"] = not is_production
+    if config.get("ALLOW_ANONYMOUS") is None:
+        config["ALLOW_ANONYMOUS"] = anonymous_default(config)
     if config.get("ENABLE_OBSERVABILITY_LOGGING") is None:
         config["ENABLE_OBSERVABILITY_LOGGING"] = is_production
     config["STORAGE_ROOT"] = config.get("STORAGE_ROOT") or os.path.join(instance_path, "storage")
@@ -191,6 +209,38 @@ def finish_settings(config, instance_path):
             raise RuntimeError("SECRET_KEY must be set in production")
         config["SECRET_KEY"] = _local_secret(instance_path)
     return config
+
+
+def reachable_providers(config):
+    """The providers a request may pick: the default one and those AI_PROVIDERS_ALLOWED names."""
+    allowed = (config.get("AI_PROVIDERS_ALLOWED") or "").split(",")
+    return {name.strip() for name in [config.get("AI_PROVIDER") or "procedural", *allowed] if name.strip()}
+
+
+def anonymous_default(config):
+    """Strangers may generate only on a local install whose providers cost nothing: a provider key,
+    or a GPU box, is opened to callers without a key only when ALLOW_ANONYMOUS says so."""
+    return config.get("IMPRINT_ENV", "local") != "production" and reachable_providers(config) <= FREE_PROVIDERS
+
+
+def is_loopback(bind):
+    """Whether a gunicorn bind (``host:port``, ``[::1]:port``, ``unix:path``) is reachable from this machine only."""
+    if bind.startswith("unix:"):
+        return True
+    host = bind.rsplit(":", 1)[0].strip("[]") if ":" in bind else bind
+    return host in {"localhost", "::1"} or host.startswith("127.")
+
+
+def exposure(config, binds):
+    """What the operator must know at start: where it listens, which provider, who may generate.
+    Returns (line, warning or None)."""
+    who = "anyone who can reach it (ALLOW_ANONYMOUS)" if config["ALLOW_ANONYMOUS"] else "callers with an API key"
+    line = f"listening on {', '.join(binds)}; provider {config.get('AI_PROVIDER') or 'procedural'}; may generate: {who}"
+    public = [bind for bind in binds if not is_loopback(bind)]
+    if public and config["ALLOW_ANONYMOUS"]:
+        return line, (f"{', '.join(public)} is reachable beyond this machine and generation needs no key: "
+                      "set ALLOW_ANONYMOUS=false, or bind 127.0.0.1")
+    return line, None
 
 
 def engine_options(url, config):

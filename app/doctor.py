@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import text
 
+from app.config import exposure
 from app.extensions import db, held
 
 
@@ -28,6 +29,10 @@ def check_config():
         return Finding("config", True, f"production, {anonymous} (ALLOW_ANONYMOUS=true): anyone can spend "
                        "the provider key, up to ANON_DAILY_* per address", "unset ALLOW_ANONYMOUS unless meant",
                        warning=True)
+    bind = os.environ.get("GUNICORN_BIND")
+    _line, exposed = exposure(config, [bind]) if bind else (None, None)
+    if exposed:
+        return Finding("config", True, exposed, "set ALLOW_ANONYMOUS=false or bind 127.0.0.1", warning=True)
     return Finding("config", True, f"{config['IMPRINT_ENV']} mode, storage {config['STORAGE_BACKEND']}, {anonymous}")
 
 

@@ -3,7 +3,15 @@
 A browser gets a short page with links; an API client gets the same links as JSON.
 """
 
-from flask import Blueprint, jsonify, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 
 blp = Blueprint("landing", __name__)
 
@@ -27,3 +35,9 @@ def landing():
     if request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html":
         return render_template("landing.html", links=links)
     return jsonify(name="Imprint", links={name: path for name, (path, _) in links.items()})
+
+
+@blp.get("/favicon.ico")
+def favicon():
+    """The dashboard's logo; browsers ask for it on every page, the API docs included."""
+    return send_from_directory(current_app.static_folder, "favicon.ico", max_age=86400)

@@ -22,6 +22,7 @@ from tests.support import free_port, make_api_key, require_service, settings_for
 
 _SESSION_DIR = tempfile.mkdtemp(prefix="imprint-tests-")
 os.environ["IMPRINT_INSTANCE_PATH"] = os.path.join(_SESSION_DIR, "instance")
+os.environ["IMPRINT_ENV_FILE"] = ""  # a developer's .env never reaches the tests (tests that read one name it)
 TEST_REDIS_DB = 15  # the tests' own database on a Redis that REDIS_URL names (14 if it names 15)
 
 

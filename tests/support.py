@@ -38,6 +38,9 @@ def settings_for(database_url, directory):
         "DB_CONNECT_TIMEOUT": 2,
         # Limits are tested on purpose (tests/security); elsewhere they would only add noise.
         "RATE_LIMITS_ENABLED": False,
+        # Provider tests call the stand-ins without a key; tests of who may generate by default
+        # pass ALLOW_ANONYMOUS=None, which restores the default (app.config.anonymous_default).
+        "ALLOW_ANONYMOUS": True,
     }
 
 

@@ -58,6 +58,17 @@ TOOLS = {
     "chart": Tool("renderChart"),
 }
 PROMPT_TOOLS = ("image", "avatar", "anime", "comic", "icon")
+# What people call each tool_name on screen: the ledger keeps the stored names.
+TOOL_LABELS = {
+    **{tool.tool_name: name.capitalize() for name, tool in TOOLS.items()},
+    "openaiImagesGenerations": "Image (OpenAI API)",
+    "openaiImagesEdits": "Edit (OpenAI API)",
+}
+
+
+def tool_label(tool_name):
+    """'generateUserImage' → 'Image'; a name without a label is shown as it is stored."""
+    return TOOL_LABELS.get(tool_name, tool_name or "—")
 
 
 def parse_size(size):

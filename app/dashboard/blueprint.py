@@ -7,6 +7,8 @@ Route modules import ``blp`` from here and hang their views on it; this module i
 from flask import Blueprint, abort, g, redirect, request, url_for
 from flask_wtf.csrf import CSRFProtect
 
+from app.ai.catalog import tool_label
+
 from .session import session_principal
 
 csrf = CSRFProtect()
@@ -15,6 +17,7 @@ blp = Blueprint("dashboard", __name__, url_prefix="/dashboard", template_folder=
                 static_folder="static")
 
 OPEN_ENDPOINTS = ("dashboard.login", "dashboard.static")
+blp.add_app_template_filter(tool_label, "tool_label")
 
 
 @blp.before_request

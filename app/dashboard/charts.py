@@ -15,11 +15,14 @@ FONT = 12
 MAX_DOTS = 200
 
 
-def nice_scale(value, ticks=4):
-    """(top, step): a step of 1, 2 or 5 × 10^k so that ``ticks`` steps reach at least ``value``."""
+def nice_scale(value, ticks=4, whole=False):
+    """(top, step): a step of 1, 2 or 5 × 10^k so that ``ticks`` steps reach at least ``value``.
+    ``whole``: the series counts things, so no tick falls between two whole numbers."""
     if not value or value <= 0:
-        return 1, 0.25
+        return (1, 1) if whole else (1, 0.25)
     step = nice_step(value, ticks)
+    if whole:
+        step = max(1, step)
     return step * math.ceil(value / step - 1e-9), step
 
 
@@ -88,7 +91,8 @@ def line_chart(points, *, title, value_format=_number, width=560, height=220, la
         return _empty(title, width)
     left, right, top_pad, bottom = 48, 12, 12, 28
     plot_w, plot_h = width - left - right, height - top_pad - bottom
-    top, tick_step = nice_scale(max((v or 0) for _, v in points))
+    counts = all(float(v or 0).is_integer() for _, v in points)
+    top, tick_step = nice_scale(max((v or 0) for _, v in points), whole=counts)
     step = plot_w / max(len(points) - 1, 1)
     parts = [_open(title, width, height)]
     for tick in range(round(top / tick_step) + 1):

@@ -81,3 +81,31 @@ def test_no_message_in_the_code_says_an_internal_word():
             if words := internal_words(text):
                 found.append(f"{path.relative_to(ROOT)}:{line}: {words}")
     assert found == []
+
+
+TABLE_NAMES = re.compile(r"\b(generated_images|generation_logs|og_generations|prompt_usage|api_keys)\b")
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "app" / "dashboard" / "templates").glob("**/*.html")),
+                         ids=lambda path: path.name)
+def test_dashboard_pages_say_what_they_show_not_which_table(path):
+    shown = re.sub(r"{[{%].*?[%}]}", " ", path.read_text(encoding="utf-8"), flags=re.DOTALL)  # text, not code
+    assert TABLE_NAMES.findall(shown) == []
+
+
+def test_tools_are_named_as_people_name_them(app, admin_key):
+    from app.ai.catalog import TOOLS, tool_label
+
+    assert tool_label("generateUserImage") == "Image" and tool_label("imageEditor") == "Edit"
+    assert tool_label("openaiImagesGenerations") == "Image (OpenAI API)"
+    assert all(not re.search(r"[a-z][A-Z]", tool_label(tool.tool_name)) for tool in TOOLS.values())
+    from tests.dashboard.test_access import signed_in_client
+
+    client = signed_in_client(app, admin_key[1])
+    empty = client.get("/dashboard/gallery").text
+    assert "Make a first image" in empty  # an empty gallery leads to the first step
+    made = client.post("/ai/generate", json={"prompt": "a lighthouse"}, headers={"Authorization": f"Bearer {admin_key[1]}"})
+    assert made.status_code == 201
+    gallery = client.get("/dashboard/gallery").text
+    assert ">Image<" in gallery or "Image ·" in gallery or "Image</p>" in gallery
+    assert "generateUserImage</" not in gallery  # the stored name stays in values and URLs, not in text

@@ -40,7 +40,7 @@ def test_anonymous_callers_cannot_list_anonymous_images(app, client):
 
 
 def test_production_turns_anonymous_generation_off_unless_asked(make_app):
-    production = make_app(IMPRINT_ENV="production")
+    production = make_app(IMPRINT_ENV="production", ALLOW_ANONYMOUS=None)
     refused = production.test_client().post("/ai/generate", json={"prompt": "free images?"})
     assert refused.status_code == 401
     doctor = production.test_cli_runner().invoke(args=["doctor"]).output

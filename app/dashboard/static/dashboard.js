@@ -229,7 +229,27 @@
     });
   }
 
+  /* A table that scrolls sideways (at phone width) takes the keyboard focus, so the keyboard can
+     scroll it too (WCAG 2.1.1); one that fits does not add a stop to the tab order. */
+  function scrollableRegions() {
+    function mark() {
+      document.querySelectorAll(".table, .table-scroll").forEach(function (region) {
+        var scrolls = region.scrollWidth > region.clientWidth + 1;
+        if (scrolls && !region.hasAttribute("tabindex")) {
+          region.setAttribute("tabindex", "0");
+          region.setAttribute("data-scroll-focus", "");
+        } else if (!scrolls && region.hasAttribute("data-scroll-focus")) {
+          region.removeAttribute("tabindex");
+          region.removeAttribute("data-scroll-focus");
+        }
+      });
+    }
+    mark();
+    window.addEventListener("resize", mark);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    scrollableRegions();
     infiniteScroll();
     ogPreview();
     copyButtons();

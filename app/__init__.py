@@ -79,6 +79,7 @@ def register_blueprints(app):
     from .ai.routes import blp as ai_blp
     from .analytics.routes import blp as analytics_blp
     from .auth.routes import blp as auth_blp
+    from .curation.routes import blp as curation_blp
     from .dashboard import init_app as init_dashboard
     from .datasets.routes import blp as datasets_blp
     from .docs import blp as docs_blp
@@ -90,13 +91,14 @@ def register_blueprints(app):
     from .openai_api.routes import blp as openai_blp
     from .privacy.routes import users_blp as user_data_blp
     from .prompts.post_routes import blp as posts_blp
+    from .prompts.release_routes import blp as releases_blp
     from .prompts.routes import blp as prompts_blp
     from .provenance.routes import blp as provenance_blp
     from .storage.routes import blp as storage_blp
 
     api = held("api", app)
     for blp in (health_blp, auth_blp, og_blp, og_templates_blp, ai_blp, datasets_blp, storage_blp, prompts_blp, posts_blp,
-                history_blp, analytics_blp, user_data_blp, openai_blp, provenance_blp):
+                releases_blp, history_blp, analytics_blp, user_data_blp, openai_blp, provenance_blp, curation_blp):
         api.register_blueprint(blp)
     app.register_blueprint(docs_blp)
     app.register_blueprint(landing_blp)

@@ -120,8 +120,10 @@ def init_cli(app):
     from app.og.cli import cli as og_cli
     from app.prompts.cli import cli as prompts_cli
     from app.tracking.cli import cli as tracking_cli
+    from app.transfer.cli import init_cli as init_transfer_cli
 
     app.cli.add_command(doctor)
     for group in (users_cli, keys_cli, og_cli, ai_cli, prompts_cli, history_cli, tracking_cli,
                   *history_commands):
         app.cli.add_command(group)
+    init_transfer_cli(app)

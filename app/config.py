@@ -65,6 +65,9 @@ SETTINGS = {
     "AI_PROVIDER": (str, "procedural"),
     "OG_CACHE_BYTES": (int, 64 * 1024 * 1024),  # per process: rendered OG cards kept in memory
     "OG_TRACKING_ENABLED": (bool, True),  # record an og_generations event per card request
+    "OG_SIGNING_KEYS": (str, None),  # comma list of secrets: the first signs card URLs, each one is accepted
+    "OG_SIGNATURES": (str, None),  # required | text | off; default: required when OG_SIGNING_KEYS is set
+    "OG_SIGNATURES_BY_TEMPLATE": (str, None),  # template=mode,…: a brand template's own choice
     "ENABLE_OBSERVABILITY_LOGGING": (bool, None),  # default: on in production
     # AI generation (app/ai)
     "AI_PROVIDERS_ALLOWED": (str, "procedural"),  # comma list a request may pick; AI_PROVIDER always allowed
@@ -98,6 +101,8 @@ SETTINGS = {
     "OPENAI_COMPAT_MODELS": (str, None),  # default: procedural and imprint-procedural -> procedural
     # Storage backends (app/storage)
     "STORAGE_FALLBACK": (str, None),  # a second backend for failed puts, e.g. local
+    "STORAGE_PRIVATE": (bool, False),  # image URLs the API hands out are signed and expire; unsigned fetches 403
+    "STORAGE_URL_EXPIRES": (int, 3600),  # seconds a private image URL stays valid
     "S3_ENDPOINT_URL": (str, None),
     "S3_REGION": (str, "us-east-1"),
     "S3_ACCESS_KEY_ID": (str, None),
@@ -204,11 +209,26 @@ def finish_settings(config, instance_path):
     if config.get("ENABLE_OBSERVABILITY_LOGGING") is None:
         config["ENABLE_OBSERVABILITY_LOGGING"] = is_production
     config["STORAGE_ROOT"] = config.get("STORAGE_ROOT") or os.path.join(instance_path, "storage")
+    _check_og_signing(config)
     if not config.get("SECRET_KEY"):
         if is_production:
             raise RuntimeError("SECRET_KEY must be set in production")
         config["SECRET_KEY"] = _local_secret(instance_path)
     return config
+
+
+def _check_og_signing(config):
+    mode = config.get("OG_SIGNATURES")
+    if mode not in (None, "", "required", "text", "off"):
+        raise RuntimeError(f"OG_SIGNATURES must be required, text or off, not {mode!r}")
+    from app.og.signing import parse_template_modes
+
+    try:
+        modes = {mode, *parse_template_modes(config.get("OG_SIGNATURES_BY_TEMPLATE")).values()}
+    except ValueError as error:
+        raise RuntimeError(str(error)) from None
+    if modes & {"required", "text"} and not (config.get("OG_SIGNING_KEYS") or "").strip(", "):
+        raise RuntimeError("OG_SIGNATURES (or a template's) needs OG_SIGNING_KEYS (a secret to sign card URLs with)")
 
 
 def reachable_providers(config):

@@ -15,6 +15,7 @@ from app.extensions import db
 from app.history import search
 from app.history.files import keep_files
 from app.models import Dataset
+from app.prompts.settings import apply_settings
 from app.provenance.service import pixels_sha256
 from app.security.client import Caller
 from app.security.quotas import quota_identity
@@ -118,15 +119,19 @@ def plan_generation(payload, principal, *, tool_name=None, provider=None):
     from app.datasets.service import find_dataset
 
     config = current_app.config
+    template = None
+    if payload.get("prompt_id"):
+        template = render_prompt_template(payload["prompt_id"], payload.get("variables"), payload.get("prompt"),
+                                          label=payload.get("prompt_label"), version=payload.get("prompt_version"))
+        payload = apply_settings(payload, template.settings)  # the request's own fields win
     tool = TOOLS[payload.get("tool") or "image"]
     provider = provider or payload.get("provider") or config["AI_PROVIDER"]
     if payload.get("provider") and provider not in allowed_providers(config):
         raise RequestError(422, f"provider must be one of {allowed_providers(config)}", field="provider")
     if provider not in PROVIDERS and provider != "pillow":
         raise RequestError(503, f"AI_PROVIDER {provider!r} is not a provider")
-    prompt, template, negative = payload.get("prompt"), None, payload.get("negative_prompt")
-    if payload.get("prompt_id"):
-        template = render_prompt_template(payload["prompt_id"], payload.get("variables"), prompt)
+    prompt, negative = payload.get("prompt"), payload.get("negative_prompt")
+    if template is not None:
         prompt, negative = template.text, negative or template.negative_prompt
     if not prompt:
         raise RequestError(422, "prompt is required (or a prompt_id)", field="prompt")
@@ -142,7 +147,8 @@ def plan_generation(payload, principal, *, tool_name=None, provider=None):
                                              aspect_ratio=tool.aspect_ratio or payload.get("aspect_ratio"))
     model = payload.get("model") or (config.get("AI_MODEL") if provider == config["AI_PROVIDER"] else None)
     plan = Plan(options, tool, tool_name or tool.tool_name, provider, model, prompt,
-                build_full_prompt(prompt, style, dataset, tool), negative, width, height, dataset, template)
+                build_full_prompt(prompt, style, dataset, tool), negative, width, height, dataset, template,
+                template.ledger() if template else {})
     _check_provider_options(plan, config)
     return plan
 
@@ -180,7 +186,7 @@ def generate_images(payload, caller, *, tool_name=None, provider=None, renderer=
     principal = caller.principal
     try:
         plan = plan_generation(payload, principal, tool_name=tool_name, provider=provider)
-        plan.extra_meta = dict(extra_meta or {})
+        plan.extra_meta = {**plan.extra_meta, **(extra_meta or {})}
         plan.country = caller.country
         if use_quota and reservation is None and not _is_replay(payload, caller):
             reservation = reserve_generation(plan, caller)
@@ -243,7 +249,8 @@ def _run(run, renderer):
     model = plan.model or (provider.default_model if provider else "pillow")
     logger.start_job(style=plan.options.style, photo_size=f"{plan.width}x{plan.height}",
                      scene=plan.tool.template and plan.options.tool, tool_name=plan.tool_name,
-                     provider=plan.provider, model=model, country=plan.country)
+                     provider=plan.provider, model=model, country=plan.country,
+                     **(plan.template.log_fields() if plan.template else {}))
     stored, result, references, marks = [], None, [], []
     try:
         with logger.step("prompt_building"):
@@ -345,7 +352,7 @@ def _fail(run, logger, error):
         **_common(run), model=plan.model, status="failed",
         size=f"{plan.width}x{plan.height}", error=error.message[:2000],
         meta={"error_kind": error.kind, "error_code": error.code, "provider_status": error.provider_status,
-              "job_id": str(run.job_id) if run.job_id else None})
+              "job_id": str(run.job_id) if run.job_id else None, **plan.extra_meta})
     db.session.flush()
     body, headers = failure_body(error, failed.id)
     claims.settle_job(run.job_id, "failed", {"failed": True, "retryable": error.retryable, "http_status":
@@ -360,6 +367,6 @@ def _record_prompt_usage(plan, user_id, logger, success, duration_ms, error=None
     if plan.template is None:
         return
     record_event("prompt_usage", prompt_id=plan.template.prompt_id, prompt_version=plan.template.version,
-                 success=success, generation_time_ms=duration_ms, user_id=user_id, job_id=logger.job_id,
-                 prompt=plan.full_prompt, negative_prompt=plan.negative_prompt, error_message=error,
+                 prompt_label=plan.template.label, success=success, generation_time_ms=duration_ms,
+                 user_id=user_id, job_id=logger.job_id, prompt=plan.full_prompt, negative_prompt=plan.negative_prompt, error_message=error,
                  variables=plan.options.variables)

@@ -8,6 +8,8 @@ from app.auth import auth_required, current_principal
 from app.history import search
 from app.history.schemas import ImageRecordSchema
 from app.security.client import request_caller
+from app.storage.routes import IMMUTABLE, serve_stored
+from app.storage.schemas import VariantQuerySchema
 
 from . import records, service, tools
 from .errors import GenerationFailed
@@ -101,6 +103,22 @@ class GeneratedImage(MethodView):
         if record is None:
             abort(404, message="image not found")
         return record
+
+
+@blp.route("/generated-images/<uuid:image_id>/image")
+class GeneratedImageFile(MethodView):
+    @auth_required(allow_anonymous=True)
+    @blp.arguments(VariantQuerySchema, location="query", error_status_code=400)
+    @blp.response(200, content_type="image/*", description="The image's bytes, or the variant asked for")
+    @blp.alt_response(404, description="No such image, not yours, or a failed generation (no file)")
+    def get(self, args, image_id):
+        """The image at a stable URL on every storage backend; ``w``, ``h``, ``fit``, ``format`` and ``q``
+        ask for a variant for the web (made once and kept, docs/storage.md)."""
+        record = search.find_visible_image(current_principal(), image_id)
+        if record is None or not record.storage_key:
+            abort(404, message="image not found")
+        cache = IMMUTABLE if record.user_id is None else "private, max-age=31536000, immutable"
+        return serve_stored("generated-images", record.storage_key, args, record.mime_type or "image/png", cache)
 
 
 @blp.route("/generated-images/<uuid:image_id>/regenerate")

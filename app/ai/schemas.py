@@ -3,6 +3,8 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.history.schemas import ImageRecordSchema, PageArgs
+from app.prompts.labels import LABEL
+from app.prompts.templates import MAX_VERSION
 
 from .catalog import ASPECT_RATIOS, FORMATS, MAX_N, PROMPT_TOOLS, QUALITIES, SIZES, STYLES
 from .editor import FILTERS
@@ -39,6 +41,11 @@ class GenerateRequestSchema(_Options):
     prompt = Text(validate=validate.Length(1, 4000), metadata={"example": "a lighthouse at dusk, watercolor"})
     dataset_id = fields.UUID()
     prompt_id = Text(validate=validate.Length(1, 100), metadata={"description": "a prompts-table template"})
+    prompt_label = Text(validate=validate.Regexp(LABEL, error="not a label name"),
+                        metadata={"description": "the template version this label names (production, staging, …)"})
+    prompt_version = fields.Integer(validate=validate.Range(1, MAX_VERSION),
+                                    metadata={"description": "a template version; wins over prompt_label. Neither: "
+                                              "the production label's version, else the latest"})
     variables = fields.Dict(keys=Text(validate=validate.Length(1, 64)), values=fields.Raw(),
                             validate=validate.Length(max=50))
     tool = Text(validate=validate.OneOf(PROMPT_TOOLS), metadata={"description": "image, avatar, anime, comic, icon"})

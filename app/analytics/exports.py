@@ -15,13 +15,14 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import GeneratedImage, GenerationLog, OgGeneration, PromptUsage
+from app.models import GeneratedImage, GenerationLog, ImageRating, OgGeneration, PromptUsage
 
 TABLES = {
     "images": GeneratedImage.__table__,
     "logs": GenerationLog.__table__,
     "og-generations": OgGeneration.__table__,
     "prompt-usage": PromptUsage.__table__,
+    "ratings": ImageRating.__table__,
 }
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson", "json": "application/json"}
 BATCH_ROWS = 1000

@@ -116,7 +116,7 @@ class Export(MethodView):
     @blp.response(200, description="The rows, streamed (CSV, JSON lines or a JSON array)",
                   content_type="text/csv")
     def get(self, args, kind):
-        """Export images, logs, og-generations or prompt-usage of a window (default 30d), streamed."""
+        """Export images, logs, og-generations, prompt-usage or ratings of a window (default 30d), streamed."""
         if kind not in EXPORT_KINDS:
             abort(404, message=f"unknown export {kind!r}; one of {', '.join(EXPORT_KINDS)}")
         since, until = resolve_window(args, 30 * DAY)

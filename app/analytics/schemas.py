@@ -6,7 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from app.history.schemas import Window
 
-EXPORT_KINDS = ("images", "logs", "og-generations", "prompt-usage")
+EXPORT_KINDS = ("images", "logs", "og-generations", "prompt-usage", "ratings")
 EXPORT_FORMATS = ("csv", "jsonl", "json")
 
 

@@ -22,11 +22,13 @@ def init_app(app):
     from . import (  # noqa: F401  (their views hang on blp)
         admin_routes,
         create_routes,
+        curation_routes,
         dataset_routes,
         gallery_routes,
         library_routes,
         og_designer_routes,
         overview_routes,
+        release_routes,
         template_editor_routes,
     )
     from .blueprint import blp, csrf

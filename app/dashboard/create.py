@@ -29,8 +29,8 @@ from .forms import field_errors
 from .gallery import parse_tags
 
 # Form fields a generation takes as they are (text); the others are read below.
-TEXT_FIELDS = ("prompt", "negative_prompt", "prompt_id", "provider", "model", "size", "aspect_ratio", "quality",
-               "style", "format", "dataset_id")
+TEXT_FIELDS = ("prompt", "negative_prompt", "prompt_id", "prompt_label", "provider", "model", "size", "aspect_ratio",
+               "quality", "style", "format", "dataset_id")
 VARIABLE_PREFIX = "var."
 MAX_TEMPLATES = 200
 
@@ -90,12 +90,12 @@ def form_choices(principal):
 
 def read_form(form):
     """(the form as typed, to show it again; the generation request; errors found while reading it)."""
-    typed = {name: (form.get(name) or "").strip() for name in (*TEXT_FIELDS, "n", "seed", "tags")}
+    typed = {name: (form.get(name) or "").strip() for name in (*TEXT_FIELDS, "n", "seed", "prompt_version", "tags")}
     variables = {key[len(VARIABLE_PREFIX):]: value.strip() for key, value in form.items()
                  if key.startswith(VARIABLE_PREFIX)}
     typed["variables"] = variables
     payload = {name: typed[name] for name in TEXT_FIELDS if typed[name]}
-    for name in ("n", "seed"):
+    for name in ("n", "seed", "prompt_version"):
         if typed[name]:
             payload[name] = typed[name]  # the schema turns digits into a number or names the field
     errors = {}

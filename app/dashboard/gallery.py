@@ -103,3 +103,10 @@ def relative_time(moment, now=None):
     if delta < timedelta(days=1):
         return f"{int(delta.total_seconds() // 3600)} h ago"
     return f"{delta.days} d ago"
+
+
+def collection_choices(principal):
+    """(id, name) of the caller's collections, for the pickers on the gallery and image pages."""
+    from app.curation.service import list_collections
+
+    return [(item["id"], item["name"]) for item in list_collections(principal)]

@@ -15,6 +15,7 @@ from flask import (
 from app.ai import records
 from app.ai.errors import GenerationFailed, RequestError
 from app.ai.service import regenerate_image
+from app.curation.service import favorite_ids
 from app.history.search import find_image_log
 from app.provenance.service import image_provenance
 from app.security.client import request_caller
@@ -23,6 +24,7 @@ from app.storage.thumbnails import SIZES, NoImage, get_thumbnail
 
 from . import gallery
 from .blueprint import blp
+from .release_routes import rating_panel
 
 
 def _gallery_data():
@@ -47,6 +49,7 @@ def gallery_page():
     more_url = url_for("dashboard.gallery_page", **filters.form, cursor=next_cursor) if next_cursor else None
     return render_template("dashboard/gallery.html", filters=filters, images=images, next_url=next_url,
                            more_url=more_url, choices=gallery.filter_choices(g.principal),
+                           collections=gallery.collection_choices(g.principal),
                            statuses=("success", "failed")), 400 if filters.errors else 200
 
 
@@ -74,7 +77,10 @@ def image_page(image_id):
     job_id = (record.meta or {}).get("job_id")
     return render_template("dashboard/image.html", image=record, log=find_image_log(record.id, job_id),
                            original_url=image_url_for(record),
-                           credentials=image_provenance(record, g.principal), max_tags=gallery.MAX_TAGS)
+                           credentials=image_provenance(record, g.principal), max_tags=gallery.MAX_TAGS,
+                           rating=rating_panel(g.principal, record),
+                           collections=gallery.collection_choices(g.principal),
+                           is_favorite=str(record.id) in favorite_ids(g.principal, [record.id]))
 
 
 @blp.route("/thumbnails/<uuid:image_id>/<size>.webp")

@@ -1,9 +1,10 @@
 """The prompts pages: the template library with its numbers, favorites, one template's statistics."""
 
-from app.prompts import favorites, stats, templates
+from app.prompts import compare, favorites, labels, stats, templates
 from app.prompts.syntax import template_variables
 
 MAX_VERSIONS_SHOWN = 20
+MAX_MOVES_SHOWN = 10
 
 
 def library(principal, limit=100):
@@ -34,6 +35,7 @@ def template_detail(principal, prompt_id):
     versions = templates.list_versions(prompt_id)[:MAX_VERSIONS_SHOWN]
     favorite_ids = {p.id for p in favorites.list_favorites(principal.user_id)}
     scenes = stats.scene_stats(prompt_id)
+    named = labels.labels_by_version(prompt_id)
     return {
         "prompt": prompt,
         "variables": template_variables(prompt.template, prompt.negative_prompt),
@@ -41,7 +43,11 @@ def template_detail(principal, prompt_id):
         "stats": stats.prompt_stats(prompt_id),
         "scenes": scenes,
         "scene_bars": [(row["scene"] or "(no scene)", row["usage_count"]) for row in scenes[:12]],
-        "versions": [{"version": v, "stats": stats.prompt_stats(prompt_id, v.version)} for v in versions],
+        "versions": [{"version": v, "stats": stats.prompt_stats(prompt_id, v.version), "labels": named.get(v.version, [])}
+                     for v in versions],
+        "labels": labels.list_labels(prompt_id),
+        "label_moves": labels.label_history(prompt_id, limit=MAX_MOVES_SHOWN),
+        "comparisons": compare.list_comparisons(principal, prompt_id, limit=MAX_MOVES_SHOWN),
     }
 
 

@@ -5,7 +5,8 @@ Nothing here queries a table itself: the numbers come from ``app.history``
 pages and the JSON API always agree.
 """
 
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 
 from app.analytics import alerts, bi
 from app.health import check_redis
@@ -23,11 +24,58 @@ WINDOWS = {
 HOUR = timedelta(hours=1)
 
 
-def resolve_window(name, default="24h"):
-    """(name, since, until) for one of WINDOWS; unknown names fall back to ``default``."""
-    name = name if name in WINDOWS else default
+DEFAULT_WINDOW = "7d"  # every page that shows a window starts with the same one
+MAX_RANGE_DAYS = 366
+
+
+@dataclass(frozen=True)
+class Window:
+    """The time window a page shows: a preset (``24h``) or a range of whole UTC days."""
+
+    name: str  # a key of WINDOWS, or "range"
+    since: datetime
+    until: datetime
+    query: dict = field(default_factory=dict)  # what links and exports carry to keep this window
+    error: str | None = None
+
+    @property
+    def label(self):
+        if self.name in WINDOWS:
+            return f"last {self.name}"
+        return f"{self.since:%Y-%m-%d} to {self.until - timedelta(days=1):%Y-%m-%d}"
+
+    @property
+    def first_day(self):
+        return self.since.date().isoformat() if self.name == "range" else ""
+
+    @property
+    def last_day(self):
+        return (self.until - timedelta(days=1)).date().isoformat() if self.name == "range" else ""
+
+
+def resolve_window(args, default=DEFAULT_WINDOW):
+    """The Window ``args`` ask for: ``from``/``to`` dates (YYYY-MM-DD, UTC, both days included), else
+    ``window`` (one of WINDOWS), else ``default``; a range that can't be read falls back with its error."""
     until = utcnow()
-    return name, until - WINDOWS[name], until
+    if args.get("from") or args.get("to"):
+        try:
+            first = date.fromisoformat(args.get("from") or args.get("to"))
+            last = date.fromisoformat(args.get("to") or args.get("from"))
+            if first > last:
+                raise ValueError("the first day comes after the last")
+            if (last - first).days >= MAX_RANGE_DAYS:
+                raise ValueError(f"at most {MAX_RANGE_DAYS} days")
+        except ValueError as error:
+            message = str(error) if "day" in str(error) else "dates are YYYY-MM-DD"
+            return _preset(default, until, error=f"Date range: {message}.")
+        since = datetime(first.year, first.month, first.day, tzinfo=UTC)
+        end = datetime(last.year, last.month, last.day, tzinfo=UTC) + timedelta(days=1)
+        return Window("range", since, end, {"from": first.isoformat(), "to": last.isoformat()})
+    return _preset(args.get("window") if args.get("window") in WINDOWS else default, until)
+
+
+def _preset(name, until, error=None):
+    return Window(name, until - WINDOWS[name], until, {"window": name}, error)
 
 
 def hourly_series(rows, since, until, key):
@@ -63,9 +111,9 @@ def pipeline_health(app):
     }
 
 
-def admin_overview(app, window="24h"):
+def admin_overview(app, window):
     """Everything: the BI dashboard's numbers, OG renders, alerts, pipeline health, recent images."""
-    window, since, until = resolve_window(window)
+    since, until = window.since, window.until
     numbers = bi.dashboard(since, until)
     og_rows = og_stats.renders_per_hour(since, until)
     recent, _ = search.search_images({}, limit=8)
@@ -85,7 +133,8 @@ def admin_overview(app, window="24h"):
 
 def user_overview(user_id):
     """A user's own ledger: their image stats, recent images and recent errors."""
-    _, since, until = resolve_window("7d")
+    window = resolve_window({})
+    since, until = window.since, window.until
     recent, _ = search.search_images({}, user_id=user_id, limit=8)
     return {
         "stats": stats.image_stats({}, user_id=user_id),
@@ -94,9 +143,9 @@ def user_overview(user_id):
     }
 
 
-def failed_page(principal, window="7d"):
+def failed_page(principal, window):
     """Errors grouped by message (the caller's own unless admin) and the latest failed images."""
-    window, since, until = resolve_window(window, "7d")
+    since, until = window.since, window.until
     owner = None if principal.is_admin else principal.user_id
     groups = bi.errors(since, until, limit=50, user_id=owner)
     images, _ = search.search_images({"status": "failed", "date_from": since}, user_id=owner, limit=50)
@@ -105,9 +154,9 @@ def failed_page(principal, window="7d"):
             "bars": bars, "failures": sum(group["error_count"] for group in groups)}
 
 
-def analytics_page(window="30d"):
+def analytics_page(window):
     """The BI queries over one window, as the /analytics endpoints answer them."""
-    window, since, until = resolve_window(window, "30d")
+    since, until = window.since, window.until
     numbers = bi.dashboard(since, until)
     styles, latency = bi.top_styles(since, until), bi.latency_by_style(since, until)
     difficulty = bi.cost_by_difficulty(since, until)

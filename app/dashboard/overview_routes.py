@@ -80,15 +80,15 @@ def logout():
 def overview_page():
     """Admins: generations, success rate, cost, OG renders, alerts, pipeline. Users: their own images."""
     if g.principal.is_admin:
-        data = overview.admin_overview(current_app._get_current_object())
-        return render_template("dashboard/overview.html", **data)
+        data = overview.admin_overview(current_app._get_current_object(), overview.resolve_window(request.args))
+        return render_template("dashboard/overview.html", windows=overview.WINDOWS, **data)
     return render_template("dashboard/overview_user.html", **overview.user_overview(g.principal.user_id))
 
 
 @blp.route("/failed")
 def failed():
     """Failed generations: errors grouped by message, and the latest failed records."""
-    data = overview.failed_page(g.principal, request.args.get("window", "7d"))
+    data = overview.failed_page(g.principal, overview.resolve_window(request.args))
     return render_template("dashboard/failed.html", windows=overview.WINDOWS, **data)
 
 
@@ -96,7 +96,7 @@ def failed():
 def analytics():
     """Seed 001's BI queries as charts and tables over a chosen window (admins)."""
     admin_only()
-    data = overview.analytics_page(request.args.get("window", "30d"))
+    data = overview.analytics_page(overview.resolve_window(request.args))
     return render_template("dashboard/analytics.html", windows=overview.WINDOWS, export_kinds=EXPORT_KINDS,
                            **data)
 
@@ -113,7 +113,8 @@ def export(kind, fmt):
     admin_only()
     if kind not in EXPORT_KINDS or fmt not in EXPORT_FORMATS:
         abort(404, f"No export {kind}.{fmt}.")
-    window, since, until = overview.resolve_window(request.args.get("window"), "30d")
+    window = overview.resolve_window(request.args)
+    since, until = window.since, window.until
     body = stream_with_context(exports.stream_export(kind, fmt, since, until))
     name = f"{kind}-{since:%Y%m%dT%H%M}-{until:%Y%m%dT%H%M}.{fmt}"
     return Response(body, content_type=exports.CONTENT_TYPES[fmt],

@@ -4,6 +4,8 @@ import difflib
 import re
 
 from app.prompts import templates
+from app.prompts.labels import LATEST
+from app.prompts.rendering import render_prompt
 from app.prompts.syntax import PromptError, TemplateSyntaxError, template_variables
 
 from .gallery import parse_tags
@@ -113,7 +115,8 @@ def try_template(prompt, args):
     if not any(values.values()) and "try" not in args:
         return values, None, None, None
     try:
-        text, negative, _ = templates.render_prompt(prompt.id, {k: v for k, v in values.items() if v})
+        rendered = render_prompt(prompt.id, {k: v for k, v in values.items() if v}, label=LATEST)  # what is edited
+        text, negative = rendered.text, rendered.negative_prompt
     except PromptError as error:
         return values, None, None, str(error)
     return values, text, negative, None

@@ -3,6 +3,8 @@
 from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from app.storage import fresh_url
+
 Text = fields.String
 
 
@@ -21,7 +23,7 @@ class DatasetCreateSchema(Schema):
 
 class DatasetImageSchema(Schema):
     id = fields.UUID()
-    image_url = Text()
+    image_url = fields.Method("_url")
     mime_type = Text()
     bytes = fields.Integer()
     sha256 = Text()
@@ -29,6 +31,9 @@ class DatasetImageSchema(Schema):
     height = fields.Integer()
     storage_provider = Text(allow_none=True)
     created_at = fields.DateTime()
+
+    def _url(self, image):
+        return fresh_url(image.storage_provider, "dataset-images", image.storage_key, image.image_url)
 
 
 class DatasetSchema(Schema):

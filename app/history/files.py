@@ -16,12 +16,14 @@ import logging
 from sqlalchemy import exists, select, text
 
 from app.extensions import db
-from app.models import DatasetImage, GeneratedImage
+from app.models import DatasetImage, GeneratedImage, ImageVariant
+from app.storage.variants import delete_variants
 
 log = logging.getLogger(__name__)
 
 # The column that holds each bucket's keys.
-REFERENCES = {"generated-images": GeneratedImage.storage_key, "dataset-images": DatasetImage.storage_key}
+REFERENCES = {"generated-images": GeneratedImage.storage_key, "dataset-images": DatasetImage.storage_key,
+              "image-variants": ImageVariant.variant_key}
 
 
 def _lock_id(bucket, key):
@@ -57,6 +59,7 @@ def delete_unreferenced(storage, bucket, keys):
     for key in keys:
         if not is_referenced(bucket, key):
             storage.delete(bucket, key)
+            delete_variants(storage, bucket, key)  # made from this file: they go with it
             removed += 1
     return removed
 

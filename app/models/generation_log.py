@@ -35,4 +35,8 @@ class GenerationLog(db.Model):
     image_id = mapped_column(UUIDType)  # no FK: the log outlives a deleted image
     steps = mapped_column(JSONType)  # {"prompt_building": 1.2, "provider_call": 830.0, ...} in ms
     country: Mapped[str | None] = mapped_column(String(2))
+    # The template version a job rendered, and the label that chose it; no FK: logs outlive templates.
+    prompt_id: Mapped[str | None] = mapped_column(String(100))
+    prompt_version: Mapped[int | None] = mapped_column(Integer)
+    prompt_label: Mapped[str | None] = mapped_column(String(50))
     created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)

@@ -30,6 +30,7 @@ class Prompt(db.Model):
     tags = mapped_column(Tags)
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True, server_default="1")
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
+    settings = mapped_column(JSONType)  # saved generation settings of the current version
     # Counters moved by prompt_usage events, exactly once per event.
     usage_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
     success_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
@@ -49,6 +50,7 @@ class PromptVersion(db.Model):
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     template: Mapped[str] = mapped_column(Text, nullable=False)
     negative_prompt: Mapped[str | None] = mapped_column(Text)
+    settings = mapped_column(JSONType)  # provider, model, size, quality, style, options
     created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
 
@@ -83,6 +85,7 @@ class PromptUsage(db.Model):
     id = mapped_column(UUIDType, primary_key=True, default=new_uuid)
     prompt_id = mapped_column(String(100), ForeignKey("prompts.id", ondelete="CASCADE"), nullable=False)
     prompt_version: Mapped[int | None] = mapped_column(Integer)
+    prompt_label: Mapped[str | None] = mapped_column(String(50))  # the label that chose the version
     post_id = mapped_column(UUIDType)  # no FK: a usage may land before or after its post changes
     user_id = mapped_column(UUIDType, ForeignKey("users.id", ondelete="CASCADE"))
     character_id: Mapped[str | None] = mapped_column(Text)

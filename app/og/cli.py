@@ -10,6 +10,7 @@ from app.og.fonts import BASE_FAMILIES, DEFAULT_FAMILY
 from app.og.palettes import THEMES
 from app.og.params import ParamError, make_params
 from app.og.service import card_bytes
+from app.og.signing import NotACardUrl, Policy, SigningNotConfigured, sign_card_url
 from app.provenance.service import og_card_marker
 
 cli = AppGroup("og", help="Open Graph cards.")
@@ -68,3 +69,15 @@ def render_card(seed, aspect, quote, author, layout, title, description, site, b
     Path(out).write_bytes(body)
     width, height = params.size
     click.echo(f"wrote {out}: {content_type}, {width}x{height}, {len(body)} bytes", err=True)
+
+
+@cli.command("sign")
+@click.argument("url")
+def sign_command(url):
+    """Print URL signed with the first of OG_SIGNING_KEYS (a card URL, absolute or a path)."""
+    from flask import current_app
+
+    try:
+        click.echo(sign_card_url(url, Policy.from_config(current_app.config)))
+    except (SigningNotConfigured, NotACardUrl) as error:
+        raise click.UsageError(str(error)) from error

@@ -9,7 +9,7 @@ from flask_smorest import Blueprint, abort
 from marshmallow import RAISE
 from webargs.flaskparser import FlaskParser
 
-from app.auth import admin_required
+from app.auth import admin_required, auth_required
 from app.errors import describe_problems
 from app.og import service, stats
 from app.og.cache import get_og_cache
@@ -23,7 +23,10 @@ from app.og.schemas import (
     GenerationSchema,
     GenerationsQuerySchema,
     OgStatsSchema,
+    SignedUrlSchema,
+    SignRequestSchema,
 )
+from app.og.signing import NotACardUrl, SigningNotConfigured, current_policy, sign_card_url
 from app.provenance.service import og_card_marker
 from app.security.client import client_fields
 from app.tracking.card_metrics import observe_card
@@ -73,6 +76,7 @@ def card_by_path(args, seed, ext):
 
 
 def _serve(args):
+    args.pop("sig", None)  # checked on the raw URL by serve_card
     try:
         params = make_params(**args)
     except ParamError as error:
@@ -81,7 +85,11 @@ def _serve(args):
 
 
 def serve_card(params, brand=None, cache_control: str = CACHE_CONTROL):
-    """The HTTP answer for a card: 304 for a current ETag, else the (cached) bytes; tracked either way."""
+    """The HTTP answer for a card: 403 for a URL that must be signed and is not, 304 for a current ETag,
+    else the (cached) bytes; tracked either way."""
+    refusal = current_policy().refusal(request.path, list(request.args.items(multi=True)))
+    if refusal:
+        abort(403, message=refusal)
     etag = service.card_etag(params)
     headers = {"ETag": f'"{etag}"', "Cache-Control": cache_control}
     if request.if_none_match and request.if_none_match.contains_weak(etag):
@@ -107,6 +115,21 @@ def _track(params, render_ms):
     if current_app.config["OG_TRACKING_ENABLED"]:
         service.record_generation(params, **client_fields(), render_time_ms=render_ms,
                                   user_agent=request.headers.get("User-Agent"))
+
+
+@blp.route("/sign", methods=["POST"])
+@auth_required
+@blp.arguments(SignRequestSchema)
+@blp.response(200, SignedUrlSchema)
+@blp.alt_response(409, description="Card signing is not configured (OG_SIGNING_KEYS)")
+def sign(body):
+    """Sign a card URL with the instance's current key, for pages that embed cards (any API key)."""
+    try:
+        return {"url": sign_card_url(body["url"], current_policy())}
+    except NotACardUrl as error:
+        abort(422, message=f"url: {error}", errors={"json": {"url": [str(error)]}})
+    except SigningNotConfigured as error:
+        abort(409, message=str(error))
 
 
 @blp.route("/stats", methods=["GET"])

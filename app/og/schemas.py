@@ -60,6 +60,10 @@ class CardOptionsSchema(Schema):
     lang = fields.String(validate=Length(max=35, error="length must be at most {max}"),
                          metadata={"description": "BCP 47 language of the text (ja, ko, zh-TW, ar…): "
                                    "regional CJK glyph forms and line-break rules"})
+    sig = fields.String(load_only=True, validate=Length(max=64, error="length must be at most {max}"),
+                        metadata={"description": "The URL's signature, when the operator requires signed "
+                                  "card URLs (OG_SIGNING_KEYS): HMAC-SHA256 over the path and the canonical "
+                                  "query, base64url (docs/og.md)"})
 
 
 class CardQuerySchema(CardOptionsSchema):
@@ -201,3 +205,13 @@ def template_card_options() -> Schema:
     for field in declared.values():
         field.load_default = missing
     return Schema.from_dict(declared, name="TemplateCardOptionsSchema")(unknown=EXCLUDE)
+
+
+class SignRequestSchema(Schema):
+    url = fields.String(required=True, validate=Length(1, 4096, error="length must be between {min} and {max}"),
+                        metadata={"description": "A card URL, absolute or a path (/og/…, /og/t/…); "
+                                  "any sig it has is replaced"})
+
+
+class SignedUrlSchema(Schema):
+    url = fields.String(metadata={"description": "The same URL with its sig parameter"})

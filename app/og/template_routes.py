@@ -100,6 +100,7 @@ class Template(MethodView):
 
 
 def _template_card(name, version, seed, ext, args):
+    args.pop("sig", None)  # checked on the raw URL by serve_card
     if ext not in EXTENSIONS:
         bad_request("format", f"extension must be one of {', '.join(EXTENSIONS)}")
     with template_errors():

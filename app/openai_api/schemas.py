@@ -3,7 +3,8 @@
 Unknown fields are refused (400 naming ``param``); fields OpenAI defines that
 Imprint cannot honour are refused with the reason (``stream``, a transparent
 ``background``). A few Imprint extras may be sent with the SDK's
-``extra_body``: ``negative_prompt``, ``seed``, ``tags``, ``request_id``, ``imprint_style``.
+``extra_body``: ``negative_prompt``, ``seed``, ``tags``, ``request_id``, ``imprint_style``, and a
+prompt template with ``prompt_id``, ``prompt_label`` or ``prompt_version`` and ``variables``.
 """
 
 from flask_smorest.fields import Upload
@@ -11,6 +12,8 @@ from marshmallow import Schema, ValidationError, fields, pre_load, validate, val
 from werkzeug.datastructures import FileStorage
 
 from app.ai.catalog import FORMATS, MAX_N, QUALITIES, SIZES, STYLES
+from app.prompts.labels import LABEL
+from app.prompts.templates import MAX_VERSION
 
 Text = fields.String
 MAX_PROMPT = 32000  # gpt-image-1's limit
@@ -125,6 +128,15 @@ class ImageGenerationSchema(_Common, JsonBody):
     imprint_style = choice(sorted(STYLES), metadata={"description": "one of Imprint's styles (an extra: "
                                                      "OpenAI's style is vivid or natural); wins over style"})
     moderation = choice(["low", "auto"])
+    prompt_id = free_text(validate.Length(1, 100), allow_none=True,
+                          metadata={"description": "an extra: render this prompt template (prompt fills its "
+                                    "{prompt}); its saved settings apply under the request's own fields"})
+    prompt_label = free_text(validate.Regexp(LABEL, error="not a label name"), allow_none=True,
+                             metadata={"description": "an extra: the template version this label names"})
+    prompt_version = fields.Integer(allow_none=True, validate=validate.Range(1, MAX_VERSION),
+                                    metadata={"description": "an extra: a template version; wins over prompt_label"})
+    variables = fields.Dict(keys=Text(validate=validate.Length(1, 64)), values=fields.Raw(), allow_none=True,
+                            validate=validate.Length(max=50), metadata={"description": "an extra: the template's"})
 
 
 class ImageEditSchema(_Common):

@@ -67,7 +67,7 @@ def _ratio(width, height):
 def _payload(fields, route):
     payload = {"prompt": fields["prompt"], "n": fields.get("n") or 1, "format": fields.get("output_format") or "png"}
     for name in ("quality", "style", "negative_prompt", "seed", "tags", "request_id", "background", "moderation",
-                 "output_compression"):
+                 "output_compression", "prompt_id", "prompt_label", "prompt_version", "variables"):
         if fields.get(name) is not None:
             payload[name] = fields[name]
     if fields.get("imprint_style"):

@@ -9,7 +9,9 @@ from flask_smorest import Blueprint, abort
 from app.auth import admin_required, auth_required, current_principal
 
 from . import favorites, posts, stats, templates
+from .labels import LabelNotFound, labels_by_version
 from .posts import BadCursor, ImageNotFound
+from .rendering import render_prompt
 from .schemas import (
     PromptCreateSchema,
     PromptListArgs,
@@ -49,6 +51,8 @@ def service_errors(fields=None):
         abort(400, message=str(error))
     except templates.PromptExists as error:
         abort(409, message=str(error))
+    except LabelNotFound as error:
+        abort(404, message=str(error), errors={"json": {"promptLabel": [str(error)]}})
 
 
 def _user_id():
@@ -131,10 +135,13 @@ class Render(MethodView):
     @blp.arguments(RenderSchema)
     @blp.response(200, RenderedSchema)
     def post(self, data, prompt_id):
-        """Fill a template's variables; a missing variable is a 400 naming it."""
-        with service_errors():
-            text, negative, version = templates.render_prompt(prompt_id, data["variables"], data.get("version"))
-        return {"prompt_id": prompt_id, "version": version, "prompt": text, "negative_prompt": negative}
+        """Fill a template's variables: promptVersion, else the version promptLabel names, else production's,
+        else the latest; a missing variable is a 400 naming it."""
+        version = data.get("prompt_version") or data.get("version")
+        with service_errors({templates.VersionNotFound: "promptVersion"}):
+            rendered = render_prompt(prompt_id, data["variables"], version=version, label=data.get("prompt_label"))
+        return {"prompt_id": prompt_id, "version": rendered.version, "label": rendered.label,
+                "settings": rendered.settings, "prompt": rendered.text, "negative_prompt": rendered.negative_prompt}
 
 
 @blp.route("/<prompt_id>/versions")
@@ -142,9 +149,10 @@ class Versions(MethodView):
     @auth_required(allow_anonymous=True)
     @blp.response(200, VersionSchema(many=True))
     def get(self, prompt_id):
-        """Every version of a template, newest (current) first."""
+        """Every version of a template, newest (current) first, with the labels naming each."""
         with service_errors():
-            return templates.list_versions(prompt_id)
+            named = labels_by_version(prompt_id)
+            return [(version, named.get(version.version, [])) for version in templates.list_versions(prompt_id)]
 
 
 @blp.route("/<prompt_id>/versions/<int:version>")

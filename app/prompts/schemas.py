@@ -4,6 +4,9 @@ from collections.abc import Mapping
 
 from marshmallow import Schema, ValidationError, fields, pre_dump, pre_load, validate, validates
 
+from app.ai.catalog import ASPECT_RATIOS, FORMATS, QUALITIES, SIZES, STYLES
+from app.ai.providers import PROVIDERS
+
 from .stats import success_rate
 from .syntax import BadVariable, check_variables, template_variables
 from .templates import MAX_VERSION
@@ -36,6 +39,27 @@ def _check_variables(value):
 Tag = fields.String(validate=validate.Length(1, 50))
 
 
+class ProviderOptionsSchema(Schema):
+    """Provider options a version may save (the same names as POST /ai/generate's)."""
+
+    background = fields.String(validate=validate.OneOf(["transparent", "opaque", "auto"]))
+    moderation = fields.String(validate=validate.OneOf(["low", "auto"]))
+    output_compression = fields.Integer(validate=validate.Range(0, 100))
+    format = fields.String(validate=validate.OneOf(FORMATS))
+
+
+class SettingsSchema(Schema):
+    """Generation settings saved with a version; a request's own fields override them."""
+
+    provider = fields.String(validate=validate.OneOf(sorted(PROVIDERS)))
+    model = fields.String(validate=validate.Length(1, 100))
+    size = fields.String(validate=validate.OneOf(SIZES))
+    aspect_ratio = fields.String(validate=validate.OneOf(list(ASPECT_RATIOS)))
+    quality = fields.String(validate=validate.OneOf(QUALITIES))
+    style = fields.String(validate=validate.OneOf(sorted(STYLES)))
+    options = fields.Nested(ProviderOptionsSchema)
+
+
 class PromptCreateSchema(CamelSchema):
     id = fields.String(required=True, validate=validate.Length(1, 100),
                        metadata={"description": "a slug, e.g. portrait-selfie-casual"})
@@ -47,6 +71,9 @@ class PromptCreateSchema(CamelSchema):
     negative_prompt = fields.String(data_key="negativePrompt", allow_none=True, validate=LONG)
     tags = fields.List(Tag, allow_none=True, validate=validate.Length(max=32))
     is_active = fields.Boolean(data_key="isActive", load_default=True)
+    settings = fields.Nested(SettingsSchema, allow_none=True,
+                             metadata={"description": "generation settings saved with the version; a request's "
+                                       "own fields override them (a change makes a new version)"})
 
 
 class PromptUpdateSchema(PromptCreateSchema):
@@ -65,6 +92,7 @@ class PromptSchema(CamelSchema):
     tags = fields.List(fields.String())
     is_active = fields.Boolean(data_key="isActive")
     version = fields.Integer()
+    settings = fields.Dict(allow_none=True, metadata={"description": "the latest version's saved settings"})
     usage_count = fields.Integer(data_key="usageCount")
     success_count = fields.Integer(data_key="successCount")
     success_rate = fields.Float(data_key="successRate", metadata={"description": "percentage"})
@@ -101,18 +129,35 @@ class VersionSchema(CamelSchema):
     name = fields.String()
     template = fields.String()
     negative_prompt = fields.String(data_key="negativePrompt", allow_none=True)
+    settings = fields.Dict(allow_none=True)
+    labels = fields.List(fields.String(), metadata={"description": "the labels naming this version"})
     created_at = fields.DateTime(data_key="createdAt")
+
+    @pre_dump
+    def present(self, item, **kwargs):
+        """A PromptVersion, or (PromptVersion, labels) from a listing."""
+        version, labels = item if isinstance(item, tuple) else (item, None)
+        data = {column.key: getattr(version, column.key) for column in version.__table__.columns}
+        if labels is not None:
+            data["labels"] = labels
+        return data
 
 
 class RenderSchema(CamelSchema):
     variables = fields.Dict(keys=fields.String(), values=fields.Raw(), load_default=dict,
                             validate=_check_variables)
-    version = fields.Integer(validate=validate.Range(1, MAX_VERSION), metadata={"description": "default: current"})
+    prompt_version = fields.Integer(data_key="promptVersion", validate=validate.Range(1, MAX_VERSION),
+                                    metadata={"description": "wins over promptLabel"})
+    version = fields.Integer(validate=validate.Range(1, MAX_VERSION), metadata={"description": "promptVersion"})
+    prompt_label = fields.String(data_key="promptLabel", validate=validate.Length(1, 50),
+                                 metadata={"description": "neither: the production label's version, else the latest"})
 
 
 class RenderedSchema(CamelSchema):
     prompt_id = fields.String(data_key="promptId")
     version = fields.Integer()
+    label = fields.String(allow_none=True, metadata={"description": "the label that chose the version"})
+    settings = fields.Dict(allow_none=True, metadata={"description": "the version's saved generation settings"})
     prompt = fields.String()
     negative_prompt = fields.String(data_key="negativePrompt", allow_none=True)
 
@@ -130,6 +175,10 @@ class PromptStatsSchema(CamelSchema):
     success_rate = fields.Float(data_key="successRate", metadata={"description": "percentage"})
     avg_generation_time_ms = fields.Float(data_key="avgGenerationTimeMs", allow_none=True)
     last_used_at = fields.DateTime(data_key="lastUsedAt", allow_none=True)
+    rating_count = fields.Integer(data_key="ratingCount")
+    average_score = fields.Float(data_key="averageScore", allow_none=True, metadata={"description": "1-5"})
+    thumbs_up = fields.Integer(data_key="thumbsUp")
+    thumbs_down = fields.Integer(data_key="thumbsDown")
 
 
 class TopArgs(Schema):

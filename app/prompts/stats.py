@@ -10,6 +10,7 @@ from sqlalchemy import case, func, select, text, update
 from app.extensions import db
 from app.models import Prompt, PromptUsage
 
+from .ratings import prompt_rating_figures
 from .templates import get_prompt, get_version
 
 
@@ -26,7 +27,7 @@ _successes = func.coalesce(func.sum(case((PromptUsage.success.is_(True), 1), els
 
 
 def prompt_stats(prompt_id, version=None):
-    """Usage, successes, failures, success rate, average time and last use of a template (or one version)."""
+    """Usage, successes, failures, success rate, average time, last use and ratings of a template (or one version)."""
     get_prompt(prompt_id) if version is None else get_version(prompt_id, version)
     query = select(
         func.count(PromptUsage.id),
@@ -47,6 +48,7 @@ def prompt_stats(prompt_id, version=None):
         "success_rate": success_rate(successes, total),
         "avg_generation_time_ms": _average(average),
         "last_used_at": last_used,
+        **prompt_rating_figures(prompt_id, version),
     }
 
 

@@ -1,8 +1,7 @@
 """Prompt templates: create, edit (every text edit is a new version), restore, delete, render.
 
-``render_prompt`` is the entry point for other features (``POST /ai/generate``):
-it reads the template and fills its variables, raising ``PromptNotFound`` or
-``MissingVariables`` (both subclasses of ``PromptError``).
+Other features (``POST /ai/generate``) render through ``rendering.render_prompt``, which
+chooses the version (by number or label) and fills it with ``render_texts``.
 """
 
 import re
@@ -17,7 +16,6 @@ from app.models.query import has_tag
 from .syntax import (
     MissingVariables,
     PromptError,
-    check_variables,
     fill,
     parse_template,
     template_variables,
@@ -26,7 +24,7 @@ from .syntax import (
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Paths under /prompts/ that a template id would shadow.
 RESERVED_IDS = {"favorites", "top"}
-VERSIONED = ("name", "template", "negative_prompt")
+VERSIONED = ("name", "template", "negative_prompt", "settings")
 EDITABLE = VERSIONED + ("category", "description", "tags", "is_active")
 MAX_VERSION = 2_147_483_647  # versions are INTEGER columns: a larger number cannot exist (nor reach SQL)
 
@@ -36,7 +34,6 @@ __all__ = [
     "PromptExists",
     "PromptNotFound",
     "VersionNotFound",
-    "render_prompt",
 ]
 
 
@@ -85,6 +82,7 @@ def _snapshot(prompt):
         name=prompt.name,
         template=prompt.template,
         negative_prompt=prompt.negative_prompt,
+        settings=prompt.settings,
     )
 
 
@@ -97,7 +95,7 @@ def _commit(prompt_id):
 
 
 def create_prompt(prompt_id, name, template, negative_prompt=None, category=None, description=None,
-                  tags=None, is_active=True):
+                  tags=None, is_active=True, settings=None):
     """Create a template at version 1 (validated); raise PromptExists if the id is taken."""
     check_slug(prompt_id)
     values = {"template": template, "negative_prompt": negative_prompt}
@@ -106,7 +104,7 @@ def create_prompt(prompt_id, name, template, negative_prompt=None, category=None
         raise PromptExists(f"prompt template {prompt_id!r} already exists")
     prompt = Prompt(id=prompt_id, name=name, template=template, negative_prompt=negative_prompt,
                     category=category, description=description, tags=tags or [], is_active=is_active,
-                    version=1)
+                    version=1, settings=settings or None)
     db.session.add(prompt)
     db.session.flush()
     db.session.add(_snapshot(prompt))
@@ -123,6 +121,8 @@ def update_prompt(prompt_id, **changes):
     prompt = db.session.scalars(locked.execution_options(populate_existing=True)).first()
     if prompt is None:
         raise PromptNotFound(prompt_id)
+    if "settings" in changes:
+        changes["settings"] = changes["settings"] or None  # {} and null both mean "no saved settings"
     merged = {name: changes.get(name, getattr(prompt, name)) for name in VERSIONED}
     _check_texts(merged)
     is_new_version = any(merged[name] != getattr(prompt, name) for name in VERSIONED)
@@ -168,7 +168,8 @@ def get_version(prompt_id, version):
 def restore_version(prompt_id, version):
     """Make an old version current again, as a new version with its text."""
     old = get_version(prompt_id, version)
-    return update_prompt(prompt_id, name=old.name, template=old.template, negative_prompt=old.negative_prompt)
+    return update_prompt(prompt_id, name=old.name, template=old.template, negative_prompt=old.negative_prompt,
+                         settings=old.settings)
 
 
 def list_prompts(category=None, tag=None, include_inactive=False, favorites_of=None, favorites_first=False,
@@ -199,16 +200,3 @@ def render_texts(template, negative_prompt, variables):
     if missing:
         raise MissingVariables(missing)
     return fill(template, variables), fill(negative_prompt, variables, "negative_prompt")
-
-
-def render_prompt(prompt_id, variables, version=None):
-    """Render a template: returns (text, negative_prompt, version).
-
-    Raises PromptNotFound (unknown id), VersionNotFound (unknown version) or
-    MissingVariables (``.names``), BadVariable (a value not a short scalar); inactive templates still render, so old
-    references keep working.
-    """
-    check_variables(variables or {})
-    source = get_prompt(prompt_id) if version is None else get_version(prompt_id, version)
-    text, negative = render_texts(source.template, source.negative_prompt, variables or {})
-    return text, negative, source.version

@@ -33,6 +33,14 @@ def init_app(app):
         enabled=config["PROVENANCE_ENABLED"], include_prompt=config["PROVENANCE_INCLUDE_PROMPT"],
         og_cards=config["OG_PROVENANCE"], credentials=credentials,
         trust_anchors=_read_trust_anchors(config.get("PROVENANCE_TRUST_ANCHORS")))
+    # Storage makes image variants and knows nothing of provenance: it signs them through this hook.
+    app.extensions["variant_signer"] = _sign_derivative
+
+
+def _sign_derivative(data, mime_type, source):
+    from .service import sign_derivative
+
+    return sign_derivative(data, mime_type, source)
 
 
 def _read_trust_anchors(path):

@@ -109,3 +109,16 @@ def build_manifest(origin):
             {"label": IMPRINT_ASSERTION, "data": imprint_assertion(origin)},
         ],
     }
+
+
+def derivative_manifest():
+    """A resized or re-encoded copy of a signed image: opened from its parent, then resized."""
+    return {
+        "claim_generator_info": [_agent()],
+        "title": "Imprint image variant",
+        "assertions": [{"label": "c2pa.actions", "data": {"actions": [
+            _action("c2pa.opened", None, "parent"), _action("c2pa.resized")]}}],
+    }
+
+
+DERIVATIVE_INGREDIENT = {"title": "original image", "relationship": "parentOf", "label": "parent"}

@@ -24,9 +24,11 @@ from app.storage.images import MIME_TYPES, encode_image
 from .manifest import (
     AI_EDIT,
     ALGORITHMIC,
+    DERIVATIVE_INGREDIENT,
     TRAINED,
     Origin,
     build_manifest,
+    derivative_manifest,
     imprint_version,
     ingredients_for,
 )
@@ -96,6 +98,16 @@ def encode_marked(picture, fmt, parameters, origin):
     xmp = build_xmp(origin.source_type, credit, f"Imprint {imprint_version()}")
     data = encode_image(picture, fmt, parameters, xmp=xmp)
     return sign_bytes(data, _mime_of(data), build_manifest(origin), ingredients_for(origin), marking.credentials)
+
+
+def sign_derivative(data, mime_type, source):
+    """``data`` (a variant of ``source``) signed with ``source`` as its parent ingredient, when
+    ``source`` carries Content Credentials and signing is on; else ``data`` unchanged."""
+    marking = get_marking()
+    if not marking.enabled or not has_credentials(source):
+        return data
+    return sign_bytes(data, mime_type, derivative_manifest(), [(DERIVATIVE_INGREDIENT, source)],
+                      marking.credentials)
 
 
 def pixels_sha256(picture):

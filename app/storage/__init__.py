@@ -17,7 +17,8 @@ __all__ = ["BUCKETS", "InvalidKey", "LocalStorage", "StoredObject", "get_storage
 
 def _build_one(backend, config):
     if backend == "local":
-        return LocalStorage(config["STORAGE_ROOT"], base_url=config.get("PUBLIC_BASE_URL") or "")
+        return LocalStorage(config["STORAGE_ROOT"], base_url=config.get("PUBLIC_BASE_URL") or "",
+                            signer=url_signer(config))
     if backend == "s3":
         from .s3 import S3Storage, parse_bucket_map
 
@@ -27,7 +28,7 @@ def _build_one(backend, config):
             bucket=config.get("S3_BUCKET"), bucket_map=parse_bucket_map(config.get("S3_BUCKET_MAP")),
             public_url=config.get("S3_PUBLIC_URL"), url_expires=config.get("S3_URL_EXPIRES") or 3600,
             max_attempts=config.get("S3_MAX_ATTEMPTS") or 3, timeout=config.get("S3_TIMEOUT") or 10.0,
-            style=config.get("S3_ADDRESSING_STYLE"),
+            style=config.get("S3_ADDRESSING_STYLE"), private=bool(config.get("STORAGE_PRIVATE")),
         )
     if backend == "git":
         from .git import GitStorage
@@ -44,6 +45,20 @@ def _build_one(backend, config):
     raise ValueError(f"unknown storage backend {backend!r} (local, s3, git)")
 
 
+def url_signer(config):
+    """The signer of /storage URLs when stored images are private, else None."""
+    if not config.get("STORAGE_PRIVATE"):
+        return None
+    from .private import UrlSigner
+
+    return UrlSigner(config["SECRET_KEY"], config.get("STORAGE_URL_EXPIRES") or 3600)
+
+
+def build_backend(name, config):
+    """One backend by name (``local``, ``s3``, ``git``), without a fallback: copies between backends use it."""
+    return _build_one(name, config)
+
+
 def build_storage(config):
     """Make the configured backend (with its fallback, if any) from a config mapping."""
     primary = _build_one(config.get("STORAGE_BACKEND") or "local", config)
@@ -58,3 +73,12 @@ def build_storage(config):
 def get_storage(app=None):
     """The app's storage backend, built once per app."""
     return held("imprint_storage", app, lambda app: build_storage(app.config))
+
+
+def fresh_url(provider, bucket, key, stored_url):
+    """An object's URL to hand out now: signed afresh where the backend signs (S3 presigned, private
+    images), since signed URLs expire; else the URL stored with the row."""
+    backend = get_storage().backend(provider or "") if key else None
+    if backend is not None and getattr(backend, "signs_urls", False):
+        return backend.url(bucket, key)
+    return stored_url

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 # The buckets images are stored in.
-BUCKETS = ("generated-images", "dataset-images", "logos", "reference-images")
+BUCKETS = ("generated-images", "dataset-images", "logos", "reference-images", "image-variants")
 
 _KEY_CHARS = re.compile(r"^[A-Za-z0-9._\-/]+$")
 MAX_KEY_LENGTH = 512

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from PIL import Image, PngImagePlugin
 
-from . import get_storage
+from . import fresh_url
 
 MIME_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "GIF": "image/gif"}
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/gif": "gif"}
@@ -80,8 +80,5 @@ def image_url_for(record):
     """The record's URL; presigned S3 URLs are signed afresh, since stored ones expire."""
     if not record.storage_key or record.status != "success":
         return record.image_url
-    backend = get_storage().backend(record.storage_provider or "")
-    if backend is not None and getattr(backend, "signs_urls", False):
-        bucket = (record.meta or {}).get("bucket", "generated-images")
-        return backend.url(bucket, record.storage_key)
-    return record.image_url
+    bucket = (record.meta or {}).get("bucket", "generated-images")
+    return fresh_url(record.storage_provider, bucket, record.storage_key, record.image_url)

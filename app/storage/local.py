@@ -9,9 +9,14 @@ from .base import Storage, StoredObject, safe_key
 class LocalStorage(Storage):
     name = "local"
 
-    def __init__(self, root, base_url=""):
+    def __init__(self, root, base_url="", signer=None):
         self.root = os.path.abspath(root)
         self.base_url = base_url.rstrip("/")
+        self.signer = signer  # private images: URLs carry an expiry and a signature (private.py)
+
+    @property
+    def signs_urls(self):
+        return self.signer is not None
 
     def path(self, bucket, key):
         key = safe_key(bucket, key)
@@ -47,4 +52,5 @@ class LocalStorage(Storage):
         return self.path(bucket, key)
 
     def url(self, bucket, key):
-        return f"{self.base_url}/storage/{bucket}/{safe_key(bucket, key)}"
+        url = f"{self.base_url}/storage/{bucket}/{safe_key(bucket, key)}"
+        return f"{url}?{self.signer.query(bucket, key)}" if self.signer else url

@@ -40,7 +40,7 @@ class S3Storage(Storage):
 
     def __init__(self, *, endpoint_url=None, region="us-east-1", access_key_id=None,
                  secret_access_key=None, bucket=None, bucket_map=None, public_url=None,
-                 url_expires=3600, max_attempts=3, timeout=10.0, style=None):
+                 url_expires=3600, max_attempts=3, timeout=10.0, style=None, private=False):
         try:
             import boto3
             from botocore.config import Config
@@ -48,8 +48,12 @@ class S3Storage(Storage):
             raise RuntimeError("STORAGE_BACKEND=s3 needs boto3: pip install 'imprint[s3]'") from error
         self.bucket = bucket
         self.bucket_map = dict(bucket_map or {})
+        if private and public_url:
+            raise RuntimeError("STORAGE_PRIVATE needs presigned URLs: unset S3_PUBLIC_URL")
         self.public_url = public_url
         self.url_expires = url_expires
+        # Keys are content hashes: an object never changes, so caches may keep it (privately when private).
+        self.cache_control = f"{'private' if private else 'public'}, max-age=31536000, immutable"
         config = Config(
             connect_timeout=timeout, read_timeout=timeout,
             retries={"max_attempts": max_attempts, "mode": "standard"},
@@ -72,7 +76,8 @@ class S3Storage(Storage):
 
     def put(self, bucket, key, data, content_type):
         real, object_key = self.locate(bucket, key)
-        self.client.put_object(Bucket=real, Key=object_key, Body=data, ContentType=content_type)
+        self.client.put_object(Bucket=real, Key=object_key, Body=data, ContentType=content_type,
+                               CacheControl=self.cache_control)
         return StoredObject(self.name, bucket, key, self.url(bucket, key), f"s3://{real}/{object_key}")
 
     def get(self, bucket, key):

@@ -63,3 +63,16 @@ def test_aws_defaults_to_virtual_hosted_sigv4():
 def test_an_unknown_addressing_style_is_refused():
     with pytest.raises(ValueError, match="S3_ADDRESSING_STYLE must be one of path, virtual"):
         _storage({}, S3_ADDRESSING_STYLE="dns")
+
+
+def test_objects_are_written_with_cache_control(s3_endpoint):  # noqa: F811
+    settings, client = s3_endpoint
+    _storage(settings).put("generated-images", "cc/public.png", b"\x89PNG public", "image/png")
+    head = client.head_object(Bucket="imprint", Key="generated-images/cc/public.png")
+    assert head["CacheControl"] == "public, max-age=31536000, immutable"  # keys are content hashes
+    _storage(settings, STORAGE_PRIVATE=True).put("generated-images", "cc/private.png", b"\x89PNG private",
+                                                 "image/png")
+    head = client.head_object(Bucket="imprint", Key="generated-images/cc/private.png")
+    assert head["CacheControl"] == "private, max-age=31536000, immutable"
+    with pytest.raises(RuntimeError, match="S3_PUBLIC_URL"):
+        _storage(settings, STORAGE_PRIVATE=True, S3_PUBLIC_URL="https://cdn.example.com/{key}")

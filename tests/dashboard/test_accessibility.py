@@ -41,6 +41,8 @@ def pages_with_data(app, server, admin, user):
     made = fill_ledger(app, server, admin, user)
     dataset = api(server, admin, "POST", "/ai/datasets", json={"name": "Brand", "description": "Our look"}).json()
     image = made[0]["images"][0]["id"] if "images" in made[0] else made[0]["id"]
+    board = api(server, admin, "POST", "/collections", json={"name": "Launch"}).json()
+    api(server, admin, "POST", f"/collections/{board['id']}/share", json={"shared": True})
     return [
         "/dashboard/", "/dashboard/create", "/dashboard/gallery", f"/dashboard/images/{image}",
         "/dashboard/failed", "/dashboard/prompts", "/dashboard/prompts/portrait-selfie-casual",
@@ -48,7 +50,7 @@ def pages_with_data(app, server, admin, user):
         "/dashboard/prompts/portrait-selfie-casual/compare?a=1&b=1",
         "/dashboard/datasets", f"/dashboard/datasets/{dataset['id']}", "/dashboard/og",
         "/dashboard/analytics", "/dashboard/admin/users", "/dashboard/admin/keys", "/dashboard/admin/settings",
-        "/dashboard/no-such-page",
+        "/dashboard/collections", f"/dashboard/collections/{board['id']}", "/dashboard/no-such-page",
     ]
 
 

@@ -50,3 +50,31 @@ def test_design_and_save_a_brand_template_then_copy_its_tag(app, browsing, admin
     settle(app)
     recorded = api(browsing.server, admin, "GET", "/og/generations?seed=designer-launch").json()
     assert recorded["total"] == 1  # the one public card fetched above; the previews are not counted
+
+
+def test_with_signed_card_urls_the_url_to_copy_is_signed_and_served(make_app, browser):
+    import requests
+
+    from tests.dashboard.conftest import Browsing, LiveServer
+
+    app = make_app(OG_SIGNING_KEYS="designer-secret")
+    with app.app_context():
+        from tests.support import make_api_key
+
+        _, admin = make_api_key(app, "designer", is_admin=True)
+    server = LiveServer(app)
+    session = Browsing(browser, server)
+    try:
+        page = sign_in(session.new_page(), admin)
+        page.goto("/dashboard/og?seed=signed-launch")
+        page.fill("#og-quote", "Only we can say this")
+        page.wait_for_function("() => document.getElementById('og-url').value.includes('sig=')"
+                               " && document.getElementById('og-url').value.includes('quote=Only')")
+        url = page.input_value("#og-url")
+        assert requests.get(url, timeout=30).status_code == 200
+        assert requests.get(url.replace("Only", "Anyone"), timeout=30).status_code == 403
+        assert "sig=" in page.input_value("#og-meta-tag")
+        assert session.page_errors() == []
+    finally:
+        session.close()
+        server.stop()

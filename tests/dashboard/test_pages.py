@@ -14,6 +14,7 @@ def test_overview_shows_the_numbers_the_api_gives(app, browsing, live_server, ad
     _, admin = admin_key
     fill_ledger(app, live_server, admin, user_key[1])
     page = sign_in(browsing.new_page(), admin)
+    page.goto("/dashboard/?window=24h")
     truth = api(live_server, admin, "GET", "/analytics/dashboard?window=24h").json()
     assert truth["generations"] == 67  # 61 recorded logs + the 6 generations' own logs
 
@@ -128,3 +129,28 @@ def test_every_page_at_phone_width_stays_inside_the_app(app, browsing, live_serv
     screenshot(login, "login")
     assert browsing.outside_requests() == []
     assert len(browsing.requests) > 20
+
+
+def test_every_window_page_shares_one_default_and_takes_a_range_of_days(app, browsing, live_server, admin_key):
+    from datetime import timedelta
+
+    from app.models.types import utcnow
+
+    _, admin = admin_key
+    page = sign_in(browsing.new_page(), admin)
+    for path in ("/dashboard/", "/dashboard/failed", "/dashboard/analytics"):
+        page.goto(path)
+        assert page.get_attribute('.windows a[aria-current="true"]', "href").endswith("window=7d"), path
+    today = utcnow().date()
+    first = (today - timedelta(days=2)).isoformat()
+    page.goto("/dashboard/analytics")
+    page.fill("#range-from", first)
+    page.fill("#range-to", today.isoformat())
+    page.click("#range-apply")
+    page.wait_for_url(f"**/dashboard/analytics?from={first}&to={today.isoformat()}")
+    assert f"{first} to {today.isoformat()}" in page.inner_text("main")
+    assert page.input_value("#range-from") == first
+    export = page.get_attribute("#exports a", "href")
+    assert f"from={first}" in export and f"to={today.isoformat()}" in export
+    page.goto(f"/dashboard/failed?from={today.isoformat()}&to={first}")  # the wrong way round
+    assert "comes after" in page.inner_text("#range-error")

@@ -24,6 +24,22 @@ def test_configuration_page_is_generated_from_the_settings_table():
         "docs/configuration.md is stale: run `python -m app.config_docs > docs/configuration.md`")
 
 
+def test_env_example_lists_every_setting_and_is_generated():
+    from app.config_docs import render_env_example
+
+    example = (ROOT / ".env.example").read_text(encoding="utf-8")
+    assert example == render_env_example(), (
+        ".env.example is stale: run `python -m app.config_docs --env > .env.example`")
+    listed = set(re.findall(r"^#([A-Z][A-Z0-9_]+)=", example, re.MULTILINE))
+    assert set(SETTINGS) <= listed
+
+
+def test_the_env_example_read_as_a_env_file_sets_nothing(tmp_path):
+    from dotenv import dotenv_values
+
+    assert dotenv_values(ROOT / ".env.example") == {}  # all commented out: copying it changes no default
+
+
 def test_every_setting_is_described_once_and_nothing_else():
     names = documented_names()
     assert sorted(set(names)) == sorted(names), "a setting is described twice in app/config_docs.py"

@@ -31,6 +31,16 @@ LAYERS = [
 ]
 
 
+# Imports that break the rules above, each waiting for its owner to remove it (a test below fails
+# once one is gone, so the list only shrinks). Never add to it: fix the import.
+KNOWN_EDGES = {
+    ("app.transfer.engines", "app"): "builds the apps of a copy: belongs in an entry module nothing imports",
+    ("app.prompts", "app.ai"): "comparing versions runs generations: that part belongs in a package above ai",
+    ("app.prompts.compare", "app"): "its RQ job builds an app: belongs in an entry module nothing imports",
+    ("app.config", "app.og.signing"): "settings sit below every feature: parse the modes in config or og",
+}
+
+
 def module_names():
     """{dotted module name: path} of every module under app/ (a package under its own name)."""
     names = {}
@@ -54,7 +64,7 @@ def _resolve(module, node, is_package):
     return ".".join(base + ([node.module] if node.module else []))
 
 
-def import_graph():
+def import_graph(known=None):
     """{module: {modules it imports}} within app/, each ``from p import m`` resolved to p.m when m is a module."""
     names = module_names()
     graph = defaultdict(set)
@@ -69,9 +79,18 @@ def import_graph():
                     candidate = f"{source}.{alias.name}"
                     targets.append(candidate if candidate in names else source)
             for target in targets:
-                if target in names and target != module:
+                if target in names and target != module and not _known(module, target, known):
                     graph[module].add(target)
     return graph
+
+
+def _known(module, target, known):
+    known = KNOWN_EDGES if known is None else known
+    def within(name, prefix):
+        return name == prefix or name.startswith(prefix + ".")
+
+    return any(within(module, source) and (target == prefix if prefix == "app" else within(target, prefix))
+               for source, prefix in known)
 
 
 def module_cycles(graph):
@@ -127,6 +146,14 @@ def package_edges(graph):
 def mutual_packages(graph):
     edges = package_edges(graph)
     return sorted((edges[(a, b)], edges[(b, a)]) for a, b in edges if a < b and (b, a) in edges)
+
+
+def test_every_known_exception_still_exists():
+    """An import on KNOWN_EDGES that is gone comes off the list."""
+    graph = import_graph(known={})
+    for source, prefix in KNOWN_EDGES:
+        assert any(_known(module, target, {(source, prefix): ""}) for module in graph for target in graph[module]), \
+            f"{source} no longer imports {prefix}: take it off KNOWN_EDGES"
 
 
 def test_the_graph_sees_lazy_and_relative_imports():

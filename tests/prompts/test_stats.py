@@ -37,6 +37,7 @@ def test_stats_match_hand_computed_values(client, user, make_prompt, settle, rea
         "successRate": 66.67,  # 4 / 6
         "avgGenerationTimeMs": 2500.0,  # (1000 + 3000 + 2000 + 4000) / 4 timed usages
         "lastUsedAt": last.isoformat(),
+        "ratingCount": 0, "averageScore": None, "thumbsUp": 0, "thumbsDown": 0,  # nobody rated an image
     }
     template = client.get("/prompts/portrait-selfie-casual").get_json()
     assert (template["usageCount"], template["successCount"], template["successRate"]) == (6, 4, 66.67)

@@ -84,6 +84,8 @@ def test_rendering_fills_variables_and_names_the_missing_ones(client, make_promp
     assert ok.get_json() == {
         "promptId": "portrait-selfie-casual",
         "version": 1,
+        "label": "latest",  # no production label: the latest version
+        "settings": None,
         "prompt": "selfie of Ada, beach, wearing jeans",
         "negativePrompt": "not beach",
     }
@@ -96,14 +98,14 @@ def test_rendering_fills_variables_and_names_the_missing_ones(client, make_promp
 
 
 def test_render_prompt_service_for_other_features(app, make_prompt):
-    from app.prompts.templates import MissingVariables, PromptNotFound, render_prompt
+    from app.prompts.rendering import render_prompt
+    from app.prompts.templates import MissingVariables, PromptNotFound
 
     make_prompt(negativePrompt="blurry")
     with app.app_context():
-        text, negative, version = render_prompt(
-            "portrait-selfie-casual", {"character": "Ada", "scene": "cafe", "outfit": "coat"}
-        )
-        assert (text, negative, version) == ("selfie of Ada, cafe, wearing coat", "blurry", 1)
+        rendered = render_prompt("portrait-selfie-casual", {"character": "Ada", "scene": "cafe", "outfit": "coat"})
+        assert (rendered.text, rendered.negative_prompt, rendered.version) == (
+            "selfie of Ada, cafe, wearing coat", "blurry", 1)
         with pytest.raises(MissingVariables) as missing:
             render_prompt("portrait-selfie-casual", {"character": "Ada"})
         assert missing.value.names == ["outfit", "scene"]

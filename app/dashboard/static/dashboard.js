@@ -57,6 +57,7 @@
     var metaTag = document.getElementById("og-meta-tag");
     var previewBase = form.getAttribute("data-preview-base");
     var publicBase = form.getAttribute("data-public-base");
+    var signUrl = form.getAttribute("data-sign-url");
     var templatePath = form.getAttribute("data-template-path");
     var templateDefaults = JSON.parse(form.getAttribute("data-template-defaults") || "{}");
     var textFields = ["title", "description", "site", "badge", "quote", "author", "lang"];
@@ -95,15 +96,24 @@
       return "/og/" + seed + ".png" + (rest ? "?" + rest : "");
     }
 
+    function showPublic(path) {
+      var url = publicBase + path;
+      urlField.value = url;
+      metaUrl.textContent = url;
+      metaTag.value = '<meta property="og:image" content="' + url + '">';
+      if (!signUrl || path.indexOf("sig=") >= 0) return;
+      /* The operator requires signed card URLs: the server signs (the page holds no key). */
+      fetch(signUrl + "?path=" + encodeURIComponent(path), { credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (body) { if (body && body.url !== path && path === publicPath()) showPublic(body.url); });
+    }
+
     function update() {
       var preview = previewPath();
       history.replaceState(null, "", form.getAttribute("action") + preview.slice(preview.indexOf("?")));
       img.hidden = false;
       img.src = preview;
-      var url = publicBase + publicPath();
-      urlField.value = url;
-      metaUrl.textContent = url;
-      metaTag.value = '<meta property="og:image" content="' + url + '">';
+      showPublic(publicPath());
       document.querySelectorAll("#og-save [data-from]").forEach(function (hidden) {
         hidden.value = value(hidden.getAttribute("data-from"));
       });
@@ -248,8 +258,72 @@
     window.addEventListener("resize", mark);
   }
 
+  /* Gallery: a full-screen viewer (a modal dialog: the keyboard stays in it, Esc closes it and the
+     focus returns to the View button); ← and → move through the images on the page. */
+  function viewer() {
+    var dialog = document.getElementById("viewer");
+    if (!dialog || !dialog.showModal) return;
+    var image = document.getElementById("viewer-image");
+    var caption = document.getElementById("viewer-caption");
+    var open = document.getElementById("viewer-open");
+    var opener = null;
+    var index = 0;
+
+    function buttons() { return Array.prototype.slice.call(document.querySelectorAll("#gallery button.view")); }
+
+    function show(at) {
+      var all = buttons();
+      if (!all.length) return;
+      index = (at + all.length) % all.length;
+      var button = all[index];
+      image.src = button.getAttribute("data-full");
+      image.hidden = false;
+      image.alt = button.getAttribute("data-caption");
+      caption.textContent = button.getAttribute("data-caption") + " (" + (index + 1) + " of " + all.length + ")";
+      open.href = button.getAttribute("data-href");
+    }
+
+    document.addEventListener("click", function (event) {
+      var button = event.target.closest ? event.target.closest("#gallery button.view") : null;
+      if (!button) return;
+      opener = button;
+      show(buttons().indexOf(button));
+      dialog.showModal();
+      document.getElementById("viewer-close").focus();
+    });
+    document.getElementById("viewer-prev").addEventListener("click", function () { show(index - 1); });
+    document.getElementById("viewer-next").addEventListener("click", function () { show(index + 1); });
+    document.getElementById("viewer-close").addEventListener("click", function () { dialog.close(); });
+    dialog.addEventListener("keydown", function (event) {
+      if (event.key === "Tab") {  /* keep the focus inside: from the last control back to the first */
+        var stops = dialog.querySelectorAll("button, a[href]");
+        var first = stops[0], last = stops[stops.length - 1];
+        if (event.shiftKey && document.activeElement === first) { last.focus(); event.preventDefault(); }
+        else if (!event.shiftKey && document.activeElement === last) { first.focus(); event.preventDefault(); }
+      }
+      if (event.key === "ArrowLeft") { show(index - 1); event.preventDefault(); }
+      if (event.key === "ArrowRight") { show(index + 1); event.preventDefault(); }
+    });
+    dialog.addEventListener("close", function () { if (opener) opener.focus(); });
+  }
+
+  /* Gallery: how many images are selected, said next to the bulk actions. */
+  function selectionCount() {
+    var form = document.getElementById("selection");
+    var said = document.getElementById("selection-count");
+    if (!form || !said) return;
+    document.addEventListener("change", function (event) {
+      if (event.target.name !== "ids") return;
+      var n = document.querySelectorAll("input[name=ids][form=selection]:checked").length;
+      said.textContent = n ? n + (n === 1 ? " image selected." : " images selected.")
+                           : "Select images to act on several at once.";
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     scrollableRegions();
+    viewer();
+    selectionCount();
     infiniteScroll();
     ogPreview();
     copyButtons();

@@ -1,0 +1,153 @@
+"""Releases over HTTP: labels and their moves, side-by-side comparisons, ratings of images.
+
+Reading labels is open like the templates; moving one needs an admin key. Comparisons
+and ratings belong to the caller's key (admins see every comparison).
+"""
+
+from contextlib import contextmanager
+
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+
+from app.ai.errors import RequestError
+from app.auth import admin_required, auth_required, current_principal
+from app.security.client import request_caller
+
+from . import compare, labels, ratings
+from .release_schemas import (
+    CompareSchema,
+    ComparisonListArgs,
+    ComparisonSchema,
+    ImageRatingsSchema,
+    LabelHistoryArgs,
+    LabelMoveBodySchema,
+    LabelMoveSchema,
+    LabelSchema,
+    RatingBodySchema,
+    RatingSchema,
+)
+from .routes import service_errors
+
+blp = Blueprint("prompt_releases", __name__, description="Prompt releases: labels, comparisons and ratings")
+
+
+@contextmanager
+def release_errors():
+    """The prompts' errors as service_errors answers them, and the releases' own."""
+    try:
+        with service_errors():
+            yield
+    except labels.LabelNotFound as error:
+        abort(404, message=str(error))
+    except labels.LabelError as error:
+        abort(422, message=str(error), errors={"json": {"label": [str(error)]}})
+    except (compare.ComparisonNotFound, ratings.ImageNotRatable) as error:
+        abort(404, message=str(error))
+    except RequestError as error:
+        field = {error.field: [error.message]} if error.field else None
+        abort(error.status, message=error.message, errors={"json": field} if field else None)
+
+
+@blp.route("/prompts/<prompt_id>/labels")
+class Labels(MethodView):
+    @auth_required(allow_anonymous=True)
+    @blp.response(200, LabelSchema(many=True))
+    def get(self, prompt_id):
+        """A template's labels and the versions they name (``latest`` is always the newest)."""
+        with release_errors():
+            return labels.list_labels(prompt_id)
+
+
+@blp.route("/prompts/<prompt_id>/labels/history")
+class LabelHistory(MethodView):
+    @auth_required(allow_anonymous=True)
+    @blp.arguments(LabelHistoryArgs, location="query", error_status_code=400)
+    @blp.response(200, LabelMoveSchema(many=True))
+    def get(self, args, prompt_id):
+        """Who moved a template's labels, when, from which version to which; newest first."""
+        with release_errors():
+            return labels.label_history(prompt_id, args.get("label"), args["limit"])
+
+
+@blp.route("/prompts/<prompt_id>/labels/<label>")
+class LabelItem(MethodView):
+    @admin_required
+    @blp.arguments(LabelMoveBodySchema)
+    @blp.response(200, LabelMoveSchema)
+    def put(self, data, prompt_id, label):
+        """Point a label at a version (admin); recorded, and used by the next request of every process."""
+        with release_errors():
+            return labels.move_label(prompt_id, label, data["version"], current_principal())
+
+    @admin_required
+    @blp.response(200, LabelMoveSchema)
+    def delete(self, prompt_id, label):
+        """Take a label off its version (admin); recorded as a move to no version."""
+        with release_errors():
+            return labels.remove_label(prompt_id, label, current_principal())
+
+
+@blp.route("/prompts/<prompt_id>/compare")
+class Compare(MethodView):
+    @auth_required
+    @blp.arguments(CompareSchema)
+    @blp.response(201, ComparisonSchema)
+    @blp.alt_response(202, schema=ComparisonSchema, description="queued: poll its comparison")
+    def post(self, data, prompt_id):
+        """Run the same variables and seeds through two or more versions (or models): one comparison."""
+        with release_errors():
+            comparison, queued = compare.start_comparison(
+                prompt_id, request_caller(current_principal()), arms=data["arms"], seeds=data["seeds"],
+                variables=data["variables"], n=data["n"], prompt=data.get("prompt"), size=data.get("size"),
+                run_async=data["run_async"])
+            body = compare.comparison_view(comparison)
+        location = {"Location": f"/prompts/{prompt_id}/comparisons/{comparison.id}"}
+        return body, 202 if queued else 201, location
+
+
+@blp.route("/prompts/<prompt_id>/comparisons")
+class Comparisons(MethodView):
+    @auth_required
+    @blp.arguments(ComparisonListArgs, location="query", error_status_code=400)
+    @blp.response(200, ComparisonSchema(many=True))
+    def get(self, args, prompt_id):
+        """The caller's comparisons of a template (an admin's: everyone's), newest first."""
+        with release_errors():
+            found = compare.list_comparisons(current_principal(), prompt_id, args["limit"])
+            return [compare.comparison_view(comparison) for comparison in found]
+
+
+@blp.route("/prompts/<prompt_id>/comparisons/<uuid:comparison_id>")
+class ComparisonItem(MethodView):
+    @auth_required
+    @blp.response(200, ComparisonSchema)
+    def get(self, prompt_id, comparison_id):
+        """One comparison as a grid: each cell's image, cost, time and rating, and each arm's totals."""
+        with release_errors():
+            return compare.comparison_view(compare.find_comparison(current_principal(), prompt_id, comparison_id))
+
+
+@blp.route("/ai/generated-images/<uuid:image_id>/rating")
+class Rating(MethodView):
+    @auth_required
+    @blp.response(200, ImageRatingsSchema)
+    def get(self, image_id):
+        """An image's rating figures, the caller's own rating and the latest comments."""
+        with release_errors():
+            return ratings.image_ratings(current_principal(), image_id)
+
+    @auth_required
+    @blp.arguments(RatingBodySchema)
+    @blp.response(200, RatingSchema)
+    def put(self, data, image_id):
+        """Rate an image you may see: a score of 1-5 or a thumb, with a comment; rating again changes it."""
+        with release_errors():
+            return ratings.rate_image(current_principal(), image_id, score=data.get("score"),
+                                      thumb=data.get("thumb"), comment=data.get("comment"))
+
+    @auth_required
+    @blp.response(204)
+    def delete(self, image_id):
+        """Take back your rating of an image (idempotent)."""
+        with release_errors():
+            ratings.remove_rating(current_principal(), image_id)

@@ -15,8 +15,9 @@ import uuid
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
+from app.history import search
 
-from . import claims, records
+from . import claims
 from .errors import GenerationFailed
 from .leases import Heartbeat
 from .planning import plan_generation
@@ -83,5 +84,5 @@ def _release(reservation):
 def _replay(result):
     if result.get("failed"):
         raise GenerationFailed(result["http_status"], result["body"], result.get("headers"))
-    found = [records.get_generated_image(uuid.UUID(i)) for i in result["image_ids"]]
+    found = [search.get_generated_image(uuid.UUID(i)) for i in result["image_ids"]]
     return Outcome(found, build_response(found), replayed=True)

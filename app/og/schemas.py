@@ -87,7 +87,7 @@ class GenerationsQuerySchema(Schema):
 
 
 class GenerationSchema(Schema):
-    """One og_generations row (seed 000's columns plus format, theme and render time)."""
+    """One og_generations row (the render ledger's columns plus format, theme and render time)."""
 
     id = fields.UUID()
     seed = fields.String()

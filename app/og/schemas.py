@@ -130,13 +130,15 @@ class Base64Bytes(fields.String):
     """Bytes sent as base64 text, refused past `max_bytes` before decoding (a string in the API document)."""
 
     def __init__(self, max_bytes: int, **kwargs):
+        self.max_length = (max_bytes + 2) // 3 * 4 + 4  # base64 of max_bytes, with slack for padding
+        kwargs["metadata"] = {**kwargs.get("metadata", {}), "maxLength": self.max_length}
         super().__init__(**kwargs)
         self.max_bytes = max_bytes
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, str):
             raise ValidationError("must be base64 text")
-        if len(value) > (self.max_bytes + 2) // 3 * 4 + 4:
+        if len(value) > self.max_length:
             raise ValidationError(f"is larger than {self.max_bytes} bytes")
         try:
             return base64.b64decode(value.split(",", 1)[-1] if value.startswith("data:") else value,

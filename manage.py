@@ -6,7 +6,9 @@
 
 ``serve`` runs gunicorn with gunicorn.conf.py, one process of four threads unless
 GUNICORN_WORKERS/GUNICORN_THREADS say otherwise; arguments after ``serve`` go to
-gunicorn (``--bind 0.0.0.0:8000``), after ``test`` to pytest (``-k og -x``).
+gunicorn (``--bind 0.0.0.0:8000``), after ``test`` to pytest (``-k og -x``). The whole
+suite runs on every core (pytest-xdist, ``-n auto``) and lists its 20 slowest tests; a run
+of chosen tests, or one given ``-n``, runs as asked.
 The server replaces this process, so stopping it (Ctrl-C, ``kill``) stops the server.
 Each command installs its extras once and again only when pyproject.toml changes;
 IMPRINT_VENV names another virtualenv to use instead of .venv.
@@ -122,6 +124,14 @@ def serve(extra):
     exec_server(server_command(extra), env)
 
 
+def pytest_arguments(extra):
+    """``extra`` for pytest; for the whole suite (no test paths, no ``-n``) plus workers and durations."""
+    chosen = any(not arg.startswith("-") and (ROOT / arg.split("::")[0]).exists() for arg in extra)
+    if chosen or any(arg == "-n" or arg.startswith("-n") or arg == "no:xdist" for arg in extra):
+        return list(extra)
+    return ["-n", "auto", "--dist", "loadgroup", "--durations=20", *extra]
+
+
 def ensure_node_tools():
     """The test tools from the npm registry (package-lock.json), when npm is there: without it the
     tests that need them are skipped on a laptop (and fail in CI, whose .ci/run installs npm's)."""
@@ -144,7 +154,7 @@ def test(extra):
     code = subprocess.run([str(BIN / "ruff"), "check", *targets], cwd=ROOT).returncode
     if code:
         return code
-    code = subprocess.run([PYTHON, "-m", "pytest", *extra], cwd=ROOT).returncode
+    code = subprocess.run([PYTHON, "-m", "pytest", *pytest_arguments(extra)], cwd=ROOT).returncode
     return 0 if code == 5 and extra else code  # 5: a filter matched no test
 
 

@@ -5,7 +5,7 @@ import os
 from flask import Flask
 
 from .config import finish_settings, load_env_file, load_settings
-from .extensions import db, migrate
+from .extensions import db, held, migrate
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
 
@@ -78,11 +78,13 @@ def init_extensions(app):
 
 
 def register_blueprints(app):
+    from .ai import job_routes  # noqa: F401  (adds the job list and cancel to the AI blueprint)
     from .ai.routes import blp as ai_blp
     from .analytics.routes import blp as analytics_blp
     from .auth.routes import blp as auth_blp
     from .curation.routes import blp as curation_blp
     from .dashboard import init_app as init_dashboard
+    from .datasets.routes import blp as datasets_blp
     from .docs import blp as docs_blp
     from .health import blp as health_blp
     from .history.routes import blp as history_blp
@@ -101,10 +103,10 @@ def register_blueprints(app):
     from .storage.routes import blp as storage_blp
     from .webhooks.routes import blp as webhooks_blp
 
-    api = app.extensions["api"]
+    api = held("api", app)
     app.url_map.converters["prompt_id"] = PromptIdConverter
     api.register_converter(PromptIdConverter, PromptIdConverter.parameter_schema)
-    for blp in (health_blp, auth_blp, og_blp, og_templates_blp, ai_blp, storage_blp, prompts_blp, posts_blp,
+    for blp in (health_blp, auth_blp, og_blp, og_templates_blp, ai_blp, datasets_blp, storage_blp, prompts_blp, posts_blp,
                 releases_blp, history_blp, analytics_blp, spend_blp, user_data_blp, openai_blp, provenance_blp,
                 curation_blp, webhooks_blp):
         api.register_blueprint(blp)
@@ -115,10 +117,11 @@ def register_blueprints(app):
 
 
 def init_security(app):
+    from .auth import current_principal
     from .security import init_security as init
     from .security.limits import limit_blueprints
 
-    init(app)
+    init(app, principal_of=current_principal)
     limit_blueprints(app)
 
 

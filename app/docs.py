@@ -8,8 +8,10 @@ offline, like the rest of the app.
 import json
 import re
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, render_template
 from markupsafe import Markup, escape
+
+from app.extensions import held
 
 blp = Blueprint("docs", __name__)
 
@@ -107,7 +109,7 @@ def body_fields(spec, operation):
 
 @blp.get("/docs")
 def docs_page():
-    spec = current_app.extensions["api"].spec.to_dict()
+    spec = held("api").spec.to_dict()
     operations = [
         {"path": path, "method": method.upper(), "op": op, "bodies": body_fields(spec, op)}
         for path, item in sorted(spec["paths"].items())

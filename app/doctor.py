@@ -7,7 +7,7 @@ from flask import current_app
 from sqlalchemy import text
 
 from app.config import exposure
-from app.extensions import db
+from app.extensions import db, held
 
 
 @dataclass
@@ -52,7 +52,7 @@ def check_migrations():
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
-    migrate = current_app.extensions["migrate"]
+    migrate = held("migrate")
     script = ScriptDirectory.from_config(migrate.migrate.get_config(migrate.directory))
     heads = set(script.get_heads())
     try:
@@ -279,11 +279,28 @@ def check_openai_models():
     return Finding("/v1 models", True, names)
 
 
+def check_provenance():
+    """``flask doctor``: is signing on, with whose certificate, and will readers trust it."""
+    from app.provenance.service import get_marking
+
+    marking = get_marking()
+    if marking.credentials is None:
+        return Finding("provenance", True, "off: images carry no Content Credentials",
+                       "set PROVENANCE_ENABLED=true", warning=True)
+    signer = marking.credentials.subject
+    if marking.credentials.is_local_ca:
+        return Finding("provenance", True,
+                       f"signing as {signer} under Imprint's own local CA: manifests validate as "
+                       "untrusted until that CA is on a trust list",
+                       f"add {marking.credentials.ca_path} to your readers' trust list, or set "
+                       "PROVENANCE_CERT/PROVENANCE_KEY to a certificate from a trusted CA", warning=True)
+    return Finding("provenance", True, f"signing as {signer} ({marking.credentials.algorithm})")
+
+
 CHECKS = [check_config, check_database, check_migrations, check_redis, check_storage, check_quotas,
-          check_generations, check_providers, check_openai_models, check_tracking]
+          check_generations, check_providers, check_openai_models, check_tracking, check_provenance]
 
 
 def run_checks():
-    """Every finding, in order; extra checks come from features that register them."""
-    extra = current_app.extensions.get("imprint_doctor_checks", [])
-    return [check() for check in [*CHECKS, *extra]]
+    """Every finding, in order."""
+    return [check() for check in CHECKS]

@@ -19,6 +19,9 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 from sqlalchemy.exc import DBAPIError, OperationalError, PendingRollbackError
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
+
+from app.extensions import held
 
 try:  # the production server's body reader raises its own errors for a malformed chunked body
     from gunicorn.http.errors import ParseException as ServerBodyError
@@ -29,6 +32,18 @@ log = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 5
 MAX_PROBLEMS = 10  # named in an error body; the rest are counted
+
+
+class RequestError(Exception):
+    """A 4xx before anything was written: the field that is wrong, and why (``detail``: more of the body)."""
+
+    def __init__(self, status, message, field=None, headers=None, detail=None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.field = field
+        self.headers = headers or {}
+        self.detail = detail or {}
 
 
 def error_response(code, status, message, errors=None, headers=None, detail=None):
@@ -123,7 +138,7 @@ def _validation_answer(code, body, error):
 
 
 def init_errors(app):
-    api = app.extensions["api"]
+    api = held("api", app)
     refuse_unknown_query_parameters()
 
     @app.errorhandler(HTTPException)
@@ -147,6 +162,12 @@ def init_errors(app):
         @app.errorhandler(ServerBodyError)
         def unreadable_body(error):
             return unreadable_body_response(error)
+
+    @app.errorhandler(RequestError)
+    def request_error(error):
+        errors = {"json": {error.field: [error.message]}} if error.field else None
+        return error_response(error.status, HTTP_STATUS_CODES.get(error.status, "Error"), error.message,
+                              errors=errors, headers=error.headers, detail=error.detail)
 
     @app.errorhandler(OperationalError)
     def database_unavailable(error):

@@ -1,5 +1,7 @@
-"""Extensions, created unbound here and bound to the app in the factory."""
+"""Extensions, created unbound here and bound to the app in the factory; ``held``, how every
+package reaches what it keeps in ``app.extensions`` (through a ``get_*`` function of its own)."""
 
+from flask import current_app
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
@@ -22,3 +24,17 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
+
+
+def held(name, app=None, build=None):
+    """What ``app`` (default: the current app) holds under ``name``; made once by ``build(app)`` if missing.
+
+    Without ``build`` the package's ``init_app`` must have put it there: a KeyError says it did not.
+    """
+    app = app or current_app
+    value = app.extensions.get(name)
+    if value is None and build is not None:
+        value = app.extensions.setdefault(name, build(app))
+    elif value is None:
+        raise KeyError(f"app.extensions has no {name!r}: its init_app did not run")
+    return value

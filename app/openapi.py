@@ -22,13 +22,17 @@ METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 OPENAI_ERROR_REF = {"$ref": "#/components/schemas/OpenAIError"}
 OPENAI_BLUEPRINT = "openai"
+# Blueprints whose operations keep the ids they had on another one: generated clients name
+# their functions after them (the dataset routes were the ai blueprint's).
+OPERATION_PREFIXES = {"datasets": "ai"}
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _REST_CODE = re.compile(r"``(.+?)``")
 
 
 def operation_id(endpoint, method):
     """``openai.ImageGenerations`` + ``post`` → ``openai_image_generations_post``."""
-    words = _CAMEL.sub("_", endpoint.replace(".", "_"))
+    blueprint, dot, view = endpoint.partition(".")
+    words = _CAMEL.sub("_", f"{OPERATION_PREFIXES.get(blueprint, blueprint)}{dot and '_'}{view}")
     return f"{words.lower()}_{method}"
 
 

@@ -24,7 +24,7 @@ from app.og.cache import ByteLRU  # noqa: E402
 from app.og.params import make_params  # noqa: E402
 from app.og.service import card_etag, produce_card  # noqa: E402
 from app.provenance.manifest import build_manifest  # noqa: E402
-from app.provenance.service import current_marking, encode_marked, og_card_marker, output_origin  # noqa: E402
+from app.provenance.service import encode_marked, get_marking, og_card_marker, output_origin  # noqa: E402
 from app.provenance.signing import sign_bytes  # noqa: E402
 from app.provenance.xmp import build_xmp  # noqa: E402
 from app.storage.images import encode_image  # noqa: E402
@@ -47,7 +47,7 @@ def bench_images(app, count):
         origin = output_origin(image_id="00000000-0000-4000-8000-000000000000", provider="procedural",
                                is_ai=False, model="procedural-v1", size="1024x1024", tool="generateUserImage",
                                prompt="bench")
-        credentials = current_marking().credentials
+        credentials = get_marking().credentials
         xmp = build_xmp(origin.source_type, "Made with Imprint", "Imprint")
         for fmt in ("png", "jpeg", "webp"):
             encode_ms = median_ms(lambda f=fmt: encode_image(picture, f, "bench", xmp=xmp), count)

@@ -4,6 +4,12 @@ SQLite by default; PostgreSQL when ``TEST_DATABASE_URL`` is set. The schema
 is built once per run with the migrations (never ``create_all``), and every
 test starts from empty tables. Services a test needs but cannot reach are a
 skip on a laptop and a failure in CI (``CI=true``).
+
+Under pytest-xdist (``-n``) each worker has a database of its own: its own
+SQLite file, or the PostgreSQL database ``<name>_<worker>`` next to the one
+TEST_DATABASE_URL names (created when missing). The tests that use Redis run on
+one worker (one xdist group), so the tests' one Redis database is never emptied
+under another worker's feet.
 """
 
 import os
@@ -12,7 +18,7 @@ import tempfile
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.support import make_api_key, require_service, settings_for
+from tests.support import free_port, make_api_key, require_service, settings_for
 
 _SESSION_DIR = tempfile.mkdtemp(prefix="imprint-tests-")
 os.environ["IMPRINT_INSTANCE_PATH"] = os.path.join(_SESSION_DIR, "instance")
@@ -39,6 +45,7 @@ def _test_redis_url():
 
 
 _REDIS_URL = _test_redis_url()  # read before the app-facing variable is cleared below
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER")  # gw0, gw1, … under xdist; None in a plain run
 for _name in ("DATABASE_URL", "REDIS_URL", "IMPRINT_ENV", "STORAGE_BACKEND", "AI_PROVIDER"):
     os.environ.pop(_name, None)  # tests choose these explicitly
 
@@ -48,6 +55,7 @@ def database_url():
     """The database of this run, migrated to head once."""
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
+        url = worker_database_url(url, _WORKER)
         _reset_postgres(url)
     else:
         url = f"sqlite:///{os.path.join(_SESSION_DIR, 'test.db')}"
@@ -58,9 +66,36 @@ def database_url():
     return url
 
 
+def worker_database_url(url, worker):
+    """TEST_DATABASE_URL itself in a plain run; under xdist, a database per worker named after it."""
+    if not worker:
+        return url
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{worker}").render_as_string(hide_password=False)
+
+
+def _create_database_if_missing(url):
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    engine = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                        {"name": parsed.database}).first()
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+    finally:
+        engine.dispose()
+
+
 def _reset_postgres(url):
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     try:
+        if _WORKER:
+            _create_database_if_missing(url)
         with engine.begin() as connection:
             connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
             connection.execute(text("CREATE SCHEMA public"))
@@ -68,6 +103,13 @@ def _reset_postgres(url):
         require_service("PostgreSQL", error)
     finally:
         engine.dispose()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under xdist, every test that uses the Redis database goes to one worker (``--dist loadgroup``)."""
+    for item in items:
+        if "redis_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("redis"))
 
 
 @pytest.fixture
@@ -95,6 +137,45 @@ def make_app(database_url, tmp_path, made_apps):
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+@pytest.fixture
+def provider_app(make_app):
+    """Build an app for a remote provider (fast retries); tables are emptied after the test."""
+    from tests.ai.servers import FAST_RETRIES
+
+    built = []
+
+    def build(**settings):
+        app = make_app(**{**FAST_RETRIES, **settings})
+        built.append(app)
+        return app
+
+    yield build
+    _close_apps(built)  # events still on their way land now, not in the next test's tables
+    for app in built[:1]:
+        _empty_tables(app)
+
+
+@pytest.fixture
+def s3_endpoint():
+    """A moto S3 server on a free loopback port, with a bucket, for this test."""
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    url = f"http://127.0.0.1:{port}"
+    settings = {"S3_ENDPOINT_URL": url, "S3_ACCESS_KEY_ID": "test", "S3_SECRET_ACCESS_KEY": "test",
+                "S3_REGION": "us-east-1", "S3_MAX_ATTEMPTS": 1}
+    import boto3
+
+    client = boto3.client("s3", endpoint_url=url, region_name="us-east-1", aws_access_key_id="test",
+                          aws_secret_access_key="test")
+    for bucket in ("imprint", "prod-images"):
+        client.create_bucket(Bucket=bucket)
+    yield settings, client
+    server.stop()
 
 
 def _close_apps(apps):

@@ -1,8 +1,27 @@
 """Helpers shared by tests: settings, factories, service requirements."""
 
 import os
+import socket
 
 import pytest
+
+
+def free_port():
+    """A loopback port nothing listens on now, for a server a test starts."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def image_rows(*conditions):
+    """generated_images rows matching ``conditions`` (SQLAlchemy clauses), newest first (in an app context)."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import GeneratedImage
+
+    query = select(GeneratedImage).where(*conditions).order_by(GeneratedImage.created_at.desc())
+    return db.session.scalars(query).all()
 
 
 def settings_for(database_url, directory):

@@ -37,7 +37,7 @@ MAX_N = 4
 
 @dataclass(frozen=True)
 class Tool:
-    tool_name: str  # seed 004's tool_name
+    tool_name: str  # generated_images.tool_name
     template: str | None = None  # how the tool shapes the prompt
     style: str | None = None  # default style
     aspect_ratio: str | None = None  # forced aspect ratio

@@ -1,16 +1,12 @@
-"""Errors the AI service raises; views turn them into JSON answers."""
+"""Errors the AI service raises; views turn them into JSON answers.
 
+``RequestError`` (a 4xx before anything was written) is the application's own, answered
+the same way by every blueprint (``app.errors``).
+"""
 
-class RequestError(Exception):
-    """A 4xx before anything was written: the field that is wrong, and why (``detail``: more of the body)."""
+from app.errors import RequestError
 
-    def __init__(self, status, message, field=None, headers=None, detail=None):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.field = field
-        self.headers = headers or {}
-        self.detail = detail or {}
+__all__ = ["GenerationFailed", "RequestError"]
 
 
 class GenerationFailed(Exception):

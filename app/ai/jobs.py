@@ -8,7 +8,7 @@ RQ path and the synchronous fallback run the same function.
 import logging
 import uuid
 
-from flask import current_app, has_app_context
+from flask import current_app
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
@@ -28,8 +28,8 @@ from .planning import plan_generation
 from .quota import reservation_from_json, reservation_json, reserve_generation
 
 log = logging.getLogger(__name__)
-JOB_FUNCTION = "app.ai.jobs.run_generation_job"
-FAILURE_CALLBACK = "app.ai.jobs.settle_failed_job"
+JOB_FUNCTION = "app.ai.queued.run_generation_job"
+FAILURE_CALLBACK = "app.ai.queued.settle_failed_job"
 
 
 def _principal_json(principal):
@@ -106,24 +106,14 @@ def submit_generation_job(payload, caller, tool_name=None):
 
 
 def run_generation_job(job_id):
-    """RQ job: run generation job ``job_id`` (a string); returns its final status."""
-    return _in_app(_run, uuid.UUID(job_id))
+    """Run generation job ``job_id`` (a string) in the current app; returns its final status."""
+    return _run(uuid.UUID(job_id))
 
 
-def settle_failed_job(job, connection, exc_type, exc_value, traceback):
-    """RQ's failure callback: a job that raised past the pipeline (or whose work horse died) is
-    settled as failed and its quota given back, so ``GET /ai/jobs/<id>`` says so."""
-    job_id = uuid.UUID(job.args[0])
-    _in_app(reaper.settle_dead, job_id, "job_failed", f"{getattr(exc_type, '__name__', exc_type)}: {exc_value}")
-
-
-def _in_app(function, *args):
-    if has_app_context():
-        return function(*args)
-    from app import create_app
-
-    with create_app().app_context():
-        return function(*args)
+def settle_failed_job(job_id, exc_type, exc_value):
+    """A job that raised past the pipeline (or whose work horse died) is settled as failed and its
+    quota given back, so ``GET /ai/jobs/<id>`` says so."""
+    reaper.settle_dead(uuid.UUID(job_id), "job_failed", f"{getattr(exc_type, '__name__', exc_type)}: {exc_value}")
 
 
 def rq_job_id(job_id):

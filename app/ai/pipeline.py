@@ -16,9 +16,10 @@ from dataclasses import replace
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
+from app.history import search
 from app.spend.attribution import TagsInvalid, merge_tags
 
-from . import claims, records
+from . import claims
 from .announce import announce_failure, announce_success
 from .errors import GenerationFailed, RequestError
 from .leases import Heartbeat
@@ -98,5 +99,5 @@ def _release(reservation):
 def _replay(result):
     if result.get("failed"):
         raise GenerationFailed(result["http_status"], result["body"], result.get("headers"))
-    found = [records.get_generated_image(uuid.UUID(i)) for i in result["image_ids"]]
+    found = [search.get_generated_image(uuid.UUID(i)) for i in result["image_ids"]]
     return Outcome(found, build_response(found), replayed=True)

@@ -62,7 +62,7 @@ def render_prompt_template(prompt_id, variables, user_prompt=None, *, label=None
 
 
 def build_full_prompt(prompt, style=None, dataset=None, tool=None):
-    """Seed 002's prompt: brand and vibe, the request (shaped by the tool), style, visual elements."""
+    """The full prompt: brand and vibe, the request (shaped by the tool), style, visual elements."""
     lines = []
     if dataset is not None:
         brand = dataset.brand_name or dataset.name

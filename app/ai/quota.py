@@ -12,7 +12,6 @@ from app.extensions import db
 from app.models import ApiKey, User
 from app.models.types import utcnow
 from app.observability import tracing
-from app.security.limits import rate_limits_for
 from app.security.quotas import (
     LimitReached,
     QuotaUnavailable,
@@ -86,26 +85,6 @@ def estimated_price(config, plan):
         known = [p for p in (qualities.get(size) or {}).values() if isinstance(p, int | float)]
         price = max(known, default=None)
     return price
-
-
-def usage_today(principal, address):
-    """The caller's generations and cost today against their limits (None = unlimited), and each rate-limit group's limit."""
-    user = db.session.get(User, principal.user_id) if principal is not None else None
-    limits = limits_for(principal, user)
-    identity = quota_identity(principal, address)
-    usage = get_quotas().usage(identity)
-    rpm = user.requests_per_minute if user and user.requests_per_minute else None
-    rate_limits = rate_limits_for(current_app.config, rpm)
-    return {
-        "identity": identity,
-        "generations_today": usage["generations"],
-        "generation_limit": limits.generations,
-        "cost_today_usd": usage["cost_usd"],
-        "cost_limit_usd": limits.cost_usd,
-        "resets_in_seconds": usage["resets_in"],
-        "rate_limit": rate_limits["default"],
-        "rate_limits": rate_limits,
-    }
 
 
 def reservation_json(reservation):

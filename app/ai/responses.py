@@ -1,8 +1,8 @@
-"""Seed 002's answer, built from the records, so a replay answers exactly like the first call."""
+"""The /ai/generate answer, built from the records, so a replay answers exactly like the first call."""
 
 import math
 
-from .records import image_url_for
+from app.storage.images import image_url_for
 
 
 def _image(record):

@@ -1,17 +1,18 @@
-"""AI generation: ``POST /ai/generate``, jobs, generated images, tools (seeds 002, 004). Datasets: dataset_routes."""
+"""AI generation: ``POST /ai/generate``, jobs, generated images, tools. Datasets: ``app.datasets``."""
 
 from flask import jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
 from app.auth import auth_required, current_principal
-from app.errors import error_response
+from app.history import search
+from app.history.schemas import ImageRecordSchema
 from app.security.client import request_caller
 from app.storage.routes import IMMUTABLE, serve_stored
 from app.storage.schemas import VariantQuerySchema
 
 from . import records, service, tools
-from .errors import GenerationFailed, RequestError
+from .errors import GenerationFailed
 from .jobs import find_job
 from .schemas import (
     AsyncQuerySchema,
@@ -21,21 +22,11 @@ from .schemas import (
     GenerateResponseSchema,
     ImageListQuerySchema,
     ImageListSchema,
-    ImageRecordSchema,
     JobSchema,
     RegenerateRequestSchema,
 )
 
 blp = Blueprint("ai", __name__, url_prefix="/ai", description="AI image generation and its records")
-
-
-@blp.errorhandler(RequestError)
-def _request_error(error):
-    errors = {"json": {error.field: [error.message]}} if error.field else None
-    from werkzeug.http import HTTP_STATUS_CODES
-
-    return error_response(error.status, HTTP_STATUS_CODES.get(error.status, "Error"), error.message,
-                          errors=errors, headers=error.headers, detail=error.detail)
 
 
 @blp.errorhandler(GenerationFailed)
@@ -110,7 +101,7 @@ class GeneratedImage(MethodView):
     @blp.response(200, ImageRecordSchema)
     def get(self, image_id):
         """One generated image record with all its metadata."""
-        record = records.find_visible_image(current_principal(), image_id)
+        record = search.find_visible_image(current_principal(), image_id)
         if record is None:
             abort(404, message="image not found")
         return record
@@ -125,7 +116,7 @@ class GeneratedImageFile(MethodView):
     def get(self, args, image_id):
         """The image at a stable URL on every storage backend; ``w``, ``h``, ``fit``, ``format`` and ``q``
         ask for a variant for the web (made once and kept, docs/storage.md)."""
-        record = records.find_visible_image(current_principal(), image_id)
+        record = search.find_visible_image(current_principal(), image_id)
         if record is None or not record.storage_key:
             abort(404, message="image not found")
         cache = IMMUTABLE if record.user_id is None else "private, max-age=31536000, immutable"
@@ -163,8 +154,3 @@ class Chart(MethodView):
     def post(self, payload):
         """renderChart: a bar, line or pie chart from data, stored and recorded like any image."""
         return _answer(tools.chart(payload, request_caller(current_principal())))
-
-
-from app.datasets import routes as dataset_routes  # noqa: E402,F401  (registers the dataset routes on blp)
-
-from . import job_routes  # noqa: E402,F401,I001  (registers the job list and cancel on blp)

@@ -1,9 +1,8 @@
 """Request and response schemas for /ai (marshmallow, shown in the OpenAPI document)."""
 
-from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from app.history.schemas import PageArgs
+from app.history.schemas import ImageRecordSchema, PageArgs
 from app.prompts.labels import LABEL
 from app.prompts.templates import MAX_VERSION
 from app.security.bounded import Dict, Integer, List
@@ -142,53 +141,6 @@ class JobSchema(Schema):
     failure = fields.Dict(allow_none=True)
 
 
-class ImageRecordSchema(Schema):
-    id = fields.UUID()
-    request_id = Text(allow_none=True)
-    user_id = fields.UUID(allow_none=True)
-    username = Text(allow_none=True)
-    tool_name = Text()
-    prompt = Text()
-    full_prompt = Text(allow_none=True)
-    negative_prompt = Text(allow_none=True)
-    model = Text(allow_none=True)
-    provider = Text(allow_none=True)
-    size = Text(allow_none=True)
-    quality = Text(allow_none=True)
-    style = Text(allow_none=True)
-    n = Integer(allow_none=True)
-    image_url = fields.Method("_url")
-    storage_url = Text(allow_none=True)
-    storage_provider = Text(allow_none=True)
-    storage_key = Text(allow_none=True)
-    mime_type = Text(allow_none=True)
-    bytes = Integer(allow_none=True)
-    sha256 = Text(allow_none=True)
-    width = Integer(allow_none=True)
-    height = Integer(allow_none=True)
-    tags = fields.List(Text(), allow_none=True)
-    status = Text()
-    error = Text(allow_none=True)
-    metadata = fields.Dict(attribute="meta", allow_none=True)
-    message_id = Text(allow_none=True)
-    dataset_id = fields.UUID(allow_none=True)
-    prompt_id = Text(allow_none=True)
-    parent_id = fields.UUID(allow_none=True)
-    aspect_ratio = Text(allow_none=True)
-    format = Text(allow_none=True)
-    resolution = Text(allow_none=True)
-    reference_images_count = Integer(allow_none=True)
-    unique_visual_elements = fields.List(Text(), allow_none=True)
-    cost_usd = fields.Float(allow_none=True, metadata={"description": "null = unknown"})
-    duration_ms = Integer(allow_none=True)
-    created_at = fields.DateTime()
-
-    def _url(self, record):
-        from .records import image_url_for
-
-        return image_url_for(record)
-
-
 class ImageListQuerySchema(PageArgs):
     """``limit`` with ``offset`` or with the ``cursor`` of the previous page (steady under new images)."""
 
@@ -269,60 +221,3 @@ class ChartRequestSchema(Schema):
     def _values_or_series(self, data, **_):
         if not data.get("values") and not data.get("series"):
             raise ValidationError("give values or series", field_name="values")
-
-
-class DatasetCreateSchema(Schema):
-    name = Text(validate=validate.Length(1, 200))
-    brand_name = Text(validate=validate.Length(1, 200))
-    vibe = Text(validate=validate.Length(max=2000))
-    description = Text(validate=validate.Length(max=4000))
-    unique_visual_elements = List(Text(validate=validate.Length(1, 200)), validate=validate.Length(max=30))
-
-    @validates_schema
-    def _named(self, data, **_):
-        if not data.get("name") and not data.get("brand_name"):
-            raise ValidationError("name (or brand_name) is required", field_name="name")
-
-
-class DatasetImageSchema(Schema):
-    id = fields.UUID()
-    image_url = fields.Method("_url")
-    mime_type = Text()
-    bytes = Integer()
-    sha256 = Text()
-    width = Integer()
-    height = Integer()
-    storage_provider = Text(allow_none=True)
-    created_at = fields.DateTime()
-
-    def _url(self, image):
-        from app.storage import fresh_url
-
-        return fresh_url(image.storage_provider, "dataset-images", image.storage_key, image.image_url)
-
-
-class DatasetSchema(Schema):
-    name = Text()
-    brand_name = Text(allow_none=True)
-    vibe = Text(allow_none=True)
-    description = Text(allow_none=True)
-    unique_visual_elements = fields.List(Text(), allow_none=True)
-    id = fields.UUID()
-    user_id = fields.UUID(allow_none=True)
-    images = fields.List(fields.Nested(DatasetImageSchema))
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
-
-
-class DatasetListQuerySchema(Schema):
-    limit = Integer(load_default=50, validate=validate.Range(1, 200))
-    offset = Integer(load_default=0, validate=validate.Range(0, 1_000_000))
-
-
-class ImportSchema(Schema):
-    url = fields.Url(required=True, schemes={"http", "https"}, require_tld=False,
-                     validate=validate.Length(max=2048))
-
-
-class UploadSchema(Schema):
-    file = Upload(required=True, metadata={"description": "PNG, JPEG, WebP or GIF"})

@@ -1,7 +1,7 @@
 """The AI service as views and commands use it: generate (sync or queued), regenerate, jobs.
 
-The record functions live in ``records``; the pipeline in ``pipeline``;
-datasets in ``datasets``; tools in ``tools``.
+The generated-image record functions live in ``records``; the pipeline in
+``pipeline``; datasets in ``datasets``; tools in ``tools``.
 """
 
 import random
@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from app.history import search
 from app.redis_client import get_redis
 
-from . import records
 from .catalog import ASPECT_RATIOS, SIZES, STYLES, TOOLS
 from .errors import RequestError
 from .jobs import submit_generation_job
@@ -56,7 +56,7 @@ def generate(payload, caller, run_async=False, tool_name=None):
         job, queued = submit_generation_job(payload, caller, tool_name=tool_name)
         if queued or job.status != "finished":
             return Queued(job)
-        found = [records.get_generated_image(uuid.UUID(i)) for i in job.result["image_ids"]]
+        found = [search.get_generated_image(uuid.UUID(i)) for i in job.result["image_ids"]]
         return Generated(Outcome(found, build_response(found)), "Redis refused the job; it ran synchronously")
     outcome = generate_images(payload, caller, tool_name=tool_name, use_quota=True)
     return Generated(outcome, ASYNC_UNAVAILABLE if run_async else None)
@@ -80,7 +80,7 @@ def regenerate_image(caller, image_id, overrides):
 
     A new seed is drawn unless one is given, so the result is a new variation.
     """
-    original = records.find_visible_image(caller.principal, image_id)
+    original = search.find_visible_image(caller.principal, image_id)
     if original is None:
         raise RequestError(404, "image not found")
     tool = next((key for key, spec in TOOLS.items() if spec.tool_name == original.tool_name), "image")
@@ -109,7 +109,7 @@ def job_view(job):
             "updated_at": job.updated_at, "error": job.error, "result": None, "failure": None}
     result = job.result or {}
     if job.status == "finished" and result.get("image_ids"):
-        found = [records.get_generated_image(uuid.UUID(i)) for i in result["image_ids"]]
+        found = [search.get_generated_image(uuid.UUID(i)) for i in result["image_ids"]]
         if all(found):
             view["result"] = build_response(found)
     elif job.status == "failed":

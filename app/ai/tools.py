@@ -1,4 +1,4 @@
-"""Tools (seed 004's ``tool_name``): the prompt tools shape /ai/generate; edit and chart draw with Pillow.
+"""Tools (``generated_images.tool_name``): the prompt tools shape /ai/generate; edit and chart draw with Pillow.
 
 All of them go through ``generate_images``, so every output is stored,
 recorded, logged and counted against the caller's daily quota (with the
@@ -13,6 +13,7 @@ from flask import current_app
 from PIL import Image
 
 from app.datasets.service import validate_upload
+from app.history.search import find_visible_image
 from app.provenance.service import editing
 from app.storage import get_storage
 
@@ -21,7 +22,6 @@ from .editor import edit_image
 from .errors import RequestError
 from .pipeline import generate_images, reserve_quota
 from .providers import ProviderImage, ProviderResult, get_provider
-from .records import find_visible_image
 
 
 def _png(image):

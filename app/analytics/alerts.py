@@ -1,4 +1,4 @@
-"""Seed 001's recommended alerts, evaluated by ``flask alerts check`` (run it from cron).
+"""Alert rules over the generation logs, evaluated by ``flask alerts check`` (run it from cron).
 
 Each rule measures one value over generation_logs and fires above its
 threshold (settings ``ALERT_*``). A firing is one ``alert_events`` row

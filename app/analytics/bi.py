@@ -1,4 +1,4 @@
-"""Seed 001's business-intelligence queries over generation_logs, per time window.
+"""The business-intelligence queries over generation_logs, per time window.
 
 Each function takes ``since``/``until`` (aware UTC datetimes, ``since`` included,
 ``until`` excluded) and answers the same numbers on SQLite and PostgreSQL:
@@ -124,7 +124,7 @@ def _count_distinct(query):
 
 
 def dashboard(since, until):
-    """Seed 001's dashboard: generations per hour, success rate, average cost, retention."""
+    """The BI dashboard: generations per hour, success rate, average cost, retention."""
     row = db.session.execute(
         select(func.count().label("n"), func.avg(is_success).label("rate"), func.avg(cost).label("cost"))
         .where(_in(since, until))

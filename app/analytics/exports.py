@@ -1,4 +1,4 @@
-"""Exports (seed 000, "Export Capabilities"): CSV, JSON lines or a JSON array, streamed.
+"""Exports: CSV, JSON lines or a JSON array, streamed.
 
 Rows are read with ``yield_per`` (a server-side cursor on PostgreSQL) and
 written out a batch at a time, so memory stays bounded whatever the size

@@ -1,4 +1,4 @@
-"""Retention (seed 001: logs kept 90 days) and seed 004's cleanup of old, unused images.
+"""Retention (logs kept RETENTION_DAYS, 90 by default) and the cleanup of old, unused images.
 
 Deletes run in batches of ids, one short transaction each, so a cleanup of
 millions of rows never holds a long lock or a huge transaction.

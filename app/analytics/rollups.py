@@ -1,28 +1,25 @@
 """The analytics that scan whole windows, answered from hourly rollups plus live edges.
 
-Same arguments and answers as ``app/analytics/bi.py`` and ``stats.py`` (which
-remain the direct queries: HISTORY_ROLLUPS off, and the reference in the
+Same arguments and answers as ``app/analytics/bi.py`` (which
+remains the direct queries: HISTORY_ROLLUPS off, and the reference in the
 tests). Rolled-up rows and live groups meet in one statement, so grouping,
 ordering and collation are the database's, as in the direct queries.
 """
 
 from datetime import timedelta
 
-from sqlalchemy import Float, case, cast, func, select, union_all
+from sqlalchemy import Float, case, cast, func, select
 
-from app.history import stats
 from app.models import (
-    GeneratedImage,
-    GeneratedImageHour,
     GenerationLog,
     GenerationLogDifficultyHour,
     GenerationLogHour,
     GenerationLogStyleHour,
 )
 from app.models.query import hour_bucket, json_number
-from app.rollup import rollups_enabled, snapshot
+from app.rollup import combine, rollups_enabled, snapshot
 from app.rollup.plan import plan_hours, range_condition, read_coverage, rollup_condition
-from app.rollup.users import count_users, user_retention
+from app.rollup.users import user_retention
 
 from . import bi
 
@@ -31,11 +28,6 @@ cost = json_number(log.costs, "total")
 ok = case((log.success.is_(True), 1), else_=0)
 _num = bi._num
 TICK = timedelta(microseconds=1)
-
-
-def _combine(*parts):
-    parts = [part for part in parts if part is not None]
-    return (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
 
 
 def _log_groups(plan, rollup, key=None, successful=False):
@@ -51,7 +43,7 @@ def _log_groups(plan, rollup, key=None, successful=False):
         where = [range_condition(log.created_at, plan.live)] + ([log.success.is_(True)] if successful else [])
         live = select(*columns, func.count().label("n"), func.sum(ok).label("ok"), func.sum(cost).label("cost_sum"),
                       func.count(cost).label("cost_count")).where(*where).group_by(*columns)
-    return _combine(rolled, live)
+    return combine(rolled, live)
 
 
 def _ratio(numerator, denominator):
@@ -120,7 +112,7 @@ def engagement_by_hour(since, until):
 
 
 def dashboard(since, until):
-    """Seed 001's dashboard (``bi.dashboard``): totals and the per-hour series from rollups."""
+    """The BI dashboard (``bi.dashboard``): totals and the per-hour series from rollups."""
     if not rollups_enabled():
         return bi.dashboard(since, until)
     with snapshot() as connection:
@@ -142,35 +134,3 @@ def dashboard(since, until):
             "retention": {"previous_week_users": cohort, "returning_users": returned,
                           "retention_rate": _num(returned / cohort) if cohort else None},
         }
-
-
-def image_stats(criteria, user_id=None):
-    """``stats.image_stats``; from rollups when the only filters are ``from``/``to`` (an admin's view)."""
-    filters = {key for key, value in criteria.items() if value is not None}
-    if not rollups_enabled() or user_id is not None or filters - {"date_from", "date_to"}:
-        return stats.image_stats(criteria, user_id)
-    since = criteria.get("date_from")
-    until = criteria["date_to"] + TICK if criteria.get("date_to") else None  # ``to`` is inclusive
-    image, hourly = GeneratedImage, GeneratedImageHour
-    with snapshot() as connection:
-        coverage = read_coverage(connection, "images")
-        plan = plan_hours(since, until, coverage)
-        rolled = live = None
-        if plan.rollup:
-            rolled = select(hourly.images.label("n"), hourly.successes.label("ok"), hourly.bytes_sum.label("size"),
-                            hourly.bytes_count.label("sized")).where(rollup_condition(hourly.hour, plan))
-        if plan.live:
-            live = select(func.count().label("n"), func.sum(case((image.status == "success", 1), else_=0)),
-                          func.sum(image.bytes), func.count(image.bytes)
-                          ).where(range_condition(image.created_at, plan.live))
-        groups = _combine(rolled, live)
-        row = connection.execute(select(*(func.sum(column) for column in groups.c))).one()
-        total, successful, size, sized = (int(value or 0) for value in row)
-        unique = count_users(connection, "images", since, until, coverage)
-    return {
-        "total_images": total,
-        "unique_users": unique,
-        "successful": successful,
-        "failed": total - successful,
-        "avg_file_size": round(size / sized, 2) if sized else None,
-    }

@@ -1,4 +1,4 @@
-"""/analytics: seed 001's BI queries and dashboard, alerts, exports (admin keys)."""
+"""/analytics: the BI queries of generation_logs and their dashboard, alerts, exports (admin keys)."""
 
 from datetime import timedelta
 

@@ -5,6 +5,8 @@ from flask_smorest import Blueprint, abort
 
 from app.extensions import db
 from app.models import ApiKey, User
+from app.security import client_ip
+from app.security.quotas import usage_today
 from app.spend.governance import (
     KEY_FIELDS,
     LimitsInvalid,
@@ -136,9 +138,6 @@ class MyUsage(MethodView):
     @blp.response(200, UsageSchema)
     def get(self):
         """Your usage today against your quotas (by key, or by address when anonymous)."""
-        from app.ai.quota import usage_today
-        from app.security import client_ip
-
         return usage_today(current_principal(), client_ip())
 
 

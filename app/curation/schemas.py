@@ -2,7 +2,7 @@
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from app.ai.schemas import ImageRecordSchema
+from app.history.schemas import ImageRecordSchema
 
 MAX_IDS = 100  # one bulk action or ZIP
 MAX_TAGS = 20

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.ai import records
 from app.extensions import db
-from app.history import files
+from app.history import files, search
 from app.models import Collection, CollectionImage, GeneratedImage, ImageFavorite
 from app.storage import get_storage
 from app.storage.thumbnails import remove_thumbnails
@@ -31,7 +31,7 @@ def owned_image(principal, image_id):
     """The record if ``principal`` owns it or is an admin; anonymous callers curate nothing."""
     if principal is None:
         raise NotFound("image not found")
-    record = records.find_visible_image(principal, image_id)
+    record = search.find_visible_image(principal, image_id)
     if record is None:
         raise NotFound("image not found")
     return record

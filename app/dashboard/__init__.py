@@ -1,4 +1,4 @@
-"""The dashboard: server-rendered pages over the ledger at /dashboard (issue 9).
+"""The dashboard: server-rendered pages over the ledger at /dashboard.
 
 Pages, not API: a plain Flask blueprint (not on the smorest Api, not in the
 OpenAPI document), Jinja templates, a small CSS and JS file, SVG charts drawn

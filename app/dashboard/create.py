@@ -17,13 +17,13 @@ from app.ai.errors import GenerationFailed, RequestError
 from app.ai.jobs import find_job
 from app.ai.pricing import WILDCARD, price_table
 from app.ai.providers import allowed_providers
-from app.ai.quota import usage_today
 from app.ai.schemas import GenerateRequestSchema
 from app.datasets.service import list_datasets
 from app.doctor import missing_provider_settings
 from app.prompts.syntax import TemplateSyntaxError, template_variables
 from app.prompts.templates import list_prompts
 from app.redis_client import get_redis
+from app.security.quotas import usage_today
 
 from .forms import field_errors
 from .gallery import parse_tags
@@ -162,7 +162,7 @@ def job_state(principal, job_id):
     view = ai_service.job_view(job)
     records = None
     if view["result"]:
-        from app.ai.records import get_generated_image
+        from app.history.search import get_generated_image
 
         records = [get_generated_image(uuid.UUID(image["id"])) for image in view["result"]["images"]]
     return job, (result_view(records) if records else None), view["failure"]

@@ -17,9 +17,9 @@ from flask import (
 )
 from marshmallow import ValidationError
 
-from app.ai.errors import RequestError
-from app.ai.schemas import DatasetCreateSchema, ImportSchema
 from app.datasets import service as datasets
+from app.datasets.schemas import DatasetCreateSchema, ImportSchema
+from app.errors import RequestError
 from app.storage import get_storage
 
 from . import gallery

@@ -5,7 +5,6 @@ from datetime import date, datetime, time, timedelta
 
 from marshmallow import ValidationError
 
-from app.ai import records
 from app.ai.catalog import TOOLS
 from app.auth.service import list_users
 from app.datasets.service import list_datasets
@@ -77,7 +76,7 @@ def filter_choices(principal):
 
 def visible_image(principal, image_id):
     """The record if the caller may see it (owner or admin), else None."""
-    return records.find_visible_image(principal, image_id)
+    return search.find_visible_image(principal, image_id)
 
 
 def parse_tags(text):

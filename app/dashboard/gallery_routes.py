@@ -19,6 +19,7 @@ from app.curation.service import favorite_ids
 from app.history.search import find_image_log
 from app.provenance.service import image_provenance
 from app.security.client import request_caller
+from app.storage.images import image_url_for
 from app.storage.thumbnails import SIZES, NoImage, get_thumbnail
 
 from . import gallery
@@ -75,7 +76,7 @@ def image_page(image_id):
     record = _visible_or_404(image_id)
     job_id = (record.meta or {}).get("job_id")
     return render_template("dashboard/image.html", image=record, log=find_image_log(record.id, job_id),
-                           original_url=records.image_url_for(record),
+                           original_url=image_url_for(record),
                            credentials=image_provenance(record, g.principal), max_tags=gallery.MAX_TAGS,
                            rating=rating_panel(g.principal, record),
                            collections=gallery.collection_choices(g.principal),

@@ -1,6 +1,6 @@
 """Prompts pages: the template library, favorites, one template's statistics per scene and version, try it.
 
-The pages that change templates are in ``template_routes``.
+The pages that change templates are in ``template_editor_routes``.
 """
 
 from flask import abort, flash, g, redirect, render_template, request, url_for

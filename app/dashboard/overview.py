@@ -157,7 +157,7 @@ def failed_page(principal, window):
 
 
 def analytics_page(window):
-    """Seed 001's queries over one window, as the /analytics endpoints answer them."""
+    """The BI queries over one window, as the /analytics endpoints answer them."""
     since, until = window.since, window.until
     numbers = bi.dashboard(since, until)
     styles, latency = bi.top_styles(since, until), bi.latency_by_style(since, until)

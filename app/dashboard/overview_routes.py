@@ -94,7 +94,7 @@ def failed():
 
 @blp.route("/analytics")
 def analytics():
-    """Seed 001's BI queries as charts and tables over a chosen window (admins)."""
+    """The BI queries as charts and tables over a chosen window (admins)."""
     admin_only()
     data = overview.analytics_page(overview.resolve_window(request.args))
     return render_template("dashboard/analytics.html", windows=overview.WINDOWS, export_kinds=EXPORT_KINDS,

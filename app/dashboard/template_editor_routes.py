@@ -5,7 +5,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from app.prompts import templates
 from app.prompts.syntax import PromptError
 
-from . import template_editor as template_forms
+from . import template_editor
 from .blueprint import admin_only, blp
 
 
@@ -21,9 +21,9 @@ def _prompt_or_404(prompt_id):
 def new_prompt():
     """A new template, at version 1."""
     admin_only()
-    form, errors = template_forms.blank_form(), {}
+    form, errors = template_editor.blank_form(), {}
     if request.method == "POST":
-        prompt, form, errors = template_forms.save_new(request.form)
+        prompt, form, errors = template_editor.save_new(request.form)
         if prompt is not None:
             flash(f"Created {prompt.id} at version 1.")
             return redirect(url_for("dashboard.prompt_page", prompt_id=prompt.id))
@@ -35,10 +35,10 @@ def edit_prompt(prompt_id):
     """Edit a template; a change to its name, text or negative prompt saves a new version."""
     admin_only()
     prompt = _prompt_or_404(prompt_id)
-    form, errors = template_forms.blank_form(prompt), {}
+    form, errors = template_editor.blank_form(prompt), {}
     if request.method == "POST":
         before = prompt.version
-        saved, form, errors = template_forms.save_edit(prompt_id, request.form)
+        saved, form, errors = template_editor.save_edit(prompt_id, request.form)
         if saved is not None:
             flash(f"Saved as version {saved.version}." if saved.version != before
                   else "Saved; the text did not change, so the version stays.")
@@ -53,7 +53,7 @@ def compare_prompt_versions(prompt_id):
     try:
         new = int(request.args.get("new") or prompt.version)
         old = int(request.args.get("old") or max(new - 1, 1))
-        data = template_forms.compare_versions(prompt_id, old, new)
+        data = template_editor.compare_versions(prompt_id, old, new)
     except ValueError:
         abort(400, "old and new must be version numbers.")
     except PromptError as error:

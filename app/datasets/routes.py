@@ -1,14 +1,16 @@
-"""Datasets (seed 002): create, list, show, delete, and upload reference images.
+"""Datasets: create, list, show, delete, and upload reference images.
 
 A dataset belongs to the key's user (admins see all); anonymous callers have none.
 """
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import abort
+from flask_smorest import Blueprint, abort
 
-from app.ai.routes import blp
-from app.ai.schemas import (
+from app.auth import auth_required, current_principal
+
+from . import service as datasets
+from .schemas import (
     DatasetCreateSchema,
     DatasetImageSchema,
     DatasetListQuerySchema,
@@ -16,9 +18,8 @@ from app.ai.schemas import (
     ImportSchema,
     UploadSchema,
 )
-from app.auth import auth_required, current_principal
 
-from . import service as datasets
+blp = Blueprint("datasets", __name__, url_prefix="/ai", description="Reference-image datasets that generations draw on")
 
 
 def _dataset_or_404(dataset_id):

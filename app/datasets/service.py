@@ -1,4 +1,4 @@
-"""Datasets (seed 002): a brand's identity and its reference images.
+"""Datasets: a brand's identity and its reference images.
 
 A dataset belongs to the user who made it; admins see all. Uploads are
 checked by Pillow before anything is stored: real images only (PNG, JPEG,
@@ -14,7 +14,7 @@ from flask import current_app
 from PIL import Image
 from sqlalchemy import func, select
 
-from app.ai.errors import RequestError
+from app.errors import RequestError
 from app.extensions import db
 from app.history.files import delete_unreferenced, keep_files
 from app.models import Dataset, DatasetImage

@@ -1,4 +1,4 @@
-"""The reading side of the ledger: history, logs, analytics, exports (seeds 001, 004).
+"""The reading side of the ledger: generated-image history, generation logs, image stats.
 
 Users see their own images and logs; admin keys see everyone's. Anonymous
 callers have no history: 401.
@@ -8,10 +8,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from marshmallow import RAISE
 
-from app.analytics import rollups as rolled
 from app.auth import auth_required, current_principal
 
-from . import search
+from . import search, stats
 from .schemas import (
     ImageFilterArgs,
     ImagePageSchema,
@@ -61,7 +60,7 @@ class ImageStats(MethodView):
     @blp.response(200, ImageStatsSchema)
     def get(self, args):
         """Stats (total, unique users, successful, failed, average size) of the matching images."""
-        return rolled.image_stats(args, user_id=visible_user(args))
+        return stats.image_stats(args, user_id=visible_user(args))
 
 
 @blp.route("/logs")

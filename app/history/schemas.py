@@ -1,4 +1,4 @@
-"""Query arguments and answers of the history and analytics endpoints.
+"""Query arguments and answers of the history endpoints, and the generated-image record as /ai shows it.
 
 Every query schema refuses unknown parameters, and every refusal is a 400
 naming the field (the routes pass ``error_status_code=400``).
@@ -10,6 +10,7 @@ from datetime import UTC, timedelta
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.security.bounded import Integer
+from app.storage.images import image_url_for
 
 from .cursor import decode_cursor
 
@@ -188,3 +189,48 @@ class ImageStatsSchema(Schema):
     successful = Integer()
     failed = Integer()
     avg_file_size = fields.Float(allow_none=True)
+
+
+class ImageRecordSchema(Schema):
+    id = fields.UUID()
+    request_id = fields.String(allow_none=True)
+    user_id = fields.UUID(allow_none=True)
+    username = fields.String(allow_none=True)
+    tool_name = fields.String()
+    prompt = fields.String()
+    full_prompt = fields.String(allow_none=True)
+    negative_prompt = fields.String(allow_none=True)
+    model = fields.String(allow_none=True)
+    provider = fields.String(allow_none=True)
+    size = fields.String(allow_none=True)
+    quality = fields.String(allow_none=True)
+    style = fields.String(allow_none=True)
+    n = Integer(allow_none=True)
+    image_url = fields.Method("_url")
+    storage_url = fields.String(allow_none=True)
+    storage_provider = fields.String(allow_none=True)
+    storage_key = fields.String(allow_none=True)
+    mime_type = fields.String(allow_none=True)
+    bytes = Integer(allow_none=True)
+    sha256 = fields.String(allow_none=True)
+    width = Integer(allow_none=True)
+    height = Integer(allow_none=True)
+    tags = fields.List(fields.String(), allow_none=True)
+    status = fields.String()
+    error = fields.String(allow_none=True)
+    metadata = fields.Dict(attribute="meta", allow_none=True)
+    message_id = fields.String(allow_none=True)
+    dataset_id = fields.UUID(allow_none=True)
+    prompt_id = fields.String(allow_none=True)
+    parent_id = fields.UUID(allow_none=True)
+    aspect_ratio = fields.String(allow_none=True)
+    format = fields.String(allow_none=True)
+    resolution = fields.String(allow_none=True)
+    reference_images_count = Integer(allow_none=True)
+    unique_visual_elements = fields.List(fields.String(), allow_none=True)
+    cost_usd = fields.Float(allow_none=True, metadata={"description": "null = unknown"})
+    duration_ms = Integer(allow_none=True)
+    created_at = fields.DateTime()
+
+    def _url(self, record):
+        return image_url_for(record)

@@ -1,9 +1,11 @@
 """Searching the ledger: filters on generated_images and generation_logs, newest first.
 
-Two ways to page: ``limit``/``offset`` as the seeds do, and a keyset cursor on
+Two ways to page: ``limit``/``offset`` for the endpoints that take them, and a keyset cursor on
 ``(created_at, id)`` whose cost does not grow with the page number (the
 ``idx_generated_images_created_at_id`` index serves it).
 """
+
+import uuid
 
 from sqlalchemy import literal, select, tuple_
 
@@ -113,3 +115,23 @@ def find_image_log(image_id, job_id=None):
         match = match | (log.job_id == str(job_id))
     query = select(log).where(match).order_by(log.created_at.desc()).limit(1)
     return db.session.scalars(query).first()
+
+
+def get_generated_image(image_id):
+    """One record by id (a UUID or its text), or None."""
+    try:
+        return db.session.get(GeneratedImage, uuid.UUID(str(image_id)))
+    except ValueError:
+        return None
+
+
+def find_visible_image(principal, image_id):
+    """One generated_images record if ``principal`` may see it (their own; any for an admin; an anonymous
+    caller's for an anonymous caller), else None."""
+    record = get_generated_image(image_id)
+    if record is None:
+        return None
+    if principal is not None and principal.is_admin:
+        return record
+    owner = principal.user_id if principal is not None else None
+    return record if record.user_id == owner else None

@@ -1,4 +1,4 @@
-"""The data model: every table the seeds describe, one module per aggregate."""
+"""The data model: every table, one module per aggregate."""
 
 from .alert import AlertEvent
 from .collection import Collection, CollectionImage, ImageFavorite

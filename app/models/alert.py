@@ -1,4 +1,4 @@
-"""Alert firings and resolutions (seed 001, "Recommended Alerts")."""
+"""Alert firings and resolutions (error rate, p95 latency, cost spike, rate limits)."""
 
 from sqlalchemy import Float, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column

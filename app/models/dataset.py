@@ -1,4 +1,4 @@
-"""Datasets: a brand's identity and its reference images (seed 002)."""
+"""Datasets: a brand's identity and its reference images."""
 
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship

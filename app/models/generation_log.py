@@ -1,4 +1,4 @@
-"""One row per generation job, written by the progressive logger (seed 001)."""
+"""One row per generation job, written by the progressive logger."""
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column

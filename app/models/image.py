@@ -1,4 +1,4 @@
-"""Every image Imprint makes: the union of seeds 002 and 004."""
+"""Every image Imprint makes: the generation record and the stored-image history in one table."""
 
 from sqlalchemy import CHAR, ForeignKey, Index, Integer, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -11,13 +11,13 @@ from .types import JSONType, Tags, UTCDateTime, UUIDType, new_uuid, utcnow
 class GeneratedImage(db.Model):
     __tablename__ = "generated_images"
     __table_args__ = (
-        # seed 002
+        # the generation
         Index("idx_generated_images_user_id", "user_id"),
         Index("idx_generated_images_dataset_id", "dataset_id"),
         Index("idx_generated_images_created_at", "created_at"),
-        # seed 004
+        # the stored image and its history
         # B-tree indexes are read in both directions, so (created_at) serves
-        # seed 004's "created_at DESC" on both databases without an expression index.
+        # newest-first history listing ("created_at DESC") on both databases without an expression index.
         Index("idx_generated_images_user_id_created_at", "user_id", "created_at"),
         Index("idx_generated_images_request_id", "request_id"),
         Index(

@@ -1,4 +1,4 @@
-"""The OG render ledger (seed 000) and the brand templates cards are rendered from."""
+"""The OG render ledger and the brand templates cards are rendered from."""
 
 from sqlalchemy import (
     Float,

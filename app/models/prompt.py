@@ -1,4 +1,4 @@
-"""Prompt templates, their versions, usages, favorites and posts (seed 003)."""
+"""Prompt templates, their versions, usages, favorites and posts."""
 
 from sqlalchemy import (
     Boolean,

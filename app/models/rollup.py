@@ -1,4 +1,4 @@
-"""Hourly rollups of generation_logs and generated_images (issue 7, "roll up by hour").
+"""Hourly rollups of generation_logs and generated_images (analytics over long windows read these).
 
 Maintained by ``flask history rollup`` (``app/rollup``). Database
 triggers (migration ``rollup_1``) append to ``rollup_dirty_hours`` the hour

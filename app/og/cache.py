@@ -7,6 +7,13 @@ invalidating: a renderer upgrade changes the keys instead.
 import threading
 from collections import OrderedDict
 
+from app.extensions import held
+
+
+def get_og_cache(app=None):
+    """The app's card cache, OG_CACHE_BYTES in size, made on first use."""
+    return held("og_cache", app, lambda app: ByteLRU(app.config["OG_CACHE_BYTES"]))
+
 
 class ByteLRU:
     """Least-recently-used bytes, at most `max_bytes` in all; thread-safe."""

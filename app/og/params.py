@@ -2,7 +2,7 @@
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from app.og import presets
 from app.og.fonts import BASE_FAMILIES, DEFAULT_FAMILY, is_known_family
@@ -49,11 +49,20 @@ class CardParams:
         return (self.width or preset.width, self.height or preset.height)
 
     def cache_key(self) -> str:
-        """A stable text key for these params (ETag and cache input)."""
-        return repr((self.seed, presets.ALIASES.get(self.aspect, self.aspect), self.size,
-                     self.quote, self.author, self.shapes, self.theme, self.format, self.lang,
-                     self.layout, self.title, self.description, self.site, self.badge, self.font,
-                     self.brand))
+        """A stable text key for these params (ETag and cache input): every field, in declaration
+        order, with the aspect by its canonical name and width/height as the size they resolve to
+        (so an alias, or a custom size equal to the preset's, names the same card)."""
+        values = []
+        for field in fields(self):
+            value = getattr(self, field.name)
+            if field.name == "aspect":
+                value = presets.ALIASES.get(value, value)
+            elif field.name == "width":
+                value = self.size
+            elif field.name == "height":
+                continue  # in ``size`` with the width
+            values.append(value)
+        return repr(tuple(values))
 
 
 def clean_text(text: str) -> str:

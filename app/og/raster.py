@@ -1,10 +1,8 @@
 """Scene → Pillow image, anti-aliased.
 
 Shapes are drawn with aggdraw (the Anti-Grain Geometry rasteriser): exact
-area coverage, blended straight onto the card, no masks. The earlier way,
-a 4×-supersampled Pillow mask per shape reduced with a box filter, took
-~3.7–4.5 ms for 12 shapes and a 16× mask per big shape (147 MB for one at
-4096×4096); aggdraw takes ~2.4 ms and no extra memory. The text panel is a
+area coverage, blended straight onto the card, with no supersampled mask
+per shape (whose memory grows with the square of the card). The text panel is a
 lookup-table tint of its pixels plus four anti-aliased corners. Text is the
 shaped glyphs' outlines drawn by AGG too, the outlines the SVG carries.
 """
@@ -55,8 +53,8 @@ def _render_gradient(width: int, height: int, start, stop) -> Image.Image:
     return ramp.convert("RGB")
 
 
-# A card of the Open Graph size or smaller copies a finished background
-# (~0.1 ms) instead of colouring the ramp (~0.8 ms).
+# A card of the Open Graph size or smaller copies a finished background instead of
+# colouring the ramp again.
 _cached_gradient = lru_cache(maxsize=BACKGROUNDS_CACHED)(_render_gradient)
 
 
@@ -103,7 +101,7 @@ def _draw_rect(image: Image.Image, rect: Rect) -> None:
     radius = min(rect.radius, width // 2, height // 2)
     alpha = round(rect.opacity * 255)
     region = image.crop((rect.x0, rect.y0, rect.x1, rect.y1))
-    # One colour at one opacity: blending is a per-channel table lookup (~4× a masked paste).
+    # One colour at one opacity: blending is a per-channel table lookup, not a masked paste.
     lut = [(v * (255 - alpha) + c * alpha + 127) // 255 for c in rect.colour for v in range(256)]
     tinted = region.point(lut)
     if radius > 0:  # the corners: the untinted pixels, blended through the quarter-disc coverage

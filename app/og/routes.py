@@ -1,4 +1,4 @@
-"""OG cards: ``GET /og``, ``GET /og/<seed>.<ext>`` and the ledger's stats (seed 000).
+"""OG cards: ``GET /og``, ``GET /og/<seed>.<ext>`` and the render ledger's stats.
 
 The card views are the hot path: validate, answer a matching If-None-Match
 with 304 before rendering, serve from the byte-bounded cache, record the event.
@@ -12,7 +12,7 @@ from webargs.flaskparser import FlaskParser
 from app.auth import admin_required, auth_required, current_principal
 from app.errors import describe_problems
 from app.og import service, stats
-from app.og.cache import ByteLRU
+from app.og.cache import get_og_cache
 from app.og.params import ParamError, make_params
 from app.og.presets import FORMATS, PRESETS
 from app.og.scene import missing_scripts
@@ -54,7 +54,7 @@ class CardArgsParser(FlaskParser):
 
 
 blp.ARGUMENTS_PARSER = CardArgsParser()
-# Instances, not classes: webargs builds a new schema per request from a class (~0.1 ms).
+# Instances, not classes: webargs builds a new schema per request from a class.
 CARD_QUERY, CARD_OPTIONS = CardQuerySchema(), CardOptionsSchema()
 
 
@@ -98,7 +98,7 @@ def serve_card(params, brand=None, cache_control: str = CACHE_CONTROL):
         _track(params, None, key_id)
         observe_card(params.format, params.aspect, "not_modified")
         return current_app.response_class(status=304, headers=headers)
-    card = service.produce_card(params, etag, _cache(), brand, mark=og_card_marker())
+    card = service.produce_card(params, etag, get_og_cache(), brand, mark=og_card_marker())
     headers["Server-Timing"] = f"{'cache' if card.cached else 'render'};dur={card.render_ms:.2f}"
     missing = missing_scripts(params)
     if missing:  # drawn as U+FFFD: say which scripts need a font the card does not ship
@@ -111,13 +111,6 @@ def serve_card(params, brand=None, cache_control: str = CACHE_CONTROL):
 
 def bad_request(field, message):
     abort(400, message=f"{field}: {message}", errors={"query": {field: [message]}})
-
-
-def _cache() -> ByteLRU:
-    cache = current_app.extensions.get("og_cache")
-    if cache is None:
-        cache = current_app.extensions.setdefault("og_cache", ByteLRU(current_app.config["OG_CACHE_BYTES"]))
-    return cache
 
 
 def _track(params, render_ms, key_id):

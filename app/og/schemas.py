@@ -87,7 +87,7 @@ class GenerationsQuerySchema(Schema):
 
 
 class GenerationSchema(Schema):
-    """One og_generations row (seed 000's columns plus format, theme and render time)."""
+    """One og_generations row (the render ledger's columns plus format, theme and render time)."""
 
     id = fields.UUID()
     seed = fields.String()
@@ -130,8 +130,8 @@ class Base64Bytes(fields.String):
     """Bytes sent as base64 text, refused past `max_bytes` before decoding (a string in the API document)."""
 
     def __init__(self, max_bytes: int, **kwargs):
-        self.max_length = (max_bytes + 2) // 3 * 4 + 4  # the base64 text of max_bytes (and a little slack)
-        kwargs["metadata"] = {"maxLength": self.max_length, **kwargs.get("metadata", {})}
+        self.max_length = (max_bytes + 2) // 3 * 4 + 4  # base64 of max_bytes, with slack for padding
+        kwargs["metadata"] = {**kwargs.get("metadata", {}), "maxLength": self.max_length}
         super().__init__(**kwargs)
         self.max_bytes = max_bytes
 

@@ -19,7 +19,7 @@ MAX_USER_AGENT = 512  # a client chooses this header; bound what we store
 class Card:
     body: bytes
     content_type: str
-    render_ms: float  # time spent producing the bytes (a cache hit costs ~0)
+    render_ms: float  # time spent producing the bytes (next to nothing for a cache hit)
     cached: bool
 
 

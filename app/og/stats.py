@@ -1,4 +1,4 @@
-"""Read side of the og_generations ledger (seed 000, "Analytics")."""
+"""Read side of the og_generations ledger (renders, top seeds, formats, countries)."""
 
 import uuid
 from datetime import UTC, datetime, time

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from app.ai.providers import PROVIDERS
 from app.ai.routing import configured_routes
+from app.extensions import held
 
 DEFAULT_ROUTES = {"procedural": {"provider": "procedural"}, "imprint-procedural": {"provider": "procedural"}}
 # A provider's own model names, routed to it when its key is set: (key setting, model setting, names).
@@ -91,7 +92,7 @@ def install_routes(app):
 
 def model_routes(app):
     """The app's routes, name → ModelRoute, in the order the setting lists them."""
-    return app.extensions["openai_model_routes"]
+    return held("openai_model_routes", app)
 
 
 def first_target(app, route):

@@ -17,9 +17,9 @@ from flask import current_app
 from app.ai.catalog import ASPECT_RATIOS
 from app.ai.pipeline import generate_images, reserve_quota
 from app.ai.providers import get_provider
-from app.ai.records import image_url_for
 from app.provenance.service import editing
 from app.storage import get_storage
+from app.storage.images import image_url_for
 
 from .editing import (
     check_mask,

@@ -1,4 +1,4 @@
-"""Privacy (seed 001, "Privacy & Compliance"): IP anonymisation and GDPR deletion."""
+"""Privacy: IP anonymisation and GDPR deletion of a user's data."""
 
 import logging
 

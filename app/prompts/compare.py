@@ -15,12 +15,12 @@ from sqlalchemy import select
 from app.ai.errors import GenerationFailed, RequestError
 from app.ai.jobs import generation_queue
 from app.ai.pipeline import generate_images, plan_generation
-from app.ai.records import image_url_for
 from app.auth import Principal
 from app.extensions import db
 from app.models import GeneratedImage, PromptComparison, PromptComparisonImage
 from app.models.types import utcnow
 from app.security.client import Caller
+from app.storage.images import image_url_for
 
 from .labels import resolve_version
 from .ratings import figures_by_image, merge_figures

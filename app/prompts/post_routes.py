@@ -1,4 +1,4 @@
-"""Posts over HTTP (seed 003): ``POST /posts`` with ``promptId`` records the template's usage.
+"""Posts over HTTP: ``POST /posts`` with ``promptId`` records the template's usage.
 
 Posts belong to the caller's key; admins may list anyone's (``userId``).
 """

@@ -1,4 +1,4 @@
-"""Posts (seed 003): an image made from a template, linked to it and to its generated image.
+"""Posts: an image made from a template, linked to it and to its generated image.
 
 The post is a record the product owns (written and committed in the request);
 its usage is a tracking event recorded after the commit, which never fails the post.

@@ -5,8 +5,8 @@ so the figures of a template version are one indexed query."""
 from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 
-from app.ai.records import find_visible_image
 from app.extensions import db
+from app.history.search import find_visible_image
 from app.models import ImageRating
 from app.models.types import utcnow
 

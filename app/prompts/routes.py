@@ -1,4 +1,4 @@
-"""Prompt templates over HTTP (seed 003). Reading and rendering are open (``ALLOW_ANONYMOUS``);
+"""Prompt templates over HTTP. Reading and rendering are open (``ALLOW_ANONYMOUS``);
 writes need an admin key; favorites and usages need a key."""
 
 from contextlib import contextmanager

@@ -1,4 +1,4 @@
-"""Schemas: JSON bodies are camelCase as seed 003 shows; snake_case keys are accepted on input."""
+"""Schemas: JSON bodies are camelCase, as the prompts API has always answered; snake_case keys are accepted on input."""
 
 from collections.abc import Mapping
 
@@ -195,7 +195,7 @@ class SceneStatsSchema(CamelSchema):
 
 
 class UsageFieldsSchema(CamelSchema):
-    """What seed 003's trackPostCreation takes, besides the ids."""
+    """What recording a post takes, besides the ids."""
 
     character_id = fields.String(data_key="characterId", allow_none=True, validate=SHORT)
     job_id = fields.String(data_key="jobId", allow_none=True, validate=SHORT)

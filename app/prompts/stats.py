@@ -1,4 +1,4 @@
-"""Statistics from ``prompt_usage`` (seed 003, "API Endpoints" and "Analytics Queries").
+"""Statistics from ``prompt_usage`` (per template, per version, top used).
 
 Rates are percentages rounded to 2 decimals and averages are rounded to
 2 decimals in Python, so that SQLite (float AVG) and PostgreSQL (numeric AVG)

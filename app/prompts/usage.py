@@ -1,4 +1,4 @@
-"""Recording that a template was used (seed 003, "Integration Points").
+"""Recording that a template was used (when a post or a generation names it).
 
 A usage is a tracking event: ``app.tracking.record("prompt_usage", …)`` writes
 the row and moves ``prompts.usage_count``/``success_count`` exactly once per
@@ -35,7 +35,7 @@ def record_usage(prompt_id, *, success, version=None, **context):
     """Record one usage of a template; returns the event id, or None. Never raises.
 
     ``version`` defaults to the template's current version; ``context`` takes
-    the seed's fields (post_id, user_id, scene, generation_time_ms, …).
+    prompt_usage's other columns (post_id, user_id, scene, generation_time_ms, …).
     """
     try:
         unknown = set(context) - set(CONTEXT_FIELDS)
@@ -50,6 +50,6 @@ def record_usage(prompt_id, *, success, version=None, **context):
             "prompt_usage", prompt_id=prompt_id, prompt_version=version, success=bool(success), **fields
         )
     except Exception:
-        # Tracking never fails the caller (seed 003, "Best Practices").
+        # Tracking never fails the caller.
         log.exception("prompt usage of %r not recorded", prompt_id)
         return None

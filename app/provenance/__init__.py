@@ -33,7 +33,6 @@ def init_app(app):
         enabled=config["PROVENANCE_ENABLED"], include_prompt=config["PROVENANCE_INCLUDE_PROMPT"],
         og_cards=config["OG_PROVENANCE"], credentials=credentials,
         trust_anchors=_read_trust_anchors(config.get("PROVENANCE_TRUST_ANCHORS")))
-    app.extensions.setdefault("imprint_doctor_checks", []).append(check_provenance)
     # Storage makes image variants and knows nothing of provenance: it signs them through this hook.
     app.extensions["variant_signer"] = _sign_derivative
 
@@ -49,23 +48,3 @@ def _read_trust_anchors(path):
         return None
     with open(path) as fh:
         return fh.read()
-
-
-def check_provenance():
-    """``flask doctor``: is signing on, with whose certificate, and will readers trust it."""
-    from flask import current_app
-
-    from app.doctor import Finding
-
-    marking = current_app.extensions["provenance"]
-    if marking.credentials is None:
-        return Finding("provenance", True, "off: images carry no Content Credentials",
-                       "set PROVENANCE_ENABLED=true", warning=True)
-    signer = marking.credentials.subject
-    if marking.credentials.is_local_ca:
-        return Finding("provenance", True,
-                       f"signing as {signer} under Imprint's own local CA: manifests validate as "
-                       "untrusted until that CA is on a trust list",
-                       f"add {marking.credentials.ca_path} to your readers' trust list, or set "
-                       "PROVENANCE_CERT/PROVENANCE_KEY to a certificate from a trusted CA", warning=True)
-    return Finding("provenance", True, f"signing as {signer} ({marking.credentials.algorithm})")

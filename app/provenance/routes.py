@@ -4,8 +4,8 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
-from app.ai.records import find_visible_image
 from app.auth import auth_required, current_principal
+from app.history.search import find_visible_image
 
 from . import service
 from .reading import UnreadableImage

@@ -3,7 +3,7 @@
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
-from app.ai.schemas import ImageRecordSchema
+from app.history.schemas import ImageRecordSchema
 
 STATES = ("trusted", "valid", "invalid")
 

@@ -14,10 +14,10 @@ import io
 import logging
 from datetime import UTC, datetime
 
-from flask import current_app
 from PIL import Image
 
-from app.ai.records import find_visible_image
+from app.extensions import held
+from app.history.search import find_visible_image
 from app.observability import tracing
 from app.storage import get_storage
 from app.storage.images import MIME_TYPES, encode_image
@@ -42,13 +42,14 @@ NO_CREDENTIALS = {"credentials": "none"}
 VERIFIABLE = ("image/png", "image/jpeg", "image/webp", "image/gif")
 
 
-def current_marking():
-    return current_app.extensions["provenance"]
+def get_marking(app=None):
+    """The app's Marking: whether and how images are signed."""
+    return held("provenance", app)
 
 
 def output_origin(*, image_id, provider, is_ai, model, size, tool, prompt, source=None, provider_bytes=None):
     """The Origin of one generation, edit or chart (``source``: the edited image's bytes)."""
-    marking = current_marking()
+    marking = get_marking()
     provider_signed = provider_bytes if provider_bytes and has_credentials(provider_bytes) else None
     if source is not None:
         source_type = AI_EDIT if is_ai else _source_type_of(source, marking)
@@ -91,7 +92,7 @@ def _credentials_or_none(data, trust_anchors=None):
 
 def encode_marked(picture, fmt, parameters, origin):
     """``encode_image`` plus the XMP marking and the signed manifest (when PROVENANCE_ENABLED)."""
-    marking = current_marking()
+    marking = get_marking()
     if not marking.enabled:
         return encode_image(picture, fmt, parameters)
     credit = "Generated with AI by Imprint" if origin.source_type in (TRAINED, AI_EDIT) else "Made with Imprint"
@@ -104,7 +105,7 @@ def encode_marked(picture, fmt, parameters, origin):
 def sign_derivative(data, mime_type, source):
     """``data`` (a variant of ``source``) signed with ``source`` as its parent ingredient, when
     ``source`` carries Content Credentials and signing is on; else ``data`` unchanged."""
-    marking = current_marking()
+    marking = get_marking()
     if not marking.enabled or not has_credentials(source):
         return data
     return sign_bytes(data, mime_type, derivative_manifest(), [(DERIVATIVE_INGREDIENT, source)],
@@ -120,7 +121,7 @@ def pixels_sha256(picture):
 
 def og_card_marker():
     """``mark(body, content_type) -> signed body`` for OG cards, or None when OG_PROVENANCE is off."""
-    marking = current_marking()
+    marking = get_marking()
     if not marking.og_cards:
         return None
 
@@ -139,7 +140,7 @@ def _mime_of(data):
 
 def describe(data, principal):
     """The credentials of ``data``; with the ledger record when the manifest names one of ours."""
-    marking = current_marking()
+    marking = get_marking()
     found = read_credentials(data, marking.trust_anchors)
     if found is None:
         return dict(NO_CREDENTIALS)

@@ -2,8 +2,8 @@
 
 ``refresh.py`` keeps them (``flask history rollup``, run from cron);
 ``plan.py`` splits a window into rolled-up hours and live ranges;
-``queries.py`` answers the BI queries and the image stats from both;
-``users.py`` counts distinct users (image stats, retention).
+``images.py`` answers the image stats from both (``app/analytics/rollups.py``
+the BI queries); ``users.py`` counts distinct users (image stats, retention).
 
 Exactness: an hour is read from a rollup only when it lies before the
 source's ``rolled_up_until`` and no trigger has marked it dirty since; the
@@ -15,11 +15,18 @@ the direct query's (sums of float costs up to the last bits of rounding).
 from contextlib import contextmanager
 
 from flask import current_app
+from sqlalchemy import union_all
 
 from app.extensions import db
 from app.models import GeneratedImage, GenerationLog
 
 SOURCES = {"logs": GenerationLog, "images": GeneratedImage}
+
+
+def combine(*parts):
+    """One subquery of the selects given (None for a part that has no rows to read)."""
+    parts = [part for part in parts if part is not None]
+    return (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
 
 
 def rollups_enabled():

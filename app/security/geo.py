@@ -1,4 +1,4 @@
-"""Where requests come from (seed 000, "Geographic Analytics").
+"""Where requests come from (country of each request, for the geographic analytics).
 
 ``country_for(ip)`` reads an optional GeoLite2/GeoIP2 Country database
 (``GEOIP_DATABASE_PATH``, read with the ``geoip2`` library from the ``geo``

@@ -8,8 +8,7 @@ user's ``requests_per_minute`` overrides the default for their keys.
 from flask import current_app, g, request
 from flask_limiter import Limiter
 
-# The module, not its name: importing app.auth first loads this package before current_principal exists.
-from app.auth import decorators
+from app.extensions import held
 
 from .client import client_ip
 
@@ -18,6 +17,8 @@ from .client import client_ip
 EXEMPT_PATHS = ("/healthz", "/metrics", "/openapi.json", "/docs", "/dashboard/static/", "/dashboard/thumbnails/")
 # blueprint name -> setting that holds its limit
 GROUP_LIMITS = {"og": "RATE_LIMIT_OG", "ai": "RATE_LIMIT_AI", "openai": "RATE_LIMIT_AI"}
+# blueprints limited as a group above: /ai/datasets counts as /ai
+GROUP_MEMBERS = {"ai": ("ai", "datasets")}
 
 
 LIMITER_RETRY_HEADER = "X-Imprint-Limiter-Retry-After"
@@ -53,7 +54,7 @@ def rate_limit_key():
 
 def _principal_or_none():
     try:
-        return decorators.current_principal()
+        return held("imprint_principal_of")()
     except Exception:  # a bad key is answered 401 by the view; count it by address
         return None
 
@@ -79,7 +80,9 @@ def _user_rpm(principal):
     return g._user_rpm
 
 
-def init_rate_limits(app):
+def init_rate_limits(app, principal_of):
+    """The limiter, counting per key (``principal_of()``: the request's principal or None) or per address."""
+    app.extensions["imprint_principal_of"] = principal_of
     config = app.config
     redis_url = config.get("REDIS_URL")
     config.setdefault("RATELIMIT_ENABLED", config.get("RATE_LIMITS_ENABLED", True))
@@ -115,8 +118,9 @@ def init_rate_limits(app):
 
 def limit_blueprints(app):
     """Give each endpoint group its own limit (called once blueprints are registered)."""
-    limiter = app.extensions["imprint_limiter"]
+    limiter = held("imprint_limiter", app)
     for name, setting in GROUP_LIMITS.items():
-        blueprint = app.blueprints.get(name)
-        if blueprint is not None:
-            limiter.limit(_limit_for(setting))(blueprint)
+        for member in GROUP_MEMBERS.get(name, (name,)):
+            blueprint = app.blueprints.get(member)
+            if blueprint is not None:
+                limiter.limit(_limit_for(setting))(blueprint)

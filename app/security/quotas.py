@@ -25,11 +25,12 @@ import redis
 from flask import current_app
 from sqlalchemy import func, select
 
-from app.extensions import db
-from app.models import GeneratedImage
+from app.extensions import db, held
+from app.models import GeneratedImage, User
 from app.redis_client import get_redis
 
 from .counter_file import FileCounters
+from .limits import rate_limits_for
 
 MICRO = 1_000_000  # costs are counted in micro-dollars, as integers
 
@@ -216,11 +217,8 @@ def daily_exceeded(reached, limits):
 
 
 def get_quotas(app=None):
-    app = app or current_app
-    quotas = app.extensions.get("imprint_quotas")
-    if quotas is None:
-        quotas = app.extensions["imprint_quotas"] = Quotas(get_redis(app), counters_path(app))
-    return quotas
+    """The app's quota counters (Redis, else a file under instance/), made once per app."""
+    return held("imprint_quotas", app, lambda app: Quotas(get_redis(app), counters_path(app)))
 
 
 def counters_path(app):
@@ -286,3 +284,21 @@ def made_today(identity):
     return int(count), int(round(float(cost) * MICRO))
 
 
+def usage_today(principal, address):
+    """The caller's generations and cost today against their limits (None = unlimited), and each rate-limit group's limit."""
+    user = db.session.get(User, principal.user_id) if principal is not None else None
+    limits = limits_for(principal, user)
+    identity = quota_identity(principal, address)
+    usage = get_quotas().usage(identity)
+    rpm = user.requests_per_minute if user and user.requests_per_minute else None
+    rate_limits = rate_limits_for(current_app.config, rpm)
+    return {
+        "identity": identity,
+        "generations_today": usage["generations"],
+        "generation_limit": limits.generations,
+        "cost_today_usd": usage["cost_usd"],
+        "cost_limit_usd": limits.cost_usd,
+        "resets_in_seconds": usage["resets_in"],
+        "rate_limit": rate_limits["default"],
+        "rate_limits": rate_limits,
+    }

@@ -7,7 +7,7 @@ second backend that takes a put when the first fails.
 
 import os
 
-from flask import current_app
+from app.extensions import held
 
 from .base import BUCKETS, InvalidKey, StoredObject, safe_key
 from .local import LocalStorage
@@ -72,11 +72,7 @@ def build_storage(config):
 
 def get_storage(app=None):
     """The app's storage backend, built once per app."""
-    app = app or current_app
-    storage = app.extensions.get("imprint_storage")
-    if storage is None:
-        storage = app.extensions["imprint_storage"] = build_storage(app.config)
-    return storage
+    return held("imprint_storage", app, lambda app: build_storage(app.config))
 
 
 def fresh_url(provider, bucket, key, stored_url):

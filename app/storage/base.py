@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-# Seed 002's buckets.
+# The buckets images are stored in.
 BUCKETS = ("generated-images", "dataset-images", "logos", "reference-images", "image-variants")
 
 _KEY_CHARS = re.compile(r"^[A-Za-z0-9._\-/]+$")

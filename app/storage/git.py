@@ -1,4 +1,4 @@
-"""Images committed to a Git repository and pushed (seed 004's GitHub storage).
+"""Images committed to a Git repository and pushed (GitHub or any Git host as image storage).
 
 A clone lives in ``GIT_STORAGE_DIR``; each put writes
 ``<prefix><bucket>/<key>``, commits and pushes to ``GIT_STORAGE_REMOTE``. URLs

@@ -1,4 +1,4 @@
-"""Store an image once: key from its SHA-256, facts read with Pillow.
+"""Store an image once: key from its SHA-256, facts read with Pillow; a stored record's URL.
 
 ``encode_image`` writes the generation parameters into a PNG ``tEXt`` chunk
 named ``parameters`` (as AUTOMATIC1111 does), so they travel with the file.
@@ -9,6 +9,8 @@ import io
 from dataclasses import dataclass
 
 from PIL import Image, PngImagePlugin
+
+from . import fresh_url
 
 MIME_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "GIF": "image/gif"}
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/gif": "gif"}
@@ -72,3 +74,11 @@ def read_parameters(data):
     """The ``parameters`` text chunk of a PNG, or None."""
     with Image.open(io.BytesIO(data)) as image:
         return image.info.get("parameters")
+
+
+def image_url_for(record):
+    """The record's URL; presigned S3 URLs are signed afresh, since stored ones expire."""
+    if not record.storage_key or record.status != "success":
+        return record.image_url
+    bucket = (record.meta or {}).get("bucket", "generated-images")
+    return fresh_url(record.storage_provider, bucket, record.storage_key, record.image_url)

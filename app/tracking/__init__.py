@@ -10,7 +10,7 @@ writing in batches, else the process's writer thread, else the spool.
 import logging
 import uuid
 
-from flask import current_app
+from app.extensions import held
 
 from . import metrics
 from .events import KINDS, make_event
@@ -18,12 +18,12 @@ from .tracker import init_app as init_tracker
 
 log = logging.getLogger(__name__)
 
-__all__ = ["KINDS", "flush", "hand_on", "init_app", "record", "tracker_of"]
+__all__ = ["KINDS", "flush", "hand_on", "init_app", "record", "get_tracker"]
 
 
-def tracker_of(app=None):
+def get_tracker(app=None):
     """The app's Tracker: ``app``, else the app of the current context (RuntimeError outside one)."""
-    return (app or current_app).extensions["tracking"]
+    return held("tracking", app)
 
 
 def record(kind, /, app=None, **fields):
@@ -38,7 +38,7 @@ def record(kind, /, app=None, **fields):
         log.exception("tracking: refused malformed %s event", kind)
         return None
     try:
-        tracker_of(app).record(event)
+        get_tracker(app).record(event)
     except Exception:
         log.exception("tracking: could not hand on %s event; the event: %s", kind, event)
     return uuid.UUID(event["id"])
@@ -50,16 +50,16 @@ def flush(timeout=10.0, app=None):
 
     Events held by the current context (its transaction is open) are not among them.
     """
-    return tracker_of(app).flush(timeout)
+    return get_tracker(app).flush(timeout)
 
 
 def hand_on(app=None):
     """Pass on what this process holds (to Redis, else the database), without waiting for workers."""
-    return tracker_of(app).chain.flush(None)
+    return get_tracker(app).chain.flush(None)
 
 
 def init_app(app):
     """Build the app's chain of transports, install its two hooks and ``GET /metrics``."""
     init_tracker(app)
     metrics.init_known_series(KINDS)
-    app.extensions["api"].register_blueprint(metrics.blp)
+    held("api", app).register_blueprint(metrics.blp)

@@ -1,4 +1,4 @@
-"""``flask tracking check`` (seed 000, "Verify Setup"): one test event, end to end."""
+"""``flask tracking check`` (verify the setup): one test event, end to end."""
 
 import time
 import uuid
@@ -7,6 +7,7 @@ from prometheus_client import REGISTRY
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from app.extensions import held
 from app.health import check_redis
 from app.models import OgGeneration
 
@@ -18,7 +19,7 @@ CHECK_SEED = "tracking-check"
 
 def check_pipeline(app, timeout=10.0, keep=False):
     """Record an og_generation (seed "tracking-check") through the app's chain and wait for its row."""
-    tracker = app.extensions["tracking"]
+    tracker = held("tracking", app)
     event = make_event("og_generation", {
         "seed": CHECK_SEED, "aspect_ratio": "check", "user_agent": "flask tracking check",
     })

@@ -6,6 +6,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from app.extensions import held
+
 cli = AppGroup("tracking", help="The tracking pipeline.")
 
 
@@ -41,7 +43,7 @@ def replay_command():
         click.echo(f"nothing to replay ({path} is empty)")
         return
     with progress("replaying spooled events", spool.pending_events(path)) as advance:
-        sent = app.extensions["tracking"].spool.replay(wait=True, on_progress=advance)
+        sent = held("tracking", app).spool.replay(wait=True, on_progress=advance)
     left = spool.pending_bytes(path)
     summary(f"replayed {sent} event(s) from {path}" + (f"; {left} bytes left" if left else ""), started)
     if left:

@@ -1,4 +1,4 @@
-"""The progressive logger (seed 001): one generation_logs row per job.
+"""The progressive logger: one generation_logs row per job.
 
     logger = GenerationLogger(user_id=user.id, job_id=request_id)
     logger.start_job(style="anime", difficulty=2, scene="cafe", photo_size="1024x1024")

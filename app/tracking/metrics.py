@@ -22,6 +22,8 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily
 
+from app.extensions import held
+
 RECORDED = Counter("imprint_tracking_events_recorded_total", "Tracking events recorded", ["kind"])
 SENT = Counter(
     "imprint_tracking_events_sent_total",
@@ -135,14 +137,14 @@ class PipelineStateCollector:
             "imprint_tracking_queue_depth", "Events waiting in Redis, by state", labels=["state"]
         )
         try:
-            queued, claimed = self.app.extensions["tracking"].queue_depth()
+            queued, claimed = held("tracking", self.app).queue_depth()
             depth.add_metric(["queued"], queued)
             depth.add_metric(["claimed_batches"], claimed)
         except Exception:  # Redis down or not configured: no sample rather than a wrong one
             pass
         yield depth
         size = GaugeMetricFamily("imprint_tracking_spool_bytes", "Bytes waiting in spool files")
-        size.add_metric([], self.app.extensions["tracking"].spool_bytes())
+        size.add_metric([], held("tracking", self.app).spool_bytes())
         yield size
 
 

@@ -30,6 +30,7 @@ import uuid
 
 from flask import current_app
 
+from app.extensions import held
 from app.redis_client import get_redis
 
 from . import metrics
@@ -163,7 +164,7 @@ def drain(app, client, max_seconds=DRAIN_SECONDS):
     database refuses is spooled, and a write that succeeds replays the spool.
     """
     config = app.config
-    write = app.extensions["tracking"].write
+    write = held("tracking", app).write
     size = max(1, min(config["TRACKING_BATCH_SIZE"], MAX_BATCH))
     lease = config["TRACKING_CLAIM_TIMEOUT"]
     idle = max(0.0, config["TRACKING_DRAIN_IDLE"])

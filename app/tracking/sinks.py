@@ -7,7 +7,7 @@ On whenever ``DOGSTATSD_ADDRESS`` (or ``DATADOG_API_KEY``, for the local agent)
 is set, whatever ``ENABLE_OBSERVABILITY_LOGGING`` says:
 - DogStatsD datagrams over UDP: a non-blocking socket, so a missing agent
   costs nothing and an unsent datagram is dropped, never waited for.
-Only ids, never personal data (seed 001).
+Only ids, never personal data.
 """
 
 import logging

@@ -11,11 +11,10 @@ import logging
 import time
 
 import redis
-from flask import current_app
 from rq import SimpleWorker, Worker
 from rq.serializers import JSONSerializer
 
-from app.extensions import db
+from app.extensions import db, held
 
 from . import queue, spool
 
@@ -31,7 +30,7 @@ def upkeep(app, client, replay=True):
     except Exception:
         log.warning("tracking worker: upkeep could not reach Redis", exc_info=True)
     if replay and spool.pending_bytes(spool.spool_path(app)):
-        app.extensions["tracking"].spool.replay()
+        held("tracking", app).spool.replay()
 
 
 class PushAfterJobMixin:
@@ -49,7 +48,7 @@ class PushAfterJobMixin:
             return super().perform_job(*args, **kwargs)
         finally:
             try:
-                tracker = current_app.extensions["tracking"]
+                tracker = held("tracking")
                 tracker.release_held()
                 tracker.chain.flush(None)
             except Exception:

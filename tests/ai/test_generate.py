@@ -10,6 +10,7 @@ from app.models import GeneratedImage, GenerationLog, Prompt, PromptUsage
 from app.storage.images import read_parameters
 from tests.ai.servers import flush_tracking, png_b64, serve
 from tests.conftest import bearer
+from tests.support import image_rows
 
 SEED_002_FIELDS = {"id", "image_url", "caption", "prompt_used", "dataset_id", "style", "aspect_ratio", "quality",
                    "format", "resolution", "reference_images_count"}
@@ -196,11 +197,11 @@ def test_failed_generations_are_listed_with_status_and_error(app, client, user_k
     failed = client.get("/ai/generated-images?status=failed", headers=bearer(user_key[1])).get_json()["items"]
     assert len(failed) == 1 and failed[0]["status"] == "failed" and "unreachable" in failed[0]["error"]
     with app.app_context():
-        from app.ai import records
+        from app.models import GeneratedImage
 
-        assert [str(r.id) for r in records.list_failed_generated_images()] == [failed[0]["id"]]
-        assert records.count_generated_images() == 1
-        assert records.list_generated_images_by_tool("generateUserImage")[0].status == "failed"
+        assert [str(r.id) for r in image_rows(GeneratedImage.status != "success")] == [failed[0]["id"]]
+        assert len(image_rows()) == 1
+        assert image_rows(GeneratedImage.tool_name == "generateUserImage")[0].status == "failed"
 
 
 def test_prompt_template_is_rendered_and_its_usage_recorded(app, client, user_key):

@@ -8,6 +8,7 @@ from app.extensions import db
 from app.models import GeneratedImage
 from app.redis_client import get_redis
 from tests.conftest import _empty_tables, bearer
+from tests.support import image_rows
 
 
 def _work(app):
@@ -53,9 +54,9 @@ def test_async_failure_is_recorded_on_the_job(make_app, redis_url):
     failed = client.get(f"/ai/jobs/{job['id']}").get_json()
     assert failed["status"] == "failed" and failed["failure"]["retryable"] is True
     with app.app_context():
-        from app.ai import records
+        from app.models import GeneratedImage
 
-        assert len(records.list_failed_generated_images()) == 1  # (anonymous callers list nothing)
+        assert len(image_rows(GeneratedImage.status != "success")) == 1  # (anonymous callers list nothing)
     bad = client.post("/ai/generate?async=true", json={"prompt": "x", "size": "9x9"})
     assert bad.status_code == 422  # checked before anything is queued
     _empty_tables(app)

@@ -7,9 +7,10 @@ import openai
 import pytest
 from sqlalchemy import select
 
+from app.ai.providers.openai_models import flexible_size
 from app.extensions import db
 from app.models import GeneratedImage
-from tests.ai.openai_standin import FLEXIBLE, RULES, openai_images
+from tests.ai.openai_standin import FLEXIBLE, RULES, flexible_ok, openai_images
 from tests.ai.servers import png_bytes, serve
 
 
@@ -188,3 +189,18 @@ def test_images_made_before_a_later_call_fails_are_kept(provider_app):
     assert len(server.requests) == 2
     [record] = _records(app)  # the first image was made and billed: it is kept
     assert record.meta["provider_info"]["failed"].startswith("1 of 2 images made; then openai refused")
+
+
+@pytest.mark.parametrize("width, height", [(4000, 500), (500, 4000), (3000, 1000), (1000, 3000), (64, 48),
+                                           (8000, 8000), (100, 33), (3840, 1280)])
+def test_flexible_sizes_are_ones_the_model_takes(width, height):
+    """A source of any shape (an edit of a 4000x500 image) is asked for at a size the model accepts,
+    as close to the source's shape as the 1:3..3:1 bounds allow."""
+    size = flexible_size(width, height)
+    assert flexible_ok(size), f"{width}x{height} -> {size}"
+    sent_width, sent_height = (int(edge) for edge in size.split("x"))
+    shape = min(3, max(1 / 3, width / height))
+    assert sent_width / sent_height == pytest.approx(shape, rel=0.05)
+    # as many pixels as the source, within the floor, the cap and the longest edge
+    pixels = min(max(655_360, width * height), 3840 * 2160, 3840 * 3840 / max(shape, 1 / shape))
+    assert sent_width * sent_height == pytest.approx(pixels, rel=0.05)

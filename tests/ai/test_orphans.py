@@ -32,9 +32,9 @@ def moto_s3():
     import boto3
     from moto.server import ThreadedMotoServer
 
-    from tests.ai.test_storage import _free_port
+    from tests.support import free_port
 
-    port = _free_port()
+    port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     url = f"http://127.0.0.1:{port}"

@@ -1,6 +1,5 @@
 """Storage backends: local (served safely), S3 (a local S3-compatible server), git (a local bare repo), fallback."""
 
-import socket
 import subprocess
 
 import pytest
@@ -9,35 +8,9 @@ import requests
 from app.storage import InvalidKey, build_storage, safe_key
 from app.storage.images import store_image
 from tests.ai.servers import png_bytes
+from tests.support import free_port, image_rows
 
 pytest.importorskip("boto3")
-
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def s3_endpoint():
-    """A moto S3 server on a free loopback port, with a bucket, for this test."""
-    from moto.server import ThreadedMotoServer
-
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    url = f"http://127.0.0.1:{port}"
-    settings = {"S3_ENDPOINT_URL": url, "S3_ACCESS_KEY_ID": "test", "S3_SECRET_ACCESS_KEY": "test",
-                "S3_REGION": "us-east-1", "S3_MAX_ATTEMPTS": 1}
-    import boto3
-
-    client = boto3.client("s3", endpoint_url=url, region_name="us-east-1", aws_access_key_id="test",
-                          aws_secret_access_key="test")
-    for bucket in ("imprint", "prod-images"):
-        client.create_bucket(Bucket=bucket)
-    yield settings, client
-    server.stop()
 
 
 def test_keys_that_escape_their_bucket_are_refused(client):
@@ -95,7 +68,7 @@ def test_s3_public_url_template(make_app, s3_endpoint):
 
 
 def test_fallback_stores_when_the_primary_fails(make_app):
-    closed = f"http://127.0.0.1:{_free_port()}"
+    closed = f"http://127.0.0.1:{free_port()}"
     app = make_app(STORAGE_BACKEND="s3", STORAGE_FALLBACK="local", S3_ENDPOINT_URL=closed, S3_BUCKET="imprint",
                    S3_ACCESS_KEY_ID="x", S3_SECRET_ACCESS_KEY="x", S3_MAX_ATTEMPTS=1, S3_TIMEOUT=2)
     client = app.test_client()
@@ -110,16 +83,16 @@ def test_fallback_stores_when_the_primary_fails(make_app):
 
 
 def test_storage_failure_without_fallback_is_a_retryable_failure(make_app):
-    closed = f"http://127.0.0.1:{_free_port()}"
+    closed = f"http://127.0.0.1:{free_port()}"
     app = make_app(STORAGE_BACKEND="s3", S3_ENDPOINT_URL=closed, S3_BUCKET="imprint", S3_ACCESS_KEY_ID="x",
                    S3_SECRET_ACCESS_KEY="x", S3_MAX_ATTEMPTS=1, S3_TIMEOUT=2)
     client = app.test_client()
     response = client.post("/ai/generate", json={"prompt": "nowhere to put it"})
     assert response.status_code == 502 and response.get_json()["retryable"] is True
     with app.app_context():
-        from app.ai import records
+        from app.models import GeneratedImage
 
-        assert len(records.list_failed_generated_images()) == 1
+        assert len(image_rows(GeneratedImage.status != "success")) == 1
     from tests.conftest import _empty_tables
 
     _empty_tables(app)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import GeneratedImage
 from tests.ai.servers import png_bytes
+from tests.support import image_rows
 
 
 def test_prompt_tools_set_tool_name_and_shape(client):
@@ -21,10 +22,10 @@ def test_prompt_tools_set_tool_name_and_shape(client):
     assert icon["resolution"] == "512x512" and "icon" in icon["prompt_used"]
     avatar = client.post("/ai/generate", json={"prompt": "a robot", "tool": "avatar", "aspect_ratio": "16:9"}).get_json()
     assert avatar["aspect_ratio"] == "1:1" and avatar["resolution"] == "1024x1024"
-    from app.ai import records
+    from app.models import GeneratedImage
 
     with client.application.app_context():
-        anime = [{"style": r.style} for r in records.list_generated_images_by_tool("generateAnimeManga")]
+        anime = [{"style": r.style} for r in image_rows(GeneratedImage.tool_name == "generateAnimeManga")]
     assert len(anime) == 1 and anime[0]["style"] == "anime"
 
 

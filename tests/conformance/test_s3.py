@@ -6,7 +6,6 @@ import pytest
 import requests
 
 from app.storage import build_storage
-from tests.ai.test_storage import s3_endpoint  # noqa: F401  (the moto server fixture)
 
 pytest.importorskip("boto3")
 
@@ -22,7 +21,7 @@ def _assert_sigv4(url):
     assert "AWSAccessKeyId" not in query and "Signature" not in query
 
 
-def test_presigned_urls_are_sigv4_in_us_east_1_and_fetchable_path_style(s3_endpoint):  # noqa: F811
+def test_presigned_urls_are_sigv4_in_us_east_1_and_fetchable_path_style(s3_endpoint):
     settings, _client = s3_endpoint
     storage = _storage(settings, S3_REGION="us-east-1")
     stored = storage.put("generated-images", "ab/abc.png", b"\x89PNG sigv4", "image/png")
@@ -34,7 +33,7 @@ def test_presigned_urls_are_sigv4_in_us_east_1_and_fetchable_path_style(s3_endpo
     assert response.status_code == 200 and response.content == b"\x89PNG sigv4"
 
 
-def test_virtual_hosted_addressing_by_setting(s3_endpoint):  # noqa: F811
+def test_virtual_hosted_addressing_by_setting(s3_endpoint):
     settings, _client = s3_endpoint
     port = urlsplit(settings["S3_ENDPOINT_URL"]).port
     _storage(settings).put("generated-images", "cd/cde.png", b"virtual bytes", "image/png")

@@ -15,7 +15,6 @@ from app.models.types import utcnow
 from app.storage import get_storage
 from app.storage.thumbnails import get_thumbnail, thumbnail_path
 from tests.ai.servers import png_bytes
-from tests.ai.test_storage import s3_endpoint  # noqa: F401  (a fixture)
 from tests.conftest import bearer
 from tests.support import make_api_key
 

@@ -11,7 +11,6 @@ import c2pa
 import pytest
 from PIL import Image
 
-from tests.ai.conftest import provider_app  # noqa: F401  (apps with settings; tables emptied after)
 from tests.support import require_service
 
 IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"

@@ -8,7 +8,6 @@ its Content Credentials; a copy killed halfway and run again ends identical.
 import pytest
 
 from app.transfer.dbcopy import CopyRefused, copy_database
-from tests.ai.test_storage import s3_endpoint  # noqa: F401  (the moto server fixture)
 
 from .instance import (
     answers,

@@ -3,7 +3,6 @@
 
 import os
 
-from tests.ai.test_storage import s3_endpoint  # noqa: F401  (the moto server fixture)
 from tests.conftest import bearer
 from tests.support import make_api_key
 

@@ -112,7 +112,14 @@ def flexible_size(width, height):
         return max(FLEX_STEP, steps * FLEX_STEP)
 
     grow = width * height < FLEX_MIN_PIXELS  # round up to stay above the floor, else down to stay below the cap
-    return f"{snap(w, grow)}x{snap(h, grow)}"
+    w, h = snap(w, grow), snap(h, grow)
+    # Each edge snapped on its own can leave the shape just past 3:1: move the edge that keeps
+    # the pixel bound (the short one up when growing, the long one down otherwise).
+    while w > 3 * h:
+        h, w = (h + FLEX_STEP, w) if grow else (h, w - FLEX_STEP)
+    while h > 3 * w:
+        w, h = (w + FLEX_STEP, h) if grow else (w, h - FLEX_STEP)
+    return f"{w}x{h}"
 
 
 def check_request(model, request, *, edit=False):

@@ -1,22 +1,16 @@
 """``flask doctor``: check the configuration and every dependency, and say how to fix what fails."""
 
 import os
-from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import text
 
+from app.ai.provider_settings import PROVIDER_SETTINGS, missing_provider_settings
+from app.checks import Finding
 from app.config import exposure
 from app.extensions import db, held
 
-
-@dataclass
-class Finding:
-    name: str
-    ok: bool
-    detail: str
-    fix: str = ""
-    warning: bool = False
+__all__ = ["PROVIDER_SETTINGS", "Finding", "missing_provider_settings", "run_checks"]
 
 
 def check_config():
@@ -177,20 +171,6 @@ def check_generations():
     return Finding("generations", True, "; ".join(notes), "; ".join(fixes), warning=True)
 
 
-# provider -> (setting with its URL, setting with its key or None)
-PROVIDER_SETTINGS = {
-    "openai": ("OPENAI_BASE_URL", "OPENAI_API_KEY"),
-    "gemini": ("GEMINI_BASE_URL", "GEMINI_API_KEY"),
-    "automatic1111": ("A1111_URL", None),
-    "comfyui": ("COMFYUI_URL", None),
-}
-
-
-def missing_provider_settings(name, config):
-    """The settings provider ``name`` still needs (empty when it is configured; offline ones need none)."""
-    if name not in PROVIDER_SETTINGS:
-        return []
-    return [setting for setting in PROVIDER_SETTINGS[name] if setting and not config.get(setting)]
 
 
 SERVER_CHECKED = {"comfyui": ", its workflows' node types and model files exist",

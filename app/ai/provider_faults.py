@@ -10,10 +10,12 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.doctor import PROVIDER_SETTINGS, Finding
+from app.checks import Finding
 from app.extensions import db
 from app.models import GeneratedImage
 from app.models.types import utcnow
+
+from .provider_settings import PROVIDER_SETTINGS
 
 WINDOW = timedelta(hours=24)
 SCANNED = 500  # recent failed records read; the check must stay cheap on a large ledger

@@ -12,11 +12,12 @@ import time
 from flask import current_app
 from prometheus_client import Counter, Gauge
 
-from app.doctor import PROVIDER_SETTINGS
+from app.extensions import held
 from app.redis_client import get_redis
 from app.tracking.metrics import label
 
 from .breaker import build_breaker
+from .provider_settings import PROVIDER_SETTINGS
 from .providers import ProviderError, UnsupportedOption, get_provider
 from .routing import single_target
 
@@ -31,10 +32,7 @@ UNBILLED = {"unavailable", "rate_limited", "quota", "invalid_request", "refused"
 
 def breaker_for(app):
     """The app's circuit breaker (made once: it holds the per-process state when there is no Redis)."""
-    breaker = app.extensions.get("ai_breaker")
-    if breaker is None:
-        breaker = app.extensions.setdefault("ai_breaker", build_breaker(app.config, get_redis(app)))
-    return breaker
+    return held("ai_breaker", app, lambda app: build_breaker(app.config, get_redis(app)))
 
 
 def route_of(plan):

@@ -12,7 +12,7 @@ import logging
 import time
 from datetime import timedelta
 
-from flask import current_app, has_app_context
+from flask import current_app
 from sqlalchemy import or_, select, update
 
 from app.extensions import db
@@ -25,7 +25,7 @@ from .endpoints import guard
 from .signing import signed_headers
 
 log = logging.getLogger(__name__)
-DELIVER_JOB = "app.webhooks.delivery.deliver_due_job"
+DELIVER_JOB = "app.webhooks.queued.deliver_due_job"
 LOCK = timedelta(minutes=2)  # longer than one attempt's timeout: a sender that died lets go after it
 FIRST_WAIT, FACTOR = 5.0, 4
 MAX_RESPONSE = 64 * 1024  # bytes of the receiver's answer read (and dropped)
@@ -46,16 +46,6 @@ def delivery_queue(app):
     from rq.serializers import JSONSerializer
 
     return Queue(app.config["GENERATION_QUEUE"], connection=connection, serializer=JSONSerializer)
-
-
-def deliver_due_job():
-    """RQ job: send every due delivery."""
-    if has_app_context():
-        return deliver_due()
-    from app import create_app
-
-    with create_app().app_context():
-        return deliver_due()
 
 
 def deliver_due(now=None, limit=BATCH):

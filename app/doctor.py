@@ -282,5 +282,6 @@ CHECKS = [check_config, check_database, check_migrations, check_redis, check_sto
 
 
 def run_checks():
-    """Every finding, in order."""
-    return [check() for check in CHECKS]
+    """Every finding, in order; extra checks come from features that register them (transfer's fallback files)."""
+    extra = current_app.extensions.get("imprint_doctor_checks", [])
+    return [check() for check in [*CHECKS, *extra]]

@@ -277,11 +277,15 @@ def counted_today(identity):
 def made_today(identity):
     """(images, micro-dollars) ``identity`` made today by the ``generated_images`` rows; an
     anonymous caller's rows do not keep the address, so theirs start again from zero."""
-    if not identity.startswith("user:"):
+    try:
+        user_id = uuid.UUID(identity.removeprefix("user:")) if identity.startswith("user:") else None
+    except ValueError:  # not a user's id: no rows can be theirs
+        user_id = None
+    if user_id is None:
         return 0, 0
     count, cost = db.session.execute(
         select(func.count(), func.coalesce(func.sum(GeneratedImage.cost_usd), 0))
-        .where(GeneratedImage.user_id == uuid.UUID(identity[5:]), GeneratedImage.status == "success",
+        .where(GeneratedImage.user_id == user_id, GeneratedImage.status == "success",
                GeneratedImage.created_at >= _midnight())).one()
     return int(count), int(round(float(cost) * MICRO))
 

@@ -130,13 +130,19 @@ class Base64Bytes(fields.String):
     """Bytes sent as base64 text, refused past `max_bytes` before decoding (a string in the API document)."""
 
     def __init__(self, max_bytes: int, **kwargs):
+        # The document states the same bound the field checks before decoding.
+        kwargs["metadata"] = {**kwargs.get("metadata", {}), "maxLength": self.max_text(max_bytes)}
         super().__init__(**kwargs)
         self.max_bytes = max_bytes
+
+    @staticmethod
+    def max_text(max_bytes):
+        return (max_bytes + 2) // 3 * 4 + 4
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, str):
             raise ValidationError("must be base64 text")
-        if len(value) > (self.max_bytes + 2) // 3 * 4 + 4:
+        if len(value) > self.max_text(self.max_bytes):
             raise ValidationError(f"is larger than {self.max_bytes} bytes")
         try:
             return base64.b64decode(value.split(",", 1)[-1] if value.startswith("data:") else value,

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
 
-def test_a_paid_provider_is_closed_to_callers_without_a_key(make_app):
+def test_a_paid_provider_is_closed_to_callers_without_a_key(app, make_app):
     app = make_app(AI_PROVIDER="openai", OPENAI_API_KEY="sk-test", OPENAI_BASE_URL="http://127.0.0.1:9/v1",
                    ALLOW_ANONYMOUS=None)
     response = app.test_client().post("/ai/generate", json={"prompt": "a lighthouse"})
@@ -26,7 +26,7 @@ def test_a_provider_a_request_may_pick_counts_too(make_app):
     assert app.config["ALLOW_ANONYMOUS"] is False
 
 
-def test_the_offline_provider_stays_open_locally_and_the_operator_can_open_a_paid_one(make_app):
+def test_the_offline_provider_stays_open_locally_and_the_operator_can_open_a_paid_one(app, make_app):
     assert make_app(ALLOW_ANONYMOUS=None).config["ALLOW_ANONYMOUS"] is True
     response = make_app(ALLOW_ANONYMOUS=None).test_client().post("/ai/generate", json={"prompt": "a lighthouse"})
     assert response.status_code in (200, 201)

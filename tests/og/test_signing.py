@@ -30,7 +30,7 @@ def signed(key, url):
 
 
 @pytest.fixture
-def signing_app(make_app):
+def signing_app(app, make_app):
     return make_app(OG_SIGNING_KEYS=OLD)
 
 
@@ -61,7 +61,7 @@ def test_unsigned_tampered_and_foreign_urls_are_403(signing_app):
     assert client.get(url + "&sig=" + "A" * 500).status_code in (400, 403)
 
 
-def test_rotation_keeps_old_urls_until_the_old_key_goes(make_app):
+def test_rotation_keeps_old_urls_until_the_old_key_goes(app, make_app):
     url = "/og/launch.png?quote=Ship+it"
     both = make_app(OG_SIGNING_KEYS=f"{NEW},{OLD}").test_client()
     assert both.get(signed(OLD, url)).status_code == 200
@@ -71,7 +71,7 @@ def test_rotation_keeps_old_urls_until_the_old_key_goes(make_app):
     assert new_only.get(signed(NEW, url)).status_code == 200
 
 
-def test_text_mode_signs_only_urls_that_carry_text(make_app):
+def test_text_mode_signs_only_urls_that_carry_text(app, make_app):
     client = make_app(OG_SIGNING_KEYS=OLD, OG_SIGNATURES="text").test_client()
     assert client.get("/og/launch.png?aspect=square&theme=sunset&shapes=4").status_code == 200
     assert client.get("/og/launch.png?quote=Anything").status_code == 403
@@ -88,7 +88,7 @@ def test_template_cards_are_signed_too(signing_app, admin_key):
     assert client.get(signed(OLD, url)).status_code == 200
 
 
-def test_without_keys_nothing_changes(make_app):
+def test_without_keys_nothing_changes(app, make_app):
     assert make_app().test_client().get("/og/launch.png?quote=Ship+it").status_code == 200
 
 

@@ -56,6 +56,7 @@ def test_with_signed_card_urls_the_url_to_copy_is_signed_and_served(app, make_ap
     """(``app``: its teardown empties the tables this test's cards were recorded in.)"""
     import requests
 
+    from tests.conftest import _close_apps, _empty_tables
     from tests.dashboard.conftest import Browsing, LiveServer
 
     app = make_app(OG_SIGNING_KEYS="designer-secret")
@@ -79,3 +80,5 @@ def test_with_signed_card_urls_the_url_to_copy_is_signed_and_served(app, make_ap
     finally:
         session.close()
         server.stop()
+        _close_apps([app])  # the cards fetched above are recorded: leave no row for the next test on this database
+        _empty_tables(app)

@@ -11,7 +11,9 @@ from app.security.quotas import Limits, QuotaExceeded, Quotas
 def _race(quotas, limits, attempts=100, cost=0.0):
     def attempt(_):
         try:
-            quotas.reserve("user:race", limits, units=1, cost_usd=cost)
+            # an address's quota: a new day's counter starts at zero, with no ledger to read (a user's is rebuilt
+            # from their generated_images rows, which needs an app and a real user id)
+            quotas.reserve("ip:203.0.113.7", limits, units=1, cost_usd=cost)
             return True
         except QuotaExceeded:
             return False

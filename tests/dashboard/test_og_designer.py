@@ -52,8 +52,7 @@ def test_design_and_save_a_brand_template_then_copy_its_tag(app, browsing, admin
     assert recorded["total"] == 1  # the one public card fetched above; the previews are not counted
 
 
-def test_with_signed_card_urls_the_url_to_copy_is_signed_and_served(app, make_app, browser):
-    """(``app``: its teardown empties the tables this test's cards were recorded in.)"""
+def test_with_signed_card_urls_the_url_to_copy_is_signed_and_served(make_app, browser):
     import requests
 
     from tests.conftest import _close_apps, _empty_tables

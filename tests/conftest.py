@@ -12,6 +12,7 @@ one worker (one xdist group), so the tests' one Redis database is never emptied
 under another worker's feet.
 """
 
+import itertools
 import os
 import tempfile
 
@@ -23,28 +24,32 @@ from tests.support import free_port, make_api_key, require_service, settings_for
 _SESSION_DIR = tempfile.mkdtemp(prefix="imprint-tests-")
 os.environ["IMPRINT_INSTANCE_PATH"] = os.path.join(_SESSION_DIR, "instance")
 os.environ["IMPRINT_ENV_FILE"] = ""  # a developer's .env never reaches the tests (tests that read one name it)
-TEST_REDIS_DB = 15  # the tests' own database on a Redis that REDIS_URL names (14 if it names 15)
+TEST_REDIS_DBS = (15, 14, 13, 12)  # the tests' own databases on the Redis that REDIS_URL names (never that one)
 
 
-def _test_redis_url():
-    """TEST_REDIS_URL as given; else the server of REDIS_URL (or, in CI, the machine's Redis) with a
-    database of the tests' own: the redis_url fixture empties it, never the one REDIS_URL names."""
+def _test_redis_urls():
+    """TEST_REDIS_URL as given (one database for every test); else the server of REDIS_URL (or, in CI,
+    the machine's Redis) with databases of the tests' own: two for each of up to two xdist workers, used
+    by turns, so a worker process a test left behind for a moment never takes the next test's jobs and
+    two workers never share one. The redis_url fixture empties them, never the one REDIS_URL names."""
     if os.environ.get("TEST_REDIS_URL"):
-        return os.environ["TEST_REDIS_URL"]
+        return [os.environ["TEST_REDIS_URL"]]
     url = os.environ.get("REDIS_URL")
     if not url and os.environ.get("CI", "").lower() == "true":
         url = "redis://127.0.0.1:6379/0"  # the CI machine always runs Redis there
     if not url:
-        return None
+        return []
     from urllib.parse import urlsplit, urlunsplit
 
     parts = urlsplit(url)
     named = parts.path.strip("/") or "0"
-    database = TEST_REDIS_DB if named != str(TEST_REDIS_DB) else TEST_REDIS_DB - 1
-    return urlunsplit(parts._replace(path=f"/{database}"))
+    own = [db for db in (*TEST_REDIS_DBS, 11) if str(db) != named][:4]
+    worker = int((os.environ.get("PYTEST_XDIST_WORKER") or "gw0")[2:] or 0) % 2
+    return [urlunsplit(parts._replace(path=f"/{db}")) for db in own[2 * worker: 2 * worker + 2]]
 
 
-_REDIS_URL = _test_redis_url()  # read before the app-facing variable is cleared below
+_REDIS_URLS = _test_redis_urls()  # read before the app-facing variable is cleared below
+_redis_turn = itertools.count()
 _WORKER = os.environ.get("PYTEST_XDIST_WORKER")  # gw0, gw1, … under xdist; None in a plain run
 for _name in ("DATABASE_URL", "REDIS_URL", "IMPRINT_ENV", "STORAGE_BACKEND", "AI_PROVIDER"):
     os.environ.pop(_name, None)  # tests choose these explicitly
@@ -241,7 +246,7 @@ def bearer(key):
 def redis_url():
     """A reachable Redis database of the tests' own (emptied before and after; see _test_redis_url).
     Not configured: skip; configured but unreachable: skip here, fail in CI."""
-    url = _REDIS_URL
+    url = _REDIS_URLS[next(_redis_turn) % len(_REDIS_URLS)] if _REDIS_URLS else None
     if not url:
         pytest.skip("Redis tests need TEST_REDIS_URL (or REDIS_URL, whose server they use with a database of their own)")
     import redis

@@ -134,4 +134,4 @@ def register_error_handlers(app):
 def register_cli(app):
     from .cli import init_cli
 
-    init_cli(app)
+    init_cli(app, create_app)

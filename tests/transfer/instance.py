@@ -45,6 +45,14 @@ def build_app(database_url, directory, **overrides):
     return create_app({**settings_for(database_url, str(directory)), **overrides})
 
 
+def migrate_target(url):
+    """What the CLI hands ``copy_database``: the target migrated with an app of its own."""
+    from app import create_app
+    from app.transfer.engines import app_migrator
+
+    app_migrator(create_app, "test-secret")(url)
+
+
 def migrate(app):
     from app.migrating import upgrade_database
 

@@ -28,7 +28,7 @@ LAYERS = [
     ["security", "health"],
     ["storage", "errors", "progress", "redis_client", "checks"],
     ["models"],
-    ["extensions", "config"],
+    ["extensions", "config", "choices"],
 ]
 
 

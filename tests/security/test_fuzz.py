@@ -25,12 +25,12 @@ CHECKS = [
 @pytest.fixture(scope="module")
 def fuzz_app(database_url, tmp_path_factory):
     from app import create_app
-    from tests.conftest import _empty_tables
+    from tests.support import empty_tables
 
     directory = tmp_path_factory.mktemp("fuzz")
     app = create_app(settings_for(database_url, str(directory)))
     yield app
-    _empty_tables(app)  # leave no rows behind for the tests that follow
+    empty_tables(app)  # leave no rows behind for the tests that follow
 
 
 @pytest.fixture(scope="module")

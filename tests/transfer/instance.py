@@ -11,8 +11,7 @@ from datetime import timedelta
 from PIL import Image
 
 from tests.ai.servers import png_bytes
-from tests.conftest import bearer
-from tests.support import make_api_key, require_service, settings_for
+from tests.support import bearer, make_api_key, require_service, settings_for
 
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 

@@ -49,7 +49,7 @@ MODULES = {
 EQUIVALENT = {
     "app.history.files.x_lock_keys__mutmut_21":
         "select(2) for select(1): any statement begins the transaction that takes SQLite's write lock",
-    "app.history.files.x__lock_id__mutmut_7":
+    "app.history.files.x__lock_id__mutmut_5":
         "int.from_bytes without byteorder: Python 3.11's default is \"big\", the same id",
 }
 

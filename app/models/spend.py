@@ -1,4 +1,4 @@
-"""Daily spend rollups of generation_logs, by who paid and what for (app/spend/reports.py reads them).
+"""Daily spend rollups of generation_logs, by who paid and what for (app/spend/reports.py reads them; app/rollup/spend.py keeps them).
 
 Kept by the same refresh, watermark and dirty-hour marks as the other rollups
 of generation_logs (app/history/rollup). Days, not hours: users and keys are

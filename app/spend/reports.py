@@ -18,9 +18,8 @@ from app.models import ApiKey, SpendDay, User
 from app.rollup import rollups_enabled, snapshot
 from app.rollup.buckets import DAY, day_start, floor_day
 from app.rollup.plan import merge_ranges, range_condition, read_coverage
-
-from .measures import MEASURES, live_measures, log, rolled_measures, with_tags
-from .rollup import DIMENSIONS
+from app.rollup.spend import DIMENSIONS
+from app.rollup.spend_measures import MEASURES, live_measures, log, rolled_measures, with_tags
 
 GROUPS = ("user", "key", "provider", "model", "tag", "day")
 MICRO = Decimal(1_000_000)

@@ -11,9 +11,10 @@ from marshmallow import RAISE
 
 from app.analytics.exports import CONTENT_TYPES, csv_cell
 from app.auth import admin_required, auth_required, current_principal
+from app.governance import usage
 from app.models.types import utcnow
 
-from . import reports, usage
+from . import reports
 from .schemas import BudgetsSchema, SpendArgs, SpendReportSchema, TopSpendersArgs
 
 blp = Blueprint("spend", __name__, url_prefix="/analytics", description="Spend reports and budgets")

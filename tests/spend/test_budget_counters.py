@@ -5,8 +5,8 @@ import redis
 
 from app.auth import service
 from app.extensions import db
+from app.governance.limits import set_key_limits
 from app.models import ApiKey
-from app.spend.governance import set_key_limits
 from tests.ai.test_paid_work import paid_app  # noqa: F401  (the fixture)
 from tests.conftest import bearer
 

@@ -3,7 +3,7 @@
 from concurrent.futures import ThreadPoolExecutor
 
 from app.auth import service
-from app.spend.governance import set_key_limits
+from app.governance.limits import set_key_limits
 from tests.prod.test_quota_processes import _request, _start
 from tests.prod.test_shutdown import sigterm_and_wait
 

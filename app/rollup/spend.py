@@ -7,7 +7,7 @@ from app.models import SpendDay
 from app.rollup.buckets import DAY, HOUR, day_start, floor_day
 from app.rollup.plan import merge_ranges, range_condition
 
-from .measures import live_measures, log, with_tags
+from .spend_measures import live_measures, log, with_tags
 
 TABLES = (SpendDay,)
 DIMENSIONS = {"user": log.user_id, "key": log.api_key_id, "provider": log.provider, "model": log.model}

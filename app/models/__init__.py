@@ -24,7 +24,7 @@ from .rollup import (
     RollupUser,
     RollupUserDay,
 )
-from .spend import SpendDay
+from .spend import SpendDay, SpendHour
 from .user import ApiKey, DashboardSession, User
 from .variant import ImageVariant
 from .webhook import WebhookDelivery, WebhookEndpoint
@@ -64,6 +64,7 @@ __all__ = [
     "RollupUser",
     "RollupUserDay",
     "SpendDay",
+    "SpendHour",
     "User",
     "WebhookDelivery",
     "WebhookEndpoint",

@@ -4,7 +4,7 @@ One list of measures serves both: the rollup refresh stores these sums per
 hour, and a report adds rolled-up hours and live rows with the same names.
 """
 
-from sqlalchemy import and_, case, cast, func, true
+from sqlalchemy import and_, case, cast, func
 from sqlalchemy.types import BigInteger
 
 from app.models import GenerationLog
@@ -47,5 +47,6 @@ def tag_values(dialect):
 def with_tags(query, dialect):
     """``query`` over generation_logs joined to its tags; returns (query, the tag column)."""
     tags = tag_values(dialect)
-    return query.select_from(log).join(tags, true()), tags.c.value
+    # SQLite keeps a row without tags as JSON null, whose json_each is one NULL value: not a tag.
+    return query.select_from(log).join(tags, tags.c.value.is_not(None)), tags.c.value
 

@@ -1,10 +1,12 @@
 """Spend reports: generations, images, failures, known cost (exact), unknown costs and tokens, grouped.
 
-Whole days before the rollup watermark come from the daily spend rollups
-and the rest of the window (its partial days, dirty days, today) from
-generation_logs, in one snapshot (as ``app/history/rollup/queries.py``
-does); costs are summed as integer micro-dollars, so a report's cost is the
-exact sum of its rows' costs. A row with several tags counts under each.
+A window is read in three parts, in one snapshot (as the other rollup
+readers do): its whole clean days before the rollup watermark from the daily
+spend rollups, its other whole clean hours before the watermark (the edge
+days, days with a dirty hour) from the hourly ones, and the rest (the partial
+hours at its edges, dirty hours, the hours after the watermark) from
+generation_logs. Costs are summed as integer micro-dollars, so a report's cost
+is the exact sum of its rows' costs. A row with several tags counts under each.
 """
 
 import uuid
@@ -14,10 +16,10 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import ApiKey, SpendDay, User
+from app.models import ApiKey, SpendDay, SpendHour, User
 from app.rollup import rollups_enabled, snapshot
 from app.rollup.buckets import DAY, day_start, floor_day
-from app.rollup.plan import merge_ranges, range_condition, read_coverage
+from app.rollup.plan import merge_ranges, plan_hours, range_condition, read_coverage
 from app.rollup.spend import DIMENSIONS
 from app.rollup.spend_measures import MEASURES, live_measures, log, rolled_measures, with_tags
 
@@ -50,27 +52,48 @@ def _live_group(group_by, query, dialect):
     return query.add_columns(column.label("group")).group_by(column)
 
 
-def _rolled_group(group_by, days, skip):
-    """The spend_days rows of ``group_by`` over whole days ``[start, end)`` but ``skip``, summed per ``group``."""
-    start, end = days
-    column = SpendDay.day if group_by == "day" else SpendDay.value
-    where = [SpendDay.dimension == group_by, SpendDay.day >= start, SpendDay.day < end]
+def _rolled_group(group_by, table, bucket, ranges, skip):
+    """``table``'s rows of ``group_by`` in the buckets of ``[start, end)`` but ``skip``, summed per ``group``."""
+    start, end = ranges
+    if group_by == "day":
+        column = bucket if table is SpendDay else day_start(bucket)
+    else:
+        column = table.value
+    where = [table.dimension == group_by, bucket >= start, bucket < end]
+    skip = [moment for moment in skip if start <= moment < end]
     if skip:
-        where.append(SpendDay.day.not_in(skip))
-    return select(column.label("group"), *rolled_measures(SpendDay)).where(*where).group_by(column)
+        where.append(bucket.not_in(skip))
+    return select(column.label("group"), *rolled_measures(table)).where(*where).group_by(column)
 
 
-def plan_days(since, until, coverage):
-    """(whole clean rolled-up days ``(start, end)`` or None, dirty days to skip, live ranges)."""
-    if coverage is None or coverage.until is None:
-        return None, (), [(since, until)]
-    start = since if since == floor_day(since) else floor_day(since) + DAY
-    end = min(floor_day(until), floor_day(coverage.until))
-    if start >= end:
-        return None, (), [(since, until)]
-    skip = tuple(sorted({floor_day(hour) for hour in coverage.dirty if start <= floor_day(hour) < end}))
-    live = [(day, day + DAY) for day in skip] + [(since, start), (end, until)]
-    return (start, end), skip, merge_ranges([(a, b) for a, b in live if a < b])
+@dataclass(frozen=True)
+class SpendPlan:
+    """Whole days ``(start, end)`` from the daily rows but ``skip_days``; hour ranges from the hourly rows
+    but ``skip_hours`` (dirty); live ranges from the logs. Disjoint: each log is counted once."""
+
+    days: tuple | None = None
+    skip_days: tuple = ()
+    hours: list = field(default_factory=list)
+    skip_hours: tuple = ()
+    live: list = field(default_factory=list)
+
+
+def plan_spend(since, until, coverage):
+    """Split ``[since, until)`` into rolled-up days, rolled-up hours and live ranges."""
+    if coverage is None:
+        return SpendPlan(live=[(since, until)])
+    hourly = plan_hours(since, until, coverage)
+    if hourly.rollup is None:
+        return SpendPlan(live=hourly.live)
+    start, end = hourly.rollup
+    first, last = (start if start == floor_day(start) else floor_day(start) + DAY), floor_day(end)
+    if first >= last:
+        return SpendPlan(hours=[(start, end)], skip_hours=hourly.skip, live=hourly.live)
+    # A day with a dirty hour is read from its clean hours (and its dirty ones live).
+    skip_days = tuple(sorted({floor_day(hour) for hour in hourly.skip}))
+    hours = [(start, first), (last, end)] + [(day, day + DAY) for day in skip_days]
+    return SpendPlan((first, last), skip_days, merge_ranges([(a, b) for a, b in hours if a < b]),
+                     hourly.skip, hourly.live)
 
 
 def _key(group_by, value):
@@ -87,14 +110,17 @@ def spend_by(group_by, since, until, user_id=None):
     with snapshot() as connection:
         # A user's own report reads their rows through (user_id, created_at); the rollups serve everyone's.
         coverage = read_coverage(connection, "logs") if rollups_enabled() and user_id is None else None
-        days, skip, live = plan_days(since, until, coverage)
+        plan = plan_spend(since, until, coverage)
         owner = [] if user_id is None else [log.user_id == user_id]
-        rows = []
-        if days:
-            rows += connection.execute(_rolled_group(group_by, days, skip)).all()
-        if live:
-            query = select(*live_measures()).where(range_condition(log.created_at, live), *owner)
-            rows += connection.execute(_live_group(group_by, query, connection.dialect.name)).all()
+        queries = []
+        if plan.days:
+            queries.append(_rolled_group(group_by, SpendDay, SpendDay.day, plan.days, plan.skip_days))
+        # One query per range: each is a range scan of the (dimension, hour) index.
+        queries += [_rolled_group(group_by, SpendHour, SpendHour.hour, hours, plan.skip_hours) for hours in plan.hours]
+        if plan.live:
+            query = select(*live_measures()).where(range_condition(log.created_at, plan.live), *owner)
+            queries.append(_live_group(group_by, query, connection.dialect.name))
+        rows = [row for query in queries for row in connection.execute(query)]
     for row in rows:
         groups.setdefault(_key(group_by, row.group), Totals()).add(row)
         whole.add(row)

@@ -32,9 +32,9 @@ def live_measures():
     ]
 
 
-def rolled_measures(table):
-    """The sums of MEASURES over a rollup table's rows, labelled."""
-    return [_total(getattr(table, name)).label(name) for name in MEASURES]
+def rolled_measures(columns):
+    """The sums of MEASURES over a rollup table's rows (or a subquery's columns), labelled."""
+    return [_total(getattr(columns, name)).label(name) for name in MEASURES]
 
 
 def tag_values(dialect):

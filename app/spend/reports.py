@@ -13,11 +13,11 @@ import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 
 from app.extensions import db
 from app.models import ApiKey, SpendDay, SpendHour, User
-from app.rollup import rollups_enabled, snapshot
+from app.rollup import combine, rollups_enabled, snapshot
 from app.rollup.buckets import DAY, day_start, floor_day
 from app.rollup.plan import merge_ranges, plan_hours, range_condition, read_coverage
 from app.rollup.spend import DIMENSIONS
@@ -41,15 +41,17 @@ class Totals:
         return {**values, "cost_usd": cost.quantize(Decimal("0.000001"))}
 
 
-def _live_group(group_by, query, dialect):
-    """``query`` over generation_logs grouped by the report's dimension, selected as ``group``."""
+def _live_group(group_by, where, dialect):
+    """generation_logs rows matching ``where``, summed per ``group``: the report's dimension, first, as in
+    the rollup parts it is added to."""
+    query = select(*live_measures())
     if group_by == "tag":
         query, column = with_tags(query, dialect)
     elif group_by == "day":
         column = day_start(log.created_at)
     else:
-        column = DIMENSIONS[group_by]
-    return query.add_columns(column.label("group")).group_by(column)
+        column = cast(DIMENSIONS[group_by], Text)  # as the rollups keep it, so the union groups them together
+    return query.with_only_columns(column.label("group"), *query.selected_columns).where(*where).group_by(column)
 
 
 def _rolled_group(group_by, table, bucket, ranges, skip):
@@ -112,15 +114,17 @@ def spend_by(group_by, since, until, user_id=None):
         coverage = read_coverage(connection, "logs") if rollups_enabled() and user_id is None else None
         plan = plan_spend(since, until, coverage)
         owner = [] if user_id is None else [log.user_id == user_id]
-        queries = []
+        parts = []
         if plan.days:
-            queries.append(_rolled_group(group_by, SpendDay, SpendDay.day, plan.days, plan.skip_days))
-        # One query per range: each is a range scan of the (dimension, hour) index.
-        queries += [_rolled_group(group_by, SpendHour, SpendHour.hour, hours, plan.skip_hours) for hours in plan.hours]
+            parts.append(_rolled_group(group_by, SpendDay, SpendDay.day, plan.days, plan.skip_days))
+        # One part per range: each is a range scan of the (dimension, hour) index.
+        parts += [_rolled_group(group_by, SpendHour, SpendHour.hour, hours, plan.skip_hours) for hours in plan.hours]
         if plan.live:
-            query = select(*live_measures()).where(range_condition(log.created_at, plan.live), *owner)
-            queries.append(_live_group(group_by, query, connection.dialect.name))
-        rows = [row for query in queries for row in connection.execute(query)]
+            where = [range_condition(log.created_at, plan.live), *owner]
+            parts.append(_live_group(group_by, where, connection.dialect.name))
+        # The parts are added up in SQL: one row per group comes back.
+        union = combine(*parts)
+        rows = connection.execute(select(union.c.group, *rolled_measures(union.c)).group_by(union.c.group)).all()
     for row in rows:
         groups.setdefault(_key(group_by, row.group), Totals()).add(row)
         whole.add(row)
@@ -132,14 +136,15 @@ def spend_by(group_by, since, until, user_id=None):
 def spend_report(group_by, since, until, user_id=None, limit=None):
     """The report: rows (largest cost first; days in order), each with its label, and the window's total."""
     groups, whole = spend_by(group_by, since, until, user_id)
-    labels = _labels(group_by, list(groups))
-    rows = [{"group": _plain(value), "label": labels.get(value), **totals.view()} for value, totals in groups.items()]
+    rows = [{"value": value, "group": _plain(value), **totals.view()} for value, totals in groups.items()]
     if group_by == "day":
         rows.sort(key=lambda row: row["group"])
     else:
         rows.sort(key=lambda row: (-row["cost_usd"], -row["generations"], str(row["group"])))
-    return {"group_by": group_by, "since": since, "until": until, "rows": rows[:limit] if limit else rows,
-            "total": whole.view()}
+    rows = rows[:limit] if limit else rows
+    labels = _labels(group_by, [row["value"] for row in rows])
+    return {"group_by": group_by, "since": since, "until": until, "total": whole.view(),
+            "rows": [{**row, "label": labels.get(row.pop("value"))} for row in rows]}
 
 
 def _plain(value):

@@ -17,7 +17,8 @@ from app.models.types import utcnow
 from app.rollup.buckets import DAY, HOUR, floor_day
 from app.rollup.plan import read_coverage
 from app.rollup.refresh import refresh_rollups
-from app.spend.reports import plan_spend
+from app.spend.reports import plan_spend, spend_report
+from app.spend.schemas import SpendReportSchema
 from tests.conftest import bearer
 
 GROUPS = ("user", "key", "provider", "model", "tag", "day")
@@ -96,6 +97,18 @@ def _check_every_group(app, rows, headers, since, until):
     client = app.test_client()
     for group_by in GROUPS:
         assert _report(client, headers, group_by, since, until) == _expected(rows, group_by, since, until), group_by
+
+
+def test_the_answer_is_what_its_documented_schema_dumps(spread):
+    app, _rows, day0, headers = spread
+    since, until = day0 + timedelta(hours=5, minutes=30), day0 + 2 * DAY + timedelta(hours=14, minutes=15)
+    window = f"from={since.isoformat().replace('+00:00', 'Z')}&to={until.isoformat().replace('+00:00', 'Z')}"
+    client = app.test_client()
+    for group_by in GROUPS:
+        body = client.get(f"/analytics/spend?group_by={group_by}&{window}", headers=headers).get_json()
+        with app.app_context():
+            dumped = SpendReportSchema().dump(spend_report(group_by, since, until, limit=500))
+        assert body == dumped and body["rows"], group_by
 
 
 def test_a_window_from_mid_day_to_mid_day_sums_the_rows_exactly_from_days_hours_and_logs(spread):

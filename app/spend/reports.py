@@ -1,11 +1,11 @@
 """Spend reports: generations, images, failures, known cost (exact), unknown costs and tokens, grouped.
 
-A window is read in three parts, in one snapshot (as the other rollup
-readers do): its whole clean days before the rollup watermark from the daily
-spend rollups, its other whole clean hours before the watermark (the edge
-days, days with a dirty hour) from the hourly ones, and the rest (the partial
-hours at its edges, dirty hours, the hours after the watermark) from
-generation_logs. Costs are summed as integer micro-dollars, so a report's cost
+A window is read in parts, in one snapshot (as the other rollup readers do):
+its whole clean weeks before the rollup watermark from the weekly spend
+rollups, its other whole clean days from the daily ones, its other whole clean
+hours (the edge days, days with a dirty hour) from the hourly ones, and the
+rest (the partial hours at its edges, dirty hours, the hours after the
+watermark) from generation_logs; the parts are added up in SQL. Costs are summed as integer micro-dollars, so a report's cost
 is the exact sum of its rows' costs. A row with several tags counts under each.
 """
 
@@ -16,14 +16,16 @@ from decimal import Decimal
 from sqlalchemy import Text, cast, select
 
 from app.extensions import db
-from app.models import ApiKey, SpendDay, SpendHour, User
+from app.models import ApiKey, SpendDay, SpendHour, SpendWeek, User
 from app.rollup import combine, rollups_enabled, snapshot
-from app.rollup.buckets import DAY, day_start, floor_day
+from app.rollup.buckets import DAY, WEEK, day_start, floor_day, floor_week
 from app.rollup.plan import merge_ranges, plan_hours, range_condition, read_coverage
 from app.rollup.spend import DIMENSIONS
 from app.rollup.spend_measures import MEASURES, live_measures, log, rolled_measures, with_tags
 
 GROUPS = ("user", "key", "provider", "model", "tag", "day")
+TABLES = {"week": SpendWeek, "day": SpendDay, "hour": SpendHour}
+BUCKETS = {"week": SpendWeek.week, "day": SpendDay.day, "hour": SpendHour.hour}
 MICRO = Decimal(1_000_000)
 
 
@@ -62,40 +64,47 @@ def _rolled_group(group_by, table, bucket, ranges, skip):
     else:
         column = table.value
     where = [table.dimension == group_by, bucket >= start, bucket < end]
-    skip = [moment for moment in skip if start <= moment < end]
     if skip:
         where.append(bucket.not_in(skip))
     return select(column.label("group"), *rolled_measures(table)).where(*where).group_by(column)
 
 
+# From the coarsest: each level takes the whole clean buckets of what the coarser ones left; hours take the rest.
+LEVELS = {"week": (floor_week, WEEK), "day": (floor_day, DAY)}
+
+
 @dataclass(frozen=True)
 class SpendPlan:
-    """Whole days ``(start, end)`` from the daily rows but ``skip_days``; hour ranges from the hourly rows
-    but ``skip_hours`` (dirty); live ranges from the logs. Disjoint: each log is counted once."""
+    """``rolled``: (level, ``(start, end)``, buckets to skip) read from the week, day and hour rows;
+    ``live``: ranges read from the logs. Disjoint: each log is counted once."""
 
-    days: tuple | None = None
-    skip_days: tuple = ()
-    hours: list = field(default_factory=list)
-    skip_hours: tuple = ()
+    rolled: list = field(default_factory=list)
     live: list = field(default_factory=list)
 
 
-def plan_spend(since, until, coverage):
-    """Split ``[since, until)`` into rolled-up days, rolled-up hours and live ranges."""
+def plan_spend(since, until, coverage, levels=("week", "day")):
+    """Split ``[since, until)`` into rolled-up weeks, days and hours, and live ranges."""
     if coverage is None:
         return SpendPlan(live=[(since, until)])
     hourly = plan_hours(since, until, coverage)
     if hourly.rollup is None:
         return SpendPlan(live=hourly.live)
-    start, end = hourly.rollup
-    first, last = (start if start == floor_day(start) else floor_day(start) + DAY), floor_day(end)
-    if first >= last:
-        return SpendPlan(hours=[(start, end)], skip_hours=hourly.skip, live=hourly.live)
-    # A day with a dirty hour is read from its clean hours (and its dirty ones live).
-    skip_days = tuple(sorted({floor_day(hour) for hour in hourly.skip}))
-    hours = [(start, first), (last, end)] + [(day, day + DAY) for day in skip_days]
-    return SpendPlan((first, last), skip_days, merge_ranges([(a, b) for a, b in hours if a < b]),
-                     hourly.skip, hourly.live)
+    rolled, rest = [], [hourly.rollup]
+    for level in levels:
+        floor, size = LEVELS[level]
+        left = []
+        for start, end in rest:
+            first, last = (start if floor(start) == start else floor(start) + size), floor(end)
+            if first >= last:
+                left.append((start, end))
+                continue
+            # A bucket holding a dirty hour is read from the finer levels (the dirty hour itself live).
+            skip = tuple(sorted({floor(hour) for hour in hourly.skip if first <= hour < last}))
+            rolled.append((level, (first, last), skip))
+            left += [(start, first), (last, end)] + [(bucket, bucket + size) for bucket in skip]
+        rest = merge_ranges([(a, b) for a, b in left if a < b])
+    rolled += [("hour", (start, end), tuple(h for h in hourly.skip if start <= h < end)) for start, end in rest]
+    return SpendPlan(rolled, hourly.live)
 
 
 def _key(group_by, value):
@@ -112,13 +121,12 @@ def spend_by(group_by, since, until, user_id=None):
     with snapshot() as connection:
         # A user's own report reads their rows through (user_id, created_at); the rollups serve everyone's.
         coverage = read_coverage(connection, "logs") if rollups_enabled() and user_id is None else None
-        plan = plan_spend(since, until, coverage)
+        # weeks hold no ``day`` dimension: a report by day reads days and hours
+        plan = plan_spend(since, until, coverage, ("day",) if group_by == "day" else ("week", "day"))
         owner = [] if user_id is None else [log.user_id == user_id]
-        parts = []
-        if plan.days:
-            parts.append(_rolled_group(group_by, SpendDay, SpendDay.day, plan.days, plan.skip_days))
-        # One part per range: each is a range scan of the (dimension, hour) index.
-        parts += [_rolled_group(group_by, SpendHour, SpendHour.hour, hours, plan.skip_hours) for hours in plan.hours]
+        # One part per range: each is a range scan of its table's (dimension, bucket) index.
+        parts = [_rolled_group(group_by, TABLES[level], BUCKETS[level], ranges, skip)
+                 for level, ranges, skip in plan.rolled]
         if plan.live:
             where = [range_condition(log.created_at, plan.live), *owner]
             parts.append(_live_group(group_by, where, connection.dialect.name))

@@ -1,6 +1,7 @@
-"""A spend report whose window starts and ends inside a day reads whole days from the daily rollups, edge
-hours from the hourly ones and the partial hours from the logs, and its sums stay exactly the rows' sums:
-before any refresh, after one, with a late row in a rolled-up hour, and after the refresh that follows."""
+"""A spend report whose window starts and ends inside a day reads whole weeks from the weekly rollups, other
+whole days from the daily ones, edge hours from the hourly ones and the partial hours from the logs, and its
+sums stay exactly the rows' sums: before any refresh, after one, with a late row in a rolled-up hour, and
+after the refresh that follows."""
 
 import random
 import uuid
@@ -12,9 +13,9 @@ import pytest
 
 from app.auth import service
 from app.extensions import db
-from app.models import GenerationLog, SpendHour
+from app.models import GenerationLog
 from app.models.types import utcnow
-from app.rollup.buckets import DAY, HOUR, floor_day
+from app.rollup.buckets import DAY, HOUR, WEEK, floor_day, floor_week
 from app.rollup.plan import read_coverage
 from app.rollup.refresh import refresh_rollups
 from app.spend.reports import plan_spend, spend_report
@@ -26,10 +27,10 @@ MEASURES = ("generations", "failed", "images", "unknown_cost", "tokens_in", "tok
 
 
 def _rows(users, keys, day0):
-    """Logs every 20 minutes or so over three days, on hour boundaries too, with six-decimal costs."""
+    """Logs every 20 minutes or so over 18 days from ``day0``, on hour boundaries too, with six-decimal costs."""
     rng = random.Random(7)
-    moments = [day0 + timedelta(minutes=20 * n + rng.randrange(20)) for n in range(3 * 72)]
-    moments += [day0 + timedelta(hours=5, minutes=30), day0 + timedelta(hours=6), day0 + 2 * DAY + timedelta(hours=14)]
+    moments = [day0 + timedelta(minutes=20 * n + rng.randrange(20)) for n in range(18 * 72)]
+    moments += [day0 + timedelta(hours=5, minutes=30), day0 + timedelta(hours=6), day0 + 16 * DAY + timedelta(hours=14)]
     rows = []
     for moment in moments:
         failed = rng.random() < 0.1
@@ -86,7 +87,7 @@ def spread(app):
         keys = [service.create_api_key(person)[0].id for person in people[:3]]
         users = [person.id for person in people]
         _admin, plaintext = service.create_api_key(service.create_user("root", is_admin=True), is_admin=True)
-        day0 = floor_day(utcnow()) - 5 * DAY
+        day0 = floor_week(utcnow()) - 3 * WEEK - 2 * DAY  # a Saturday: two days, two whole weeks, then more
         rows = _rows(users, keys, day0)
         db.session.execute(GenerationLog.__table__.insert(), rows)
         db.session.commit()
@@ -101,7 +102,7 @@ def _check_every_group(app, rows, headers, since, until):
 
 def test_the_answer_is_what_its_documented_schema_dumps(spread):
     app, _rows, day0, headers = spread
-    since, until = day0 + timedelta(hours=5, minutes=30), day0 + 2 * DAY + timedelta(hours=14, minutes=15)
+    since, until = day0 + timedelta(hours=5, minutes=30), day0 + 2 * DAY + WEEK + timedelta(hours=14, minutes=15)
     window = f"from={since.isoformat().replace('+00:00', 'Z')}&to={until.isoformat().replace('+00:00', 'Z')}"
     client = app.test_client()
     for group_by in GROUPS:
@@ -111,35 +112,40 @@ def test_the_answer_is_what_its_documented_schema_dumps(spread):
         assert body == dumped and body["rows"], group_by
 
 
-def test_a_window_from_mid_day_to_mid_day_sums_the_rows_exactly_from_days_hours_and_logs(spread):
+def test_a_window_from_mid_day_to_mid_day_sums_the_rows_exactly_from_weeks_days_hours_and_logs(spread):
     app, rows, day0, headers = spread
-    since, until = day0 + timedelta(hours=5, minutes=30), day0 + 2 * DAY + timedelta(hours=14, minutes=15)
+    monday = day0 + 2 * DAY
+    since, until = day0 + timedelta(hours=5, minutes=30), monday + 2 * WEEK + timedelta(hours=14, minutes=15)
     _check_every_group(app, rows, headers, since, until)  # no rollups yet: every row is read live
 
     with app.app_context():
-        refresh_rollups(now=day0 + 2 * DAY + timedelta(hours=20))
+        refresh_rollups(now=monday + 2 * WEEK + timedelta(hours=20))
         coverage = read_coverage(db.session.connection(), "logs")
-        assert db.session.query(SpendHour).count() > 0
+    saturday_6 = day0 + 6 * HOUR
     plan = plan_spend(since, until, coverage)
-    assert plan.days == (day0 + DAY, day0 + 2 * DAY)
-    assert plan.hours == [(day0 + timedelta(hours=6), day0 + DAY), (day0 + 2 * DAY, day0 + 2 * DAY + 14 * HOUR)]
-    assert plan.live == [(since, day0 + timedelta(hours=6)), (day0 + 2 * DAY + 14 * HOUR, until)]
+    assert plan.rolled == [("week", (monday, monday + 2 * WEEK), ()), ("day", (monday - DAY, monday), ()),
+                           ("hour", (saturday_6, monday - DAY), ()), ("hour", (monday + 2 * WEEK, monday + 2 * WEEK + 14 * HOUR), ())]
+    assert plan.live == [(since, saturday_6), (monday + 2 * WEEK + 14 * HOUR, until)]
     _check_every_group(app, rows, headers, since, until)
 
-    # a late row lands in a rolled-up hour of the whole day: that day is read from its other hours and the
-    # late hour from the logs until the next refresh, which rolls it up again
-    late = {**rows[0], "id": uuid.uuid4(), "created_at": day0 + DAY + timedelta(hours=9, minutes=1),
+    # a late row lands in a rolled-up hour of the first whole week: that week is read from its days, its day
+    # from its other hours, and the late hour from the logs until the next refresh, which rolls it up again
+    late_hour = monday + DAY + 9 * HOUR
+    late = {**rows[0], "id": uuid.uuid4(), "created_at": late_hour + timedelta(minutes=1),
             "costs": {"total": 0.123457}, "tags": ["launch", "late"]}
     with app.app_context():
         db.session.execute(GenerationLog.__table__.insert(), [late])
         db.session.commit()
         dirty = plan_spend(since, until, read_coverage(db.session.connection(), "logs"))
-    assert dirty.skip_days == (day0 + DAY,) and dirty.skip_hours == (day0 + DAY + 9 * HOUR,)
+    assert dirty.rolled[:2] == [("week", (monday, monday + 2 * WEEK), (monday,)),
+                                ("day", (monday - DAY, monday + WEEK), (monday + DAY,))]
+    assert ("hour", (monday + DAY, monday + 2 * DAY), (late_hour,)) in dirty.rolled
+    assert (late_hour, late_hour + HOUR) in dirty.live
     rows = rows + [late]
     _check_every_group(app, rows, headers, since, until)
     with app.app_context():
-        refresh_rollups(now=day0 + 2 * DAY + timedelta(hours=21))
+        refresh_rollups(now=monday + 2 * WEEK + timedelta(hours=21))
     _check_every_group(app, rows, headers, since, until)
     # a window inside one day, and one that is a single partial hour
-    _check_every_group(app, rows, headers, day0 + DAY + timedelta(hours=3, minutes=7), day0 + DAY + 22 * HOUR)
+    _check_every_group(app, rows, headers, monday + timedelta(hours=3, minutes=7), monday + 22 * HOUR)
     _check_every_group(app, rows, headers, day0 + timedelta(hours=5, minutes=10), day0 + timedelta(hours=5, minutes=50))

@@ -5,8 +5,9 @@ its whole clean weeks before the rollup watermark from the weekly spend
 rollups, its other whole clean days from the daily ones, its other whole clean
 hours (the edge days, days with a dirty hour) from the hourly ones, and the
 rest (the partial hours at its edges, dirty hours, the hours after the
-watermark) from generation_logs; the parts are added up in SQL. Costs are summed as integer micro-dollars, so a report's cost
-is the exact sum of its rows' costs. A row with several tags counts under each.
+watermark) from generation_logs; the parts are added up in SQL. Costs are
+summed as integer micro-dollars, so a report's cost is the exact sum of its
+rows' costs. A row with several tags counts under each.
 """
 
 import uuid

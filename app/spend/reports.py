@@ -30,18 +30,14 @@ BUCKETS = {"week": SpendWeek.week, "day": SpendDay.day, "hour": SpendHour.hour}
 MICRO = Decimal(1_000_000)
 
 
-@dataclass
-class Totals:
-    values: dict = field(default_factory=lambda: dict.fromkeys(MEASURES, 0))
+COST, GENERATIONS = MEASURES.index("cost_micros"), MEASURES.index("generations")
 
-    def add(self, row):
-        for name in MEASURES:
-            self.values[name] += int(getattr(row, name) or 0)
 
-    def view(self):
-        values = dict(self.values)
-        cost = Decimal(values.pop("cost_micros")) / MICRO
-        return {**values, "cost_usd": cost.quantize(Decimal("0.000001"))}
+def _view(counts):
+    """A group's counts (in MEASURES order) as the report shows them: the cost in dollars, exact."""
+    view = dict(zip(MEASURES, counts, strict=True))
+    view["cost_usd"] = (Decimal(view.pop("cost_micros")) / MICRO).quantize(Decimal("0.000001"))
+    return view
 
 
 def _live_group(group_by, where, dialect):
@@ -117,8 +113,7 @@ def _key(group_by, value):
 
 def spend_by(group_by, since, until, user_id=None):
     """Spend in ``[since, until)`` per ``group_by`` value (of ``user_id``'s rows only, when given):
-    {group value: Totals}, and the Totals of the whole window (each row once)."""
-    groups, whole = {}, Totals()
+    {group value: its counts in MEASURES order}, and the counts of the whole window (each row once)."""
     with snapshot() as connection:
         if connection.dialect.name == "postgresql":
             # The parts are small: starting parallel workers would cost more than they save (this transaction only).
@@ -137,9 +132,8 @@ def spend_by(group_by, since, until, user_id=None):
         # The parts are added up in SQL: one row per group comes back.
         union = combine(*parts)
         rows = connection.execute(select(union.c.group, *rolled_measures(union.c)).group_by(union.c.group)).all()
-    for row in rows:
-        groups.setdefault(_key(group_by, row.group), Totals()).add(row)
-        whole.add(row)
+    groups = {_key(group_by, row[0]): tuple(int(value or 0) for value in row[1:]) for row in rows}
+    whole = tuple(sum(column) for column in zip(*groups.values(), strict=True)) if groups else (0,) * len(MEASURES)
     if group_by == "tag":  # a row counts under each of its tags, but once in the window's total
         whole = spend_by("day", since, until, user_id)[1]
     return groups, whole
@@ -148,15 +142,14 @@ def spend_by(group_by, since, until, user_id=None):
 def spend_report(group_by, since, until, user_id=None, limit=None):
     """The report: rows (largest cost first; days in order), each with its label, and the window's total."""
     groups, whole = spend_by(group_by, since, until, user_id)
-    rows = [{"value": value, "group": _plain(value), **totals.view()} for value, totals in groups.items()]
     if group_by == "day":
-        rows.sort(key=lambda row: row["group"])
+        ordered = sorted(groups.items())
     else:
-        rows.sort(key=lambda row: (-row["cost_usd"], -row["generations"], str(row["group"])))
-    rows = rows[:limit] if limit else rows
-    labels = _labels(group_by, [row["value"] for row in rows])
-    return {"group_by": group_by, "since": since, "until": until, "total": whole.view(),
-            "rows": [{**row, "label": labels.get(row.pop("value"))} for row in rows]}
+        ordered = sorted(groups.items(), key=lambda item: (-item[1][COST], -item[1][GENERATIONS], _plain(item[0])))
+    ordered = ordered[:limit] if limit else ordered
+    labels = _labels(group_by, [value for value, _counts in ordered])
+    return {"group_by": group_by, "since": since, "until": until, "total": _view(whole),
+            "rows": [{"group": _plain(value), "label": labels.get(value), **_view(counts)} for value, counts in ordered]}
 
 
 def _plain(value):

@@ -120,23 +120,25 @@ def spend_by(group_by, since, until, user_id=None):
             connection.exec_driver_sql("SET LOCAL max_parallel_workers_per_gather = 0")
         # A user's own report reads their rows through (user_id, created_at); the rollups serve everyone's.
         coverage = read_coverage(connection, "logs") if rollups_enabled() and user_id is None else None
-        # weeks hold no ``day`` dimension: a report by day reads days and hours
-        plan = plan_spend(since, until, coverage, ("day",) if group_by == "day" else ("week", "day"))
-        owner = [] if user_id is None else [log.user_id == user_id]
-        # One part per range: each is a range scan of its table's (dimension, bucket) index.
-        parts = [_rolled_group(group_by, TABLES[level], BUCKETS[level], ranges, skip)
-                 for level, ranges, skip in plan.rolled]
-        if plan.live:
-            where = [range_condition(log.created_at, plan.live), *owner]
-            parts.append(_live_group(group_by, where, connection.dialect.name))
-        # The parts are added up in SQL: one row per group comes back.
-        union = combine(*parts)
-        rows = connection.execute(select(union.c.group, *rolled_measures(union.c)).group_by(union.c.group)).all()
-    groups = {_key(group_by, row[0]): tuple(int(value or 0) for value in row[1:]) for row in rows}
-    whole = tuple(sum(column) for column in zip(*groups.values(), strict=True)) if groups else (0,) * len(MEASURES)
-    if group_by == "tag":  # a row counts under each of its tags, but once in the window's total
-        whole = spend_by("day", since, until, user_id)[1]
+        groups = _grouped(connection, group_by, since, until, coverage, user_id)
+        # a row counts under each of its tags, but once in the window's total
+        counted = _grouped(connection, "day", since, until, coverage, user_id) if group_by == "tag" else groups
+    whole = tuple(sum(column) for column in zip(*counted.values(), strict=True)) if counted else (0,) * len(MEASURES)
     return groups, whole
+
+
+def _grouped(connection, group_by, since, until, coverage, user_id):
+    """{group value: counts} of the window, its parts planned on ``coverage`` and added up in one statement."""
+    # weeks hold no ``day`` dimension: a report by day reads days and hours
+    plan = plan_spend(since, until, coverage, ("day",) if group_by == "day" else ("week", "day"))
+    # One part per range: each is a range scan of its table's (dimension, bucket) index.
+    parts = [_rolled_group(group_by, TABLES[level], BUCKETS[level], ranges, skip) for level, ranges, skip in plan.rolled]
+    if plan.live:
+        owner = [] if user_id is None else [log.user_id == user_id]
+        parts.append(_live_group(group_by, [range_condition(log.created_at, plan.live), *owner], connection.dialect.name))
+    union = combine(*parts)
+    rows = connection.execute(select(union.c.group, *rolled_measures(union.c)).group_by(union.c.group))
+    return {_key(group_by, row[0]): tuple(int(value or 0) for value in row[1:]) for row in rows}
 
 
 def spend_report(group_by, since, until, user_id=None, limit=None):

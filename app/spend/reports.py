@@ -113,7 +113,7 @@ def _key(group_by, value):
 
 def spend_by(group_by, since, until, user_id=None):
     """Spend in ``[since, until)`` per ``group_by`` value (of ``user_id``'s rows only, when given):
-    {group value: its counts in MEASURES order}, and the counts of the whole window (each row once)."""
+    {group value (ids as the database spells them): its counts in MEASURES order}, and the counts of the whole window (each row once)."""
     with snapshot() as connection:
         if connection.dialect.name == "postgresql":
             # The parts are small: starting parallel workers would cost more than they save (this transaction only).
@@ -138,7 +138,7 @@ def _grouped(connection, group_by, since, until, coverage, user_id):
         parts.append(_live_group(group_by, [range_condition(log.created_at, plan.live), *owner], connection.dialect.name))
     union = combine(*parts)
     rows = connection.execute(select(union.c.group, *rolled_measures(union.c)).group_by(union.c.group))
-    return {_key(group_by, row[0]): tuple(int(value or 0) for value in row[1:]) for row in rows}
+    return {row[0]: tuple(row[1:]) for row in rows}  # the sums are coalesced: never NULL
 
 
 def spend_report(group_by, since, until, user_id=None, limit=None):
@@ -147,8 +147,9 @@ def spend_report(group_by, since, until, user_id=None, limit=None):
     if group_by == "day":
         ordered = sorted(groups.items())
     else:
-        ordered = sorted(groups.items(), key=lambda item: (-item[1][COST], -item[1][GENERATIONS], _plain(item[0])))
-    ordered = ordered[:limit] if limit else ordered
+        ordered = sorted(groups.items(), key=lambda item: (-item[1][COST], -item[1][GENERATIONS], item[0] or ""))
+    # Ids become UUIDs only for the rows answered (the ordering of their text is the same).
+    ordered = [(_key(group_by, value), counts) for value, counts in (ordered[:limit] if limit else ordered)]
     labels = _labels(group_by, [value for value, _counts in ordered])
     return {"group_by": group_by, "since": since, "until": until, "total": _view(whole),
             "rows": [{"group": _plain(value), "label": labels.get(value), **_view(counts)} for value, counts in ordered]}

@@ -15,8 +15,7 @@ from app.extensions import db
 from app.models import GenerationLog
 from tests.ai.openai_standin import openai_images
 from tests.ai.servers import serve
-from tests.prod.gunicorn_server import request, start_gunicorn
-from tests.prod.test_shutdown import sigterm_and_wait
+from tests.prod.gunicorn_server import request, sigterm_and_wait, start_gunicorn
 from tests.tracking.harness import ROOT, flask_command, run_burst_worker, worker_env
 
 REQUEST_ID = "checkout-7f3a.retry_2"

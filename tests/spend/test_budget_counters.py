@@ -13,7 +13,6 @@ from app.governance.limits import set_key_limits, set_user_budget
 from app.models import ApiKey, GeneratedImage
 from tests.ai.openai_standin import openai_images
 from tests.ai.servers import serve
-from tests.ai.test_paid_work import paid_app  # noqa: F401  (the fixture)
 from tests.support import bearer
 
 
@@ -25,8 +24,8 @@ def _budgeted_key(app, generations):
         return plaintext
 
 
-def test_the_daily_counter_lost_by_redis_is_rebuilt_while_the_budget_is_taken_with_it(paid_app, redis_url):  # noqa: F811
-    app = paid_app(REDIS_URL=redis_url, DAILY_GENERATION_LIMIT=3)
+def test_the_daily_counter_lost_by_redis_is_rebuilt_while_the_budget_is_taken_with_it(provider_app, redis_url):
+    app = provider_app(REDIS_URL=redis_url, DAILY_GENERATION_LIMIT=3)
     key = _budgeted_key(app, 10)
     client = app.test_client()
     for index in range(2):
@@ -39,8 +38,8 @@ def test_the_daily_counter_lost_by_redis_is_rebuilt_while_the_budget_is_taken_wi
     assert [budget["generations"] for budget in budgets] == [3]  # rebuilt from the rows too; the 429 took none
 
 
-def test_a_spent_budget_refuses_before_the_daily_quota_in_redis(paid_app, redis_url):  # noqa: F811
-    app = paid_app(REDIS_URL=redis_url, DAILY_GENERATION_LIMIT=10)
+def test_a_spent_budget_refuses_before_the_daily_quota_in_redis(provider_app, redis_url):
+    app = provider_app(REDIS_URL=redis_url, DAILY_GENERATION_LIMIT=10)
     key = _budgeted_key(app, 2)
     client = app.test_client()
     for index in range(2):

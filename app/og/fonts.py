@@ -7,6 +7,7 @@ shaping result scales to any size, and the PNG and the SVG draw the same
 outlines from the same glyph ids at the same positions.
 """
 
+import math
 import threading
 from dataclasses import dataclass
 from importlib.resources import files
@@ -24,7 +25,16 @@ WEIGHTS = ("regular", "bold")
 GLYPH_PATH_CACHE_BYTES = 16 * 1024 * 1024
 GLYPH_OUTLINE_CACHE_BYTES = 24 * 1024 * 1024
 COLOUR_GLYPH_CACHE_BYTES = 16 * 1024 * 1024  # the emoji font's PNGs
-POINT_BYTES = 32  # an outline point in aggdraw's path, with its command
+# What an aggdraw path really holds: AGG's path storage allocates its block pointer tables (256
+# entries) on the first vertex, then vertices 256 at a time (two doubles and a command byte each).
+# Curves are flattened into line vertices as they are added (AGG's incremental curve: a step per
+# 4 units of the control polygon's length, at least 4), in font units: a glyph's few dozen curves
+# become hundreds of vertices. The pen counts them as AGG makes them.
+AGG_CURVE_UNITS_PER_STEP = 4
+AGG_CURVE_MIN_STEPS = 4
+AGG_PATH_BYTES = 4096 + 96  # the pointer tables and the Python object
+AGG_BLOCK_BYTES = 256 * 17 + 16
+AGG_BLOCK_VERTICES = 256
 ENTRY_OVERHEAD = 128
 CJK_REGIONS = {"ja": 0, "ko": 1, "zh-hans": 2, "zh-hant": 3, "zh-hk": 4}  # faces of the CJK collection
 
@@ -171,23 +181,25 @@ class _AggPathPen(BasePen):
         super().__init__(None)
         self.path = aggdraw.Path()
         self.is_empty = True
-        self.points = 0
+        self.vertices = 0
 
     def _moveTo(self, point):
         self.path.moveto(*point)
         self.is_empty = False
-        self.points += 1
+        self.vertices += 1
 
     def _lineTo(self, point):
         self.path.lineto(*point)
-        self.points += 1
+        self.vertices += 1
 
     def _curveToOne(self, a, b, c):
+        length = math.dist(self._getCurrentPoint(), a) + math.dist(a, b) + math.dist(b, c)
         self.path.curveto(*a, *b, *c)
-        self.points += 3
+        self.vertices += max(AGG_CURVE_MIN_STEPS, round(length / AGG_CURVE_UNITS_PER_STEP))
 
     def _closePath(self):
         self.path.close()
+        self.vertices += 1
 
 
 def glyph_outline(key: str, gid: int):
@@ -198,11 +210,18 @@ def glyph_outline(key: str, gid: int):
     return _outline(key, gid)[0]
 
 
-@ByteCache("glyph_outlines", GLYPH_OUTLINE_CACHE_BYTES, lambda found: found[1] * POINT_BYTES + ENTRY_OVERHEAD)
+def _outline_bytes(found) -> int:
+    path, vertices = found
+    if path is None:
+        return ENTRY_OVERHEAD
+    return ENTRY_OVERHEAD + AGG_PATH_BYTES + AGG_BLOCK_BYTES * (vertices // AGG_BLOCK_VERTICES + 1)
+
+
+@ByteCache("glyph_outlines", GLYPH_OUTLINE_CACHE_BYTES, _outline_bytes)
 def _outline(key: str, gid: int):
     pen = _AggPathPen()
     get_face(key).font.draw_glyph_with_pen(gid, pen)
-    return (None if pen.is_empty else pen.path), pen.points
+    return (None if pen.is_empty else pen.path), pen.vertices
 
 
 @ByteCache("colour_glyphs", COLOUR_GLYPH_CACHE_BYTES,

@@ -133,8 +133,10 @@ def card_path(rng, number, scripts, templates):
         query["aspect"] = rng.choice(presets.ASPECTS)
     for field in rng.sample(sorted(presets.TEXT_LIMITS), rng.randint(1, 4)):
         query[field] = text(rng, alphabets, presets.TEXT_LIMITS[field])
-        while len(urlencode(query)) > MAX_URL - 300:  # the rest of the URL fits in 300 bytes
-            query[field] = query[field][:len(query[field]) * 2 // 3]
+        while len(urlencode(query)) > MAX_URL - 300 and query[field]:  # the rest of the URL fits in 300 bytes
+            query[field] = query[field][:len(query[field]) * 2 // 3].strip()
+        if not query[field]:  # the fields before it took the room (it fitted without this one)
+            del query[field]
     fmt = rng.choice(FORMATS)
     seed = f"m{number}-{rng.random():.6f}"
     if templates and rng.random() < 0.4:

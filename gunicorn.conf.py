@@ -7,9 +7,13 @@ import os
 import shutil
 import tempfile
 
+from app.allocator import limit_allocator
 from app.config import load_env_file
 
 load_env_file()  # .env, under the environment: the workers inherit both
+# glibc's arenas capped and its mmap threshold fixed in the master: every worker forks with it,
+# so the memory a card's canvas took goes back when it is freed (app/allocator.py).
+limit_allocator()
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # Rendering is CPU-bound (Pillow releases the GIL while drawing and encoding),

@@ -59,6 +59,7 @@ def init_logging(app):
 def init_extensions(app):
     from . import models  # noqa: F401  (register the tables on the metadata)
     from .ai.routing import init_app as init_routing
+    from .og.memory import init_app as init_og_memory
     from .openapi import Api, OperationPlugin
     from .provenance import init_app as init_provenance
     from .tracking import init_app as init_tracking
@@ -72,6 +73,7 @@ def init_extensions(app):
     init_provenance(app)
     init_routing(app)
     init_webhooks(app)
+    init_og_memory(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         from .sqlite import tune_sqlite
 

@@ -64,7 +64,9 @@ SETTINGS = {
     "ALLOW_ANONYMOUS": (bool, None),  # callers without a key may generate; default: see anonymous_default
     "TRUSTED_PROXIES": (int, 0),  # how many X-Forwarded-For hops to believe
     "AI_PROVIDER": (str, "procedural"),
-    "OG_CACHE_BYTES": (int, 64 * 1024 * 1024),  # per process: rendered OG cards kept in memory
+    "OG_CACHE_BYTES": (int, 8 * 1024 * 1024),  # per process: rendered OG cards kept in memory
+    "OG_DRAWING_CACHE_BYTES": (int, 32 * 1024 * 1024),  # per process: glyphs, shaped text, backgrounds
+    "OG_RENDER_PIXELS": (int, 2_097_152),  # per process: pixels of cards drawn at once (a larger card goes alone)
     "OG_TRACKING_ENABLED": (bool, True),  # record an og_generations event per card request
     "OG_SIGNING_KEYS": (str, None),  # comma list of secrets: the first signs card URLs, each one is accepted
     "OG_SIGNATURES": (str, None),  # required | text | off; default: required when OG_SIGNING_KEYS is set

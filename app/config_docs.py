@@ -66,6 +66,12 @@ SECTIONS = [
     ("OG cards", [
         ("OG_CACHE_BYTES", "per process: bytes of rendered OG cards kept in memory (LRU); "
                            "`0` turns the cache off"),
+        ("OG_DRAWING_CACHE_BYTES", "per process: bytes of what drawing cards reuses (glyph bitmaps and "
+                                   "outlines, shaped text, backgrounds, scaled logos), each cache a fixed share "
+                                   "(docs/og.md); with `OG_CACHE_BYTES` and `OG_RENDER_PIXELS` it sets a "
+                                   "worker's memory"),
+        ("OG_RENDER_PIXELS", "per process: pixels of PNG/WebP/JPEG cards drawn at once; a card that would "
+                             "pass it waits for others to finish (one card always goes)"),
         ("OG_TRACKING_ENABLED", "record an `og_generations` event for every card request"),
         ("OG_SIGNING_KEYS", "comma-separated secrets; the first signs card URLs (`flask og sign`, `POST /og/sign`), "
          "every one is accepted, so keys rotate without breaking published URLs"),

@@ -41,6 +41,16 @@ from tests.og.test_svg_bombs import (  # noqa: E402
 MILLION = 1_000_000
 
 
+def admin_key(server):
+    """An admin user and its API key on ``server``'s instance, made with the flask commands."""
+    run = [PYTHON, "-m", "flask"]
+    subprocess.run([*run, "users", "create", "bench-admin", "--admin"], cwd=ROOT, env=server.env, check=True,
+                   capture_output=True)
+    out = subprocess.run([*run, "keys", "create", "--user", "bench-admin", "--admin"], cwd=ROOT, env=server.env,
+                         check=True, capture_output=True, text=True).stdout
+    return next(word for word in out.split() if word.startswith("imp_"))
+
+
 def workers(server):
     """PIDs of the gunicorn workers (the master's children)."""
     with open(f"/proc/{server.process.pid}/task/{server.process.pid}/children") as children:
@@ -180,12 +190,7 @@ def main():
     server = LocalServer(root, "web", tracking=True, RATE_LIMIT_AI="1000000/minute", RATE_LIMIT_OPENAI="1000000/minute",
                          GUNICORN_READ_SECONDS="15")
     try:
-        run = [PYTHON, "-m", "flask"]
-        subprocess.run([*run, "users", "create", "bench-admin", "--admin"], cwd=ROOT, env=server.env, check=True,
-                       capture_output=True)
-        out = subprocess.run([*run, "keys", "create", "--user", "bench-admin", "--admin"], cwd=ROOT, env=server.env,
-                             check=True, capture_output=True, text=True).stdout
-        key = next(word for word in out.split() if word.startswith("imp_"))
+        key = admin_key(server)
         pids = workers(server)
         print(f"gunicorn :{server.port}, workers {pids}, idle peak {peak_mb(pids):.0f} MB")
         print(f"{'case':52} {'answer':>16} {'bytes':>7} {'wall':>8} {'peak RSS':>9}")

@@ -8,11 +8,17 @@ import threading
 from collections import OrderedDict
 
 from app.extensions import held
+from app.og.byte_cache import CACHES
 
 
 def get_og_cache(app=None):
-    """The app's card cache, OG_CACHE_BYTES in size, made on first use."""
-    return held("og_cache", app, lambda app: ByteLRU(app.config["OG_CACHE_BYTES"]))
+    """The app's card cache, OG_CACHE_BYTES in size, made on first use (reported in /metrics as ``cards``)."""
+    return held("og_cache", app, _card_cache)
+
+
+def _card_cache(app):
+    cache = CACHES["cards"] = ByteLRU(app.config["OG_CACHE_BYTES"])
+    return cache
 
 
 class ByteLRU:
@@ -50,6 +56,8 @@ class ByteLRU:
     def size(self) -> int:
         """Bytes held now."""
         return self._size
+
+    bytes = size  # the name /metrics reads
 
     def __len__(self) -> int:
         return len(self._items)

@@ -14,6 +14,7 @@ from PIL import Image
 
 PNG_LEVEL = 2  # ISA-L levels 0–3: 2 is smaller than 1 for the same cost; 3 costs much more
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+PNG_BAND_BYTES = 256 * 1024  # raw bytes compressed at a time (the band size is part of the output's bytes)
 
 
 def _chunk(tag: bytes, data: bytes) -> bytes:
@@ -21,18 +22,24 @@ def _chunk(tag: bytes, data: bytes) -> bytes:
 
 
 def encode_png(image: Image.Image) -> bytes:
-    """An 8-bit RGB PNG, deterministic for the same pixels."""
+    """An 8-bit RGB PNG, deterministic for the same pixels.
+
+    Compressed a band of rows at a time: the whole image's raw bytes (and a copy with the
+    filter bytes) never exist at once beside the canvas."""
     rgb = image if image.mode == "RGB" else image.convert("RGB")
     width, height = rgb.size
-    raw = memoryview(rgb.tobytes())
     stride = width * 3
-    rows: list = []
-    for offset in range(0, len(raw), stride):
-        rows.append(b"\x00")  # filter type None for every row
-        rows.append(raw[offset:offset + stride])
+    rows_per_band = max(1, PNG_BAND_BYTES // stride)
+    compressor = isal_zlib.compressobj(PNG_LEVEL)
+    compressed = []
+    for top in range(0, height, rows_per_band):
+        raw = memoryview(rgb.crop((0, top, width, min(height, top + rows_per_band))).tobytes())
+        # filter type None for every row
+        compressed.append(compressor.compress(b"".join(
+            piece for offset in range(0, len(raw), stride) for piece in (b"\x00", raw[offset:offset + stride]))))
+    compressed.append(compressor.flush())
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"".join((PNG_SIGNATURE, _chunk(b"IHDR", header),
-                     _chunk(b"IDAT", isal_zlib.compress(b"".join(rows), PNG_LEVEL)),
+    return b"".join((PNG_SIGNATURE, _chunk(b"IHDR", header), _chunk(b"IDAT", b"".join(compressed)),
                      _chunk(b"IEND", b"")))
 
 

@@ -7,6 +7,8 @@ shaping result scales to any size, and the PNG and the SVG draw the same
 outlines from the same glyph ids at the same positions.
 """
 
+import math
+import sys
 import threading
 from dataclasses import dataclass
 from importlib.resources import files
@@ -20,12 +22,21 @@ from app.og.byte_cache import ByteCache
 
 FONT_DIR = files(__package__) / "fonts"
 WEIGHTS = ("regular", "bold")
-# Glyph outlines kept per process, in bytes (a CJK card draws hundreds of distinct glyphs).
-GLYPH_PATH_CACHE_BYTES = 16 * 1024 * 1024
-GLYPH_OUTLINE_CACHE_BYTES = 24 * 1024 * 1024
-COLOUR_GLYPH_CACHE_BYTES = 16 * 1024 * 1024  # the emoji font's PNGs
-POINT_BYTES = 32  # an outline point in aggdraw's path, with its command
-ENTRY_OVERHEAD = 128
+# Shares of the drawing caches' budget (OG_DRAWING_CACHE_BYTES): a CJK card draws hundreds of distinct glyphs.
+GLYPH_PATH_SHARE = 0.05  # SVG cards only
+GLYPH_OUTLINE_SHARE = 0.13
+COLOUR_GLYPH_SHARE = 0.04  # the emoji font's PNGs
+# What an aggdraw path really holds: AGG's path storage allocates its block pointer tables (256
+# entries) on the first vertex, then vertices 256 at a time (two doubles and a command byte each).
+# Curves are flattened into line vertices as they are added (AGG's incremental curve: a step per
+# 4 units of the control polygon's length, at least 4), in font units: a glyph's few dozen curves
+# become hundreds of vertices. The pen counts them as AGG makes them.
+AGG_CURVE_UNITS_PER_STEP = 4
+AGG_CURVE_MIN_STEPS = 4
+AGG_PATH_BYTES = 4096 + 96  # the pointer tables and the Python object
+AGG_BLOCK_BYTES = 256 * 17 + 16
+AGG_BLOCK_VERTICES = 256
+RESULT_BYTES = 64  # the tuple a cached function returns, beyond what it holds
 CJK_REGIONS = {"ja": 0, "ko": 1, "zh-hans": 2, "zh-hant": 3, "zh-hk": 4}  # faces of the CJK collection
 
 
@@ -80,7 +91,7 @@ class Face:
     """A loaded face: HarfBuzz font at font-unit scale, its coverage and metrics."""
 
     def __init__(self, key: str, spec: FaceSpec | None, index: int, data: bytes | None = None):
-        blob = hb.Blob(data) if data is not None else hb.Blob.from_file_path(str(FONT_DIR / spec.file))
+        blob = hb.Blob(data) if data is not None else _file_blob(spec.file)
         self.key = key
         self.face = hb.Face(blob, index)
         self.font = hb.Font(self.face)  # scale = upem: positions in font units
@@ -112,6 +123,16 @@ class Face:
 
 _faces: dict[str, Face] = {}
 _faces_lock = threading.Lock()
+_blobs: dict[str, hb.Blob] = {}  # file → its mapping, under _faces_lock
+
+
+def _file_blob(file: str) -> hb.Blob:
+    """One mapping per font file: the CJK collection's regional faces share their glyphs' pages
+    (a mapping each would count every page they share once per region in the process's memory)."""
+    blob = _blobs.get(file)
+    if blob is None:
+        blob = _blobs[file] = hb.Blob.from_file_path(str(FONT_DIR / file))
+    return blob
 
 
 def face_key(family: str, weight: str, region: str | None = None) -> str:
@@ -155,7 +176,7 @@ def loaded_faces() -> tuple[str, ...]:
     return tuple(sorted(_faces))
 
 
-@ByteCache("glyph_paths", GLYPH_PATH_CACHE_BYTES, lambda path: len(path) + ENTRY_OVERHEAD)
+@ByteCache("glyph_paths", None, sys.getsizeof, share=GLYPH_PATH_SHARE)
 def glyph_path(key: str, gid: int) -> str:
     """SVG path data of one glyph in font units, y up (flip when placing); '' for a blank glyph."""
     pen = SVGPathPen(None, ntos=lambda v: f"{v:g}")
@@ -171,23 +192,25 @@ class _AggPathPen(BasePen):
         super().__init__(None)
         self.path = aggdraw.Path()
         self.is_empty = True
-        self.points = 0
+        self.vertices = 0
 
     def _moveTo(self, point):
         self.path.moveto(*point)
         self.is_empty = False
-        self.points += 1
+        self.vertices += 1
 
     def _lineTo(self, point):
         self.path.lineto(*point)
-        self.points += 1
+        self.vertices += 1
 
     def _curveToOne(self, a, b, c):
+        length = math.dist(self._getCurrentPoint(), a) + math.dist(a, b) + math.dist(b, c)
         self.path.curveto(*a, *b, *c)
-        self.points += 3
+        self.vertices += max(AGG_CURVE_MIN_STEPS, round(length / AGG_CURVE_UNITS_PER_STEP))
 
     def _closePath(self):
         self.path.close()
+        self.vertices += 1
 
 
 def glyph_outline(key: str, gid: int):
@@ -198,15 +221,22 @@ def glyph_outline(key: str, gid: int):
     return _outline(key, gid)[0]
 
 
-@ByteCache("glyph_outlines", GLYPH_OUTLINE_CACHE_BYTES, lambda found: found[1] * POINT_BYTES + ENTRY_OVERHEAD)
+def _outline_bytes(found) -> int:
+    path, vertices = found
+    if path is None:
+        return RESULT_BYTES
+    return RESULT_BYTES + AGG_PATH_BYTES + AGG_BLOCK_BYTES * (vertices // AGG_BLOCK_VERTICES + 1)
+
+
+@ByteCache("glyph_outlines", None, _outline_bytes, share=GLYPH_OUTLINE_SHARE)
 def _outline(key: str, gid: int):
     pen = _AggPathPen()
     get_face(key).font.draw_glyph_with_pen(gid, pen)
-    return (None if pen.is_empty else pen.path), pen.points
+    return (None if pen.is_empty else pen.path), pen.vertices
 
 
-@ByteCache("colour_glyphs", COLOUR_GLYPH_CACHE_BYTES,
-           lambda found: ENTRY_OVERHEAD + (len(found[0]) if found is not None else 0))
+@ByteCache("colour_glyphs", None, lambda found: RESULT_BYTES + (len(found[0]) if found is not None else 0),
+           share=COLOUR_GLYPH_SHARE)
 def colour_glyph(key: str, gid: int) -> tuple[bytes, tuple[float, float, float, float]] | None:
     """A colour (CBDT) glyph: its PNG bytes and (x, y_top, width, height) in em, y up."""
     face = get_face(key)

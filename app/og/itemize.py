@@ -8,15 +8,21 @@ U+FFFD, drawn visibly, and its script is recorded as missing. Levels come
 from ICU's Unicode Bidirectional Algorithm.
 """
 
+import sys
 import threading
 from dataclasses import dataclass
-from functools import lru_cache
 
 import icu
 from fontTools import unicodedata as ucd
 
+from app.og.byte_cache import ByteCache
 from app.og.fonts import REPLACEMENT, SCRIPT_FAMILIES, chain, face_key, get_face
 
+# Shares of the drawing caches' budget (OG_DRAWING_CACHE_BYTES), and what the entries hold.
+CLUSTER_SHARE = 0.03
+ITEMIZED_SHARE = 0.04
+PARAGRAPH_BYTES = 200  # the object and its attributes
+RUN_BYTES = 184  # a Run and its two offsets
 COMMON_SCRIPTS = ("Zyyy", "Zinh", "Zzzz")
 # Characters a face need not map: joiners, selectors and bidi controls (HarfBuzz hides them).
 IGNORABLE = frozenset((0x200C, 0x200D, 0x200E, 0x200F, *range(0xFE00, 0xFE10), *range(0x202A, 0x202F),
@@ -105,7 +111,7 @@ def _is_emoji(cluster: str) -> bool:
     return cps[0] >= 0x1F000 or any(cp in (0xFE0F, 0x20E3, 0x200D) for cp in cps)
 
 
-@lru_cache(maxsize=65536)
+@ByteCache("clusters", None, sys.getsizeof, share=CLUSTER_SHARE)
 def face_for(cluster: str, script: str | None, font: str, region: str) -> str | None:
     """The first face of the chain with every character of the cluster, or None.
 
@@ -165,7 +171,13 @@ def _levels(text: str) -> tuple[int, list[int]]:
     return base, per_char
 
 
-@lru_cache(maxsize=2048)
+def paragraph_bytes(paragraph: Paragraph) -> int:
+    """What an itemized paragraph holds (its text too, though usually shared with the caller)."""
+    return (PARAGRAPH_BYTES + sys.getsizeof(paragraph.text) + sys.getsizeof(paragraph.runs)
+            + RUN_BYTES * len(paragraph.runs))
+
+
+@ByteCache("itemized", None, paragraph_bytes, share=ITEMIZED_SHARE)
 def itemize(text: str, font: str, language: str | None) -> Paragraph:
     """Runs of one paragraph (no newlines) set in `font` (family-weight) and its fallbacks."""
     region = cjk_region(text, language)

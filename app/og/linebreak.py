@@ -7,13 +7,17 @@ between words and CJK between characters. URLs get extra opportunities after
 """
 
 import re
+import sys
 import threading
 from collections.abc import Callable
-from functools import lru_cache
 
 import icu
 
+from app.og.byte_cache import ByteCache
 from app.og.itemize import grapheme_bounds, utf16_to_index
+
+LINE_BREAK_SHARE = 0.03  # of the drawing caches' budget (OG_DRAWING_CACHE_BYTES)
+INT_BYTES = 32  # an offset past the small ints Python shares
 
 URL = re.compile(r"(?:[a-z][a-z0-9+.-]*://|www\.)\S+", re.IGNORECASE)
 URL_BREAK_AFTER = "/.-?&=_#"
@@ -32,7 +36,8 @@ def _line_breaker(language: str | None):
     return breaker
 
 
-@lru_cache(maxsize=2048)
+@ByteCache("line_breaks", None, lambda offsets: sys.getsizeof(offsets) + INT_BYTES * len(offsets),
+           share=LINE_BREAK_SHARE)
 def break_opportunities(text: str, language: str | None) -> tuple[int, ...]:
     """Code point offsets after which a line may end, ascending; the last is len(text)."""
     if not text:

@@ -23,15 +23,21 @@ from app.og.layouts import Rect
 from app.og.scene import Scene
 
 SUPERSAMPLE = 4  # for the panel's rounded corners
-RAMP_CACHE_PIXELS = 1080 * 1920  # every preset fits; 16 cached ramps stay under 34 MB
-GLYPH_MASK_CACHE_BYTES = 48 * 1024 * 1024  # coverage bitmaps of drawn glyphs, per process
-COLOUR_BITMAP_CACHE_BYTES = 16 * 1024 * 1024  # emoji scaled to a card's text size
-MASK_ENTRY_OVERHEAD = 256  # the Image object and the cache's own entry, beyond the pixels
+RAMP_CACHE_PIXELS = 1080 * 1920  # every preset fits; larger custom sizes are not kept
+# Shares of the drawing caches' budget (OG_DRAWING_CACHE_BYTES).
+RAMP_SHARE = 0.10  # the ramps of the common preset sizes
+GLYPH_MASK_SHARE = 0.36  # coverage bitmaps of drawn glyphs
+COLOUR_BITMAP_SHARE = 0.06  # emoji scaled to a card's text size
+LOGO_SHARE = 0.04  # template logos scaled to a card's layout
+# Beyond its pixels a Pillow image holds its Python and C objects and a pointer per line;
+# the cache's own entry comes on top.
+IMAGE_OVERHEAD = 640
+LINE_POINTER_BYTES = 8
+PIXEL_BYTES = {"L": 1, "RGB": 4, "RGBA": 4}  # Pillow keeps RGB in 32-bit pixels
 MAX_GLYPH_EMS = 4  # a glyph box past 4 em either way is not drawn
-BACKGROUNDS_CACHED = 12  # 6 themes × 2 directions: every background of one size (27 MB at 1200×630)
 
 
-@lru_cache(maxsize=16)
+@ByteCache("gradient_ramps", None, lambda ramp: image_bytes(ramp), share=RAMP_SHARE)
 def _diagonal_ramp(width: int, height: int) -> Image.Image:
     """L image of t = (x/W + y/H) / 2 in 0..255, shared by every card of this size."""
     across = Image.new("L", (width, 1))
@@ -53,15 +59,9 @@ def _render_gradient(width: int, height: int, start, stop) -> Image.Image:
     return ramp.convert("RGB")
 
 
-# A card of the Open Graph size or smaller copies a finished background instead of
-# colouring the ramp again.
-_cached_gradient = lru_cache(maxsize=BACKGROUNDS_CACHED)(_render_gradient)
-
-
 def _gradient(scene: Scene) -> Image.Image:
     start, stop = scene.background
-    if scene.width * scene.height <= 1200 * 630:
-        return _cached_gradient(scene.width, scene.height, start, stop).copy()
+    # Colouring a cached ramp costs under a millisecond: finished backgrounds (3 MB each at 1200×630) are not kept.
     return _render_gradient(scene.width, scene.height, start, stop)
 
 
@@ -130,7 +130,7 @@ def draw_scene(scene: Scene) -> Image.Image:
     return image
 
 
-@lru_cache(maxsize=64)
+@ByteCache("logos", None, lambda bitmap: image_bytes(bitmap), share=LOGO_SHARE)
 def _logo_bitmap(logo, width: int, height: int) -> Image.Image:
     with Image.open(io.BytesIO(logo.png)) as bitmap:
         return bitmap.convert("RGBA").resize((width, height), Image.Resampling.LANCZOS)
@@ -155,12 +155,17 @@ def _draw_text(image: Image.Image, block: TextBlock) -> None:
                 image.paste(block.colour, (ix + dx, iy + dy), mask)
 
 
+def image_bytes(image: Image.Image) -> int:
+    """What a Pillow image holds in memory."""
+    return IMAGE_OVERHEAD + image.height * (LINE_POINTER_BYTES + image.width * PIXEL_BYTES[image.mode])
+
+
 def _mask_bytes(found) -> int:
     mask = found[0]
-    return MASK_ENTRY_OVERHEAD + (mask.width * mask.height if mask is not None else 0)
+    return image_bytes(mask) if mask is not None else IMAGE_OVERHEAD
 
 
-@ByteCache("glyph_masks", GLYPH_MASK_CACHE_BYTES, _mask_bytes)
+@ByteCache("glyph_masks", None, _mask_bytes, share=GLYPH_MASK_SHARE)
 def _glyph_mask(face_key: str, gid: int, size: int, fx: float, fy: float):
     """Coverage of one outline at a quarter-pixel offset, drawn by AGG once; (mask, dx, dy) from the origin.
 
@@ -187,7 +192,7 @@ def _glyph_mask(face_key: str, gid: int, size: int, fx: float, fy: float):
     return mask, x0, y0
 
 
-@ByteCache("colour_bitmaps", COLOUR_BITMAP_CACHE_BYTES, lambda bitmap: bitmap.width * bitmap.height * 4 + MASK_ENTRY_OVERHEAD)
+@ByteCache("colour_bitmaps", None, image_bytes, share=COLOUR_BITMAP_SHARE)
 def _colour_bitmap(face: str, gid: int, width: int, height: int) -> Image.Image:
     png, _extents = colour_glyph(face, gid)
     with Image.open(io.BytesIO(png)) as bitmap:

@@ -6,14 +6,21 @@ paragraph stays the context, so Arabic letters join across the cut) and its
 runs are put in visual order by rule L2 of the bidi algorithm.
 """
 
+import sys
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import accumulate
 
+from app.og.byte_cache import ByteCache
 from app.og.fonts import get_face
-from app.og.itemize import Paragraph, Run, itemize
+from app.og.itemize import Paragraph, Run, itemize, paragraph_bytes
 
 ELLIPSIS = "…"
+# Shares of the drawing caches' budget (OG_DRAWING_CACHE_BYTES), and what the entries hold.
+SHAPED_RUN_SHARE = 0.08
+PARAGRAPH_SHARE = 0.04
+SHAPED_GLYPH_BYTES = 176  # a 5-tuple and its two or three ints past the small ones Python shares
+SHAPED_PARAGRAPH_BYTES = 400  # the object and its attributes
+FLOAT_BYTES = 32
 
 
 @dataclass(frozen=True)
@@ -33,7 +40,8 @@ class ShapedLine:
     width: float  # advance width in em
 
 
-@lru_cache(maxsize=8192)
+@ByteCache("shaped_runs", None, lambda glyphs: sys.getsizeof(glyphs) + SHAPED_GLYPH_BYTES * len(glyphs),
+           share=SHAPED_RUN_SHARE)
 def _shape(face: str, text: str, start: int, end: int, level: int, script: str | None,
            language: str | None):
     return get_face(face).shape(text, start, end, "rtl" if level % 2 else "ltr", script, language)
@@ -103,7 +111,13 @@ class ShapedParagraph:
         return ShapedLine(tuple(glyphs), x)
 
 
-@lru_cache(maxsize=1024)
+def _shaped_paragraph_bytes(shaped: ShapedParagraph) -> int:
+    edges = shaped._edges
+    return (SHAPED_PARAGRAPH_BYTES + paragraph_bytes(shaped.paragraph) + sys.getsizeof(edges)
+            + FLOAT_BYTES * len(edges))
+
+
+@ByteCache("paragraphs", None, _shaped_paragraph_bytes, share=PARAGRAPH_SHARE)
 def shape_paragraph(text: str, font: str, language: str | None) -> ShapedParagraph:
     """The shaped paragraph, shared by every size and every request with the same text and font."""
     return ShapedParagraph(itemize(text, font, language), font)

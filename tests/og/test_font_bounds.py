@@ -25,19 +25,20 @@ def _box(pen, x0, y0, x1, y1):
     pen.closePath()
 
 
-def build_font(far_glyph=False):
-    """A small OFL TrueType font; ``far_glyph`` draws 'Z' 30 em away from its origin."""
-    names = [".notdef"] + [f"g{ord(ch)}" for ch in LETTERS]
+def build_font(far_glyph=False, letters=LETTERS, box=(50, 0, 550, 700)):
+    """A small OFL TrueType font, every glyph of ``letters`` a ``box`` (font units of a 1000 em);
+    ``far_glyph`` draws 'Z' 30 em away from its origin."""
+    names = [".notdef"] + [f"g{ord(ch)}" for ch in letters]
     builder = FontBuilder(1000, isTTF=True)
     builder.setupGlyphOrder(names)
-    builder.setupCharacterMap({ord(ch): f"g{ord(ch)}" for ch in LETTERS})
+    builder.setupCharacterMap({ord(ch): f"g{ord(ch)}" for ch in letters})
     glyphs = {}
     for name in names:
         pen = TTGlyphPen(None)
         if far_glyph and name == f"g{ord('Z')}":
             _box(pen, 50, 30_000, 550, 30_700)
         else:
-            _box(pen, 50, 0, 550, 700)
+            _box(pen, *box)
         glyphs[name] = pen.glyph()
     builder.setupGlyf(glyphs)
     builder.setupHorizontalMetrics({name: (600, 50) for name in names})
@@ -107,20 +108,20 @@ def test_a_garbage_name_table_logs_a_few_lines_not_one_per_record(client, admin_
 def test_a_byte_cache_drops_the_least_recent_entries_past_its_bound():
     calls = []
 
-    @ByteCache("test_blobs", 1000, len)
+    @ByteCache("test_blobs", 1500, len)  # each entry 300 bytes and its key
     def blob(key, size):
         calls.append(key)
         return b"x" * size
 
     for key in range(10):
         blob(key, 300)
-    assert blob.cache.bytes <= 1000 and len(blob.cache) == 3
+    assert blob.cache.bytes <= 1500 and len(blob.cache) == 3
     blob(9, 300)
     assert calls.count(9) == 1  # still cached
     blob(0, 300)
     assert calls.count(0) == 2  # dropped, made again
     blob("huge", 5000)
-    assert blob.cache.bytes <= 1000  # larger than the bound: returned, never kept
+    assert blob.cache.bytes <= 1500  # larger than the bound: returned, never kept
 
 
 def test_metrics_report_each_og_cache_in_bytes(client):
@@ -128,8 +129,54 @@ def test_metrics_report_each_og_cache_in_bytes(client):
     text = client.get("/metrics").get_data(as_text=True)
     held = {line.split('"')[1]: float(line.split()[-1]) for line in text.splitlines()
             if line.startswith("imprint_og_cache_bytes{")}
-    assert {"glyph_masks", "glyph_paths", "glyph_outlines"} <= set(held)
+    assert {"glyph_masks", "glyph_paths", "glyph_outlines", "gradient_ramps", "shaped_runs", "cards"} <= set(held)
+    assert held["cards"] > 0 and held["gradient_ramps"] > 0 and held["shaped_runs"] > 0
     assert held["glyph_masks"] > 0
     bounds = {line.split('"')[1]: float(line.split()[-1]) for line in text.splitlines()
               if line.startswith("imprint_og_cache_max_bytes{")}
     assert all(held[name] <= bounds[name] for name in held)
+
+
+
+HELD_BY_A_CACHE = """
+import gc
+from app.og.fonts import glyph_outline, _outline
+from app.og.raster import _glyph_mask
+def anonymous():  # the process's own memory, not the font file's pages HarfBuzz maps
+    with open("/proc/self/smaps_rollup") as rollup:
+        return 1024 * next(int(line.split()[1]) for line in rollup if line.startswith("Anonymous:"))
+cache = CACHE
+glyphs = range(1000, 1000 + GLYPHS)
+for gid in glyphs if WARM_ALL else glyphs[:1]:  # the face's tables and HarfBuzz's own accelerators
+    glyph_outline("cjk-regular-ja", gid)
+gc.collect()
+before, counted = anonymous(), cache.cache.bytes
+for gid in glyphs:
+    CALL
+print(anonymous() - before, cache.cache.bytes - counted)
+"""
+
+
+def _held_and_counted(cache, call, glyphs, warm_all):
+    """(bytes the process grew by, bytes the cache says it took) for ``glyphs`` CJK glyphs, in a fresh process."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (HELD_BY_A_CACHE.replace("CACHE", cache).replace("CALL", call).replace("GLYPHS", str(glyphs))
+            .replace("WARM_ALL", str(warm_all)))
+    out = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2], check=True,
+                         capture_output=True, text=True).stdout
+    grown, counted = map(int, out.split())
+    return grown, counted
+
+
+def test_the_outline_cache_counts_the_bytes_its_paths_really_hold():
+    grown, counted = _held_and_counted("_outline", "glyph_outline('cjk-regular-ja', gid)", 3000, False)
+    assert 0.8 * grown <= counted <= 1.5 * grown, (grown, counted)
+
+
+def test_the_mask_cache_counts_the_bytes_its_images_really_hold():
+    grown, counted = _held_and_counted("_glyph_mask", "_glyph_mask('cjk-regular-ja', gid, 24, 0.25, 0.5)", 3000,
+                                       True)
+    assert 0.8 * grown <= counted <= 1.5 * grown, (grown, counted)

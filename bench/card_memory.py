@@ -40,7 +40,7 @@ from PIL import Image, ImageDraw  # noqa: E402
 from app.og import presets  # noqa: E402
 from app.og.fonts import BASE_FAMILIES, FONT_DIR, SCRIPT_FAMILIES  # noqa: E402
 from app.og.palettes import THEMES  # noqa: E402
-from tests.og.test_font_bounds import build_font  # noqa: E402
+from tests.og.font_builder import build_font  # noqa: E402
 
 # Letters of each script (ISO 15924, as the renderer's table names them), and emoji.
 SCRIPT_RANGES = {

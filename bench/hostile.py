@@ -30,7 +30,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from load_local import LocalServer  # noqa: E402
 from stack import PYTHON, ROOT  # noqa: E402
 
-from tests.og.test_font_bounds import build_font, replace_table  # noqa: E402
+from tests.og.font_builder import build_font, replace_table  # noqa: E402
 from tests.og.test_svg_bombs import (  # noqa: E402
     billion_laughs_utf16,
     doctype_after_the_first_4096_bytes,

@@ -90,6 +90,7 @@ def register_blueprints(app):
     from .history.routes import blp as history_blp
     from .landing import blp as landing_blp
     from .observability import init_series as init_request_series
+    from .og.routes import ExtensionConverter
     from .og.routes import blp as og_blp
     from .og.template_routes import blp as og_templates_blp
     from .openai_api.routes import blp as openai_blp
@@ -106,6 +107,8 @@ def register_blueprints(app):
     api = held("api", app)
     app.url_map.converters["prompt_id"] = PromptIdConverter
     api.register_converter(PromptIdConverter, PromptIdConverter.parameter_schema)
+    app.url_map.converters["card_ext"] = ExtensionConverter
+    api.register_converter(ExtensionConverter, ExtensionConverter.parameter_schema)
     for blp in (health_blp, auth_blp, og_blp, og_templates_blp, ai_blp, datasets_blp, storage_blp, prompts_blp, posts_blp,
                 releases_blp, history_blp, analytics_blp, spend_blp, user_data_blp, openai_blp, provenance_blp,
                 curation_blp, webhooks_blp):

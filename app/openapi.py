@@ -7,7 +7,9 @@ An apispec plugin, run as each path is added:
   and the statuses app/errors.py answers: 400 for a query string, 422 only for a body;
 - summaries and descriptions in CommonMark: docstrings' reST ````code```` becomes ```code```;
 - a map's ``Length`` bound as ``minProperties``/``maxProperties`` (apispec writes
-  ``maxLength``, which JSON Schema ignores on an object).
+  ``maxLength``, which JSON Schema ignores on an object);
+- on every free string, the pattern that says what the body gate (app/security/text_input.py)
+  refuses in any string: NUL.
 """
 
 import re
@@ -27,6 +29,7 @@ OPENAI_BLUEPRINT = "openai"
 OPERATION_PREFIXES = {"datasets": "ai"}
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _REST_CODE = re.compile(r"``(.+?)``")
+NO_NUL = r"^[^\x00]*$"
 
 
 def operation_id(endpoint, method):
@@ -60,12 +63,20 @@ def map_length(converter, field, ret, **_kwargs):
             if key in ret}
 
 
+def no_nul(converter, field, ret, **_kwargs):
+    """apispec attribute function: a string with no pattern, format or choices of its own says it holds no NUL."""
+    if ret.get("type") == "string" and not ({"pattern", "format", "enum"} & ret.keys()):
+        return {"pattern": NO_NUL}
+    return {}
+
+
 class OperationPlugin(BasePlugin):
     def init_spec(self, spec):
         super().init_spec(spec)
         for plugin in spec.plugins:
             if isinstance(plugin, MarshmallowPlugin) and plugin.converter is not None:
                 plugin.converter.add_attribute_function(map_length)
+                plugin.converter.add_attribute_function(no_nul)
 
     def operation_helper(self, path=None, operations=None, **kwargs):
         rule = kwargs.get("rule")

@@ -5,7 +5,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from app.history.schemas import ImageRecordSchema, PageArgs
 from app.prompts.labels import LABEL
 from app.prompts.templates import MAX_VERSION
-from app.security.bounded import Dict, Integer, List
+from app.security.bounded import Boolean, Dict, Integer, List
 
 from .catalog import ASPECT_RATIOS, FORMATS, MAX_N, PROMPT_TOOLS, QUALITIES, SIZES, STYLES
 from .editor import FILTERS
@@ -41,7 +41,7 @@ class _Options(Schema):
         "description": "your own end user's id, recorded so spend reports can group by it"})
     request_id = Text(validate=validate.Length(1, 200), metadata={"description": "idempotency key"})
     message_id = Text(validate=validate.Length(max=200))
-    run_async = fields.Boolean(data_key="async", metadata={"description": "queue it (202 + job URL)"})
+    run_async = Boolean(data_key="async", metadata={"description": "queue it (202 + job URL)"})
     webhook_url = Text(validate=validate.Length(1, 2000), metadata={
         "description": "POSTed generation.succeeded / generation.failed / job.cancelled, signed (Standard Webhooks)"})
 

@@ -3,6 +3,7 @@
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from app.history.schemas import ImageRecordSchema
+from app.security.bounded import Boolean
 
 MAX_IDS = 100  # one bulk action or ZIP
 MAX_TAGS = 20
@@ -56,7 +57,7 @@ class CollectionNameSchema(Strict):
 
 
 class ShareSchema(Strict):
-    shared = fields.Boolean(required=True, metadata={"description": "true: a fresh read-only link; false: none"})
+    shared = Boolean(required=True, metadata={"description": "true: a fresh read-only link; false: none"})
 
 
 class CollectionSchema(Schema):

@@ -62,7 +62,8 @@ class CardOptionsSchema(Schema):
                    "(other scripts always use their Noto family)")
     lang = fields.String(validate=Length(max=35, error="length must be at most {max}"),
                          metadata={"description": "BCP 47 language of the text (ja, ko, zh-TW, ar…): "
-                                   "regional CJK glyph forms and line-break rules"})
+                                   "regional CJK glyph forms and line-break rules",
+                                   "pattern": f"^{LANGUAGE_TAG.pattern}$"})
     sig = fields.String(load_only=True, validate=Length(max=64, error="length must be at most {max}"),
                         metadata={"description": "The URL's signature, when the operator requires signed "
                                   "card URLs (OG_SIGNING_KEYS): HMAC-SHA256 over the path and the canonical "

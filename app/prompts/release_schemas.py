@@ -4,7 +4,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from app.ai.catalog import SIZES
 from app.ai.providers import PROVIDERS
-from app.security.bounded import Dict, Integer, List
+from app.security.bounded import Boolean, Dict, Integer, List
 
 from .labels import LABEL
 from .schemas import CamelSchema, _check_variables
@@ -71,8 +71,8 @@ class CompareSchema(CamelSchema):
     n = Integer(load_default=1, validate=validate.Range(1, MAX_COMPARE_N),
                        metadata={"description": "images per arm and seed"})
     size = fields.String(validate=validate.OneOf(SIZES))
-    run_async = fields.Boolean(data_key="async", load_default=False,
-                               metadata={"description": "queue it (202); small comparisons may still run now"})
+    run_async = Boolean(data_key="async", load_default=False,
+                        metadata={"description": "queue it (202); small comparisons may still run now"})
 
     @validates_schema
     def _bounded(self, data, **_):

@@ -126,7 +126,7 @@ class PromptItem(MethodView):
             return templates.get_prompt(prompt_id)
 
     @admin_required
-    @blp.arguments(PromptUpdateSchema(partial=True))
+    @blp.arguments(PromptUpdateSchema(partial=True), required=False)
     @blp.response(200, PromptSchema)
     def patch(self, data, prompt_id):
         """Edit a template (admin); a new name, template or negative prompt makes a new version."""

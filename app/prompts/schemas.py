@@ -6,7 +6,9 @@ from marshmallow import Schema, ValidationError, fields, pre_dump, pre_load, val
 
 from app.ai.catalog import ASPECT_RATIOS, FORMATS, QUALITIES, SIZES, STYLES
 from app.ai.providers import PROVIDERS
-from app.security.bounded import Dict, Integer, List
+from app.history.cursor import PATTERN as CURSOR_PATTERN
+from app.history.schemas import MAX_CURSOR
+from app.security.bounded import Boolean, Dict, Integer, List
 
 from .stats import success_rate
 from .syntax import MAX_VARIABLES, BadVariable, check_variables, template_variables
@@ -71,7 +73,7 @@ class PromptCreateSchema(CamelSchema):
                              metadata={"description": "text with named placeholders such as {scene}"})
     negative_prompt = fields.String(data_key="negativePrompt", allow_none=True, validate=LONG)
     tags = List(Tag, allow_none=True, validate=validate.Length(max=32))
-    is_active = fields.Boolean(data_key="isActive", load_default=True)
+    is_active = Boolean(data_key="isActive", load_default=True)
     settings = fields.Nested(SettingsSchema, allow_none=True,
                              metadata={"description": "generation settings saved with the version; a request's "
                                        "own fields override them (a change makes a new version)"})
@@ -91,13 +93,13 @@ class PromptSchema(CamelSchema):
     negative_prompt = fields.String(data_key="negativePrompt", allow_none=True)
     variables = fields.List(fields.String(), metadata={"description": "the placeholders the template uses"})
     tags = fields.List(fields.String())
-    is_active = fields.Boolean(data_key="isActive")
+    is_active = Boolean(data_key="isActive")
     version = Integer()
     settings = fields.Dict(allow_none=True, metadata={"description": "the latest version's saved settings"})
     usage_count = Integer(data_key="usageCount")
     success_count = Integer(data_key="successCount")
     success_rate = fields.Float(data_key="successRate", metadata={"description": "percentage"})
-    is_favorite = fields.Boolean(data_key="isFavorite")
+    is_favorite = Boolean(data_key="isFavorite")
     created_at = fields.DateTime(data_key="createdAt")
     updated_at = fields.DateTime(data_key="updatedAt")
 
@@ -204,9 +206,9 @@ class UsageFieldsSchema(CamelSchema):
     outfit = fields.String(allow_none=True, validate=SHORT)
     prompt = fields.String(allow_none=True, validate=LONG)
     negative_prompt = fields.String(data_key="negativePrompt", allow_none=True, validate=LONG)
-    success = fields.Boolean(load_default=True)
+    success = Boolean(load_default=True)
     generation_time_ms = Integer(data_key="generationTimeMs", allow_none=True,
-                                        validate=validate.Range(0, 86_400_000))
+                                 validate=validate.Range(0, 86_400_000))
     error_message = fields.String(data_key="errorMessage", allow_none=True, validate=validate.Length(max=2000))
     prompt_version = Integer(data_key="promptVersion", allow_none=True, validate=validate.Range(1, MAX_VERSION),
                                     metadata={"description": "default: the template's current version"})
@@ -256,4 +258,5 @@ class PostListArgs(CamelSchema):
     character_id = fields.String(data_key="characterId", validate=SHORT)
     user_id = fields.UUID(data_key="userId", metadata={"description": "admins only; others see their own"})
     limit = Integer(load_default=20, validate=validate.Range(1, 100))
-    cursor = fields.String(validate=validate.Length(max=200), metadata={"description": "X-Next-Cursor"})
+    cursor = fields.String(validate=validate.Length(max=MAX_CURSOR),
+                           metadata={"description": "X-Next-Cursor", "pattern": CURSOR_PATTERN})

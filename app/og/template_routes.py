@@ -81,7 +81,7 @@ class Template(MethodView):
         return template_view(template, row, versions)
 
     @admin_required
-    @blp.arguments(TemplateUpdateSchema, error_status_code=400)
+    @blp.arguments(TemplateUpdateSchema, error_status_code=400, required=False)
     @blp.response(200, TemplateSchema)
     @blp.alt_response(404, **NOT_FOUND)
     def patch(self, body, name):

@@ -258,5 +258,7 @@ class PostListArgs(CamelSchema):
     character_id = fields.String(data_key="characterId", validate=SHORT)
     user_id = fields.UUID(data_key="userId", metadata={"description": "admins only; others see their own"})
     limit = Integer(load_default=20, validate=validate.Range(1, 100))
-    cursor = fields.String(validate=validate.Length(max=MAX_CURSOR),
-                           metadata={"description": "X-Next-Cursor", "pattern": CURSOR_PATTERN})
+    cursor = fields.String(validate=[validate.Length(max=MAX_CURSOR),
+                                     validate.Regexp(CURSOR_PATTERN, error="not a cursor; use the X-Next-Cursor "
+                                                     "of the previous page")],
+                           metadata={"description": "X-Next-Cursor"})

@@ -6,6 +6,7 @@ from flask import Flask
 
 from .config import finish_settings, load_env_file, load_settings
 from .extensions import db, held, migrate
+from .url_rules import LazyBuildRule
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
 
@@ -14,6 +15,7 @@ def create_app(config=None):
     """Build the app: settings, extensions, blueprints, errors, CLI. No I/O beyond instance/."""
     load_env_file()
     app = Flask(__name__, instance_path=os.environ.get("IMPRINT_INSTANCE_PATH") or None)
+    app.url_rule_class = LazyBuildRule
     load_config(app, config)
     init_logging(app)
     init_extensions(app)
@@ -137,4 +139,4 @@ def register_error_handlers(app):
 def register_cli(app):
     from .cli import init_cli
 
-    init_cli(app)
+    init_cli(app, create_app)

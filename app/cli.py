@@ -147,7 +147,7 @@ def doctor():
         raise SystemExit(1)
 
 
-def init_cli(app):
+def init_cli(app, factory):
     from app.ai.cli import cli as ai_cli
     from app.analytics.cli import TOP_LEVEL_COMMANDS as history_commands
     from app.analytics.cli import cli as history_cli
@@ -160,4 +160,4 @@ def init_cli(app):
     for group in (users_cli, keys_cli, og_cli, ai_cli, prompts_cli, history_cli, tracking_cli,
                   *history_commands):
         app.cli.add_command(group)
-    init_transfer_cli(app)
+    init_transfer_cli(app, factory)

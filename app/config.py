@@ -232,12 +232,26 @@ def finish_settings(config, instance_path):
     return config
 
 
+OG_SIGNATURE_MODES = ("required", "text", "off")
+
+
+def parse_template_modes(text):
+    """``OG_SIGNATURES_BY_TEMPLATE``: ``name=mode,name=mode`` → {name: mode}; ValueError names the problem."""
+    modes = {}
+    for item in (part.strip() for part in (text or "").split(",")):
+        if not item:
+            continue
+        name, _, mode = item.partition("=")
+        if mode.strip() not in OG_SIGNATURE_MODES or not name.strip():
+            raise ValueError(f"OG_SIGNATURES_BY_TEMPLATE: {item!r} is not template=required|text|off")
+        modes[name.strip()] = mode.strip()
+    return modes
+
+
 def _check_og_signing(config):
     mode = config.get("OG_SIGNATURES")
-    if mode not in (None, "", "required", "text", "off"):
+    if mode not in (None, "", *OG_SIGNATURE_MODES):
         raise RuntimeError(f"OG_SIGNATURES must be required, text or off, not {mode!r}")
-    from app.og.signing import parse_template_modes
-
     try:
         modes = {mode, *parse_template_modes(config.get("OG_SIGNATURES_BY_TEMPLATE")).values()}
     except ValueError as error:

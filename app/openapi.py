@@ -52,7 +52,30 @@ class ErrorSchema(SmorestErrorSchema):
 
 
 class Api(flask_smorest.Api):
+    """flask-smorest's Api, writing each blueprint's paths into the document when the document is
+    first read rather than when the blueprint is registered: an app that never serves its document
+    (a worker, a CLI command, a test) does not spend its start-up building it."""
+
     ERROR_SCHEMA = ErrorSchema
+
+    def register_blueprint(self, blp, *, parameters=None, **options):
+        name = options.get("name", blp.name)
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+        self._app.register_blueprint(blp, **options)
+        self.__dict__.setdefault("_unwritten", []).append((blp, name, parameters))
+
+    @property
+    def spec(self):
+        spec = self.__dict__.get("_spec")
+        unwritten, self.__dict__["_unwritten"] = self.__dict__.get("_unwritten", []), []
+        for blp, name, parameters in unwritten:  # in registration order, as flask-smorest would
+            blp.register_views_in_doc(self, self._app, spec, name=name, parameters=parameters)
+            spec.tag({"name": name, "description": blp.description})
+        return spec
+
+    @spec.setter
+    def spec(self, value):
+        self.__dict__["_spec"] = value
 
 
 def map_length(converter, field, ret, **_kwargs):

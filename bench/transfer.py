@@ -77,7 +77,9 @@ def table_megabytes(sqlite_path):
 
 
 def timed_copy(source, target, batch_size, megabytes, label):
+    from app import create_app
     from app.transfer.dbcopy import copy_database
+    from app.transfer.engines import app_migrator
 
     marks = {}
 
@@ -86,7 +88,7 @@ def timed_copy(source, target, batch_size, megabytes, label):
             marks["verify"] = time.perf_counter()
 
     started = time.perf_counter()
-    report = copy_database(source, target, batch_size=batch_size, secret_key="bench", echo=echo)
+    report = copy_database(source, target, batch_size=batch_size, migrate=app_migrator(create_app, "bench"), echo=echo)
     ended = time.perf_counter()
     copy_seconds = marks["verify"] - started
     rows = report.rows_copied

@@ -19,7 +19,13 @@ import tempfile
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.support import free_port, make_api_key, require_service, settings_for
+from tests.support import (
+    empty_tables,
+    free_port,
+    make_api_key,
+    require_service,
+    settings_for,
+)
 
 _SESSION_DIR = tempfile.mkdtemp(prefix="imprint-tests-")
 os.environ["IMPRINT_INSTANCE_PATH"] = os.path.join(_SESSION_DIR, "instance")
@@ -110,11 +116,26 @@ def _reset_postgres(url):
         engine.dispose()
 
 
+BACKEND_FIXTURES = {"database_url", "redis_url"}
+
+
 def pytest_collection_modifyitems(config, items):
-    """Under xdist, every test that uses the Redis database goes to one worker (``--dist loadgroup``)."""
+    """Under xdist, every test that uses the Redis database goes to one worker (``--dist loadgroup``).
+
+    With TEST_BACKEND_TESTS_ONLY=1 (CI's second pass, on PostgreSQL and Redis) only the tests that
+    use the test database or Redis run: the others met neither in the first pass and would repeat it.
+    """
     for item in items:
         if "redis_url" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.xdist_group("redis"))
+    if os.environ.get("TEST_BACKEND_TESTS_ONLY") == "1":
+        def uses_a_backend(item):
+            return bool(BACKEND_FIXTURES & set(getattr(item, "fixturenames", ())))
+
+        repeats = [item for item in items if not uses_a_backend(item)]
+        if repeats:
+            config.hook.pytest_deselected(items=repeats)
+            items[:] = [item for item in items if uses_a_backend(item)]
 
 
 @pytest.fixture
@@ -159,7 +180,7 @@ def provider_app(make_app):
     yield build
     _close_apps(built)  # events still on their way land now, not in the next test's tables
     for app in built[:1]:
-        _empty_tables(app)
+        empty_tables(app)
 
 
 @pytest.fixture
@@ -194,21 +215,7 @@ def app(make_app, made_apps):
     app = make_app()
     yield app
     _close_apps(made_apps)
-    _empty_tables(app)
-
-
-def _empty_tables(app):
-    from app.extensions import db
-
-    with app.app_context():
-        db.session.remove()
-        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-        with db.engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                connection.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
-            else:
-                for table in tables:
-                    connection.execute(text(f"DELETE FROM {table}"))
+    empty_tables(app)
 
 
 @pytest.fixture
@@ -236,10 +243,6 @@ def admin_key(app):
     """(user, plaintext key) for an administrator."""
     with app.app_context():
         return make_api_key(app, "root", is_admin=True)
-
-
-def bearer(key):
-    return {"Authorization": f"Bearer {key}"}
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ import os
 import socket
 
 import pytest
+from sqlalchemy import text
 
 
 def free_port():
@@ -63,3 +64,31 @@ def make_api_key(app, username, is_admin=False):
 
 def is_postgres(app):
     return app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
+
+
+def bearer(key):
+    return {"Authorization": f"Bearer {key}"}
+
+
+def empty_tables(app):
+    """Delete every row of every table (children first), as a test leaves them for the next."""
+    from app.extensions import db
+
+    with app.app_context():
+        db.session.remove()
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        with db.engine.begin() as connection:  # DELETE, children first: TRUNCATE costs PostgreSQL far more on small tables
+            for table in tables:
+                connection.execute(text(f"DELETE FROM {table}"))
+
+
+def work_queued_generations(app):
+    """Run the app's queued generation jobs in this process (an RQ burst worker), then return."""
+    from rq import SimpleWorker
+    from rq.serializers import JSONSerializer
+
+    from app.redis_client import get_redis
+
+    with app.app_context():
+        queue = app.config["GENERATION_QUEUE"]
+        SimpleWorker([queue], connection=get_redis(), serializer=JSONSerializer).work(burst=True)

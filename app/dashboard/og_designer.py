@@ -9,11 +9,15 @@ from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
 from app.og import presets, templates
-from app.og.fonts import DEFAULT_FAMILY
+from app.og.font_uploads import MAX_FONT_BYTES
+from app.og.fonts import BASE_FAMILIES, DEFAULT_FAMILY
+from app.og.logos import MAX_LOGO_BYTES
 from app.og.params import CardParams, ParamError, make_params
 
 TEXT_FIELDS = tuple(presets.TEXT_LIMITS)
 DESIGN_FIELDS = ("layout", "font", "background", "text_colour", "accent")
+UPLOAD_LIMITS = {"logo": MAX_LOGO_BYTES, "font_file": MAX_FONT_BYTES}
+COLOUR_FIELDS = (("background", "background"), ("text", "text_colour"), ("accent", "accent"))
 
 
 @dataclass
@@ -82,3 +86,22 @@ def design(args, template: tuple | None) -> Design:
     except ParamError as error:
         result.error = error
     return result
+
+
+def template_spec(form, files) -> dict:
+    """The "save as template" form → the spec ``templates.create_template``/``update_template`` take.
+
+    Uploads are read one byte past their bound: enough for the template rules to refuse them.
+    """
+    spec = {"layout": form.get("layout") or None,
+            "colors": {key: form[field] for key, field in COLOUR_FIELDS if form.get(field)},
+            "defaults": {k: form.get(k, "") for k in (*TEXT_FIELDS, "lang") if form.get(k)}}
+    if form.get("font") in BASE_FAMILIES:
+        spec["font"] = form["font"]
+    for field, limit in UPLOAD_LIMITS.items():
+        upload = files.get(field)
+        if upload and upload.filename:
+            spec[field] = upload.read(limit + 1)
+    if form.get("remove_logo"):
+        spec["logo"] = None
+    return spec

@@ -4,9 +4,7 @@ from flask import abort, current_app, flash, g, jsonify, redirect, render_templa
 
 from app.og import presets, templates
 from app.og import stats as og_stats
-from app.og.font_uploads import MAX_FONT_BYTES
 from app.og.fonts import BASE_FAMILIES
-from app.og.logos import MAX_LOGO_BYTES
 from app.og.palettes import THEMES
 from app.og.params import ParamError
 from app.og.render import render
@@ -14,8 +12,6 @@ from app.og.signing import NotACardUrl, current_policy, query_pairs, sign_card_u
 
 from . import og_designer, overview
 from .blueprint import admin_only, blp
-
-UPLOAD_LIMITS = {"logo": MAX_LOGO_BYTES, "font_file": MAX_FONT_BYTES}
 
 
 def _template(name: str):
@@ -84,18 +80,7 @@ def og_save_template():
     admin_only()
     form = request.form
     name = form.get("name", "").strip()
-    spec = {"layout": form.get("layout") or None,
-            "colors": {key: form[field] for key, field in (("background", "background"), ("text", "text_colour"),
-                                                           ("accent", "accent")) if form.get(field)},
-            "defaults": {k: form.get(k, "") for k in (*presets.TEXT_LIMITS, "lang") if form.get(k)}}
-    if form.get("font") in BASE_FAMILIES:
-        spec["font"] = form["font"]
-    for field, limit in UPLOAD_LIMITS.items():
-        upload = request.files.get(field)
-        if upload and upload.filename:
-            spec[field] = upload.read(limit + 1)  # one byte over the bound is enough to refuse it
-    if form.get("remove_logo"):
-        spec["logo"] = None
+    spec = og_designer.template_spec(form, request.files)
     try:
         if _template(name) is None:
             template, row = templates.create_template(name, spec)

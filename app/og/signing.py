@@ -22,12 +22,13 @@ import hmac
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
+from app.config import parse_template_modes
+
 SIGNATURE_PARAM = "sig"
 # The parameters that carry no text of the caller's: with OG_SIGNATURES=text, a URL with only these
 # needs no signature (the seed picks art, presets pick sizes and colours).
 FREE_PARAMS = frozenset({"seed", "format", "aspect", "layout", "width", "height", "shapes", "theme", "font",
                          "lang"})
-MODES = ("required", "text", "off")
 MAX_SIGNATURE = 64  # base64url of 32 bytes is 43 characters
 
 
@@ -54,19 +55,6 @@ def sign_url(url, key):
     pairs.append((SIGNATURE_PARAM, signature(key, parts.path, pairs)))
     query = "&".join(f"{_encode(name)}={_encode(value)}" for name, value in pairs)
     return urlunsplit(parts._replace(query=query))
-
-
-def parse_template_modes(text):
-    """``OG_SIGNATURES_BY_TEMPLATE``: ``name=mode,name=mode`` → {name: mode}; ValueError names the problem."""
-    modes = {}
-    for item in (part.strip() for part in (text or "").split(",")):
-        if not item:
-            continue
-        name, _, mode = item.partition("=")
-        if mode.strip() not in MODES or not name.strip():
-            raise ValueError(f"OG_SIGNATURES_BY_TEMPLATE: {item!r} is not template=required|text|off")
-        modes[name.strip()] = mode.strip()
-    return modes
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from app.ai.catalog import SIZES
-from app.ai.providers import PROVIDERS
+from app.choices import PROVIDER_NAMES, SIZES
 from app.security.bounded import Boolean, Dict, Integer, List
 
 from .labels import LABEL
@@ -51,7 +50,7 @@ class ArmSchema(CamelSchema):
 
     version = Integer(validate=validate.Range(1, MAX_VERSION))
     label = fields.String(validate=LABEL_NAME)
-    provider = fields.String(validate=validate.OneOf(sorted(PROVIDERS)))
+    provider = fields.String(validate=validate.OneOf(sorted(PROVIDER_NAMES)))
     model = fields.String(validate=validate.Length(1, 100))
 
     @validates_schema

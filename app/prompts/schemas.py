@@ -4,8 +4,7 @@ from collections.abc import Mapping
 
 from marshmallow import Schema, ValidationError, fields, pre_dump, pre_load, validate, validates
 
-from app.ai.catalog import ASPECT_RATIOS, FORMATS, QUALITIES, SIZES, STYLES
-from app.ai.providers import PROVIDERS
+from app.choices import ASPECT_RATIOS, FORMATS, PROVIDER_NAMES, QUALITIES, SIZES, STYLES
 from app.history.cursor import PATTERN as CURSOR_PATTERN
 from app.history.schemas import MAX_CURSOR
 from app.security.bounded import Boolean, Dict, Integer, List
@@ -54,7 +53,7 @@ class ProviderOptionsSchema(Schema):
 class SettingsSchema(Schema):
     """Generation settings saved with a version; a request's own fields override them."""
 
-    provider = fields.String(validate=validate.OneOf(sorted(PROVIDERS)))
+    provider = fields.String(validate=validate.OneOf(sorted(PROVIDER_NAMES)))
     model = fields.String(validate=validate.Length(1, 100))
     size = fields.String(validate=validate.OneOf(SIZES))
     aspect_ratio = fields.String(validate=validate.OneOf(list(ASPECT_RATIOS)))

@@ -28,7 +28,7 @@ from sqlalchemy import text
 
 from .checksum import fingerprint
 from .dbcopy import CopyRefused, copy_database, model_tables
-from .engines import current_heads, open_engine
+from .engines import current_heads, open_engine, target_migrator
 from .storagecopy import REFERENCES, expected_sha256
 
 FORMAT = 1
@@ -130,7 +130,7 @@ def create_backup(path, backend_for, *, include_secrets=False, echo=print):
         else:
             echo("database: pg_dump not found, copying into SQLite")
             destination = os.path.join(path, "database.sqlite")
-            report = copy_database(url, f"sqlite:///{destination}", secret_key=current_app.config["SECRET_KEY"],
+            report = copy_database(url, f"sqlite:///{destination}", migrate=target_migrator(),
                                    echo=lambda _line: None)
             if not report.matches:
                 raise BackupInvalid("the copy into the backup's SQLite file did not verify")
@@ -276,7 +276,7 @@ def restore_backup(path, backend_for, *, echo=print):
             # Copy from a scratch copy: the copy opens its source read-write (WAL), the backup stays untouched.
             working = os.path.join(scratch, "snapshot.sqlite")
             shutil.copyfile(database_path, working)
-            report = copy_database(f"sqlite:///{working}", url, secret_key=current_app.config["SECRET_KEY"],
+            report = copy_database(f"sqlite:///{working}", url, migrate=target_migrator(),
                                    echo=echo)
         if not report.matches:
             raise BackupInvalid("the restored tables differ from the backup")

@@ -17,6 +17,7 @@ backup_cli = AppGroup("backup", help="Back up and restore an instance.")
 def copy_database_command(target_url, source_url, merge, batch_size):
     """Copy every table to another database, migrated to the same revision; resumable; verified at the end."""
     from .dbcopy import CopyRefused, copy_database
+    from .engines import target_migrator
 
     own = current_app.config["SQLALCHEMY_DATABASE_URI"]
     source_url = source_url or own
@@ -25,7 +26,7 @@ def copy_database_command(target_url, source_url, merge, batch_size):
         raise click.UsageError("give --to (or --from) a database other than the one copied from")
     try:
         report = copy_database(source_url, target_url, merge=merge, batch_size=batch_size,
-                               secret_key=current_app.config["SECRET_KEY"], echo=click.echo)
+                               migrate=target_migrator(), echo=click.echo)
     except (CopyRefused, ValueError) as error:
         raise click.ClickException(str(error)) from error
     rate = report.rows_copied / report.seconds if report.seconds else 0
@@ -39,7 +40,11 @@ def copy_database_command(target_url, source_url, merge, batch_size):
     click.echo("verified: every table has the same rows and checksum on both sides")
 
 
-def init_cli(app):
+def init_cli(app, factory):
+    """The commands; ``factory`` (``create_app``) builds the apps that migrate a copy's target."""
+    from .engines import app_migrator
+
+    app.extensions["transfer.migrate"] = app_migrator(factory, app.config["SECRET_KEY"])
     from flask_migrate.cli import db as db_cli
 
     db_cli.add_command(copy_database_command)

@@ -40,7 +40,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import DBAPIError
 
 from .checksum import fingerprint, row_values, select_rows
-from .engines import current_heads, migrate, open_engine, redact
+from .engines import current_heads, open_engine, redact
 
 PROGRESS_TABLE = "imprint_copy_progress"
 _progress_metadata = MetaData()
@@ -210,7 +210,7 @@ def _table_is_empty(connection, table):
     return connection.execute(select(1).select_from(table).limit(1)).first() is None
 
 
-def prepare_target(source, target, target_url, *, merge, secret_key, echo):
+def prepare_target(source, target, target_url, *, merge, migrate, echo):
     """Migrate the target to the source's revision; refuse a target with data unless merging or resuming."""
     source_heads = current_heads(source)
     if not source_heads:
@@ -218,7 +218,7 @@ def prepare_target(source, target, target_url, *, merge, secret_key, echo):
     target_heads = current_heads(target)
     if target_heads != source_heads:
         echo(f"migrating the target to {', '.join(sorted(source_heads))}")
-        migrate(target_url, secret_key)
+        migrate(target_url)
         target_heads = current_heads(target)
     if target_heads != source_heads:
         raise CopyRefused(
@@ -333,9 +333,11 @@ def verify(source, target, tables, echo):
     return reports
 
 
-def copy_database(source_url, target_url, *, merge=False, batch_size=2000, secret_key="",
-                  echo=print):
-    """Copy every table from ``source_url`` to ``target_url``; returns a CopyReport (verification included)."""
+def copy_database(source_url, target_url, *, migrate, merge=False, batch_size=2000, echo=print):
+    """Copy every table from ``source_url`` to ``target_url``; returns a CopyReport (verification included).
+
+    ``migrate(url)`` brings the target to the newest migration when it is behind the source.
+    """
     if batch_size < 1:
         raise ValueError("batch size must be at least 1")
     source, target = open_engine(source_url), open_engine(target_url)
@@ -343,7 +345,7 @@ def copy_database(source_url, target_url, *, merge=False, batch_size=2000, secre
     started = time.monotonic()
     try:
         echo(f"copying {redact(source.url.render_as_string())} → {redact(target.url.render_as_string())}")
-        resuming = prepare_target(source, target, target_url, merge=merge, secret_key=secret_key, echo=echo)
+        resuming = prepare_target(source, target, target_url, merge=merge, migrate=migrate, echo=echo)
         if resuming:
             echo("resuming an interrupted copy")
         tables = model_tables()

@@ -58,21 +58,31 @@ def current_heads(engine):
         return {row[0] for row in connection.execute(text("SELECT version_num FROM alembic_version"))}
 
 
-def migrate(url, secret_key):
-    """Bring the database at ``url`` to the newest migration, with an app of its own."""
-    from app import create_app
-    from app.migrating import upgrade_database
+def app_migrator(factory, secret_key):
+    """A function bringing the database at a URL to the newest migration, with an app of its own.
 
-    app = create_app({"DATABASE_URL": url, "REDIS_URL": None, "AUTO_MIGRATE": False,
-                      "SECRET_KEY": secret_key})
-    try:
-        upgrade_database(app)
-    finally:
-        app.extensions["tracking"].close()
+    ``factory`` is ``create_app``, handed down by the app's CLI wiring: transfer sits below it.
+    """
+    def migrate(url):
         from app.extensions import db
+        from app.migrating import upgrade_database
 
-        with app.app_context():
-            db.engine.dispose()
+        app = factory({"DATABASE_URL": url, "REDIS_URL": None, "AUTO_MIGRATE": False, "SECRET_KEY": secret_key})
+        try:
+            upgrade_database(app)
+        finally:
+            app.extensions["tracking"].close()
+            with app.app_context():
+                db.engine.dispose()
+
+    return migrate
+
+
+def target_migrator():
+    """The current app's ``app_migrator`` (set up with the CLI)."""
+    from flask import current_app
+
+    return current_app.extensions["transfer.migrate"]
 
 
 def _maintenance_engine(url):

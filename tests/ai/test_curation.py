@@ -6,8 +6,7 @@ import zipfile
 
 from app.extensions import db
 from app.models import GeneratedImage, GenerationLog
-from tests.conftest import bearer
-from tests.support import make_api_key
+from tests.support import bearer, make_api_key
 
 
 def _make(client, key, prompt="a lighthouse", **fields):

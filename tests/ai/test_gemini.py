@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import GeneratedImage
 from tests.ai.gemini_standin import gemini
 from tests.ai.servers import serve
-from tests.conftest import bearer
+from tests.support import bearer
 
 
 def _records(app):

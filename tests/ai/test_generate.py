@@ -9,8 +9,7 @@ from app.extensions import db
 from app.models import GeneratedImage, GenerationLog, Prompt, PromptUsage
 from app.storage.images import read_parameters
 from tests.ai.servers import flush_tracking, png_b64, serve
-from tests.conftest import bearer
-from tests.support import image_rows
+from tests.support import bearer, image_rows
 
 SEED_002_FIELDS = {"id", "image_url", "caption", "prompt_used", "dataset_id", "style", "aspect_ratio", "quality",
                    "format", "resolution", "reference_images_count"}
@@ -125,10 +124,10 @@ def test_two_concurrent_identical_requests_make_one_image(make_app):
     assert results["first"].status_code == 201 and results["second"].status_code == 200
     assert results["first"].get_json()["id"] == results["second"].get_json()["id"]
     assert len(server.requests) == 1
-    from tests.conftest import _empty_tables
+    from tests.support import empty_tables
 
     assert _count(app) == 1
-    _empty_tables(app)
+    empty_tables(app)
 
 
 def test_a_retryable_failure_can_be_retried_with_the_same_request_id(make_app):
@@ -143,9 +142,9 @@ def test_a_retryable_failure_can_be_retried_with_the_same_request_id(make_app):
     with app.app_context():
         statuses = sorted(r.status for r in db.session.scalars(select(GeneratedImage)))
     assert statuses == ["failed", "success"]
-    from tests.conftest import _empty_tables
+    from tests.support import empty_tables
 
-    _empty_tables(app)
+    empty_tables(app)
 
 
 def test_history_shows_each_caller_their_own(app, client, user_key, admin_key):

@@ -11,8 +11,7 @@ from app.models import GeneratedImage, GenerationJob
 from app.redis_client import get_redis
 from tests.ai.a1111_standin import A1111State, automatic1111
 from tests.ai.servers import serve
-from tests.conftest import _empty_tables, bearer
-from tests.support import make_api_key
+from tests.support import bearer, empty_tables, make_api_key
 
 
 def _queue_ids(app):
@@ -59,7 +58,7 @@ def test_list_filter_page_and_cancel_a_queued_job(make_app, redis_url, user_key)
         assert db.session.scalar(select(func.count()).select_from(GeneratedImage)) == 1
     finished = client.post(f"/ai/jobs/{ids[1]}/cancel", headers=headers)
     assert finished.status_code == 409 and "finished" in finished.get_json()["message"]
-    _empty_tables(app)
+    empty_tables(app)
 
 
 def test_a_running_automatic1111_job_is_interrupted_and_stays_cancelled(provider_app, user_key):
@@ -123,4 +122,4 @@ def test_a_running_comfyui_job_is_interrupted_by_its_own_prompt_id(make_app, red
     assert cancelled.status_code == 200 and cancelled.get_json()["status"] == "cancelled"
     assert state.interrupted == [prompt_id] and not worker.is_alive()
     assert client.get(f"/ai/jobs/{job_id}", headers=headers).get_json()["status"] == "cancelled"
-    _empty_tables(app)
+    empty_tables(app)

@@ -1,20 +1,10 @@
 """Async generation: a queued RQ job on real Redis, run by a real worker; the job row is the record."""
 
-from rq import SimpleWorker
-from rq.serializers import JSONSerializer
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import GeneratedImage
-from app.redis_client import get_redis
-from tests.conftest import _empty_tables, bearer
-from tests.support import image_rows
-
-
-def _work(app):
-    with app.app_context():
-        queue = app.config["GENERATION_QUEUE"]
-        SimpleWorker([queue], connection=get_redis(), serializer=JSONSerializer).work(burst=True)
+from tests.support import bearer, empty_tables, image_rows, work_queued_generations
 
 
 def test_async_generation_is_queued_and_finished_by_a_worker(make_app, redis_url, user_key):
@@ -31,7 +21,7 @@ def test_async_generation_is_queued_and_finished_by_a_worker(make_app, redis_url
     assert again.status_code == 202 and again.get_json()["id"] == job["id"]
     assert client.get(f"/ai/jobs/{job['id']}").status_code == 404  # not anonymous's job
 
-    _work(app)
+    work_queued_generations(app)
     done = client.get(f"/ai/jobs/{job['id']}", headers=headers).get_json()
     assert done["status"] == "finished"
     result = done["result"]
@@ -42,7 +32,7 @@ def test_async_generation_is_queued_and_finished_by_a_worker(make_app, redis_url
     assert sync.status_code == 200 and sync.get_json()["id"] == result["id"], sync.get_json()
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(GeneratedImage)) == 1
-    _empty_tables(app)
+    empty_tables(app)
 
 
 def test_async_failure_is_recorded_on_the_job(make_app, redis_url):
@@ -50,7 +40,7 @@ def test_async_failure_is_recorded_on_the_job(make_app, redis_url):
                    PROVIDER_RETRIES=0)
     client = app.test_client()
     job = client.post("/ai/generate?async=true", json={"prompt": "doomed"}).get_json()
-    _work(app)
+    work_queued_generations(app)
     failed = client.get(f"/ai/jobs/{job['id']}").get_json()
     assert failed["status"] == "failed" and failed["failure"]["retryable"] is True
     with app.app_context():
@@ -59,4 +49,4 @@ def test_async_failure_is_recorded_on_the_job(make_app, redis_url):
         assert len(image_rows(GeneratedImage.status != "success")) == 1  # (anonymous callers list nothing)
     bad = client.post("/ai/generate?async=true", json={"prompt": "x", "size": "9x9"})
     assert bad.status_code == 422  # checked before anything is queued
-    _empty_tables(app)
+    empty_tables(app)

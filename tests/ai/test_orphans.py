@@ -15,14 +15,14 @@ from app.models import GeneratedImage
 from app.storage import get_storage
 from app.storage.local import LocalStorage
 from tests.ai.servers import png_bytes
-from tests.conftest import _empty_tables
+from tests.support import empty_tables
 
 OLD = time.time() - 3 * 3600
 
 
 def _clean(app):
     app.extensions["tracking"].chain.flush(None)  # the test's logs land now, not in the next test's tables
-    _empty_tables(app)
+    empty_tables(app)
 
 
 @pytest.fixture

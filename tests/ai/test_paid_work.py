@@ -13,7 +13,7 @@ from app.models import GeneratedImage, GenerationJob, GenerationLog
 from app.security.quotas import get_quotas
 from tests.ai.openai_standin import openai_images
 from tests.ai.servers import serve
-from tests.conftest import _empty_tables, bearer
+from tests.support import bearer, empty_tables
 
 LEASE = 2.0
 
@@ -55,7 +55,7 @@ def paid_app(make_app):
     yield build
     for app in built[:1]:
         app.extensions["tracking"].chain.flush(None)
-        _empty_tables(app)
+        empty_tables(app)
 
 
 def _user(app, name="payer"):

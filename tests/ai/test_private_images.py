@@ -4,7 +4,7 @@ ones are 403; the dashboard keeps showing the images."""
 from urllib.parse import urlsplit
 
 from app.storage.private import UrlSigner
-from tests.conftest import bearer
+from tests.support import bearer
 
 
 def _path(url):

@@ -5,7 +5,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Prompt
-from tests.conftest import bearer
+from tests.support import bearer
 
 TEMPLATE = "A {{literal}} poster of {subject}"
 

@@ -226,3 +226,11 @@ def test_a_provider_that_returns_garbage_is_502(provider_app):
         app = provider_app(AI_PROVIDER="automatic1111", A1111_URL=server.url)
         response = app.test_client().post("/ai/generate", json={"prompt": "x"})
     assert response.status_code == 502 and response.get_json()["error_kind"] == "bad_response"
+
+
+def test_every_provider_is_a_name_requests_and_templates_may_choose():
+    """A provider added to the pipeline but not to the choices would be refused by every schema that names it."""
+    from app.ai.providers import PROVIDERS
+    from app.choices import PROVIDER_NAMES
+
+    assert sorted(PROVIDERS) == sorted(PROVIDER_NAMES)

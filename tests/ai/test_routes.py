@@ -183,7 +183,7 @@ print(response.status_code)
 
 
 def test_the_breaker_is_shared_across_processes_through_redis(provider_app, redis_url, database_url, tmp_path):
-    from tests.conftest import settings_for
+    from tests.support import settings_for
 
     with serve(OUTAGES["500"]) as a, serve(openai_images()) as b:
         settings = dict(AI_PROVIDER="openai", OPENAI_API_KEY="sk-test", OPENAI_BASE_URL=b.url,
@@ -230,7 +230,7 @@ def test_every_attempt_of_a_route_runs_under_the_one_attempt_row_and_its_lease(p
     from app.ai import leases
     from app.models import GenerationJob
     from app.security.quotas import get_quotas
-    from tests.conftest import bearer
+    from tests.support import bearer
 
     seen = []
 

@@ -51,9 +51,9 @@ def test_s3_backend_with_bucket_map_and_presigned_urls(make_app, s3_endpoint):
         second = store_image(storage, "dataset-images", png_bytes())
     assert first.storage_url == f"s3://imprint/dataset-images/{first.key}"
     assert not first.deduplicated and second.deduplicated
-    from tests.conftest import _empty_tables
+    from tests.support import empty_tables
 
-    _empty_tables(app)
+    empty_tables(app)
 
 
 def test_s3_public_url_template(make_app, s3_endpoint):
@@ -62,9 +62,9 @@ def test_s3_public_url_template(make_app, s3_endpoint):
     body = app.test_client().post("/ai/generate", json={"prompt": "public"}).get_json()
     sha = body["images"][0]["sha256"]
     assert body["image_url"] == f"https://cdn.example.com/generated-images/{sha[:2]}/{sha}.png"
-    from tests.conftest import _empty_tables
+    from tests.support import empty_tables
 
-    _empty_tables(app)
+    empty_tables(app)
 
 
 def test_fallback_stores_when_the_primary_fails(make_app):
@@ -77,9 +77,9 @@ def test_fallback_stores_when_the_primary_fails(make_app):
     record = client.get(f"/ai/generated-images/{body['id']}").get_json()
     assert record["storage_provider"] == "local" and record["status"] == "success"
     assert client.get(body["image_url"]).status_code == 200
-    from tests.conftest import _empty_tables
+    from tests.support import empty_tables
 
-    _empty_tables(app)
+    empty_tables(app)
 
 
 def test_storage_failure_without_fallback_is_a_retryable_failure(make_app):
@@ -93,9 +93,9 @@ def test_storage_failure_without_fallback_is_a_retryable_failure(make_app):
         from app.models import GeneratedImage
 
         assert len(image_rows(GeneratedImage.status != "success")) == 1
-    from tests.conftest import _empty_tables
+    from tests.support import empty_tables
 
-    _empty_tables(app)
+    empty_tables(app)
 
 
 def _git(*args, cwd=None):
@@ -119,9 +119,9 @@ def test_git_backend_commits_and_pushes(make_app, tmp_path):
     blob = subprocess.run(["git", "--git-dir", str(remote), "show", f"main:{path}"], capture_output=True, check=True)
     assert blob.stdout == client.get(f"/storage/generated-images/{sha[:2]}/{sha}.png").data
     assert second["images"][0]["sha256"] != sha
-    from tests.conftest import _empty_tables
+    from tests.support import empty_tables
 
-    _empty_tables(app)
+    empty_tables(app)
 
 
 def test_git_push_failure_falls_back_to_local(make_app, tmp_path):
@@ -129,6 +129,6 @@ def test_git_push_failure_falls_back_to_local(make_app, tmp_path):
                    GIT_STORAGE_DIR=str(tmp_path / "clone"))
     body = app.test_client().post("/ai/generate", json={"prompt": "no remote"}).get_json()
     assert body["images"][0]["storage_provider"] == "local"
-    from tests.conftest import _empty_tables
+    from tests.support import empty_tables
 
-    _empty_tables(app)
+    empty_tables(app)

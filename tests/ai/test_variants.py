@@ -7,7 +7,7 @@ import c2pa
 from PIL import Image
 
 from app.models import ImageVariant
-from tests.conftest import bearer
+from tests.support import bearer
 
 CHROME_ACCEPT = "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8"
 

@@ -9,8 +9,8 @@ import pytest
 
 from app.analytics import alerts
 from app.models.types import utcnow
-from tests.conftest import bearer
 from tests.factories import NOW, make_log
+from tests.support import bearer
 
 
 class Webhook:

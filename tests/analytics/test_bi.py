@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import GenerationLog
 from app.models.query import hour_bucket, percentile_cont
-from tests.conftest import bearer
 from tests.factories import at, make_log, make_user
+from tests.support import bearer
 
 H1 = datetime(2025, 6, 15, 10, 0, tzinfo=UTC)
 H2 = datetime(2025, 6, 15, 11, 0, tzinfo=UTC)

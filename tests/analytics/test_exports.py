@@ -11,7 +11,6 @@ import pytest
 
 from app.extensions import db
 from app.models import GenerationLog
-from tests.conftest import bearer
 from tests.factories import (
     NOW,
     at,
@@ -22,6 +21,7 @@ from tests.factories import (
     make_usage,
     make_user,
 )
+from tests.support import bearer
 
 WINDOW = "since=2025-06-15T00:00:00Z&until=2025-06-15T12:00:00Z"
 

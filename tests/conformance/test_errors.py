@@ -3,7 +3,7 @@ unknown query parameters refused on the API and ignored on card URLs; /me/usage 
 
 import pytest
 
-from tests.conftest import bearer
+from tests.support import bearer
 
 # (path, needs an admin key) of list endpoints that take query parameters.
 LISTS = [("/ai/generated-images", False), ("/prompts", False), ("/posts", False),

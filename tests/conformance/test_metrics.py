@@ -7,8 +7,7 @@ import subprocess
 from prometheus_client import CONTENT_TYPE_LATEST
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import bearer
-from tests.support import require_service
+from tests.support import bearer, require_service
 
 
 def _samples(client):

@@ -6,8 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import bearer
-from tests.support import require_service
+from tests.support import bearer, require_service
 
 ROOT = Path(__file__).resolve().parents[2]
 # .ci/run installs the pinned @redocly/cli here (gitignored); `npm install --prefix .ci/tools` does it by hand.

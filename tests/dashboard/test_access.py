@@ -1,21 +1,10 @@
 """Who sees what, and forms that change something need their CSRF token."""
 
-import re
 
 from tests.dashboard.conftest import sign_in
 from tests.dashboard.ledger import api, generate
+from tests.dashboard.support import TOKEN, signed_in_client
 from tests.support import make_api_key
-
-TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def signed_in_client(app, key):
-    """A test client holding a dashboard session, signed in through the form."""
-    client = app.test_client()
-    token = TOKEN.search(client.get("/dashboard/login").text).group(1)
-    answer = client.post("/dashboard/login", data={"api_key": key, "csrf_token": token})
-    assert answer.status_code == 302
-    return client
 
 
 def test_a_form_post_without_the_csrf_token_is_refused(app, browsing, live_server, user_key):

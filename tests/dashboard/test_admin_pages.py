@@ -7,7 +7,7 @@ import pytest
 
 from tests.dashboard.conftest import screenshot, sign_in
 from tests.dashboard.ledger import api
-from tests.dashboard.test_access import signed_in_client
+from tests.dashboard.support import signed_in_client
 
 
 def _admin_page(browsing, admin):

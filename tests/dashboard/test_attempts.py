@@ -19,7 +19,7 @@ def upstreams():
 
 @pytest.fixture
 def app(make_app, made_apps, upstreams):
-    from tests.conftest import _close_apps, _empty_tables
+    from tests.support import _close_apps, empty_tables
 
     a, b = upstreams
     targets = [{"provider": "openai", "model": "gpt-image-1.5", "settings": {"OPENAI_BASE_URL": a.url}},
@@ -28,7 +28,7 @@ def app(make_app, made_apps, upstreams):
                    AI_ROUTES=json.dumps({"images": targets}))
     yield app
     _close_apps(made_apps)
-    _empty_tables(app)
+    empty_tables(app)
 
 
 def test_the_image_page_lists_each_attempt(app, browsing, live_server, user_key):

@@ -162,7 +162,7 @@ def test_a_provider_failure_is_shown_with_its_failed_record(make_app):
     """The provider refuses (here: nothing listens): the page says so and links the failed record."""
     import re
 
-    from tests.dashboard.test_access import TOKEN, signed_in_client
+    from tests.dashboard.support import TOKEN, signed_in_client
     from tests.support import make_api_key
 
     app = make_app(AI_PROVIDER="openai", OPENAI_BASE_URL="http://127.0.0.1:9/v1", OPENAI_API_KEY="sk-test",

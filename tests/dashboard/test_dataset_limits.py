@@ -5,7 +5,7 @@ import re
 
 from PIL import Image
 
-from tests.dashboard.test_access import TOKEN, signed_in_client
+from tests.dashboard.support import TOKEN, signed_in_client
 from tests.support import make_api_key
 
 

@@ -100,7 +100,7 @@ def test_image_page_shows_prompt_edits_tags_and_generates_again(app, browsing, l
 def test_thumbnails_are_cached_on_disk(app, client, live_server, user_key):
     _, key = user_key
     image = generate(live_server, key, "A cached thumbnail")
-    from tests.dashboard.test_access import signed_in_client
+    from tests.dashboard.support import signed_in_client
 
     browser_like = signed_in_client(app, key)
     first = browser_like.get(f"/dashboard/thumbnails/{image['id']}/small.webp")

@@ -55,8 +55,8 @@ def test_design_and_save_a_brand_template_then_copy_its_tag(app, browsing, admin
 def test_with_signed_card_urls_the_url_to_copy_is_signed_and_served(make_app, browser):
     import requests
 
-    from tests.conftest import _close_apps, _empty_tables
     from tests.dashboard.conftest import Browsing, LiveServer
+    from tests.support import _close_apps, empty_tables
 
     app = make_app(OG_SIGNING_KEYS="designer-secret")
     with app.app_context():
@@ -80,4 +80,4 @@ def test_with_signed_card_urls_the_url_to_copy_is_signed_and_served(make_app, br
         session.close()
         server.stop()
         _close_apps([app])  # the cards fetched above are recorded: leave no row for the next test on this database
-        _empty_tables(app)
+        empty_tables(app)

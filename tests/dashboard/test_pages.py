@@ -3,7 +3,7 @@ every page screenshotted at desktop and phone width, with no request leaving the
 
 from tests.dashboard.conftest import screenshot, sign_in
 from tests.dashboard.ledger import api, fill_ledger
-from tests.dashboard.test_phone import fits_the_phone
+from tests.dashboard.support import fits_the_phone
 
 
 def metric(page, name):

@@ -2,8 +2,8 @@
 
 from tests.dashboard.conftest import screenshot, sign_in
 from tests.dashboard.ledger import api, fill_ledger
+from tests.dashboard.support import PHONE, fits_the_phone
 
-PHONE = {"width": 390, "height": 844}
 MIN_TEXT_PX = 10.5  # what a chart label measures on screen, at least
 
 NAV_ON_SCREEN = """() => [...document.querySelectorAll('nav.nav a')].map(a => {
@@ -15,14 +15,6 @@ CHART_TEXT = """() => [...document.querySelectorAll('svg.chart text')].filter(t 
     const px = parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a;
     return {text: t.textContent, px: px};
 })"""
-
-
-def fits_the_phone(page, path):
-    """Nothing on the page is wider than the 390 px screen."""
-    width = page.evaluate("document.documentElement.scrollWidth")
-    wide = page.evaluate("""() => [...document.querySelectorAll('main *')].filter(
-        e => e.getBoundingClientRect().right > 392).slice(0, 5).map(e => e.tagName + '.' + e.className)""")
-    assert width <= PHONE["width"] + 1, f"{path} is {width}px wide on a 390px screen: {wide}"
 
 
 def test_the_workbench_pages_at_phone_width(app, browsing, live_server, admin_key, user_key):

@@ -108,7 +108,7 @@ def test_try_a_template_then_generate_with_it(app, browsing, live_server, admin_
 
 
 def test_template_writes_are_for_admins(app, user_key):
-    from tests.dashboard.test_access import TOKEN, signed_in_client
+    from tests.dashboard.support import TOKEN, signed_in_client
 
     _, key = user_key
     with app.app_context():

@@ -11,12 +11,12 @@ from tests.dashboard.ledger import api
 
 @pytest.fixture
 def app(make_app, made_apps):
-    from tests.conftest import _close_apps, _empty_tables
+    from tests.support import _close_apps, empty_tables
 
     app = make_app(WEBHOOK_ALLOWED_HOSTS="127.0.0.1")
     yield app
     _close_apps(made_apps)
-    _empty_tables(app)
+    empty_tables(app)
 
 
 def test_the_webhooks_page_lists_endpoints_and_deliveries(app, browsing, live_server, user_key):

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import DatasetImage, GeneratedImage
 from tests.ai.servers import png_bytes
-from tests.conftest import bearer
+from tests.support import bearer
 
 
 def _upload(client, headers, dataset_id, data, name="ref.png"):
@@ -72,7 +72,7 @@ def test_dataset_crud_upload_and_generation(app, client, user_key, admin_key):
 
 
 def test_uploads_that_are_not_images_or_too_big_are_refused(make_app, user_key):
-    from tests.conftest import _empty_tables
+    from tests.support import empty_tables
 
     app = make_app(MAX_UPLOAD_BYTES=20_000, MAX_UPLOAD_PIXELS=1_000_000)
     client, headers = app.test_client(), bearer(user_key[1])
@@ -96,4 +96,4 @@ def test_uploads_that_are_not_images_or_too_big_are_refused(make_app, user_key):
         assert db.session.scalar(select(func.count()).select_from(GeneratedImage)) == 0
     assert _stored_files(app, "dataset-images") == []
     assert client.post("/ai/datasets", headers=headers, json={"vibe": "no name"}).status_code == 422
-    _empty_tables(app)
+    empty_tables(app)

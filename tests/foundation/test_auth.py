@@ -3,7 +3,7 @@
 from sqlalchemy import select
 
 from app.models import ApiKey
-from tests.conftest import bearer
+from tests.support import bearer
 
 
 def test_a_key_authenticates(client, user_key):

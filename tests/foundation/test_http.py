@@ -5,7 +5,7 @@ import re
 
 from openapi_spec_validator import validate
 
-from tests.conftest import bearer
+from tests.support import bearer
 
 
 def test_unknown_route_wrong_method_oversize_and_bad_json_are_clear_4xx(make_app, admin_key):

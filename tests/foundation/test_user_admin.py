@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from app.models import ApiKey, GeneratedImage
 from app.models.types import utcnow
-from tests.conftest import bearer
+from tests.support import bearer
 
 
 def _key_row(app, prefix):

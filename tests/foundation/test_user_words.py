@@ -99,7 +99,7 @@ def test_tools_are_named_as_people_name_them(app, admin_key):
     assert tool_label("generateUserImage") == "Image" and tool_label("imageEditor") == "Edit"
     assert tool_label("openaiImagesGenerations") == "Image (OpenAI API)"
     assert all(not re.search(r"[a-z][A-Z]", tool_label(tool.tool_name)) for tool in TOOLS.values())
-    from tests.dashboard.test_access import signed_in_client
+    from tests.dashboard.support import signed_in_client
 
     client = signed_in_client(app, admin_key[1])
     empty = client.get("/dashboard/gallery").text

@@ -70,7 +70,7 @@ def test_a_queued_generation_keeps_the_country_of_its_request(make_app, redis_ur
     from app.extensions import db
     from app.models import GeneratedImage, GenerationLog
     from app.tracking import flush
-    from tests.ai.test_jobs import _work
+    from tests.support import work_queued_generations
 
     path = _write_test_mmdb(tmp_path)
     app = make_app(GEOIP_DATABASE_PATH=path, TRUSTED_PROXIES=1, REDIS_URL=redis_url)
@@ -78,7 +78,7 @@ def test_a_queued_generation_keeps_the_country_of_its_request(make_app, redis_ur
     response = client.post("/ai/generate?async=true", json={"prompt": "a map", "size": "256x256"},
                            headers={"X-Forwarded-For": "81.2.69.142"})
     assert response.status_code == 202
-    _work(app)
+    work_queued_generations(app)
     assert client.get(f"/ai/jobs/{response.get_json()['id']}").get_json()["status"] == "finished"
     flush(app=app, timeout=0)  # this process's events onto the queue; a drain writes them
     with app.app_context():

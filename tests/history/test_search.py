@@ -6,9 +6,8 @@ import pytest
 
 from app.extensions import db
 from app.models import Dataset
-from tests.conftest import bearer
 from tests.factories import at, make_image, make_log, make_user
-from tests.support import make_api_key
+from tests.support import bearer, make_api_key
 
 
 def ids(response):

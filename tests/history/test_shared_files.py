@@ -15,8 +15,7 @@ from app.models.types import utcnow
 from app.storage import get_storage
 from app.storage.thumbnails import get_thumbnail, thumbnail_path
 from tests.ai.servers import png_bytes
-from tests.conftest import bearer
-from tests.support import make_api_key
+from tests.support import bearer, make_api_key
 
 SAME = {"prompt": "a lighthouse at dusk", "seed": 7}  # the procedural provider: the same bytes for both
 # Signed files name their record, so bytes are shared only with Content Credentials off.

@@ -14,8 +14,7 @@ import pytest
 
 from tests.ai.openai_standin import openai_images
 from tests.ai.servers import serve
-from tests.prod.gunicorn_server import request, start_gunicorn
-from tests.prod.test_shutdown import sigterm_and_wait
+from tests.prod.gunicorn_server import request, sigterm_and_wait, start_gunicorn
 from tests.support import require_service
 from tests.tracking.harness import ROOT, flask_command, worker_env
 

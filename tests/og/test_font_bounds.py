@@ -11,7 +11,7 @@ from fontTools.ttLib import TTFont
 
 from app.og.byte_cache import ByteCache
 from app.og.fonts import FONT_DIR
-from tests.og.test_templates import b64, create
+from tests.og.support import b64, create
 
 OFL = "This Font Software is licensed under the SIL Open Font License, Version 1.1."
 LETTERS = "AZaz09Hmburgefonsiv"

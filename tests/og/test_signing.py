@@ -8,8 +8,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 
 import pytest
 
-from tests.conftest import bearer
-from tests.support import make_api_key
+from tests.support import bearer, make_api_key
 
 OLD, NEW = "old-secret-0123456789", "new-secret-9876543210"
 

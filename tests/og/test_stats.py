@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.models import OgGeneration
-from tests.conftest import bearer
+from tests.support import bearer
 
 # (seed, aspect_ratio, seconds before now; None = some day before today): 7 rows, 5 of
 # them today, seeds a b c d, so total 7, today 5, uniqueSeeds 4,
@@ -102,7 +102,7 @@ def test_stats_need_an_admin_key(client, user_key, path):
 def test_cards_served_over_http_show_up_in_the_stats(client, admin_key):
     for seed, aspect in (("x", "default"), ("x", "square"), ("y", "square")):
         assert client.get(f"/og/{seed}.png?aspect={aspect}").status_code == 200
-    from tests.og.test_tracking import rows
+    from tests.og.support import rows
     rows(client.application)  # flush pending events, if tracking defers them
     body = client.get("/og/stats", headers=bearer(admin_key[1])).get_json()
     assert (body["total"], body["today"], body["uniqueSeeds"]) == (3, 3, 2)

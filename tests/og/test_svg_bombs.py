@@ -9,7 +9,7 @@ import pytest
 from app.og.logos import load_logo
 from app.og.params import ParamError
 from app.og.svg_sandbox import Budget, DrawingRefused, draw_png
-from tests.og.test_templates import b64, create
+from tests.og.support import b64, create
 
 SVG_OPEN = '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="0 0 100 100">'
 

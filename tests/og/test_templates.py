@@ -7,7 +7,8 @@ import pytest
 from PIL import Image
 
 from app.og.fonts import FONT_DIR
-from tests.conftest import bearer
+from tests.og.support import b64, create
+from tests.support import bearer
 
 PNG_LOGO = io.BytesIO()
 Image.new("RGBA", (120, 40), (200, 30, 60, 255)).save(PNG_LOGO, "PNG")
@@ -20,15 +21,6 @@ SVG_LOGO = b"""<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w
  <use xlink:href="#r" fill="url(http://evil.example/f)"/>
  <a href="javascript:alert(3)"><circle cx="10" cy="10" r="5"/></a>
 </svg>"""
-
-
-def b64(data: bytes) -> str:
-    return base64.b64encode(data).decode()
-
-
-def create(client, admin, **body):
-    body.setdefault("name", "acme")
-    return client.post("/og/templates", json=body, headers=bearer(admin))
 
 
 @pytest.fixture

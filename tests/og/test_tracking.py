@@ -4,21 +4,10 @@ import io
 
 import pytest
 from PIL import Image
-from sqlalchemy import select
 
-from app.extensions import db
-from app.models import OgGeneration
-from app.tracking import flush
+from tests.og.support import rows
 
 CLIENT = {"REMOTE_ADDR": "198.51.100.7"}
-
-
-def rows(app):
-    assert flush(app=app)
-    with app.app_context():
-        result = db.session.scalars(select(OgGeneration).order_by(OgGeneration.created_at)).all()
-        db.session.expunge_all()
-        return result
 
 
 def test_a_render_records_the_seeds_columns(app, client):

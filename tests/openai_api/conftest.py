@@ -36,7 +36,7 @@ def live_server(app):
 @pytest.fixture
 def build_app(make_app):
     """Build an app with extra settings; its tables are emptied after the test."""
-    from tests.conftest import _empty_tables
+    from tests.support import empty_tables
 
     built = []
 
@@ -47,7 +47,7 @@ def build_app(make_app):
 
     yield build
     for app in built[:1]:
-        _empty_tables(app)
+        empty_tables(app)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import struct
 import zlib
 
 from tests.ai.servers import png_bytes
-from tests.conftest import bearer
+from tests.support import bearer
 
 
 def _claims(width, height, mode=6):

@@ -13,8 +13,8 @@ from app.extensions import db
 from app.models import GeneratedImage
 from app.openai_api.routing import parse_routes
 from tests.ai.servers import FAST_RETRIES, png_b64, serve
-from tests.conftest import bearer
 from tests.openai_api.conftest import sdk, served
+from tests.support import bearer
 
 ROUTES = {"gpt-image-1": {"provider": "openai", "model": "gpt-image-1"}, "dall-e-3": "openai/dall-e-3",
           "sdxl": {"provider": "automatic1111"}, "procedural": "procedural"}

@@ -9,9 +9,9 @@ import pytest
 from PIL import Image
 
 from tests.ai.servers import png_b64, serve
-from tests.conftest import bearer
 from tests.openai_api.conftest import sdk, served
 from tests.openai_api.reference import request_problems, response_problems
+from tests.support import bearer
 
 
 def _png(size=(64, 48), mode="RGB"):

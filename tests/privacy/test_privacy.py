@@ -18,7 +18,6 @@ from app.models import (
 from app.models.types import utcnow
 from app.security.client import anonymize_ip, maybe_anonymize_ip
 from app.storage import get_storage
-from tests.conftest import bearer
 from tests.factories import (
     make_favorite,
     make_image,
@@ -28,7 +27,7 @@ from tests.factories import (
     make_prompt,
     make_usage,
 )
-from tests.support import make_api_key
+from tests.support import bearer, make_api_key
 
 TABLES = (GeneratedImage, GenerationJob, GenerationLog, Post, PromptFavorite, PromptUsage)
 

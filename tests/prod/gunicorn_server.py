@@ -1,9 +1,12 @@
 """gunicorn with the shipped gunicorn.conf.py in a subprocess, for the tests of production processes."""
 
 import http.client
+import json
+import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from tests.tracking.harness import ROOT, free_port, worker_env
@@ -58,3 +61,43 @@ def request(port, method, path, body=None, headers=None):
         conn.close()
 
 
+def sigterm_and_wait(process):
+    process.send_signal(signal.SIGTERM)
+    try:
+        return process.wait(90)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise AssertionError("did not stop within 90 s of SIGTERM") from None
+
+
+def pid_request(port, method, path, key=None, body=None):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {key}"} if key else {})}
+    try:
+        conn.request(method, path, body=json.dumps(body) if body else None, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        return response.status, response.getheader("X-Worker-Pid")
+    finally:
+        conn.close()
+
+
+def start_two_workers(app, settings):
+    """gunicorn with two single-threaded workers answering with their pid; returns once both have answered."""
+    port = free_port()
+    env = worker_env(app, GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS=2, GUNICORN_THREADS=1,
+                     GUNICORN_ACCESSLOG="", RATE_LIMITS_ENABLED="false", **settings)
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
+                               "tests.prod.worker_pid_app:app"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    seen, deadline = set(), time.monotonic() + 90
+    while len(seen) < 2:
+        if server.poll() is not None or time.monotonic() > deadline:
+            server.kill()
+            raise AssertionError(f"gunicorn did not start two workers (saw {seen})")
+        try:
+            with ThreadPoolExecutor(max_workers=4) as pool:
+                seen |= {pid for _s, pid in pool.map(lambda _: pid_request(port, "GET", "/healthz"), range(4))}
+        except OSError:
+            time.sleep(0.2)
+    return server, port

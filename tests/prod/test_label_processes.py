@@ -4,8 +4,7 @@ import http.client
 import json
 from concurrent.futures import ThreadPoolExecutor
 
-from tests.prod.test_quota_processes import _start
-from tests.prod.test_shutdown import sigterm_and_wait
+from tests.prod.gunicorn_server import sigterm_and_wait, start_two_workers
 from tests.support import make_api_key
 
 ROUNDS = 8  # requests per round, spread over both processes
@@ -37,7 +36,7 @@ def test_a_label_move_reaches_every_gunicorn_process_at_its_next_request(app, tm
     app.config["TRACKING_SPOOL_PATH"] = str(tmp_path / "spool.jsonl")
     with app.app_context():
         _admin, key = make_api_key(app, "releaser", is_admin=True)
-    server, port = _start(app, {})
+    server, port = start_two_workers(app, {})
     try:
         assert _call(port, "POST", "/prompts", key, {"id": "poster", "name": "Poster",
                                                       "template": "v1 {subject}"})[0] == 201

@@ -6,8 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.prod.gunicorn_server import request, start_gunicorn
-from tests.prod.test_shutdown import sigterm_and_wait
+from tests.prod.gunicorn_server import request, sigterm_and_wait, start_gunicorn
 
 
 def scrape(port):

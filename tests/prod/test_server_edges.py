@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.prod.test_shutdown import start_gunicorn
+from tests.prod.gunicorn_server import start_gunicorn
 from tests.tracking.harness import stop
 
 READ_SECONDS = 2
@@ -15,7 +15,8 @@ READ_SECONDS = 2
 
 @pytest.fixture
 def gunicorn(app):
-    process, port = start_gunicorn(app, GUNICORN_READ_SECONDS=READ_SECONDS)
+    server = start_gunicorn(app, GUNICORN_READ_SECONDS=READ_SECONDS)
+    process, port = server.process, server.port
     yield process, port
     stop(process)
 

@@ -6,7 +6,6 @@ worker`` (RQ's forking worker), ``flask tracking worker``. A long
 signal comes, so each test shows what the stop itself does with them.
 """
 
-import signal
 import subprocess
 import time
 
@@ -20,6 +19,7 @@ from app.models import GeneratedImage, GenerationLog, OgGeneration
 from app.tracking import queue
 from app.tracking.events import make_event
 from tests.prod import gunicorn_server
+from tests.prod.gunicorn_server import sigterm_and_wait
 from tests.tracking.harness import (
     ROOT,
     flask_command,
@@ -51,15 +51,6 @@ def start_gunicorn(app, **extra):
 def get(port, path):
     status, _headers, body = gunicorn_server.request(port, "GET", path)
     return status, body
-
-
-def sigterm_and_wait(process):
-    process.send_signal(signal.SIGTERM)
-    try:
-        return process.wait(90)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        raise AssertionError("did not stop within 90 s of SIGTERM") from None
 
 
 def test_gunicorn_sigterm_pushes_buffered_events(app, redis_url):

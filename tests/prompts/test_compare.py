@@ -86,8 +86,7 @@ def test_a_large_comparison_asked_async_runs_as_one_job_on_the_generation_queue(
     from rq.serializers import JSONSerializer
 
     from app.redis_client import get_redis
-    from tests.conftest import _empty_tables, bearer
-    from tests.support import make_api_key
+    from tests.support import bearer, empty_tables, make_api_key
 
     app = make_app(REDIS_URL=redis_url)
     client = app.test_client()
@@ -108,4 +107,4 @@ def test_a_large_comparison_asked_async_runs_as_one_job_on_the_generation_queue(
         assert done["status"] == "finished" and len(done["cells"]) == 9
         assert [a["images"] for a in done["arms"]] == [3, 3, 3]
     finally:
-        _empty_tables(app)
+        empty_tables(app)

@@ -1,7 +1,6 @@
 """Favorites are per user; listing can put the caller's favorites first."""
 
-from tests.conftest import bearer
-from tests.support import make_api_key
+from tests.support import bearer, make_api_key
 
 
 def test_favorites_are_per_user(app, client, user, make_prompt):

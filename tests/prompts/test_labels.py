@@ -132,8 +132,7 @@ def test_the_cli_moves_a_label_and_the_api_shows_the_move(app, client, admin, us
 
 
 def test_a_failed_generation_records_the_version_and_label_it_tried(make_app, read):
-    from tests.conftest import _empty_tables
-    from tests.support import make_api_key
+    from tests.support import empty_tables, make_api_key
 
     app = make_app(AI_PROVIDER="automatic1111", A1111_URL="http://127.0.0.1:9", PROVIDER_RETRIES=0)
     client = app.test_client()
@@ -150,4 +149,4 @@ def test_a_failed_generation_records_the_version_and_label_it_tried(make_app, re
                 "failed", 1, "production")
             db.session.remove()
     finally:
-        _empty_tables(app)
+        empty_tables(app)

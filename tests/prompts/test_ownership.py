@@ -1,7 +1,6 @@
 """Posts and usages refuse what the caller does not own: another user's image, another user's post."""
 
-from tests.conftest import bearer
-from tests.support import make_api_key
+from tests.support import bearer, make_api_key
 
 
 def _image_of(client, headers):

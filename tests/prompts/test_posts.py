@@ -5,8 +5,7 @@ import uuid
 from sqlalchemy import select
 
 from app.models import GeneratedImage, Prompt, PromptUsage
-from tests.conftest import bearer
-from tests.support import make_api_key
+from tests.support import bearer, make_api_key
 
 POST = {
     "promptId": "portrait-selfie-casual",

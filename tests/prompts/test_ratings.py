@@ -1,7 +1,6 @@
 """Ratings: one per user per image, changeable; they move a template version's stats and show in comparisons."""
 
-from tests.conftest import bearer
-from tests.support import make_api_key
+from tests.support import bearer, make_api_key
 
 URL = "/prompts/poster"
 

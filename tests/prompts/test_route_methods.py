@@ -14,7 +14,7 @@ def test_options_names_only_the_paths_own_methods(client, path, allowed):
 
 
 def test_reserved_words_are_not_template_ids(client, admin_key):
-    from tests.conftest import bearer
+    from tests.support import bearer
 
     assert client.delete("/prompts/favorites", headers=bearer(admin_key[1])).status_code == 405
     assert client.patch("/prompts/favorites", json={}, headers=bearer(admin_key[1])).status_code == 405

@@ -8,8 +8,7 @@ from app.extensions import db
 from app.models import GeneratedImage
 from tests.ai.openai_standin import openai_images
 from tests.ai.servers import FAST_RETRIES, serve
-from tests.conftest import _empty_tables, bearer
-from tests.support import make_api_key
+from tests.support import bearer, empty_tables, make_api_key
 
 SAVED = {"provider": "openai", "model": "gpt-image-1-mini", "size": "1024x1536", "quality": "low", "style": "watercolor",
          "options": {"background": "opaque", "moderation": "low"}}
@@ -27,7 +26,7 @@ def provider_app(make_app):
 
     yield build
     for app in built:
-        _empty_tables(app)
+        empty_tables(app)
 
 
 def _records(app):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import bearer
+from tests.support import bearer
 
 
 def test_admin_creates_and_anyone_reads(client, make_prompt):

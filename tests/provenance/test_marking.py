@@ -6,7 +6,6 @@ import io
 import pytest
 
 from tests.ai.servers import serve
-from tests.conftest import bearer
 from tests.provenance.conftest import (
     IPTC,
     actions,
@@ -17,6 +16,7 @@ from tests.provenance.conftest import (
     sha256,
     sign_as_provider,
 )
+from tests.support import bearer
 
 IMPRINT = "org.imprint.image"
 

@@ -6,9 +6,8 @@ import zlib
 
 import pytest
 
-from tests.conftest import bearer
 from tests.provenance.conftest import IPTC, png, sha256
-from tests.support import make_api_key
+from tests.support import bearer, make_api_key
 
 
 def _verify(client, data, headers=None, name="image.bin"):

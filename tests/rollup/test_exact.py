@@ -28,8 +28,8 @@ from app.rollup.refresh import refresh_rollups
 from app.storage import get_storage
 from app.tracking.events import make_event
 from app.tracking.writer import write_events
-from tests.conftest import bearer
 from tests.factories import make_user
+from tests.support import bearer
 
 T0 = datetime(2025, 5, 1, tzinfo=UTC)
 SPAN = timedelta(days=21)

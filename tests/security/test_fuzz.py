@@ -18,7 +18,7 @@ import pytest
 import schemathesis
 from schemathesis.config import SchemathesisConfig
 
-from tests.support import make_api_key, settings_for
+from tests.support import bearer, empty_tables, make_api_key, settings_for
 
 MAX_EXAMPLES = 6
 CONFIG = {
@@ -98,19 +98,18 @@ schema.app = _target
 @pytest.fixture(scope="module")
 def fuzz_app(database_url, tmp_path_factory):
     from app import create_app
-    from tests.conftest import _close_apps, _empty_tables
 
     app = create_app(settings_for(database_url, str(tmp_path_factory.mktemp("fuzz"))))
     _target.app = app
     yield app
-    _close_apps([app])
-    _empty_tables(app)  # leave no rows behind for the tests that follow
+    app.extensions["tracking"].close()  # events still on their way land now, before the tables are emptied
+    empty_tables(app)  # leave no rows behind for the tests that follow
 
 
 def _bearer(app, username, is_admin):
     with app.app_context():
         _user_id, key = make_api_key(app, username, is_admin=is_admin)
-    return {"Authorization": f"Bearer {key}"}
+    return bearer(key)
 
 
 @pytest.fixture(scope="module")

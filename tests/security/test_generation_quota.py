@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import GeneratedImage
-from tests.conftest import bearer
+from tests.support import bearer
 
 
 def _generate(client, key, **extra):

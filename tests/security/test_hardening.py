@@ -3,7 +3,7 @@
 from flask import Flask
 
 from app.security.client import client_ip
-from tests.conftest import bearer
+from tests.support import bearer
 
 
 def test_security_headers_on_every_response(client):

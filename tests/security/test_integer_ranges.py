@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import bearer
+from tests.support import bearer
 
 HUGE = "99999999999999999999"
 

@@ -1,6 +1,6 @@
 """Rate limits per key or address: 429 with Retry-After and RateLimit-* headers."""
 
-from tests.conftest import bearer
+from tests.support import bearer
 
 
 def test_over_the_limit_is_429_with_headers(make_app, user_key):

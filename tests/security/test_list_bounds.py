@@ -9,7 +9,7 @@ import pytest
 from marshmallow import Schema, ValidationError, fields, validate
 
 from app.security.bounded import Dict, List
-from tests.conftest import bearer
+from tests.support import bearer
 
 MILLION = 1_000_000
 SMALL_ANSWER = 4096  # bytes: a few problems and a count, never one line per item

@@ -57,7 +57,7 @@ def test_release_gives_back_and_settle_corrects_the_cost(tmp_path):
 
 
 def test_me_usage_reports_limits(client, user_key):
-    from tests.conftest import bearer
+    from tests.support import bearer
 
     _u, key = user_key
     usage = client.get("/me/usage", headers=bearer(key)).json

@@ -8,8 +8,8 @@ import pytest
 
 from app.extensions import db
 from app.models import Prompt
-from tests.conftest import bearer
 from tests.openai_api.conftest import served
+from tests.support import bearer
 
 NESTED = {"deep": 1000, "past_the_limit": 33}
 

@@ -3,7 +3,7 @@
 import base64
 
 from tests.ai.servers import FAST_RETRIES, png_b64, png_bytes, serve
-from tests.conftest import bearer
+from tests.support import bearer
 
 SOURCE = base64.b64encode(png_bytes()).decode()
 CHART = {"type": "bar", "labels": ["a", "b"], "values": [1, 2]}

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from app.security.ssrf import fetch_url, is_blocked_address
-from tests.conftest import bearer
+from tests.support import bearer
 
 
 def _png():

@@ -8,7 +8,7 @@ from app.extensions import db
 from app.models import ApiKey
 from app.spend.governance import set_key_limits
 from tests.ai.test_paid_work import paid_app  # noqa: F401  (the fixture)
-from tests.conftest import bearer
+from tests.support import bearer
 
 
 def _budgeted_key(app, generations):

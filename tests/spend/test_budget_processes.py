@@ -4,8 +4,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from app.auth import service
 from app.spend.governance import set_key_limits
-from tests.prod.test_quota_processes import _request, _start
-from tests.prod.test_shutdown import sigterm_and_wait
+from tests.prod.gunicorn_server import pid_request, sigterm_and_wait, start_two_workers
 
 LIMIT = 7
 
@@ -21,10 +20,10 @@ def test_two_gunicorn_processes_admit_exactly_the_budget_under_40_parallel_reque
                 "QUOTA_COUNTERS_PATH": str(tmp_path / "counters.json")}
 
     def generate(index):
-        return _request(port, "POST", "/ai/generate", plaintext, {"prompt": f"a harbour, take {index}",
+        return pid_request(port, "POST", "/ai/generate", plaintext, {"prompt": f"a harbour, take {index}",
                                                                    "size": "256x256"})
 
-    server, port = _start(app, settings)
+    server, port = start_two_workers(app, settings)
     try:
         with ThreadPoolExecutor(max_workers=16) as pool:
             answers = list(pool.map(generate, range(40)))

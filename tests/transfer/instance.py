@@ -11,8 +11,7 @@ from datetime import timedelta
 from PIL import Image
 
 from tests.ai.servers import png_bytes
-from tests.conftest import bearer
-from tests.support import make_api_key, require_service, settings_for
+from tests.support import bearer, make_api_key, require_service, settings_for
 
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -43,6 +42,14 @@ def build_app(database_url, directory, **overrides):
     from app import create_app
 
     return create_app({**settings_for(database_url, str(directory)), **overrides})
+
+
+def migrate_target(url):
+    """What the CLI hands ``copy_database``: the target migrated with an app of its own."""
+    from app import create_app
+    from app.transfer.engines import app_migrator
+
+    app_migrator(create_app, "test-secret")(url)
 
 
 def migrate(app):

@@ -14,6 +14,7 @@ from .instance import (
     close,
     drop_postgres_database,
     image_bytes,
+    migrate_target,
     postgres_database,
     verified_ledger_id,
 )
@@ -95,7 +96,7 @@ def test_a_postgres_backup_restores_into_an_empty_postgres(local_instance, tmp_p
     source_url, people, before, files = local_instance
     first, second = postgres_database("imprint_transfer_bk_a"), postgres_database("imprint_transfer_bk_b")
     try:
-        assert copy_database(source_url, first, secret_key="test-secret", echo=lambda _line: None).matches
+        assert copy_database(source_url, first, migrate=migrate_target, echo=lambda _line: None).matches
         source = build_app(first, tmp_path)
         backup = str(tmp_path / "pg-backup")
         made = _cli(source, "backup", "create", backup)

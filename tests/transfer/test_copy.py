@@ -15,6 +15,7 @@ from .instance import (
     build_app,
     close,
     image_bytes,
+    migrate_target,
     run_copy_killed_halfway,
     strip_urls,
     verified_ledger_id,
@@ -29,12 +30,12 @@ def test_local_to_postgres_and_s3_then_back_to_sqlite(local_instance, postgres_t
     output, status = run_copy_killed_halfway(source_url, postgres_target, tmp_path)
     assert status == -9 and "verif" not in output, output
     lines = []
-    report = copy_database(source_url, postgres_target, secret_key="test-secret", echo=lines.append)
+    report = copy_database(source_url, postgres_target, migrate=migrate_target, echo=lines.append)
     assert "resuming an interrupted copy" in lines
     assert report.matches, [t for t in report.tables if not t.matches]
     assert {t.name: t.source_rows for t in report.tables}["generation_logs"] >= 5
     with pytest.raises(CopyRefused, match="already holds rows"):
-        copy_database(source_url, postgres_target, secret_key="test-secret", echo=lambda _line: None)
+        copy_database(source_url, postgres_target, migrate=migrate_target, echo=lambda _line: None)
 
     moved = build_app(postgres_target, tmp_path)
     assert_same(answers(moved, people), before)
@@ -73,7 +74,7 @@ def test_local_to_postgres_and_s3_then_back_to_sqlite(local_instance, postgres_t
 
     # And back: PostgreSQL to a fresh SQLite file.
     back_url = f"sqlite:///{tmp_path / 'back.db'}"
-    report = copy_database(postgres_target, back_url, secret_key="test-secret", echo=lambda _line: None)
+    report = copy_database(postgres_target, back_url, migrate=migrate_target, echo=lambda _line: None)
     assert report.matches, [t for t in report.tables if not t.matches]
     back = build_app(back_url, tmp_path, STORAGE_BACKEND="s3", S3_BUCKET="imprint", **settings)
     assert_same(answers(back, people, urls=False), strip_urls(before))

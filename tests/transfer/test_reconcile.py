@@ -3,8 +3,7 @@
 
 import os
 
-from tests.conftest import bearer
-from tests.support import make_api_key
+from tests.support import bearer, make_api_key
 
 from .instance import build_app, close, migrate
 

@@ -11,7 +11,14 @@ from sqlalchemy import select, text
 
 from app.transfer.dbcopy import CopyRefused, copy_database
 
-from .instance import build_app, close, drop_postgres_database, migrate, postgres_database
+from .instance import (
+    build_app,
+    close,
+    drop_postgres_database,
+    migrate,
+    migrate_target,
+    postgres_database,
+)
 
 WHEN = datetime(2026, 3, 29, 1, 30, 15, 123456, tzinfo=UTC)  # a European DST change, to the microsecond
 IMAGE_ID = uuid.UUID("01a24ff6-2102-742b-9622-f9f21afe7a75")
@@ -78,7 +85,7 @@ def test_values_survive_every_direction_and_sequences_follow(databases, tmp_path
 
     back_url = f"sqlite:///{tmp_path / 'back.db'}"
     for origin, target in ((source_url, first_pg), (first_pg, second_pg), (second_pg, back_url)):
-        report = copy_database(origin, target, secret_key="test-secret", batch_size=2, echo=lambda _line: None)
+        report = copy_database(origin, target, migrate=migrate_target, batch_size=2, echo=lambda _line: None)
         assert report.matches, [t for t in report.tables if not t.matches]
         app = build_app(target, tmp_path)
         assert _state(app) == expected, target
@@ -99,8 +106,8 @@ def test_values_survive_every_direction_and_sequences_follow(databases, tmp_path
     close(app)
 
     with pytest.raises(CopyRefused, match="already holds rows"):
-        copy_database(source_url, second_pg, secret_key="test-secret", echo=lambda _line: None)
-    merged = copy_database(source_url, second_pg, merge=True, secret_key="test-secret", echo=lambda _line: None)
+        copy_database(source_url, second_pg, migrate=migrate_target, echo=lambda _line: None)
+    merged = copy_database(source_url, second_pg, merge=True, migrate=migrate_target, echo=lambda _line: None)
     assert merged.rows_copied == 0 or all(t.target_rows >= t.source_rows for t in merged.tables)
 
 
@@ -142,7 +149,7 @@ def test_a_role_that_is_not_superuser_gets_self_references_and_no_trigger_rows(o
         db.session.commit()
     close(source)
 
-    report = copy_database(source_url, owned_database, secret_key="test-secret", batch_size=1, echo=lambda _line: None)
+    report = copy_database(source_url, owned_database, migrate=migrate_target, batch_size=1, echo=lambda _line: None)
     assert report.matches, [t for t in report.tables if not t.matches]
     app = build_app(owned_database, tmp_path)
     from app.models import RollupDirtyHour

@@ -9,7 +9,7 @@ from standardwebhooks import Webhook
 
 from app.models.types import utcnow
 from tests.ai.servers import serve
-from tests.conftest import _empty_tables, bearer
+from tests.support import bearer, empty_tables
 
 RECEIVED = "generation.succeeded"
 
@@ -50,7 +50,7 @@ def test_loopback_is_refused_unless_the_operator_allows_the_host(make_app, user_
     allowed = _register(make_app(WEBHOOK_ALLOWED_HOSTS="127.0.0.1").test_client(), user_key[1],
                         receiver.url + "/hook")
     assert allowed.status_code == 201 and allowed.get_json()["secret"].startswith("whsec_")
-    _empty_tables(refused_app)
+    empty_tables(refused_app)
 
 
 def test_a_generation_is_announced_signed_and_verified_by_the_reference_library(make_app, user_key, receiver):
@@ -71,7 +71,7 @@ def test_a_generation_is_announced_signed_and_verified_by_the_reference_library(
     [delivery] = client.get("/webhooks/deliveries", headers=bearer(user_key[1])).get_json()["items"]
     assert delivery["attempts"] == 1 and delivery["last_status_code"] == 204
     assert delivery["event_id"] == seen.headers["webhook-id"] and delivery["last_response_ms"] is not None
-    _empty_tables(app)
+    empty_tables(app)
 
 
 def test_a_receiver_down_for_a_while_gets_the_event_once_after_it_comes_back(make_app, user_key, receiver):
@@ -100,7 +100,7 @@ def test_a_receiver_down_for_a_while_gets_the_event_once_after_it_comes_back(mak
     Webhook(endpoint["secret"]).verify(receiver.requests[-1].body, receiver.requests[-1].headers)
     [delivery] = client.get("/webhooks/deliveries", headers=headers).get_json()["items"]
     assert (delivery["status"], delivery["attempts"], delivery["last_status_code"]) == ("delivered", 5, 204)
-    _empty_tables(app)
+    empty_tables(app)
 
 
 def test_a_receiver_that_never_answers_is_given_up_after_a_day_and_the_generation_is_unaffected(make_app, user_key):
@@ -120,7 +120,7 @@ def test_a_receiver_that_never_answers_is_given_up_after_a_day_and_the_generatio
     [delivery] = client.get("/webhooks/deliveries", headers=headers).get_json()["items"]
     assert delivery["status"] == "failed" and 5 <= delivery["attempts"] <= 30
     assert "Connection" in delivery["last_error"] or "refused" in delivery["last_error"]
-    _empty_tables(app)
+    empty_tables(app)
 
 
 def test_webhook_url_on_an_async_request_and_on_cancel(make_app, redis_url, user_key, receiver):
@@ -144,7 +144,7 @@ def test_webhook_url_on_an_async_request_and_on_cancel(make_app, redis_url, user
     assert by_type["job.cancelled"]["job_id"] == cancelled.get_json()["id"]
     assert by_type["generation.succeeded"]["job_id"] == done.get_json()["id"]
     assert len(events) == 2
-    _empty_tables(app)
+    empty_tables(app)
 
 
 def test_a_failure_is_announced_once_and_its_replay_is_not(make_app, user_key, receiver):
@@ -161,4 +161,4 @@ def test_a_failure_is_announced_once_and_its_replay_is_not(make_app, user_key, r
     assert event["type"] == "generation.failed" and event["data"]["request_id"] == "once"
     assert event["data"]["error"]["error_code"] == "provider_misconfigured"
     assert len(client.get("/webhooks/deliveries", headers=headers).get_json()["items"]) == 1
-    _empty_tables(app)
+    empty_tables(app)

@@ -9,7 +9,10 @@ An apispec plugin, run as each path is added:
 - a map's ``Length`` bound as ``minProperties``/``maxProperties`` (apispec writes
   ``maxLength``, which JSON Schema ignores on an object);
 - on every free string, the pattern that says what the body gate (app/security/text_input.py)
-  refuses in any string: NUL.
+  refuses in any string: NUL;
+- a payload's bound (a base64 file, megabytes long) in its description and ``x-maxLength``, not
+  ``maxLength``: a validator or test generator given that bound builds and scans strings of that
+  length for every check, and a client gains nothing from it that the description does not say.
 """
 
 import re
@@ -30,6 +33,7 @@ OPERATION_PREFIXES = {"datasets": "ai"}
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _REST_CODE = re.compile(r"``(.+?)``")
 NO_NUL = r"^[^\x00]*$"
+MAX_STATED_LENGTH = 65536
 
 
 def operation_id(endpoint, method):
@@ -93,6 +97,16 @@ def no_nul(converter, field, ret, **_kwargs):
     return {}
 
 
+def payload_bound(converter, field, ret, **_kwargs):
+    """apispec attribute function: a payload's length bound, stated without ``maxLength``."""
+    if ret.get("type") != "string" or ret.get("maxLength", 0) <= MAX_STATED_LENGTH:
+        return {}
+    bound = ret.pop("maxLength")
+    described = f"at most {bound} characters"
+    return {"x-maxLength": bound,
+            "description": f"{ret['description']}; {described}" if ret.get("description") else described}
+
+
 class OperationPlugin(BasePlugin):
     def init_spec(self, spec):
         super().init_spec(spec)
@@ -100,6 +114,7 @@ class OperationPlugin(BasePlugin):
             if isinstance(plugin, MarshmallowPlugin) and plugin.converter is not None:
                 plugin.converter.add_attribute_function(map_length)
                 plugin.converter.add_attribute_function(no_nul)
+                plugin.converter.add_attribute_function(payload_bound)
 
     def operation_helper(self, path=None, operations=None, **kwargs):
         rule = kwargs.get("rule")

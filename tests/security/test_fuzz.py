@@ -38,7 +38,6 @@ CONFIG = {
 }
 
 
-_SINCE_UNTIL = "'since' must be before 'until' (a rule across two query parameters)"
 DISAGREEMENTS = {
     "POST /og/templates": "name: the server's slug rule is stricter than the documented one",
     "POST /ai/generate": "webhook_url: only http(s) URLs are taken; the document says any string",
@@ -57,11 +56,6 @@ DISAGREEMENTS = {
     "POST /prompts/{prompt_id}/usage": "variables: names must be identifiers (OpenAPI 3.0 has no propertyNames)",
     "POST /prompts/{prompt_id}/compare": "variables' names, and a score or a thumb (one of two fields)",
     "GET /prompts/{prompt_id}/labels/history": "OPTIONS advertises methods of the /labels/{label} rule",
-    **{f"GET /analytics/{name}": _SINCE_UNTIL for name in ("top-styles", "engagement", "cost-by-difficulty",
-                                                           "latency", "errors", "dashboard", "countries",
-                                                           "exports/{kind}")},
-    "GET /analytics/spend": "'from' must be before 'to' (a rule across two query parameters)",
-    "GET /analytics/top-spenders": "'from' must be before 'to' (a rule across two query parameters)",
     "POST /v1/images/generations": "variables: null is refused on the template path though documented nullable",
     "POST /v1/images/edits": "size: the edit sizes are fewer than the document's list",
     "POST /v1/images/variations": "every variation is refused (dall-e-2 is not routed), as OpenAI's model error",

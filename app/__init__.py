@@ -98,6 +98,7 @@ def register_blueprints(app):
     from .openai_api.routes import blp as openai_blp
     from .privacy.routes import users_blp as user_data_blp
     from .prompts.post_routes import blp as posts_blp
+    from .prompts.release_routes import LabelConverter
     from .prompts.release_routes import blp as releases_blp
     from .prompts.routes import PromptIdConverter
     from .prompts.routes import blp as prompts_blp
@@ -109,6 +110,8 @@ def register_blueprints(app):
     api = held("api", app)
     app.url_map.converters["prompt_id"] = PromptIdConverter
     api.register_converter(PromptIdConverter, PromptIdConverter.parameter_schema)
+    app.url_map.converters["label"] = LabelConverter
+    api.register_converter(LabelConverter, LabelConverter.parameter_schema)
     app.url_map.converters["card_ext"] = ExtensionConverter
     api.register_converter(ExtensionConverter, ExtensionConverter.parameter_schema)
     for blp in (health_blp, auth_blp, og_blp, og_templates_blp, ai_blp, datasets_blp, storage_blp, prompts_blp, posts_blp,

@@ -46,8 +46,7 @@ class PromptIdConverter(BaseConverter):
 
     @staticmethod
     def parameter_schema(_converter):
-        return {"type": "string", "pattern": templates.SLUG.pattern, "maxLength": templates.MAX_SLUG,
-                "not": {"enum": sorted(templates.RESERVED_IDS)}}
+        return {"type": "string", "pattern": templates.ID_PATTERN, "maxLength": templates.MAX_SLUG}
 
 
 @contextmanager

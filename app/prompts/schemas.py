@@ -11,7 +11,7 @@ from app.security.bounded import Boolean, Dict, Integer, List
 
 from .stats import success_rate
 from .syntax import MAX_VARIABLES, BadVariable, check_variables, template_variables
-from .templates import MAX_VERSION
+from .templates import ID_PATTERN, MAX_SLUG, MAX_VERSION
 
 SHORT = validate.Length(max=200)
 LONG = validate.Length(max=10_000)
@@ -63,8 +63,8 @@ class SettingsSchema(Schema):
 
 
 class PromptCreateSchema(CamelSchema):
-    id = fields.String(required=True, validate=validate.Length(1, 100),
-                       metadata={"description": "a slug, e.g. portrait-selfie-casual"})
+    id = fields.String(required=True, validate=validate.Length(1, MAX_SLUG),
+                       metadata={"description": "a slug, e.g. portrait-selfie-casual", "pattern": ID_PATTERN})
     name = fields.String(required=True, validate=validate.Length(1, 200))
     category = fields.String(allow_none=True, validate=validate.Length(max=100))
     description = fields.String(allow_none=True, validate=validate.Length(max=2000))

@@ -39,7 +39,10 @@ CONFIG = {
 
 
 DISAGREEMENTS = {
-    "POST /og/templates": "name: the server's slug rule is stricter than the documented one",
+    "POST /og/templates": "font_file, logo: the file inside the base64 is checked (a font, a PNG or SVG), "
+                          "which a schema cannot state",
+    "PATCH /og/templates/{name}": "font_file, logo: the file inside the base64 is checked (a font, a PNG or SVG), "
+                                  "which a schema cannot state",
     "POST /ai/generate": "webhook_url: only http(s) URLs are taken; the document says any string",
     "POST /webhooks/endpoints": "url: only http(s) URLs are taken; the document says any string",
     "GET /ai/generated-images": "cursor and offset together are refused (a rule across two parameters)",
@@ -50,12 +53,9 @@ DISAGREEMENTS = {
     "POST /ai/tools/chart": "each series needs one value per label (a rule across two fields)",
     "POST /ai/datasets": "name or brand_name is required; url is checked as marshmallow's URL, not format uri",
     "POST /ai/generated-images/bulk": "tags are required for tag and untag (a rule across two fields)",
-    "POST /prompts": "id: the server's slug rule is stricter than the documented one",
-    "GET /prompts/{prompt_id}": "prompt_id 'favorites' (refused by the document) is the /prompts/favorites route",
     "POST /prompts/{prompt_id}/render": "variables: names must be identifiers (OpenAPI 3.0 has no propertyNames)",
     "POST /prompts/{prompt_id}/usage": "variables: names must be identifiers (OpenAPI 3.0 has no propertyNames)",
     "POST /prompts/{prompt_id}/compare": "variables' names, and a score or a thumb (one of two fields)",
-    "GET /prompts/{prompt_id}/labels/history": "OPTIONS advertises methods of the /labels/{label} rule",
     "POST /v1/images/generations": "variables: null is refused on the template path though documented nullable",
     "POST /v1/images/edits": "size: the edit sizes are fewer than the document's list",
     "POST /v1/images/variations": "every variation is refused (dall-e-2 is not routed), as OpenAI's model error",

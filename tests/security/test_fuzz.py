@@ -59,7 +59,6 @@ DISAGREEMENTS = {
     "POST /v1/images/generations": "variables: null is refused on the template path though documented nullable",
     "POST /v1/images/edits": "size: the edit sizes are fewer than the document's list",
     "POST /v1/images/variations": "every variation is refused (dall-e-2 is not routed), as OpenAI's model error",
-    "POST /provenance/verify": "unknown form fields are ignored, not refused",
     "POST /ai/datasets/{dataset_id}/images/import": "url is checked as marshmallow's URL, not format uri",
     "POST /posts": "imageUrl: an http(s) URL or a path; the document says any string",
     "PUT /ai/generated-images/{image_id}/rating": "a score or a thumb is required (one of two fields)",

@@ -4,8 +4,9 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from app.history.schemas import ImageRecordSchema, PageArgs
 from app.prompts.labels import LABEL
+from app.prompts.schemas import Variables
 from app.prompts.templates import MAX_VERSION
-from app.security.bounded import Boolean, Dict, Integer, List
+from app.security.bounded import Boolean, Integer, List
 
 from .catalog import ASPECT_RATIOS, FORMATS, MAX_N, PROMPT_TOOLS, QUALITIES, SIZES, STYLES
 from .editor import FILTERS
@@ -55,8 +56,7 @@ class GenerateRequestSchema(_Options):
     prompt_version = Integer(validate=validate.Range(1, MAX_VERSION),
                                     metadata={"description": "a template version; wins over prompt_label. Neither: "
                                               "the production label's version, else the latest"})
-    variables = Dict(keys=Text(validate=validate.Length(1, 64)), values=fields.Raw(),
-                            validate=validate.Length(max=50))
+    variables = Variables()
     tool = Text(validate=validate.OneOf(PROMPT_TOOLS), metadata={"description": "image, avatar, anime, comic, icon"})
     difficulty = Integer(validate=validate.Range(1, 10), metadata={
         "description": "how hard the picture is (1-10), for cost by difficulty"})

@@ -3,11 +3,10 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.choices import PROVIDER_NAMES, SIZES
-from app.security.bounded import Boolean, Dict, Integer, List
+from app.security.bounded import Boolean, Integer, List
 
 from .labels import LABEL
-from .schemas import CamelSchema, _check_variables
-from .syntax import MAX_VARIABLES
+from .schemas import CamelSchema, Variables
 from .templates import MAX_VERSION
 
 LABEL_NAME = validate.Regexp(LABEL, error="a label is 1-50 lowercase letters, digits, '.', '_' or '-'")
@@ -64,8 +63,7 @@ class CompareSchema(CamelSchema):
                        metadata={"description": "two or more versions, or one version through two models"})
     seeds = List(Integer(validate=validate.Range(0, 2**32 - 1)), required=True,
                         validate=validate.Length(1, MAX_SEEDS))
-    variables = Dict(keys=fields.String(), values=fields.Raw(), load_default=dict,
-                     validate=[validate.Length(max=MAX_VARIABLES), _check_variables])
+    variables = Variables(load_default=dict)
     prompt = fields.String(validate=validate.Length(1, 4000), metadata={"description": "fills {prompt}"})
     n = Integer(load_default=1, validate=validate.Range(1, MAX_COMPARE_N),
                        metadata={"description": "images per arm and seed"})

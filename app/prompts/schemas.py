@@ -10,7 +10,14 @@ from app.history.schemas import MAX_CURSOR
 from app.security.bounded import Boolean, Dict, Integer, List
 
 from .stats import success_rate
-from .syntax import MAX_VARIABLES, BadVariable, check_variables, template_variables
+from .syntax import (
+    MAX_NAME_LENGTH,
+    MAX_VARIABLES,
+    VALUE_SCHEMA,
+    BadVariable,
+    check_variables,
+    template_variables,
+)
 from .templates import ID_PATTERN, MAX_SLUG, MAX_VERSION
 
 SHORT = validate.Length(max=200)
@@ -36,6 +43,15 @@ def _check_variables(value):
         check_variables(value)
     except BadVariable as error:
         raise ValidationError(str(error)) from None
+
+
+def Variables(**kwargs):  # noqa: N802 - a field, named like one
+    """A template's variables: names of at most 64 characters, values strings or numbers."""
+    metadata = {"description": f"name → value; names of at most {MAX_NAME_LENGTH} characters (a name no "
+                               f"placeholder has fills nothing), values strings or numbers",
+                **kwargs.pop("metadata", {})}
+    return Dict(keys=fields.String(), values=fields.Raw(metadata=VALUE_SCHEMA), metadata=metadata,
+                validate=[validate.Length(max=MAX_VARIABLES), _check_variables], **kwargs)
 
 
 Tag = fields.String(validate=validate.Length(1, 50))
@@ -146,8 +162,7 @@ class VersionSchema(CamelSchema):
 
 
 class RenderSchema(CamelSchema):
-    variables = Dict(keys=fields.String(), values=fields.Raw(), load_default=dict,
-                     validate=[validate.Length(max=MAX_VARIABLES), _check_variables])
+    variables = Variables(load_default=dict)
     prompt_version = Integer(data_key="promptVersion", validate=validate.Range(1, MAX_VERSION),
                                     metadata={"description": "wins over promptLabel"})
     version = Integer(validate=validate.Range(1, MAX_VERSION), metadata={"description": "promptVersion"})
@@ -215,8 +230,7 @@ class UsageFieldsSchema(CamelSchema):
 
 class UsageCreateSchema(UsageFieldsSchema):
     post_id = fields.UUID(data_key="postId", allow_none=True)
-    variables = Dict(keys=fields.String(), values=fields.Raw(), allow_none=True,
-                     validate=[validate.Length(max=MAX_VARIABLES), _check_variables])
+    variables = Variables(allow_none=True)
 
 
 class UsageRecordedSchema(CamelSchema):

@@ -39,6 +39,8 @@ CONFIG = {
 
 
 DISAGREEMENTS = {
+    "POST /v1/images/edits": "images[], mask: OpenAI's ImageRefParam takes exactly one of image_url and "
+                             "file_id (one of two fields), and Imprint refuses file_id (it has no Files API)",
     "POST /og/templates": "font_file, logo: the file inside the base64 is checked (a font, a PNG or SVG), "
                           "which a schema cannot state",
     "PATCH /og/templates/{name}": "font_file, logo: the file inside the base64 is checked (a font, a PNG or SVG), "
@@ -54,8 +56,6 @@ DISAGREEMENTS = {
     "POST /ai/datasets": "name or brand_name is required; url is checked as marshmallow's URL, not format uri",
     "POST /ai/generated-images/bulk": "tags are required for tag and untag (a rule across two fields)",
     "POST /prompts/{prompt_id}/compare": "a score or a thumb (one of two fields)",
-    "POST /v1/images/edits": "size: the edit sizes are fewer than the document's list",
-    "POST /v1/images/variations": "every variation is refused (dall-e-2 is not routed), as OpenAI's model error",
     "POST /ai/datasets/{dataset_id}/images/import": "url is checked as marshmallow's URL, not format uri",
     "POST /posts": "imageUrl: an http(s) URL or a path; the document says any string",
     "PUT /ai/generated-images/{image_id}/rating": "a score or a thumb is required (one of two fields)",

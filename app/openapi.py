@@ -10,6 +10,8 @@ An apispec plugin, run as each path is added:
   ``maxLength``, which JSON Schema ignores on an object);
 - on every free string, the pattern that says what the body gate (app/security/text_input.py)
   refuses in any string: NUL;
+- a schema's rules across its fields (``one of two``), from its ``JSON_SCHEMA`` class attribute: the
+  keywords (``anyOf``, ``oneOf``) its component carries besides the fields';
 - a payload's bound (a base64 file, megabytes long) in its description and ``x-maxLength``, not
   ``maxLength``: a validator or test generator given that bound builds and scans strings of that
   length for every check, and a client gains nothing from it that the description does not say.
@@ -33,6 +35,12 @@ OPERATION_PREFIXES = {"datasets": "ai"}
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _REST_CODE = re.compile(r"``(.+?)``")
 NO_NUL = r"^[^\x00]*$"
+
+
+def present(name):
+    """JSON Schema: ``name`` is in the object and not null."""
+    return {"required": [name], "properties": {name: {"not": {"enum": [None]}}}}
+
 MAX_STATED_LENGTH = 65536
 
 
@@ -115,6 +123,9 @@ class OperationPlugin(BasePlugin):
                 plugin.converter.add_attribute_function(map_length)
                 plugin.converter.add_attribute_function(no_nul)
                 plugin.converter.add_attribute_function(payload_bound)
+
+    def schema_helper(self, name, definition, schema=None, **kwargs):
+        return getattr(schema, "JSON_SCHEMA", None)
 
     def operation_helper(self, path=None, operations=None, **kwargs):
         rule = kwargs.get("rule")

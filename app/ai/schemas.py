@@ -3,6 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.history.schemas import ImageRecordSchema, PageArgs
+from app.openapi import present
 from app.prompts.labels import LABEL
 from app.prompts.schemas import Variables
 from app.prompts.templates import MAX_VERSION
@@ -181,6 +182,8 @@ class OperationSchema(Schema):
 
 
 class EditRequestSchema(Schema):
+    JSON_SCHEMA = {"anyOf": [present("image_id"), present("image_base64")]}
+
     image_id = fields.UUID(metadata={"description": "a generated image to edit"})
     image_base64 = Text(validate=validate.Length(1, 15_000_000), metadata={"description": "or an image"})
     operations = List(fields.Nested(OperationSchema), load_default=list, validate=validate.Length(max=20))

@@ -3,6 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.choices import PROVIDER_NAMES, SIZES
+from app.openapi import present
 from app.security.bounded import Boolean, Integer, List
 
 from .labels import LABEL
@@ -131,6 +132,8 @@ class ComparisonListArgs(Schema):
 
 
 class RatingBodySchema(CamelSchema):
+    JSON_SCHEMA = {"oneOf": [present("score"), present("thumb")]}
+
     score = Integer(allow_none=True, validate=validate.Range(1, 5))
     thumb = fields.String(allow_none=True, validate=validate.OneOf(["up", "down"]))
     comment = fields.String(allow_none=True, validate=validate.Length(max=2000))

@@ -39,6 +39,8 @@ CONFIG = {
 
 
 DISAGREEMENTS = {
+    "POST /ai/tools/edit": "image_base64: the image inside the base64 is checked (PNG, JPEG, WebP or GIF), "
+                           "which a schema cannot state",
     "POST /v1/images/edits": "images[], mask: OpenAI's ImageRefParam takes exactly one of image_url and "
                              "file_id (one of two fields), and Imprint refuses file_id (it has no Files API)",
     "POST /og/templates": "font_file, logo: the file inside the base64 is checked (a font, a PNG or SVG), "
@@ -51,14 +53,10 @@ DISAGREEMENTS = {
     "GET /history/logs": "cursor and offset together are refused (a rule across two parameters)",
     "GET /history/images": "meta_key and meta_value go together (a rule across two parameters)",
     "GET /history/images/stats": "meta_key and meta_value go together (a rule across two parameters)",
-    "POST /ai/tools/edit": "image_id or image_base64 is required (one of two fields)",
     "POST /ai/tools/chart": "each series needs one value per label (a rule across two fields)",
-    "POST /ai/datasets": "name or brand_name is required; url is checked as marshmallow's URL, not format uri",
-    "POST /ai/generated-images/bulk": "tags are required for tag and untag (a rule across two fields)",
     "POST /prompts/{prompt_id}/compare": "a score or a thumb (one of two fields)",
     "POST /ai/datasets/{dataset_id}/images/import": "url is checked as marshmallow's URL, not format uri",
     "POST /posts": "imageUrl: an http(s) URL or a path; the document says any string",
-    "PUT /ai/generated-images/{image_id}/rating": "a score or a thumb is required (one of two fields)",
 }
 
 

@@ -8,6 +8,7 @@ from app.prompts.labels import LABEL
 from app.prompts.schemas import Variables
 from app.prompts.templates import MAX_VERSION
 from app.security.bounded import Boolean, Integer, List
+from app.webhooks.endpoints import URL_DESCRIPTION, URL_PATTERN
 
 from .catalog import ASPECT_RATIOS, FORMATS, MAX_N, PROMPT_TOOLS, QUALITIES, SIZES, STYLES
 from .editor import FILTERS
@@ -45,7 +46,8 @@ class _Options(Schema):
     message_id = Text(validate=validate.Length(max=200))
     run_async = Boolean(data_key="async", metadata={"description": "queue it (202 + job URL)"})
     webhook_url = Text(validate=validate.Length(1, 2000), metadata={
-        "description": "POSTed generation.succeeded / generation.failed / job.cancelled, signed (Standard Webhooks)"})
+        "description": "POSTed generation.succeeded / generation.failed / job.cancelled, signed (Standard Webhooks); "
+                       + URL_DESCRIPTION, "pattern": URL_PATTERN})
 
 
 class GenerateRequestSchema(_Options):

@@ -60,13 +60,10 @@ def _when(name):
 
 class PageArgs(Schema):
     limit = Integer(load_default=50, validate=validate.Range(1, MAX_LIMIT))
-    offset = Integer(load_default=0, validate=validate.Range(0, MAX_OFFSET))
+    # With a cursor, offset skips that many rows after it: the two compose as a keyset and an OFFSET do.
+    offset = Integer(load_default=0, validate=validate.Range(0, MAX_OFFSET),
+                     metadata={"description": "rows to skip (after the cursor's, with one)"})
     cursor = Cursor()
-
-    @validates_schema
-    def _cursor_or_offset(self, data, **kwargs):
-        if data.get("cursor") and data.get("offset"):
-            raise ValidationError("use either cursor or offset, not both", "offset")
 
 
 class RangeArgs(Schema):

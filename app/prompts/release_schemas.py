@@ -63,7 +63,7 @@ class CompareSchema(CamelSchema):
     arms = List(fields.Nested(ArmSchema), required=True, validate=validate.Length(2, MAX_ARMS),
                        metadata={"description": "two or more versions, or one version through two models"})
     seeds = List(Integer(validate=validate.Range(0, 2**32 - 1)), required=True,
-                        validate=validate.Length(1, MAX_SEEDS))
+                 validate=validate.Length(1, MAX_SEEDS), metadata={"uniqueItems": True})
     variables = Variables(load_default=dict)
     prompt = fields.String(validate=validate.Length(1, 4000), metadata={"description": "fills {prompt}"})
     n = Integer(load_default=1, validate=validate.Range(1, MAX_COMPARE_N),

@@ -1,5 +1,6 @@
 """Schemas: JSON bodies are camelCase, as the prompts API has always answered; snake_case keys are accepted on input."""
 
+import re
 from collections.abc import Mapping
 
 from marshmallow import Schema, ValidationError, fields, pre_dump, pre_load, validate, validates
@@ -237,14 +238,19 @@ class UsageRecordedSchema(CamelSchema):
     usage_id = fields.UUID(data_key="usageId", allow_none=True)
 
 
+# empty, an http(s) URL or a path
+IMAGE_URL = r"^(?:(?:https?://|/)[^\x00]*)?$"
+
+
 class PostCreateSchema(UsageFieldsSchema):
     prompt_id = fields.String(data_key="promptId", allow_none=True, validate=validate.Length(max=100))
-    image_url = fields.String(data_key="imageUrl", allow_none=True, validate=validate.Length(max=2048))
+    image_url = fields.String(data_key="imageUrl", allow_none=True, validate=validate.Length(max=2048),
+                              metadata={"description": "an http(s) URL or a path", "pattern": IMAGE_URL})
     generated_image_id = fields.UUID(data_key="generatedImageId", allow_none=True)
 
     @validates("image_url")
     def _http_url(self, value, **kwargs):
-        if value and not value.startswith(("http://", "https://", "/")):
+        if not re.fullmatch(IMAGE_URL, value or ""):
             raise ValidationError("must be an http(s) URL or a path")
 
 

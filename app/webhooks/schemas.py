@@ -5,11 +5,12 @@ from marshmallow import Schema, fields, validate
 from app.history.schemas import MAX_LIMIT, Cursor
 from app.security.bounded import Boolean
 
-from .endpoints import EVENTS
+from .endpoints import EVENTS, URL_DESCRIPTION, URL_PATTERN
 
 
 class EndpointCreateSchema(Schema):
-    url = fields.String(required=True, validate=validate.Length(1, 2000))
+    url = fields.String(required=True, validate=validate.Length(1, 2000),
+                        metadata={"description": URL_DESCRIPTION, "pattern": URL_PATTERN})
     events = fields.List(fields.String(validate=validate.OneOf(EVENTS)), required=True,
                          validate=validate.Length(1, len(EVENTS)))
     all_users = Boolean(load_default=False, metadata={"description": "administrators: everyone's events"})

@@ -41,22 +41,21 @@ CONFIG = {
 DISAGREEMENTS = {
     "POST /ai/tools/edit": "image_base64: the image inside the base64 is checked (PNG, JPEG, WebP or GIF), "
                            "which a schema cannot state",
-    "POST /v1/images/edits": "images[], mask: OpenAI's ImageRefParam takes exactly one of image_url and "
-                             "file_id (one of two fields), and Imprint refuses file_id (it has no Files API)",
     "POST /og/templates": "font_file, logo: the file inside the base64 is checked (a font, a PNG or SVG), "
                           "which a schema cannot state",
     "PATCH /og/templates/{name}": "font_file, logo: the file inside the base64 is checked (a font, a PNG or SVG), "
                                   "which a schema cannot state",
-    "POST /ai/generate": "webhook_url: only http(s) URLs are taken; the document says any string",
-    "POST /webhooks/endpoints": "url: only http(s) URLs are taken; the document says any string",
-    "GET /ai/generated-images": "cursor and offset together are refused (a rule across two parameters)",
-    "GET /history/logs": "cursor and offset together are refused (a rule across two parameters)",
-    "GET /history/images": "meta_key and meta_value go together (a rule across two parameters)",
-    "GET /history/images/stats": "meta_key and meta_value go together (a rule across two parameters)",
+    "POST /v1/images/edits": "images[], mask: OpenAI's ImageRefParam takes exactly one of image_url and "
+                             "file_id (one of two fields), and Imprint refuses file_id (it has no Files API)",
+    "POST /ai/generate": "webhook_url: its host must resolve to public addresses, which a schema cannot state "
+                         "(and no host resolves offline)",
+    "POST /webhooks/endpoints": "url: its host must resolve to public addresses, which a schema cannot state "
+                                "(and no host resolves offline)",
+    "POST /ai/datasets/{dataset_id}/images/import": "url is fetched: its host must resolve to public addresses "
+                                                    "(none does offline); checked as marshmallow's URL",
+    "GET /history/images": "meta_key and meta_value go together (a rule across two query parameters)",
+    "GET /history/images/stats": "meta_key and meta_value go together (a rule across two query parameters)",
     "POST /ai/tools/chart": "each series needs one value per label (a rule across two fields)",
-    "POST /prompts/{prompt_id}/compare": "a score or a thumb (one of two fields)",
-    "POST /ai/datasets/{dataset_id}/images/import": "url is checked as marshmallow's URL, not format uri",
-    "POST /posts": "imageUrl: an http(s) URL or a path; the document says any string",
 }
 
 

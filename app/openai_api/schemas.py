@@ -116,7 +116,7 @@ class _Common(Schema):
                      metadata={"description": "your end user; recorded in metadata.end_user"})
     safety_identifier = free_text(validate.Length(max=256), allow_none=True)
     stream = fields.Boolean(allow_none=True, validate=no_stream,
-                            metadata={"description": "only false: Imprint does not stream", "enum": [False, None]})
+                            metadata={"description": "only false: Imprint does not stream"})
     partial_images = Integer(allow_none=True, validate=validate.Equal(0, error="needs streaming"))
     negative_prompt = free_text(validate.Length(max=2000), allow_none=True)
     seed = Integer(allow_none=True, validate=validate.Range(0, 2**32 - 1))

@@ -84,6 +84,7 @@ def register_blueprints(app):
     from .ai.routes import blp as ai_blp
     from .analytics.routes import blp as analytics_blp
     from .auth.routes import blp as auth_blp
+    from .comparisons.routes import blp as comparisons_blp
     from .curation.routes import blp as curation_blp
     from .dashboard import init_app as init_dashboard
     from .datasets.routes import blp as datasets_blp
@@ -115,7 +116,7 @@ def register_blueprints(app):
     app.url_map.converters["card_ext"] = ExtensionConverter
     api.register_converter(ExtensionConverter, ExtensionConverter.parameter_schema)
     for blp in (health_blp, auth_blp, og_blp, og_templates_blp, ai_blp, datasets_blp, storage_blp, prompts_blp, posts_blp,
-                releases_blp, history_blp, analytics_blp, spend_blp, user_data_blp, openai_blp, provenance_blp,
+                releases_blp, comparisons_blp, history_blp, analytics_blp, spend_blp, user_data_blp, openai_blp, provenance_blp,
                 curation_blp, webhooks_blp):
         api.register_blueprint(blp)
     app.register_blueprint(docs_blp)

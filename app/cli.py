@@ -4,8 +4,8 @@ import click
 from flask.cli import AppGroup, with_appcontext
 
 from app.auth import service
+from app.governance.limits import LimitsInvalid, check_key_limits, set_key_limits, set_user_budget
 from app.spend.cli import budget_options, describe, key_options
-from app.spend.governance import LimitsInvalid, check_key_limits, set_key_limits, set_user_budget
 
 users_cli = AppGroup("users", help="Manage users.")
 keys_cli = AppGroup("keys", help="Manage API keys.")

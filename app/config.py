@@ -5,6 +5,7 @@ set: SQLite and storage under ``instance/``, no Redis, the offline provider.
 """
 
 import os
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 TRUE = {"1", "true", "yes", "on"}
 # The providers a request can reach without spending anything: anonymous generation is on by default
@@ -225,6 +226,7 @@ def finish_settings(config, instance_path):
         config["ENABLE_OBSERVABILITY_LOGGING"] = is_production
     config["STORAGE_ROOT"] = config.get("STORAGE_ROOT") or os.path.join(instance_path, "storage")
     _check_og_signing(config)
+    _check_zone(config, "BUDGET_TIMEZONE")
     if not config.get("SECRET_KEY"):
         if is_production:
             raise RuntimeError("SECRET_KEY must be set in production")
@@ -258,6 +260,14 @@ def _check_og_signing(config):
         raise RuntimeError(str(error)) from None
     if modes & {"required", "text"} and not (config.get("OG_SIGNING_KEYS") or "").strip(", "):
         raise RuntimeError("OG_SIGNATURES (or a template's) needs OG_SIGNING_KEYS (a secret to sign card URLs with)")
+
+
+def _check_zone(config, name):
+    zone = config.get(name) or "UTC"
+    try:
+        ZoneInfo(zone)
+    except (ValueError, ZoneInfoNotFoundError):  # a path-like or empty name is a ValueError, an unknown one not found
+        raise RuntimeError(f"{name} must be an IANA time zone such as UTC or Europe/Paris, not {zone!r}") from None
 
 
 def reachable_providers(config):

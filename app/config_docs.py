@@ -60,7 +60,7 @@ SECTIONS = [
         ("QUOTA_COUNTERS_PATH", "without Redis: the file (under an exclusive lock) that every process of "
                                 "the machine counts daily quotas in", "`instance/quota-counters.json`"),
         ("BUDGET_TIMEZONE", "the IANA time zone whose calendar days, weeks (from Monday) and months the "
-                            "budgets of keys and users run over"),
+                            "budgets of keys and users run over (the app refuses to start with an unknown one)"),
         ("BUDGET_ALERT_SHARE", "the `budget_share` alert fires when a key's or user's budget is this share spent"),
     ]),
     ("OG cards", [

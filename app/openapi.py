@@ -30,8 +30,9 @@ ERROR_REF = {"$ref": "#/components/schemas/Error"}
 OPENAI_ERROR_REF = {"$ref": "#/components/schemas/OpenAIError"}
 OPENAI_BLUEPRINT = "openai"
 # Blueprints whose operations keep the ids they had on another one: generated clients name
-# their functions after them (the dataset routes were the ai blueprint's).
-OPERATION_PREFIXES = {"datasets": "ai"}
+# their functions after them (the dataset routes were the ai blueprint's, the comparison routes
+# the prompt releases').
+OPERATION_PREFIXES = {"datasets": "ai", "prompt_comparisons": "prompt_releases"}
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _REST_CODE = re.compile(r"``(.+?)``")
 NO_NUL = r"^[^\x00]*$"

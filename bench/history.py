@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/history.py                      # PostgreSQL (bench_history) and SQLite
     .venv/bin/python bench/history.py --only postgresql --rows 200000 --repeat 10
+    .venv/bin/python bench/history.py --match spend       # only the cases whose label holds "spend"
 
 Loads the rows (COPY on PostgreSQL, executemany batches on SQLite) spread
 over the last 90 days, rolls them up (``refresh_rollups``, timed), then prints
@@ -217,7 +218,7 @@ def measure(client, headers, url, repeat):
     return statistics.median(timings[1:])  # the first call warms caches and is left out
 
 
-def run(name, url, count, repeat, instance):
+def run(name, url, count, repeat, instance, match=None):
     print(f"{name}: {url}", flush=True)
     app, direct, key = prepare(url, count, instance)
     client, headers = app.test_client(), {"Authorization": f"Bearer {key}"}
@@ -250,6 +251,8 @@ def run(name, url, count, repeat, instance):
         users = db.session.scalars(select(User.id).where(User.username.like("bench%"))).all()
     print(f"  {'':32s} {'direct':>9s}    {'rollup':>9s}", flush=True)
     for label, path in cases:
+        if match and match not in label:
+            continue
         path = path or f"/history/images?limit={PAGE}&user={user_id}"
         rolled = measure(client, headers, path, repeat)
         if path.split("?")[0] in ROLLED_UP:
@@ -257,6 +260,8 @@ def run(name, url, count, repeat, instance):
                   flush=True)
         else:
             print(f"  {label:32s} {rolled:9.1f} ms", flush=True)
+    if match:
+        return
     hours, elapsed = late_refresh(app, users)
     print(f"  refresh after 1,000 late events over 30 days: {hours} hour(s) in {elapsed:.0f} ms", flush=True)
 
@@ -269,13 +274,14 @@ def main():
                                                            "postgresql://postgres@127.0.0.1:5432/bench_rollup"))
     parser.add_argument("--sqlite-path", default=os.path.join(tempfile.gettempdir(), "bench_rollup.db"))
     parser.add_argument("--only", choices=["postgresql", "sqlite"])
+    parser.add_argument("--match", help="measure only the cases whose label holds this text (no late refresh)")
     args = parser.parse_args()
     instance = tempfile.mkdtemp(prefix="bench-history-")
     if args.only != "sqlite":
         ensure_database(args.pg_url)
-        run("PostgreSQL", args.pg_url, args.rows, args.repeat, instance)
+        run("PostgreSQL", args.pg_url, args.rows, args.repeat, instance, args.match)
     if args.only != "postgresql":
-        run("SQLite", f"sqlite:///{args.sqlite_path}", args.rows, args.repeat, instance)
+        run("SQLite", f"sqlite:///{args.sqlite_path}", args.rows, args.repeat, instance, args.match)
 
 
 def ensure_database(url):

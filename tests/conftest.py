@@ -195,6 +195,10 @@ def s3_endpoint():
     settings = {"S3_ENDPOINT_URL": url, "S3_ACCESS_KEY_ID": "test", "S3_SECRET_ACCESS_KEY": "test",
                 "S3_REGION": "us-east-1", "S3_MAX_ATTEMPTS": 1}
     import boto3
+    import requests
+
+    # moto keeps its buckets in the process, not the server: start from none, whatever an earlier test left
+    requests.post(f"{url}/moto-api/reset", timeout=5)
 
     client = boto3.client("s3", endpoint_url=url, region_name="us-east-1", aws_access_key_id="test",
                           aws_secret_access_key="test")

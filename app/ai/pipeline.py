@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
 from app.history import search
-from app.spend.attribution import TagsInvalid, merge_tags
+from app.security.tags import TagsInvalid, merge_tags
 
 from . import claims
 from .announce import announce_failure, announce_success

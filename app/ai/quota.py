@@ -9,6 +9,8 @@ from flask import current_app
 
 from app.errors import RETRY_AFTER_SECONDS
 from app.extensions import db
+from app.governance import budgets
+from app.governance.access import allowlist_refusal
 from app.models import ApiKey, User
 from app.models.types import utcnow
 from app.observability import tracing
@@ -21,8 +23,6 @@ from app.security.quotas import (
     limits_for,
     quota_identity,
 )
-from app.spend import budgets
-from app.spend.access import allowlist_refusal
 
 from .errors import RequestError
 from .pricing import image_price, price_table

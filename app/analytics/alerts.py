@@ -17,10 +17,10 @@ from datetime import timedelta
 from sqlalchemy import and_, func, or_, select
 
 from app.extensions import db
+from app.governance.usage import budgets_in_use
 from app.models import AlertEvent, GenerationLog
 from app.models.query import json_number, percentile_cont
 from app.models.types import utcnow
-from app.spend.usage import budgets_in_use
 
 log = logging.getLogger(__name__)
 gl = GenerationLog

@@ -7,8 +7,8 @@ from flask import current_app, g, request
 from flask_smorest import abort
 from flask_smorest.utils import deepupdate
 
+from app.governance.access import has_scope, scope_needed
 from app.observability import context
-from app.spend.access import has_scope, scope_needed
 
 from .service import KeyExpired, authenticate
 

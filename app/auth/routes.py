@@ -4,10 +4,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
 from app.extensions import db
-from app.models import ApiKey, User
-from app.security import client_ip
-from app.security.quotas import usage_today
-from app.spend.governance import (
+from app.governance.limits import (
     KEY_FIELDS,
     LimitsInvalid,
     check_key_limits,
@@ -15,7 +12,10 @@ from app.spend.governance import (
     set_key_limits,
     set_user_budget,
 )
-from app.spend.schemas import BudgetSchema, KeyLimitsSchema
+from app.governance.schemas import BudgetSchema, KeyLimitsSchema
+from app.models import ApiKey, User
+from app.security import client_ip
+from app.security.quotas import usage_today
 
 from . import service
 from .decorators import admin_required, auth_required, current_principal

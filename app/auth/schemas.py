@@ -1,7 +1,7 @@
 from marshmallow import Schema, fields, validate
 
+from app.governance.schemas import KeyLimitsSchema
 from app.security.bounded import Boolean, Integer
-from app.spend.schemas import KeyLimitsSchema
 
 
 class NoQuerySchema(Schema):

@@ -12,10 +12,10 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
+from app.governance.access import parse_scopes
+from app.governance.limits import limits_view
 from app.models import ApiKey, User
 from app.models.types import utcnow
-from app.spend.access import parse_scopes
-from app.spend.governance import limits_view
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from app.ai.providers import PROVIDERS, allowed_providers
 from app.auth import service
 from app.auth.schemas import QuotaSchema, UserCreateSchema
 from app.doctor import missing_provider_settings
-from app.spend.governance import LimitsInvalid, set_key_limits
-from app.spend.schemas import KeyLimitsSchema
+from app.governance.limits import LimitsInvalid, set_key_limits
+from app.governance.schemas import KeyLimitsSchema
 from app.storage import get_storage
 
 from .forms import field_errors

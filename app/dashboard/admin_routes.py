@@ -3,10 +3,10 @@
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from app.auth import service
-from app.spend.access import SCOPES
+from app.governance.access import SCOPES
+from app.governance.periods import PERIODS
+from app.governance.usage import budgets_in_use
 from app.spend.cli import describe
-from app.spend.periods import PERIODS
-from app.spend.usage import budgets_in_use
 
 from . import admin
 from .blueprint import admin_only, blp

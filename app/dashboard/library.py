@@ -1,6 +1,7 @@
 """The prompts pages: the template library with its numbers, favorites, one template's statistics."""
 
-from app.prompts import compare, favorites, labels, stats, templates
+from app.comparisons import service as compare
+from app.prompts import favorites, labels, stats, templates
 from app.prompts.syntax import template_variables
 
 MAX_VERSIONS_SHOWN = 20

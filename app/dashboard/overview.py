@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from app.analytics import alerts, bi
+from app.governance.usage import budgets_in_use
 from app.health import check_redis
 from app.history import search, stats
 from app.models.types import utcnow
 from app.og import stats as og_stats
 from app.spend import reports
-from app.spend.usage import budgets_in_use
 from app.tracking import queue, spool
 
 WINDOWS = {

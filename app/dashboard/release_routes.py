@@ -6,7 +6,8 @@ import re
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from app.ai.errors import RequestError
-from app.prompts import compare, labels, ratings
+from app.comparisons import service as compare
+from app.prompts import labels, ratings
 from app.prompts.release_schemas import MAX_ARMS, MAX_SEEDS
 from app.prompts.syntax import PromptError
 from app.prompts.templates import MAX_VERSION, PromptNotFound, get_prompt

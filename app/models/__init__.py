@@ -24,7 +24,7 @@ from .rollup import (
     RollupUser,
     RollupUserDay,
 )
-from .spend import SpendDay
+from .spend import SpendDay, SpendHour, SpendWeek
 from .user import ApiKey, DashboardSession, User
 from .variant import ImageVariant
 from .webhook import WebhookDelivery, WebhookEndpoint
@@ -64,6 +64,8 @@ __all__ = [
     "RollupUser",
     "RollupUserDay",
     "SpendDay",
+    "SpendHour",
+    "SpendWeek",
     "User",
     "WebhookDelivery",
     "WebhookEndpoint",

@@ -1,9 +1,12 @@
-"""Daily spend rollups of generation_logs, by who paid and what for (app/spend/reports.py reads them).
+"""Weekly, daily and hourly spend rollups of generation_logs, by who paid and what for
+(app/spend/reports.py reads them; app/rollup/spend.py keeps them).
 
 Kept by the same refresh, watermark and dirty-hour marks as the other rollups
-of generation_logs (app/history/rollup). Days, not hours: users and keys are
-many, and an hour holds few rows of each. Costs are integer micro-dollars, so
-sums over any number of days are exact on both databases.
+of generation_logs. A report reads its whole weeks from the weekly rows, its
+other whole days from the daily ones, the whole hours at its edges from the
+hourly ones, and only what is left (the partial hours, the hours after the
+watermark) from the logs. Costs are integer
+micro-dollars, so sums over any number of rows are exact on both databases.
 """
 
 from sqlalchemy import BigInteger, Index, Integer, String, Text
@@ -36,5 +39,31 @@ class SpendDay(_SpendMeasures, db.Model):
 
     id = mapped_column(RowId, primary_key=True, autoincrement=True)
     day = mapped_column(UTCDateTime, nullable=False)
+    dimension: Mapped[str] = mapped_column(String(10), nullable=False)
+    value: Mapped[str | None] = mapped_column(Text)
+
+
+class SpendHour(_SpendMeasures, db.Model):
+    """generation_logs per UTC hour and one dimension's value, as SpendDay is per day (``day``: one row
+    per hour, value NULL). A row covers a whole hour before the rollup watermark."""
+
+    __tablename__ = "spend_hours"
+    __table_args__ = (Index("idx_spend_hours_dimension_hour", "dimension", "hour"),)
+
+    id = mapped_column(RowId, primary_key=True, autoincrement=True)
+    hour = mapped_column(UTCDateTime, nullable=False)
+    dimension: Mapped[str] = mapped_column(String(10), nullable=False)
+    value: Mapped[str | None] = mapped_column(Text)
+
+
+class SpendWeek(_SpendMeasures, db.Model):
+    """The SpendDay rows of a week (from Monday, UTC) added up, per dimension and value (no ``day``
+    dimension: a day report reads days). Rebuilt from the day rows whenever one of its days is."""
+
+    __tablename__ = "spend_weeks"
+    __table_args__ = (Index("idx_spend_weeks_dimension_week", "dimension", "week"),)
+
+    id = mapped_column(RowId, primary_key=True, autoincrement=True)
+    week = mapped_column(UTCDateTime, nullable=False)
     dimension: Mapped[str] = mapped_column(String(10), nullable=False)
     value: Mapped[str | None] = mapped_column(Text)

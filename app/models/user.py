@@ -20,7 +20,7 @@ class User(db.Model):
     daily_generation_limit: Mapped[int | None] = mapped_column(Integer)
     daily_cost_limit_usd = mapped_column(Numeric(12, 4))
     requests_per_minute: Mapped[int | None] = mapped_column(Integer)
-    # A budget over calendar periods (app/spend/budgets.py); NULL = none.
+    # A budget over calendar periods (app/governance/budgets.py); NULL = none.
     budget_usd = mapped_column(Numeric(12, 6))
     budget_generations: Mapped[int | None] = mapped_column(Integer)
     budget_period: Mapped[str | None] = mapped_column(String(10))  # day | week | month

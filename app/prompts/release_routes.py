@@ -1,7 +1,7 @@
-"""Releases over HTTP: labels and their moves, side-by-side comparisons, ratings of images.
+"""Releases over HTTP: labels and their moves, ratings of images.
 
-Reading labels is open like the templates; moving one needs an admin key. Comparisons
-and ratings belong to the caller's key (admins see every comparison).
+Reading labels is open like the templates; moving one needs an admin key. Ratings belong to
+the caller's key. Side-by-side comparisons are ``app.comparisons``.
 """
 
 from contextlib import contextmanager
@@ -10,15 +10,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from werkzeug.routing import BaseConverter
 
-from app.ai.errors import RequestError
 from app.auth import admin_required, auth_required, current_principal
-from app.security.client import request_caller
 
-from . import compare, labels, ratings
+from . import labels, ratings
 from .release_schemas import (
-    CompareSchema,
-    ComparisonListArgs,
-    ComparisonSchema,
     ImageRatingsSchema,
     LabelHistoryArgs,
     LabelMoveBodySchema,
@@ -44,7 +39,7 @@ class LabelConverter(BaseConverter):
         return {"type": "string", "pattern": f"^(?!{HISTORY}$)" + labels.LABEL.pattern.lstrip("^")}
 
 
-blp = Blueprint("prompt_releases", __name__, description="Prompt releases: labels, comparisons and ratings")
+blp = Blueprint("prompt_releases", __name__, description="Prompt releases: labels and ratings")
 
 
 @contextmanager
@@ -57,11 +52,8 @@ def release_errors():
         abort(404, message=str(error))
     except labels.LabelError as error:
         abort(422, message=str(error), errors={"json": {"label": [str(error)]}})
-    except (compare.ComparisonNotFound, ratings.ImageNotRatable) as error:
+    except ratings.ImageNotRatable as error:
         abort(404, message=str(error))
-    except RequestError as error:
-        field = {error.field: [error.message]} if error.field else None
-        abort(error.status, message=error.message, errors={"json": field} if field else None)
 
 
 @blp.route("/prompts/<prompt_id:prompt_id>/labels")
@@ -101,46 +93,6 @@ class LabelItem(MethodView):
         """Take a label off its version (admin); recorded as a move to no version."""
         with release_errors():
             return labels.remove_label(prompt_id, label, current_principal())
-
-
-@blp.route("/prompts/<prompt_id:prompt_id>/compare")
-class Compare(MethodView):
-    @auth_required
-    @blp.arguments(CompareSchema)
-    @blp.response(201, ComparisonSchema)
-    @blp.alt_response(202, schema=ComparisonSchema, description="queued: poll its comparison")
-    def post(self, data, prompt_id):
-        """Run the same variables and seeds through two or more versions (or models): one comparison."""
-        with release_errors():
-            comparison, queued = compare.start_comparison(
-                prompt_id, request_caller(current_principal()), arms=data["arms"], seeds=data["seeds"],
-                variables=data["variables"], n=data["n"], prompt=data.get("prompt"), size=data.get("size"),
-                run_async=data["run_async"])
-            body = compare.comparison_view(comparison)
-        location = {"Location": f"/prompts/{prompt_id}/comparisons/{comparison.id}"}
-        return body, 202 if queued else 201, location
-
-
-@blp.route("/prompts/<prompt_id:prompt_id>/comparisons")
-class Comparisons(MethodView):
-    @auth_required
-    @blp.arguments(ComparisonListArgs, location="query", error_status_code=400)
-    @blp.response(200, ComparisonSchema(many=True))
-    def get(self, args, prompt_id):
-        """The caller's comparisons of a template (an admin's: everyone's), newest first."""
-        with release_errors():
-            found = compare.list_comparisons(current_principal(), prompt_id, args["limit"])
-            return [compare.comparison_view(comparison) for comparison in found]
-
-
-@blp.route("/prompts/<prompt_id:prompt_id>/comparisons/<uuid:comparison_id>")
-class ComparisonItem(MethodView):
-    @auth_required
-    @blp.response(200, ComparisonSchema)
-    def get(self, prompt_id, comparison_id):
-        """One comparison as a grid: each cell's image, cost, time and rating, and each arm's totals."""
-        with release_errors():
-            return compare.comparison_view(compare.find_comparison(current_principal(), prompt_id, comparison_id))
 
 
 @blp.route("/ai/generated-images/<uuid:image_id>/rating")

@@ -9,6 +9,7 @@ from app.models.types import UTCDateTime
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
+WEEK = timedelta(days=7)
 TICK = timedelta(microseconds=1)  # the resolution of stored timestamps on both databases
 
 
@@ -23,6 +24,12 @@ def ceil_hour(moment):
 
 def floor_day(moment):
     return moment.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def floor_week(moment):
+    """Midnight UTC of the Monday of ``moment``'s week."""
+    day = floor_day(moment)
+    return day - timedelta(days=day.weekday())
 
 
 class _start_of(FunctionElement):

@@ -26,12 +26,12 @@ from app.models import (
 )
 from app.models.query import json_number
 from app.models.types import utcnow
-from app.spend.rollup import TABLES as SPEND_TABLES
-from app.spend.rollup import recompute_spend_days
 
 from . import SOURCES
 from .buckets import DAY, HOUR, day_start, floor_day, floor_hour, hour_start
 from .plan import merge_ranges, range_condition
+from .spend import TABLES as SPEND_TABLES
+from .spend import recompute_spend
 
 CHUNK = timedelta(days=7)  # hours rolled up per transaction when catching up
 LOCK_KEY = 7_150_001  # pg_advisory_xact_lock: one refresh at a time
@@ -78,7 +78,7 @@ def _refresh_source(source, target, chunk):
             _recompute_hours(source, hours)
             _recompute_user_days(source, hours, end)
             if source == "logs":
-                recompute_spend_days(hours, end)
+                recompute_spend(hours, end)
         if state is None:
             state = RollupState(source=source)
             session.add(state)

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from flask import current_app, request
 from flask_smorest import abort
 
-from app.spend.attribution import HEADER as TAGS_HEADER
-from app.spend.attribution import TagsInvalid, parse_tags_header
+from app.security.tags import HEADER as TAGS_HEADER
+from app.security.tags import TagsInvalid, parse_tags_header
 
 from .geo import country_for
 

@@ -8,18 +8,22 @@ instance/ under an exclusive lock (shared by every process of this machine,
 kept across restarts) — so with 10 units left, exactly 10 of 100 concurrent
 requests get through.
 
-Redis may lose its counters (a restart without persistence): a day's counter
-that does not exist yet is first rebuilt from that day's ``generated_images``
-rows of the user, so a restart never hands out the quota again. Redis away is
+Redis may lose its counters (a restart without persistence): a counter that
+does not exist yet is first rebuilt from the ``generated_images`` rows it
+counts (a user's today, a key's or user's budget period), so a restart never
+hands out a quota or a budget again. Redis away is
 ``QuotaUnavailable`` (a 503 for the caller); giving units back while it is
 away is logged and left to the rebuild.
 """
 
+import functools
 import logging
 import os
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import redis
 from flask import current_app
@@ -36,25 +40,27 @@ MICRO = 1_000_000  # costs are counted in micro-dollars, as integers
 
 log = logging.getLogger(__name__)
 
-# KEYS: (generations, cost) per counted limit. ARGV: units, cost, the position of the limit whose missing
-# counters must be rebuilt first (0 = none; the answer is then {-2, i}), then per limit: unit limit
-# (-1 = none), cost limit (-1 = none), ttl. Every limit is checked before any is taken: all or nothing.
+# KEYS: (generations, cost) per counted limit. ARGV: units, cost, then per limit: unit limit (-1 = none),
+# cost limit (-1 = none), ttl, and 1 when its missing counters must be rebuilt first (the answer is then
+# {-2, i}). Every limit is checked before any is taken: all or nothing.
 _RESERVE = """
-local units, cost, rebuild = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-if rebuild > 0 and redis.call('EXISTS', KEYS[2 * rebuild - 1]) == 0 then return {-2, rebuild, 0, 0} end
+local units, cost = tonumber(ARGV[1]), tonumber(ARGV[2])
 local n = #KEYS / 2
+for i = 1, n do
+  if ARGV[4 * i + 2] == '1' and redis.call('EXISTS', KEYS[2 * i - 1]) == 0 then return {-2, i, 0, 0} end
+end
 for i = 1, n do
   local used = tonumber(redis.call('GET', KEYS[2 * i - 1]) or '0')
   local spent = tonumber(redis.call('GET', KEYS[2 * i]) or '0')
-  local unit_limit, cost_limit = tonumber(ARGV[3 * i + 1]), tonumber(ARGV[3 * i + 2])
+  local unit_limit, cost_limit = tonumber(ARGV[4 * i - 1]), tonumber(ARGV[4 * i])
   if unit_limit >= 0 and used + units > unit_limit then return {0, i, used, spent} end
   if cost_limit >= 0 and spent + cost > cost_limit then return {-1, i, used, spent} end
 end
 for i = 1, n do
   redis.call('INCRBY', KEYS[2 * i - 1], units)
   redis.call('INCRBY', KEYS[2 * i], cost)
-  redis.call('EXPIRE', KEYS[2 * i - 1], ARGV[3 * i + 3])
-  redis.call('EXPIRE', KEYS[2 * i], ARGV[3 * i + 3])
+  redis.call('EXPIRE', KEYS[2 * i - 1], ARGV[4 * i + 1])
+  redis.call('EXPIRE', KEYS[2 * i], ARGV[4 * i + 1])
 end
 return {1, 0, 0, 0}
 """
@@ -75,12 +81,12 @@ class LimitReached(Exception):
 @dataclass(frozen=True)
 class Counted:
     """One limit a reservation takes from: its two counters (generations, micro-dollars), limits, lifetime;
-    ``rebuild``: the identity whose missing counters are rebuilt from its rows (the daily quota only)."""
+    ``rebuild()``: (images, micro-dollars) its rows count, what its counters start from when Redis has none."""
 
     keys: tuple
     limits: "Limits"
     ttl: int
-    rebuild: str | None = None
+    rebuild: Callable[[], tuple[int, int]] | None = None
 
 
 class QuotaExceeded(Exception):
@@ -119,7 +125,8 @@ class Quotas:
 
     def daily(self, identity, limits):
         """Today's quota of ``identity`` as a Counted limit."""
-        return Counted(self._keys(identity), limits, seconds_until_reset() + 3600, rebuild=identity)
+        return Counted(self._keys(identity), limits, seconds_until_reset() + 3600,
+                       rebuild=functools.partial(made_today, identity))
 
     def reserve(self, identity, limits, units=1, cost_usd=0.0):
         """Take ``units`` and ``cost_usd`` from today's quota or raise QuotaExceeded."""
@@ -146,18 +153,20 @@ class Quotas:
         return Reservation(self, keys, units, cost)
 
     def _reserve_in_redis(self, counted, keys, amounts, limits):
-        rebuild = next((i for i, entry in enumerate(counted, 1) if entry.rebuild), 0)
-        args = [value for limit in limits for value in limit]
+        args = [value for limit, entry in zip(limits, counted, strict=True)
+                for value in (*limit, 1 if entry.rebuild else 0)]
         try:
-            answer = self._script(keys=list(keys), args=[*amounts, rebuild, *args])
-            if answer[0] == -2:  # no counter today yet (a new day, or Redis lost its data)
-                entry = counted[rebuild - 1]
-                for key, value in zip(entry.keys, made_today(entry.rebuild), strict=True):
+            # Each missing counter (a new period, or Redis lost its data) is rebuilt once, then the script runs again.
+            for _attempt in range(len(counted) + 1):
+                answer = self._script(keys=list(keys), args=[*amounts, *args])
+                if answer[0] != -2:
+                    return answer
+                entry = counted[int(answer[1]) - 1]
+                for key, value in zip(entry.keys, entry.rebuild(), strict=True):
                     self.redis.set(key, value, nx=True, ex=entry.ttl)
-                answer = self._script(keys=list(keys), args=[*amounts, 0, *args])
         except redis.exceptions.RedisError as error:
             raise QuotaUnavailable(f"the quota counter (Redis) is unavailable: {type(error).__name__}") from error
-        return answer
+        raise QuotaUnavailable("the quota counters (Redis) vanish as they are rebuilt")
 
     def _add(self, key, amount):
         if amount == 0:
@@ -281,11 +290,16 @@ def made_today(identity):
         user_id = None
     if user_id is None:
         return 0, 0
+    return made_since(GeneratedImage.user_id == user_id, _midnight())
+
+
+def made_since(owner, since):
+    """(images, micro-dollars of their known costs) of the successful ``generated_images`` rows that match
+    ``owner`` (a condition) made from ``since`` on."""
     count, cost = db.session.execute(
         select(func.count(), func.coalesce(func.sum(GeneratedImage.cost_usd), 0))
-        .where(GeneratedImage.user_id == user_id, GeneratedImage.status == "success",
-               GeneratedImage.created_at >= _midnight())).one()
-    return int(count), int(round(float(cost) * MICRO))
+        .where(owner, GeneratedImage.status == "success", GeneratedImage.created_at >= since)).one()
+    return int(count), int(Decimal(str(cost)) * MICRO)
 
 
 def usage_today(principal, address):

@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 
 import click
 
-from .access import SCOPES
-from .periods import PERIODS
+from app.governance.access import SCOPES
+from app.governance.periods import PERIODS
 
 NONE = ("none", "")
 

@@ -192,7 +192,8 @@ def test_images_made_before_a_later_call_fails_are_kept(provider_app):
 
 
 @pytest.mark.parametrize("width, height", [(4000, 500), (500, 4000), (3000, 1000), (1000, 3000), (64, 48),
-                                           (8000, 8000), (100, 33), (3840, 1280)])
+                                           (8000, 8000), (100, 33), (3840, 1280), (1000, 660), (2560, 256),
+                                           (1458, 487), (487, 1458)])
 def test_flexible_sizes_are_ones_the_model_takes(width, height):
     """A source of any shape (an edit of a 4000x500 image) is asked for at a size the model accepts,
     as close to the source's shape as the 1:3..3:1 bounds allow."""
@@ -204,3 +205,19 @@ def test_flexible_sizes_are_ones_the_model_takes(width, height):
     # as many pixels as the source, within the floor, the cap and the longest edge
     pixels = min(max(655_360, width * height), 3840 * 2160, 3840 * 3840 / max(shape, 1 / shape))
     assert sent_width * sent_height == pytest.approx(pixels, rel=0.05)
+
+
+def test_a_source_of_every_size_is_asked_for_at_a_size_the_model_takes():
+    """Sizes near the pixel floor (a 1000x660 photo), at an exact 3:1 after the clamp, up to past the cap."""
+    refused = [(width, height, flexible_size(width, height)) for width in range(1, 9000, 37)
+               for height in range(1, 9000, 41) if not flexible_ok(flexible_size(width, height))]
+    assert not refused, refused[:5]
+
+
+@pytest.mark.parametrize("width, height", [(1458, 487), (487, 1458), (3840, 1280), (1280, 3840), (1024, 640),
+                                           (2000, 1001)])
+def test_a_source_the_limits_allow_is_never_enlarged_and_a_fitting_one_is_sent_as_it_is(width, height):
+    sent_width, sent_height = (int(edge) for edge in flexible_size(width, height).split("x"))
+    assert sent_width <= width and sent_height <= height
+    if flexible_ok(f"{width}x{height}"):
+        assert (sent_width, sent_height) == (width, height)

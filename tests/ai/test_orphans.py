@@ -7,6 +7,7 @@ import time
 import uuid
 
 import pytest
+import requests
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
@@ -42,6 +43,8 @@ def moto_s3():
                 "S3_SECRET_ACCESS_KEY": "test", "S3_REGION": "us-east-1", "S3_MAX_ATTEMPTS": 1, "S3_TIMEOUT": 2}
     client = boto3.client("s3", endpoint_url=url, region_name="us-east-1", aws_access_key_id="test",
                           aws_secret_access_key="test")
+    # moto keeps its buckets in the process, not the server: start from none, whatever an earlier test left
+    requests.post(f"{url}/moto-api/reset", timeout=5)
     client.create_bucket(Bucket="imprint")
     state = {"running": True}
 

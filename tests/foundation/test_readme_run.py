@@ -57,7 +57,7 @@ def test_the_readme_commands_work_from_a_fresh_clone(tmp_path):
             try:
                 if requests.get(f"http://{address}/", timeout=10).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not up yet, or still starting its workers
                 time.sleep(0.5)
         else:
             pytest.fail("serve did not answer within 120 s")

@@ -3,7 +3,7 @@
 from concurrent.futures import ThreadPoolExecutor
 
 from app.auth import service
-from app.spend.governance import set_key_limits
+from app.governance.limits import set_key_limits
 from tests.prod.gunicorn_server import pid_request, sigterm_and_wait, start_two_workers
 
 LIMIT = 7

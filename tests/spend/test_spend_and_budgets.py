@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from app.auth import service
 from app.extensions import db
+from app.governance.limits import set_key_limits
 from app.models import ApiKey, GeneratedImage, GenerationLog
 from app.models.types import utcnow
-from app.spend.governance import set_key_limits
 from tests.ai.openai_standin import openai_images
 from tests.ai.servers import flush_tracking, serve
 from tests.openai_api.conftest import sdk, served

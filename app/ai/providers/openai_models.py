@@ -106,20 +106,22 @@ def flexible_size(width, height):
     pixels = min(FLEX_MAX_PIXELS, max(FLEX_MIN_PIXELS, width * height))
     w = min(FLEX_MAX_EDGE, math.sqrt(pixels * ratio))
     h = min(FLEX_MAX_EDGE, w / ratio)
+    # Rounded down, the edges stay under the pixel cap and the longest edge; each rounded on its own
+    # can leave the shape just past 3:1, which the long edge coming down a step mends.
+    down_w, down_h = _snap(w, math.floor), _snap(h, math.floor)
+    while down_w > 3 * down_h:
+        down_w -= FLEX_STEP
+    while down_h > 3 * down_w:
+        down_h -= FLEX_STEP
+    if down_w * down_h >= FLEX_MIN_PIXELS:
+        return f"{down_w}x{down_h}"
+    # Near the pixel floor, rounded up instead: far from the cap, and rounding up an exact shape
+    # within 3:1 keeps it within.
+    return f"{_snap(w, math.ceil)}x{_snap(h, math.ceil)}"
 
-    def snap(value, limit_up):
-        steps = math.ceil(value / FLEX_STEP) if limit_up else math.floor(value / FLEX_STEP)
-        return max(FLEX_STEP, steps * FLEX_STEP)
 
-    grow = width * height < FLEX_MIN_PIXELS  # round up to stay above the floor, else down to stay below the cap
-    w, h = snap(w, grow), snap(h, grow)
-    # Each edge snapped on its own can leave the shape just past 3:1: move the edge that keeps
-    # the pixel bound (the short one up when growing, the long one down otherwise).
-    while w > 3 * h:
-        h, w = (h + FLEX_STEP, w) if grow else (h, w - FLEX_STEP)
-    while h > 3 * w:
-        w, h = (w + FLEX_STEP, h) if grow else (w, h - FLEX_STEP)
-    return f"{w}x{h}"
+def _snap(edge, rounding):
+    return rounding(edge / FLEX_STEP) * FLEX_STEP
 
 
 def check_request(model, request, *, edit=False):

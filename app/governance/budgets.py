@@ -5,16 +5,20 @@ one Lua script in Redis, or the flock'd counter file without it), in the same
 atomic step as the daily quota, so every process of every node sees one
 count and exactly the limit gets through. A reservation holds the estimated
 cost until the generation settles it with the real one, or gives it back.
+Counters Redis lost (a restart without persistence) are rebuilt from the
+period's ``generated_images`` rows of the key or user before anything is taken.
 """
 
+import functools
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
 from flask import current_app
 
+from app.models import GeneratedImage
 from app.models.types import utcnow
-from app.security.quotas import MICRO, Counted, Limits
+from app.security.quotas import MICRO, Counted, Limits, made_since
 
 from .periods import period_bounds
 
@@ -92,7 +96,9 @@ def counted(budget, now=None, config=None):
     stem = f"imprint:budget:{budget.owner}:{budget.owner_id}:{budget.period}{start:%Y%m%dT%H%M}:{end:%Y%m%d}"
     usd = None if budget.usd is None else float(budget.usd)
     ttl = max(1, int((end - now).total_seconds())) + 3600
-    return Counted((f"{stem}:gen", f"{stem}:cost"), Limits(budget.generations, usd), ttl)
+    owner = (GeneratedImage.api_key_id if budget.owner == "key" else GeneratedImage.user_id) == budget.owner_id
+    return Counted((f"{stem}:gen", f"{stem}:cost"), Limits(budget.generations, usd), ttl,
+                   rebuild=functools.partial(made_since, owner, start))
 
 
 def exceeded(budget, reached, now=None, config=None):

@@ -4,7 +4,7 @@ One list of measures serves both: the rollup refresh stores these sums per
 hour, and a report adds rolled-up hours and live rows with the same names.
 """
 
-from sqlalchemy import and_, case, cast, func, true
+from sqlalchemy import and_, case, cast, func
 from sqlalchemy.types import BigInteger
 
 from app.models import GenerationLog
@@ -32,9 +32,9 @@ def live_measures():
     ]
 
 
-def rolled_measures(table):
-    """The sums of MEASURES over a rollup table's rows, labelled."""
-    return [_total(getattr(table, name)).label(name) for name in MEASURES]
+def rolled_measures(columns):
+    """The sums of MEASURES over a rollup table's rows (or a subquery's columns), labelled."""
+    return [_total(getattr(columns, name)).label(name) for name in MEASURES]
 
 
 def tag_values(dialect):
@@ -47,5 +47,6 @@ def tag_values(dialect):
 def with_tags(query, dialect):
     """``query`` over generation_logs joined to its tags; returns (query, the tag column)."""
     tags = tag_values(dialect)
-    return query.select_from(log).join(tags, true()), tags.c.value
+    # SQLite keeps a row without tags as JSON null, whose json_each is one NULL value: not a tag.
+    return query.select_from(log).join(tags, tags.c.value.is_not(None)), tags.c.value
 

@@ -9,7 +9,7 @@ the images to the comparison. Large comparisons run on the generation queue; the
 import logging
 import uuid
 
-from flask import current_app, has_app_context
+from flask import current_app
 from sqlalchemy import select
 
 from app.ai.errors import GenerationFailed, RequestError
@@ -19,15 +19,14 @@ from app.auth import Principal
 from app.extensions import db
 from app.models import GeneratedImage, PromptComparison, PromptComparisonImage
 from app.models.types import utcnow
+from app.prompts.labels import resolve_version
+from app.prompts.ratings import figures_by_image, merge_figures
+from app.prompts.templates import get_prompt
 from app.security.client import Caller
 from app.storage.images import image_url_for
 
-from .labels import resolve_version
-from .ratings import figures_by_image, merge_figures
-from .templates import get_prompt
-
 log = logging.getLogger(__name__)
-JOB_FUNCTION = "app.prompts.compare.run_comparison_job"
+JOB_FUNCTION = "app.comparisons.queued.run_comparison_job"
 SYNC_CELLS = 8  # comparisons up to this many generations run in the request even when async is asked
 
 
@@ -96,16 +95,6 @@ def _caller(data):
         key_id = uuid.UUID(data["key_id"]) if data.get("key_id") else None
         principal = Principal(uuid.UUID(data["user_id"]), data["username"], key_id, data["is_admin"])
     return Caller(principal, country=data.get("country"))
-
-
-def run_comparison_job(comparison_id):
-    """RQ job: run comparison ``comparison_id`` (a string); returns its final status."""
-    if has_app_context():
-        return run_comparison(uuid.UUID(comparison_id))
-    from app import create_app
-
-    with create_app().app_context():
-        return run_comparison(uuid.UUID(comparison_id))
 
 
 def run_comparison(comparison_id):

@@ -1,0 +1,164 @@
+"""Mutation testing of the critical modules with mutmut: which changes to the code does the suite miss?
+
+    nice -n 10 .venv/bin/python bench/mutation.py [MODULE ...] [--children 2] [--keep]
+
+MODULE is a key of ``MODULES`` (``history/files``, ``og/params`` …); all of them by default.
+Each module runs in its own scratch directory, ``.mutation/<module>/`` (git-ignored): links to
+``app``, ``tests``, ``migrations`` and ``pyproject.toml`` and a ``setup.cfg`` whose ``[mutmut]``
+section mutates that one module and selects the tests that exercise it. mutmut copies the
+project into ``mutants/`` there and runs pytest in it; the repository itself is never written.
+``--keep`` reuses the previous run's results and tests again only the mutants it did not kill.
+
+Prints per module how many mutants were made, killed, survived, timed out or were reached by no
+selected test, then every mutant not killed with its diff, marked when ``EQUIVALENT`` lists it
+(each with the reason it cannot change behaviour). Exits 1 when a mutant that is not listed there
+was not killed. Needs mutmut (``pip install -e '.[mutation]'``) and a fork-capable OS.
+"""
+
+import argparse
+import configparser
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRATCH = ROOT / ".mutation"
+LINKED = ("app", "tests", "migrations", "pyproject.toml")
+
+# module key -> the tests that exercise it (mutmut runs, per mutant, those of them that call its function).
+MODULES = {
+    "history/files": ["tests/history", "tests/privacy", "tests/datasets", "tests/ai/test_variants.py",
+                      "tests/ai/test_orphans.py"],
+    "og/params": ["tests/og/test_cache_key.py", "tests/og/test_http.py"],
+    "security/ssrf": ["tests/security/test_ssrf.py", "tests/security/test_url_import.py"],
+    "ai/providers/openai_models": ["tests/ai/test_openai_models.py"],
+    "tracking/spool": ["tests/tracking/test_sync_path.py", "tests/tracking/test_outages.py",
+                       "tests/tracking/test_disk_full.py"],
+    "tracking/writer": ["tests/tracking", "tests/rollup/test_exact.py"],
+    "ai/claims": ["tests/ai/test_paid_work.py", "tests/ai/test_job_control.py", "tests/ai/test_jobs.py",
+                  "tests/ai/test_generate.py"],
+    "security/quotas": ["tests/security/test_quotas.py", "tests/security/test_generation_quota.py",
+                        "tests/security/test_tool_quota.py", "tests/ai/test_paid_work.py", "tests/ai/test_routes.py"],
+    "provenance/service": ["tests/provenance"],
+}
+
+# mutmut's name of a mutant that cannot change what the code does -> why.
+EQUIVALENT = {
+    "app.history.files.x_lock_keys__mutmut_21":
+        "select(2) for select(1): any statement begins the transaction that takes SQLite's write lock",
+    "app.history.files.x__lock_id__mutmut_5":
+        "int.from_bytes without byteorder: Python 3.11's default is \"big\", the same id",
+}
+
+STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 36: "timeout",
+          -24: "timeout", 24: "timeout", 152: "timeout", 255: "timeout"}
+COLUMNS = ("mutants", "killed", "survived", "timeout", "no tests", "other")
+
+
+def prepare(module, keep):
+    """The module's scratch directory, with mutmut's configuration; emptied first unless ``keep``."""
+    work = SCRATCH / module.replace("/", "-")
+    if work.exists() and not keep:
+        shutil.rmtree(work)
+    work.mkdir(parents=True, exist_ok=True)
+    for name in LINKED:
+        link = work / name
+        if not link.is_symlink():
+            link.symlink_to(ROOT / name)
+    config = configparser.ConfigParser()
+    config["mutmut"] = {
+        "source_paths": "app",
+        "only_mutate": f"app/{module}.py",
+        "also_copy": "migrations",
+        "pytest_add_cli_args_test_selection": "\n".join(MODULES[module]),
+        "pytest_add_cli_args": "\n".join(["-p", "no:cacheprovider", "-p", "no:xdist"]),
+        "use_git_change_detection": "false",
+    }
+    with open(work / "setup.cfg", "w") as handle:
+        config.write(handle)
+    return work
+
+
+def run_mutmut(work, children, names=()):
+    mutmut = Path(sys.executable).parent / "mutmut"
+    environment = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    with open(work / "mutmut.log", "w") as log:  # its spinner and pytest's output; shown when it fails
+        code = subprocess.run(["nice", "-n", "10", str(mutmut), "run", "--max-children", str(children), *names],
+                              cwd=work, env=environment, stdout=log, stderr=subprocess.STDOUT).returncode
+    if code:
+        print((work / "mutmut.log").read_text()[-3000:])
+    return code
+
+
+def results(work, module):
+    """{mutant name: status} from mutmut's record of the module."""
+    meta = work / "mutants" / "app" / f"{module}.py.meta"
+    if not meta.exists():
+        return None
+    codes = json.loads(meta.read_text())["exit_code_by_key"]
+    return {name: STATUS.get(code, "other") for name, code in codes.items()}
+
+
+def diff(work, name):
+    mutmut = Path(sys.executable).parent / "mutmut"
+    shown = subprocess.run([str(mutmut), "show", name], cwd=work, capture_output=True, text=True)
+    lines = shown.stdout.splitlines()
+    return "\n".join(line for line in lines if line.startswith(("-", "+")) and not line.startswith(("---", "+++")))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("modules", nargs="*", help=f"of {', '.join(MODULES)} (default: all)")
+    parser.add_argument("--children", type=int, default=2, help="mutants tested at once (default 2)")
+    parser.add_argument("--keep", action="store_true", help="test again only what the previous run did not kill")
+    args = parser.parse_args(argv)
+    unknown = [name for name in args.modules if name not in MODULES]
+    if unknown:
+        parser.error(f"unknown module {', '.join(unknown)}; choose from {', '.join(MODULES)}")
+
+    table, unexplained, listed = [], [], []
+    for module in args.modules or MODULES:
+        work = prepare(module, args.keep)
+        earlier = results(work, module) if args.keep else None
+        # Kept: mutmut lets earlier verdicts stand, so the mutants not killed then are named to be tested again.
+        again = sorted(name for name, status in (earlier or {}).items() if status != "killed")
+        if earlier is not None and not again:
+            print(f"== {module}: every mutant was killed in the kept run")
+            code = 0
+        else:
+            print(f"== {module}: mutmut over {' '.join(MODULES[module])}", flush=True)
+            code = run_mutmut(work, args.children, again)
+        found = results(work, module)
+        if found is None:
+            print(f"mutmut made no result for {module} (exit {code})")
+            unexplained.append((module, f"mutmut failed (exit {code})", ""))
+            continue
+        counts = {column: 0 for column in COLUMNS}
+        counts["mutants"] = len(found)
+        for name, status in sorted(found.items()):
+            counts[status] += 1
+            if status != "killed":
+                entry = (name, status, diff(work, name))
+                (listed if name in EQUIVALENT else unexplained).append(entry)
+        table.append((module, counts))
+
+    print("\n| module | " + " | ".join(COLUMNS) + " |")
+    print("| --- " * (len(COLUMNS) + 1) + "|")
+    for module, counts in table:
+        print(f"| {module} | " + " | ".join(str(counts[column]) for column in COLUMNS) + " |")
+    for title, entries in (("Equivalent (cannot change behaviour)", listed), ("Not killed", unexplained)):
+        if entries:
+            print(f"\n{title}: {len(entries)}")
+        for name, status, change in entries:
+            reason = EQUIVALENT.get(name)
+            print(f"\n{name} [{status}]" + (f" — {reason}" if reason else ""))
+            if change:
+                print("    " + change.replace("\n", "\n    "))
+    return 1 if unexplained else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -20,7 +20,7 @@ from app.rollup.plan import read_coverage
 from app.rollup.refresh import refresh_rollups
 from app.spend.reports import plan_spend, spend_report
 from app.spend.schemas import SpendReportSchema
-from tests.conftest import bearer
+from tests.support import bearer
 
 GROUPS = ("user", "key", "provider", "model", "tag", "day")
 MEASURES = ("generations", "failed", "images", "unknown_cost", "tokens_in", "tokens_out")

@@ -2,16 +2,15 @@
 
 Each operation is a test of its own (xdist spreads them), built when it runs rather than when it is
 collected: schemathesis builds an operation's coverage cases with its test, and every xdist worker
-collects every test. The examples, coverage and fuzzing phases
-run with positive and negative data and a fixed seed, a bounded number of examples per operation;
-every check schemathesis has for one request runs, so a refused valid input, an accepted invalid
-one, a 5xx, an undocumented status, content type, header or body all fail. Runs as an admin, so
-every handler is reached.
+collects every test. The examples, coverage and fuzzing phases run with positive and negative data
+and a fixed seed, a bounded number of examples per operation; every check schemathesis has for one
+request runs, so a refused valid input, an accepted invalid one, a 5xx, an undocumented status,
+content type, header or body all fail. Runs as an admin, so every handler is reached.
 
-``DISAGREEMENTS`` lists the operations where the server still enforces a rule the document does
-not state (most are rules across two fields, which OpenAPI 3.0 cannot say of query parameters or
-map keys): they run like every other and are expected to fail (strict), so a fix shows as XPASS
-and the entry must go.
+``DISAGREEMENTS`` lists the operations where the server enforces a rule a schema cannot state: the
+file inside a base64 string, a host that must resolve to public addresses, a rule across two query
+parameters or across an array's lengths. They run like every other and are expected to fail
+(strict), so a fix shows as XPASS and the entry must go.
 """
 
 import functools

@@ -95,11 +95,13 @@ def register_blueprints(app):
     from .history.routes import blp as history_blp
     from .landing import blp as landing_blp
     from .observability import init_series as init_request_series
+    from .og.routes import ExtensionConverter
     from .og.routes import blp as og_blp
     from .og.template_routes import blp as og_templates_blp
     from .openai_api.routes import blp as openai_blp
     from .privacy.routes import users_blp as user_data_blp
     from .prompts.post_routes import blp as posts_blp
+    from .prompts.release_routes import LabelConverter
     from .prompts.release_routes import blp as releases_blp
     from .prompts.routes import PromptIdConverter
     from .prompts.routes import blp as prompts_blp
@@ -111,6 +113,10 @@ def register_blueprints(app):
     api = held("api", app)
     app.url_map.converters["prompt_id"] = PromptIdConverter
     api.register_converter(PromptIdConverter, PromptIdConverter.parameter_schema)
+    app.url_map.converters["label"] = LabelConverter
+    api.register_converter(LabelConverter, LabelConverter.parameter_schema)
+    app.url_map.converters["card_ext"] = ExtensionConverter
+    api.register_converter(ExtensionConverter, ExtensionConverter.parameter_schema)
     for blp in (health_blp, auth_blp, og_blp, og_templates_blp, ai_blp, datasets_blp, storage_blp, prompts_blp, posts_blp,
                 releases_blp, comparisons_blp, history_blp, analytics_blp, spend_blp, user_data_blp, openai_blp, provenance_blp,
                 curation_blp, webhooks_blp):

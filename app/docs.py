@@ -12,6 +12,7 @@ from flask import Blueprint, render_template
 from markupsafe import Markup, escape
 
 from app.extensions import held
+from app.openapi import NO_NUL
 
 blp = Blueprint("docs", __name__)
 
@@ -52,7 +53,8 @@ def type_name(spec, schema):
 
 def limits(schema):
     """The field's constraints, in words."""
-    words = [template.format(schema[key]) for key, template in LIMITS if key in schema]
+    words = [template.format(schema[key]) for key, template in LIMITS
+             if key in schema and (key, schema[key]) != ("pattern", NO_NUL)]  # every string says it: noise
     if "enum" in schema:
         words.append("one of " + ", ".join(json.dumps(value) for value in schema["enum"]))
     if "default" in schema:

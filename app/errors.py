@@ -18,6 +18,8 @@ from flask import jsonify
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 from sqlalchemy.exc import DBAPIError, OperationalError, PendingRollbackError
+from webargs.multidictproxy import MultiDictProxy
+from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -108,14 +110,21 @@ def _prune(tree):
     return tree
 
 
-def refuse_unknown_query_parameters():
-    """webargs ignores query parameters a schema does not name; the API refuses them, naming them.
+def refuse_unknown_parameters():
+    """webargs ignores query parameters a schema does not name, and a multipart body's form fields
+    when the schema reads its files; the API refuses both, naming them, as it does a JSON body's.
 
     Set on the parser flask-smorest's blueprints share (the OG card URLs have their own,
     which keeps ignoring ``utm_*`` and cache-busters)."""
     parser = Blueprint.ARGUMENTS_PARSER
     parser.DEFAULT_UNKNOWN_BY_LOCATION = {**type(parser).DEFAULT_UNKNOWN_BY_LOCATION,
-                                          "query": RAISE, "querystring": RAISE}
+                                          "query": RAISE, "querystring": RAISE, "files": RAISE}
+    parser.location_loader("files")(_form_and_files)
+
+
+def _form_and_files(request, schema):
+    """An upload's files and the form fields sent with it: one multipart body."""
+    return MultiDictProxy(CombinedMultiDict([request.form, request.files]), schema)
 
 
 def _validation_answer(code, body, error):
@@ -139,7 +148,7 @@ def _validation_answer(code, body, error):
 
 def init_errors(app):
     api = held("api", app)
-    refuse_unknown_query_parameters()
+    refuse_unknown_parameters()
 
     @app.errorhandler(HTTPException)
     def http_error(error):

@@ -7,7 +7,14 @@ An apispec plugin, run as each path is added:
   and the statuses app/errors.py answers: 400 for a query string, 422 only for a body;
 - summaries and descriptions in CommonMark: docstrings' reST ````code```` becomes ```code```;
 - a map's ``Length`` bound as ``minProperties``/``maxProperties`` (apispec writes
-  ``maxLength``, which JSON Schema ignores on an object).
+  ``maxLength``, which JSON Schema ignores on an object);
+- on every free string, the pattern that says what the body gate (app/security/text_input.py)
+  refuses in any string: NUL;
+- a schema's rules across its fields (``one of two``), from its ``JSON_SCHEMA`` class attribute: the
+  keywords (``anyOf``, ``oneOf``) its component carries besides the fields';
+- a payload's bound (a base64 file, megabytes long) in its description and ``x-maxLength``, not
+  ``maxLength``: a validator or test generator given that bound builds and scans strings of that
+  length for every check, and a client gains nothing from it that the description does not say.
 """
 
 import re
@@ -28,6 +35,14 @@ OPENAI_BLUEPRINT = "openai"
 OPERATION_PREFIXES = {"datasets": "ai", "prompt_comparisons": "prompt_releases"}
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _REST_CODE = re.compile(r"``(.+?)``")
+NO_NUL = r"^[^\x00]*$"
+
+
+def present(name):
+    """JSON Schema: ``name`` is in the object and not null."""
+    return {"required": [name], "properties": {name: {"not": {"enum": [None]}}}}
+
+MAX_STATED_LENGTH = 65536
 
 
 def operation_id(endpoint, method):
@@ -84,12 +99,34 @@ def map_length(converter, field, ret, **_kwargs):
             if key in ret}
 
 
+def no_nul(converter, field, ret, **_kwargs):
+    """apispec attribute function: a string with no pattern, format or choices of its own says it holds no NUL."""
+    if ret.get("type") == "string" and not ({"pattern", "format", "enum"} & ret.keys()):
+        return {"pattern": NO_NUL}
+    return {}
+
+
+def payload_bound(converter, field, ret, **_kwargs):
+    """apispec attribute function: a payload's length bound, stated without ``maxLength``."""
+    if ret.get("type") != "string" or ret.get("maxLength", 0) <= MAX_STATED_LENGTH:
+        return {}
+    bound = ret.pop("maxLength")
+    described = f"at most {bound} characters"
+    return {"x-maxLength": bound,
+            "description": f"{ret['description']}; {described}" if ret.get("description") else described}
+
+
 class OperationPlugin(BasePlugin):
     def init_spec(self, spec):
         super().init_spec(spec)
         for plugin in spec.plugins:
             if isinstance(plugin, MarshmallowPlugin) and plugin.converter is not None:
                 plugin.converter.add_attribute_function(map_length)
+                plugin.converter.add_attribute_function(no_nul)
+                plugin.converter.add_attribute_function(payload_bound)
+
+    def schema_helper(self, name, definition, schema=None, **kwargs):
+        return getattr(schema, "JSON_SCHEMA", None)
 
     def operation_helper(self, path=None, operations=None, **kwargs):
         rule = kwargs.get("rule")

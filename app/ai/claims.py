@@ -117,7 +117,7 @@ def claim_request(identity, user_id, request_id, stored_request, wait_seconds):
         db.session.rollback()  # end the read: on SQLite an open transaction holds the write lock
         state, request, result, lapsed = row
         if (request or {}).get("fingerprint") != stored_request.get("fingerprint"):
-            raise RequestError(422, "request_id was already used with different parameters", field="request_id")
+            raise RequestError(409, "request_id was already used with different parameters", field="request_id")
         if state == "finished":
             return Claim(job_id, replay=result, created=False)
         if state == "failed" and not (result or {}).get("retryable"):

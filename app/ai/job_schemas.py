@@ -11,7 +11,7 @@ from .schemas import JobSchema
 class JobListQuerySchema(Schema):
     status = fields.String(validate=validate.OneOf(STATUSES))
     limit = fields.Integer(load_default=50, validate=validate.Range(1, MAX_LIMIT))
-    cursor = Cursor(validate=validate.Length(max=200))
+    cursor = Cursor()
 
 
 class JobListSchema(Schema):

@@ -88,7 +88,7 @@ def submit_generation_job(payload, caller, tool_name=None):
             existing = db.session.get(GenerationJob, job_id)
     if existing is not None:
         if (existing.request or {}).get("fingerprint") != stored["fingerprint"]:
-            raise RequestError(422, "request_id was already used with different parameters", field="request_id")
+            raise RequestError(409, "request_id was already used with different parameters", field="request_id")
         return existing, existing.status != "finished"
     queue = generation_queue()
     if queue is not None:

@@ -98,7 +98,10 @@ def plan_generation(payload, principal, *, tool_name=None, provider=None):
     route = find_route(payload.get("route"), provider or payload.get("provider"))
     provider = route.targets[0].provider if route else provider or payload.get("provider") or config["AI_PROVIDER"]
     if payload.get("provider") and not route and provider not in allowed_providers(config):
-        raise RequestError(422, f"provider must be one of {allowed_providers(config)}", field="provider")
+        # A provider the document names but the operator has not enabled: the request is well formed,
+        # this server's policy refuses it.
+        raise RequestError(403, f"provider {provider!r} is not enabled here (AI_PROVIDERS_ALLOWED); "
+                           f"one of {allowed_providers(config)}", field="provider")
     if provider not in PROVIDERS and provider != "pillow":
         raise RequestError(503, f"AI_PROVIDER {provider!r} is not a provider")
     prompt, negative = payload.get("prompt"), payload.get("negative_prompt")

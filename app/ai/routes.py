@@ -54,6 +54,10 @@ def _queued(job):
     return response
 
 
+# What JSON Schema cannot say of an idempotency key: it was sent before with other fields.
+REQUEST_ID_TAKEN = {"description": "The request_id was used with different parameters, or that request is still running"}
+
+
 @blp.route("/generate")
 class Generate(MethodView):
     @auth_required(allow_anonymous=True)
@@ -61,6 +65,7 @@ class Generate(MethodView):
     @blp.arguments(GenerateRequestSchema)
     @blp.response(201, GenerateResponseSchema)
     @blp.alt_response(200, schema=GenerateResponseSchema, description="A replay of the same request_id")
+    @blp.alt_response(409, **REQUEST_ID_TAKEN)
     @blp.alt_response(202, schema=JobSchema, description="Queued (async=true with Redis)")
     def post(self, query, payload):
         """Generate images; ``async=true`` queues it; ``request_id`` makes it idempotent."""
@@ -129,6 +134,7 @@ class Regenerate(MethodView):
     @blp.arguments(RegenerateRequestSchema)
     @blp.response(201, GenerateResponseSchema)
     @blp.alt_response(200, schema=GenerateResponseSchema, description="A replay of the same request_id")
+    @blp.alt_response(409, **REQUEST_ID_TAKEN)
     def post(self, overrides, image_id):
         """Generate again from a record's saved settings (fields given here override them)."""
         return _answer(service.regenerate_image(request_caller(current_principal()), image_id, overrides))
@@ -140,6 +146,7 @@ class Edit(MethodView):
     @blp.arguments(EditRequestSchema)
     @blp.response(201, GenerateResponseSchema)
     @blp.alt_response(200, schema=GenerateResponseSchema, description="A replay of the same request_id")
+    @blp.alt_response(409, **REQUEST_ID_TAKEN)
     def post(self, payload):
         """imageEditor: resize, crop, rotate, flip, filters, text (Pillow); ``instruction`` → provider edit."""
         return _answer(tools.edit(service.plain_payload(payload), request_caller(current_principal())))
@@ -151,6 +158,7 @@ class Chart(MethodView):
     @blp.arguments(ChartRequestSchema)
     @blp.response(201, GenerateResponseSchema)
     @blp.alt_response(200, schema=GenerateResponseSchema, description="A replay of the same request_id")
+    @blp.alt_response(409, **REQUEST_ID_TAKEN)
     def post(self, payload):
         """renderChart: a bar, line or pie chart from data, stored and recorded like any image."""
         return _answer(tools.chart(payload, request_caller(current_principal())))

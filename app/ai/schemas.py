@@ -3,9 +3,12 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.history.schemas import ImageRecordSchema, PageArgs
+from app.openapi import present
 from app.prompts.labels import LABEL
+from app.prompts.schemas import Variables
 from app.prompts.templates import MAX_VERSION
-from app.security.bounded import Dict, Integer, List
+from app.security.bounded import Boolean, Integer, List
+from app.webhooks.endpoints import URL_DESCRIPTION, URL_PATTERN
 
 from .catalog import ASPECT_RATIOS, FORMATS, MAX_N, PROMPT_TOOLS, QUALITIES, SIZES, STYLES
 from .editor import FILTERS
@@ -41,9 +44,10 @@ class _Options(Schema):
         "description": "your own end user's id, recorded so spend reports can group by it"})
     request_id = Text(validate=validate.Length(1, 200), metadata={"description": "idempotency key"})
     message_id = Text(validate=validate.Length(max=200))
-    run_async = fields.Boolean(data_key="async", metadata={"description": "queue it (202 + job URL)"})
+    run_async = Boolean(data_key="async", metadata={"description": "queue it (202 + job URL)"})
     webhook_url = Text(validate=validate.Length(1, 2000), metadata={
-        "description": "POSTed generation.succeeded / generation.failed / job.cancelled, signed (Standard Webhooks)"})
+        "description": "POSTed generation.succeeded / generation.failed / job.cancelled, signed (Standard Webhooks); "
+                       + URL_DESCRIPTION, "pattern": URL_PATTERN})
 
 
 class GenerateRequestSchema(_Options):
@@ -55,8 +59,7 @@ class GenerateRequestSchema(_Options):
     prompt_version = Integer(validate=validate.Range(1, MAX_VERSION),
                                     metadata={"description": "a template version; wins over prompt_label. Neither: "
                                               "the production label's version, else the latest"})
-    variables = Dict(keys=Text(validate=validate.Length(1, 64)), values=fields.Raw(),
-                            validate=validate.Length(max=50))
+    variables = Variables()
     tool = Text(validate=validate.OneOf(PROMPT_TOOLS), metadata={"description": "image, avatar, anime, comic, icon"})
     difficulty = Integer(validate=validate.Range(1, 10), metadata={
         "description": "how hard the picture is (1-10), for cost by difficulty"})
@@ -181,6 +184,8 @@ class OperationSchema(Schema):
 
 
 class EditRequestSchema(Schema):
+    JSON_SCHEMA = {"anyOf": [present("image_id"), present("image_base64")]}
+
     image_id = fields.UUID(metadata={"description": "a generated image to edit"})
     image_base64 = Text(validate=validate.Length(1, 15_000_000), metadata={"description": "or an image"})
     operations = List(fields.Nested(OperationSchema), load_default=list, validate=validate.Length(max=20))

@@ -8,7 +8,6 @@ from flask_smorest import Blueprint, abort
 from marshmallow import RAISE
 
 from app.auth import admin_required
-from app.models.types import utcnow
 
 from . import alerts, bi, exports
 from . import rollups as rolled
@@ -27,19 +26,12 @@ from .schemas import (
     StylesSchema,
     WindowArgs,
 )
+from .window import resolve_window
 
 blp = Blueprint("analytics", __name__, url_prefix="/analytics", description="BI queries, alerts and exports")
 
 QUERY = {"location": "query", "unknown": RAISE, "error_status_code": 400}
 
-
-def resolve_window(args, default):
-    """(since, until) from ``window`` / ``since`` / ``until``; ``until`` defaults to now."""
-    until = args.get("until") or utcnow()
-    since = args.get("since") or until - (args.get("window") or default)
-    if since >= until:
-        abort(400, message="'since' must be before 'until'", errors={"query": {"since": ["after until"]}})
-    return since, until
 
 
 def _rows(query, args, default):

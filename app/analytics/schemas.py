@@ -2,7 +2,7 @@
 
 from datetime import UTC
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields, validate
 
 from app.history.schemas import Window
 from app.security.bounded import Integer
@@ -12,16 +12,10 @@ EXPORT_FORMATS = ("csv", "jsonl", "json")
 
 
 class WindowArgs(Schema):
-    window = Window(metadata={"description": "How far back from `until`: 15m, 24h, 30d, 2w"})
+    window = Window(metadata={"description": "How far back from `until`: 15m, 24h, 30d, 2w; with `since`, the later start of the two"})
     since = fields.AwareDateTime(default_timezone=UTC)
     until = fields.AwareDateTime(default_timezone=UTC, metadata={"description": "Default: now"})
 
-    @validates_schema
-    def _consistent(self, data, **kwargs):
-        if data.get("since") and data.get("window"):
-            raise ValidationError("give either window or since, not both", "window")
-        if data.get("since") and data.get("until") and data["since"] >= data["until"]:
-            raise ValidationError("'since' must be before 'until'", "since")
 
 
 class CountryArgs(WindowArgs):

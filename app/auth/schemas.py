@@ -1,7 +1,7 @@
 from marshmallow import Schema, fields, validate
 
 from app.governance.schemas import KeyLimitsSchema
-from app.security.bounded import Integer
+from app.security.bounded import Boolean, Integer
 
 
 class NoQuerySchema(Schema):
@@ -11,7 +11,7 @@ class NoQuerySchema(Schema):
 class UserCreateSchema(Schema):
     username = fields.String(required=True, validate=[validate.Length(1, 64), validate.Regexp(r"^[A-Za-z0-9._@-]+$", error="may contain letters, digits, '.', '_', '@' and '-'")])
     email = fields.Email(validate=validate.Length(max=255))
-    is_admin = fields.Boolean(load_default=False)
+    is_admin = Boolean(load_default=False)
 
 
 class UserSchema(Schema):
@@ -24,12 +24,12 @@ class UserSchema(Schema):
 
 
 class UserPatchSchema(Schema):
-    is_active = fields.Boolean(required=True, metadata={"description": "false disables the user: their keys stop working at once, their ledger stays"})
+    is_active = Boolean(required=True, metadata={"description": "false disables the user: their keys stop working at once, their ledger stays"})
 
 
 class KeyCreateSchema(KeyLimitsSchema):
     name = fields.String(validate=validate.Length(max=100))
-    is_admin = fields.Boolean(load_default=False)
+    is_admin = Boolean(load_default=False)
 
 
 class KeySchema(KeyLimitsSchema):

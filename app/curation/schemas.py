@@ -3,6 +3,8 @@
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from app.history.schemas import ImageRecordSchema
+from app.openapi import present
+from app.security.bounded import Boolean
 
 MAX_IDS = 100  # one bulk action or ZIP
 MAX_TAGS = 20
@@ -29,6 +31,11 @@ ACTIONS = ("delete", "tag", "untag", "favorite", "unfavorite", "collect", "uncol
 
 
 class BulkSchema(Strict):
+    # tag and untag need tags, collect and uncollect a collection
+    JSON_SCHEMA = {"allOf": [
+        {"anyOf": [{"properties": {"action": {"not": {"enum": list(needed)}}}}, present(field)]}
+        for needed, field in ((("tag", "untag"), "tags"), (("collect", "uncollect"), "collection_id"))]}
+
     action = fields.String(required=True, validate=validate.OneOf(ACTIONS))
     ids = _ids(required=True)
     tags = fields.List(Tag, validate=validate.Length(1, MAX_TAGS), metadata={"description": "for tag and untag"})
@@ -56,7 +63,7 @@ class CollectionNameSchema(Strict):
 
 
 class ShareSchema(Strict):
-    shared = fields.Boolean(required=True, metadata={"description": "true: a fresh read-only link; false: none"})
+    shared = Boolean(required=True, metadata={"description": "true: a fresh read-only link; false: none"})
 
 
 class CollectionSchema(Schema):

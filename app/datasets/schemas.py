@@ -3,6 +3,7 @@
 from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from app.openapi import present
 from app.security.bounded import Integer, List
 from app.storage import fresh_url
 
@@ -10,6 +11,8 @@ Text = fields.String
 
 
 class DatasetCreateSchema(Schema):
+    JSON_SCHEMA = {"anyOf": [present("name"), present("brand_name")]}
+
     name = Text(validate=validate.Length(1, 200))
     brand_name = Text(validate=validate.Length(1, 200))
     vibe = Text(validate=validate.Length(max=2000))

@@ -12,30 +12,40 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from app.security.bounded import Integer
 from app.storage.images import image_url_for
 
+from .cursor import PATTERN as CURSOR_PATTERN
 from .cursor import decode_cursor
 
 MAX_LIMIT = 200
 MAX_OFFSET = 100_000
 MAX_WINDOW = timedelta(days=400)
-_WINDOW = re.compile(r"^(\d{1,5})([mhdw])$")
+MAX_CURSOR = 49  # sixteen digits, a dash, 32 hex digits
+# 1m to 400d, as a pattern the document can state: every string it matches is a window the server takes.
+WINDOW_PATTERN = (r"^(?:(?:[1-9][0-9]{0,4})m|(?:[1-9][0-9]{0,2}|[1-8][0-9]{3}|9[0-5][0-9]{2}|9600)h"
+                  r"|(?:[1-9][0-9]?|[1-3][0-9]{2}|400)d|(?:[1-9]|[1-4][0-9]|5[0-7])w)$")
+_WINDOW = re.compile(WINDOW_PATTERN)
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
 class Window(fields.Field):
     """A duration such as ``15m``, ``24h``, ``30d`` or ``2w``."""
 
+    def __init__(self, **kwargs):
+        metadata = {"description": f"a duration like 15m, 24h, 30d or 2w, at most {MAX_WINDOW.days}d",
+                    "pattern": WINDOW_PATTERN, **kwargs.pop("metadata", {})}
+        super().__init__(metadata={"type": "string", **metadata}, **kwargs)
+
     def _deserialize(self, value, attr, data, **kwargs):
-        match = _WINDOW.match(str(value).strip())
-        if not match:
-            raise ValidationError("a duration like 15m, 24h, 30d or 2w")
-        window = timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
-        if not timedelta(0) < window <= MAX_WINDOW:
-            raise ValidationError(f"between 1m and {MAX_WINDOW.days}d")
-        return window
+        if not isinstance(value, str) or not _WINDOW.match(value):
+            raise ValidationError(f"a duration like 15m, 24h, 30d or 2w, at most {MAX_WINDOW.days}d")
+        return timedelta(**{_UNITS[value[-1]]: int(value[:-1])})
 
 
 class Cursor(fields.String):
-    """The opaque ``next_cursor`` of a previous page."""
+    """The ``next_cursor`` of a previous page."""
+
+    def __init__(self, **kwargs):
+        super().__init__(validate=validate.Length(max=MAX_CURSOR), **kwargs,
+                         metadata={"description": "The next_cursor of the previous page", "pattern": CURSOR_PATTERN})
 
     def _deserialize(self, value, attr, data, **kwargs):
         try:
@@ -50,13 +60,10 @@ def _when(name):
 
 class PageArgs(Schema):
     limit = Integer(load_default=50, validate=validate.Range(1, MAX_LIMIT))
-    offset = Integer(load_default=0, validate=validate.Range(0, MAX_OFFSET))
-    cursor = Cursor(validate=validate.Length(max=200))
-
-    @validates_schema
-    def _cursor_or_offset(self, data, **kwargs):
-        if data.get("cursor") and data.get("offset"):
-            raise ValidationError("use either cursor or offset, not both", "offset")
+    # With a cursor, offset skips that many rows after it: the two compose as a keyset and an OFFSET do.
+    offset = Integer(load_default=0, validate=validate.Range(0, MAX_OFFSET),
+                     metadata={"description": "rows to skip (after the cursor's, with one)"})
+    cursor = Cursor()
 
 
 class RangeArgs(Schema):

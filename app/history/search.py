@@ -2,7 +2,7 @@
 
 Two ways to page: ``limit``/``offset`` for the endpoints that take them, and a keyset cursor on
 ``(created_at, id)`` whose cost does not grow with the page number (the
-``idx_generated_images_created_at_id`` index serves it).
+``idx_generated_images_created_at_id`` index serves it); given both, the offset skips rows after the cursor.
 """
 
 import uuid

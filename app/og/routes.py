@@ -8,6 +8,7 @@ from flask import current_app, request
 from flask_smorest import Blueprint, abort
 from marshmallow import RAISE
 from webargs.flaskparser import FlaskParser
+from werkzeug.routing import BaseConverter
 
 from app.auth import admin_required, auth_required, current_principal
 from app.errors import describe_problems
@@ -36,6 +37,16 @@ blp.record_once(lambda _state: init_series(FORMATS, PRESETS))
 
 CACHE_CONTROL = "public, max-age=31536000, immutable"
 EXTENSIONS = {**{name: name for name in FORMATS}, "jpg": "jpeg"}
+
+
+class ExtensionConverter(BaseConverter):
+    """``<card_ext:…>`` in a URL: any extension matches, so an unknown one is a 400 naming ``format``
+    (the view's check), and the document lists the ones a card comes in."""
+
+    @staticmethod
+    def parameter_schema(_converter):
+        return {"type": "string", "enum": list(EXTENSIONS)}
+
 _IMAGE = {"schema": {"type": "string", "format": "binary"}}
 CARD_DOC = {"responses": {
     "200": {"description": "The card", "content": {t: _IMAGE for t in FORMATS.values()},
@@ -66,7 +77,7 @@ def card(args):
     return _serve(args)
 
 
-@blp.route("/<seed>.<ext>", methods=["GET"])
+@blp.route("/<seed>.<card_ext:ext>", methods=["GET"])
 @blp.arguments(CARD_OPTIONS, location="query", error_status_code=400)
 @blp.doc(**CARD_DOC)
 def card_by_path(args, seed, ext):

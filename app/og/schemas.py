@@ -13,7 +13,7 @@ from app.og.fonts import BASE_FAMILIES, DEFAULT_FAMILY
 from app.og.logos import MAX_LOGO_BYTES, MAX_LOGO_SIDE
 from app.og.palettes import THEMES
 from app.og.params import LANGUAGE_TAG
-from app.og.templates import HEX
+from app.og.templates import HEX, NAME
 from app.security.bounded import Integer
 
 THEME_NAMES = ("auto", *THEMES)
@@ -62,7 +62,8 @@ class CardOptionsSchema(Schema):
                    "(other scripts always use their Noto family)")
     lang = fields.String(validate=Length(max=35, error="length must be at most {max}"),
                          metadata={"description": "BCP 47 language of the text (ja, ko, zh-TW, ar…): "
-                                   "regional CJK glyph forms and line-break rules"})
+                                   "regional CJK glyph forms and line-break rules",
+                                   "pattern": f"^{LANGUAGE_TAG.pattern}$"})
     sig = fields.String(load_only=True, validate=Length(max=64, error="length must be at most {max}"),
                         metadata={"description": "The URL's signature, when the operator requires signed "
                                   "card URLs (OG_SIGNING_KEYS): HMAC-SHA256 over the path and the canonical "
@@ -131,7 +132,8 @@ class Base64Bytes(fields.String):
 
     def __init__(self, max_bytes: int, **kwargs):
         self.max_length = (max_bytes + 2) // 3 * 4 + 4  # base64 of max_bytes, with slack for padding
-        kwargs["metadata"] = {**kwargs.get("metadata", {}), "maxLength": self.max_length}
+        # the view refuses an empty file by name
+        kwargs["metadata"] = {**kwargs.get("metadata", {}), "minLength": 1, "maxLength": self.max_length}
         super().__init__(**kwargs)
         self.max_bytes = max_bytes
 
@@ -187,7 +189,8 @@ class TemplateUpdateSchema(Schema):
 
 class TemplateCreateSchema(TemplateUpdateSchema):
     name = fields.String(required=True, validate=Length(1, 63, error="length must be between {min} and {max}"),
-                         metadata={"description": "Lowercase letters, digits and '-'; the URL's /og/t/<name>/"})
+                         metadata={"description": "Lowercase letters, digits and '-'; the URL's /og/t/<name>/",
+                                   "pattern": f"^{NAME.pattern}$"})
 
 
 class TemplateSchema(Schema):

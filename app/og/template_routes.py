@@ -81,7 +81,7 @@ class Template(MethodView):
         return template_view(template, row, versions)
 
     @admin_required
-    @blp.arguments(TemplateUpdateSchema, error_status_code=400)
+    @blp.arguments(TemplateUpdateSchema, error_status_code=400, required=False)
     @blp.response(200, TemplateSchema)
     @blp.alt_response(404, **NOT_FOUND)
     def patch(self, body, name):
@@ -109,7 +109,7 @@ def _template_card(name, version, seed, ext, args):
     return serve_card(params, brand, **({} if version else {"cache_control": FOLLOWING_CACHE_CONTROL}))
 
 
-@blp.route("/t/<name>/v<int:version>/<seed>.<ext>", methods=["GET"])
+@blp.route("/t/<name>/v<int:version>/<seed>.<card_ext:ext>", methods=["GET"])
 @blp.arguments(TEMPLATE_CARD_OPTIONS, location="query", error_status_code=400)
 @blp.doc(**TEMPLATE_CARD_DOC)
 def versioned_card(args, name, version, seed, ext):
@@ -117,7 +117,7 @@ def versioned_card(args, name, version, seed, ext):
     return _template_card(name, version, seed, ext, args)
 
 
-@blp.route("/t/<name>/<seed>.<ext>", methods=["GET"])
+@blp.route("/t/<name>/<seed>.<card_ext:ext>", methods=["GET"])
 @blp.arguments(TEMPLATE_CARD_OPTIONS, location="query", error_status_code=400)
 @blp.doc(**TEMPLATE_CARD_DOC)
 def current_card(args, name, seed, ext):

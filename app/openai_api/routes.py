@@ -7,9 +7,12 @@ raise their usual exception classes.
 
 from functools import wraps
 
+import flask
 from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow.fields import Boolean, Number
+from marshmallow.validate import OneOf
 from webargs.flaskparser import FlaskParser
 from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
@@ -55,7 +58,17 @@ def _load_form_and_files(req, schema):
     parts = MultiDict(CombinedMultiDict([req.form, req.files]))
     for upload in parts.poplist("image[]"):
         parts.add("image", upload)
+    # A form has no null: the text "null" in a field that takes a choice or a number (where it can
+    # mean nothing else) is the null the document allows there, i.e. not given.
+    for name in [name for name, value in parts.items(multi=True) if value == "null" and _null_as_text(schema, name)]:
+        parts.poplist(name)
     return MultiDictProxy(parts, schema)
+
+
+def _null_as_text(schema, name):
+    field = schema.fields.get(name)
+    return (field is not None and field.allow_none
+            and (isinstance(field, Number | Boolean) or any(isinstance(check, OneOf) for check in field.validators)))
 
 
 PREFIX = "/v1/"
@@ -151,17 +164,18 @@ def _multipart_edit():
     return fields, images, mask.stream.read(limit) if mask is not None else None
 
 
-@blp.route("/images/variations")
-class ImageVariations(MethodView):
-    @openai_auth
-    @blp.response(400, OpenAIErrorSchema, description="Variations are dall-e-2's only; Imprint routes no dall-e-2")
-    @_documented_errors(401, 429)
-    @blp.doc(operationId="createImageVariation")
-    def post(self):
-        """Variations of an image (OpenAI's ``images.create_variation``): refused, use edits."""
-        raise OpenAIError(400, "Image variations are not supported: they are dall-e-2's only, which Imprint "
-                          "does not route. Use POST /v1/images/edits with the image and a prompt.",
-                          param="model", code="model_not_supported")
+@openai_auth
+def image_variations():
+    """Variations of an image (OpenAI's ``images.create_variation``): refused, use edits."""
+    raise OpenAIError(400, "Image variations are not supported: they are dall-e-2's only, which Imprint "
+                      "does not route. Use POST /v1/images/edits with the image and a prompt.",
+                      param="model", code="model_not_supported")
+
+
+# Answered, so the SDK's create_variation gets a clear error, but not in the API document: Imprint
+# makes no variations, and a documented operation is one the server performs. Flask's own
+# add_url_rule registers the route without flask-smorest's documentation of it.
+flask.Blueprint.add_url_rule(blp, "/images/variations", view_func=image_variations, methods=["POST"])
 
 
 @blp.route("/models")

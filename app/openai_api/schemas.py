@@ -13,8 +13,9 @@ from werkzeug.datastructures import FileStorage
 
 from app.ai.catalog import FORMATS, MAX_N, QUALITIES, SIZES, STYLES
 from app.prompts.labels import LABEL
+from app.prompts.schemas import Variables
 from app.prompts.templates import MAX_VERSION
-from app.security.bounded import Dict, Integer, List
+from app.security.bounded import Integer, List
 
 Text = fields.String
 MAX_PROMPT = 32000  # gpt-image-1's limit
@@ -136,8 +137,8 @@ class ImageGenerationSchema(_Common, JsonBody):
                              metadata={"description": "an extra: the template version this label names"})
     prompt_version = Integer(allow_none=True, validate=validate.Range(1, MAX_VERSION),
                                     metadata={"description": "an extra: a template version; wins over prompt_label"})
-    variables = Dict(keys=Text(validate=validate.Length(1, 64)), values=fields.Raw(), allow_none=True,
-                            validate=validate.Length(max=50), metadata={"description": "an extra: the template's"})
+    variables = Variables(allow_none=True, metadata={"description": "an extra: the template's; names of at "
+                                                     "most 64 characters, values strings or numbers"})
 
 
 class ImageEditSchema(_Common):

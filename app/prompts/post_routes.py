@@ -25,7 +25,7 @@ blp = Blueprint("posts", __name__, url_prefix="/posts", description="Posts made 
 @blp.route("")
 class Posts(MethodView):
     @auth_required
-    @blp.arguments(PostCreateSchema)
+    @blp.arguments(PostCreateSchema, required=False)
     @blp.response(201, PostSchema)
     def post(self, data):
         """Create a post; with promptId, its usage is recorded (success or failure) and never fails the post."""

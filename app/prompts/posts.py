@@ -4,14 +4,10 @@ The post is a record the product owns (written and committed in the request);
 its usage is a tracking event recorded after the commit, which never fails the post.
 """
 
-import base64
-import binascii
-import uuid
-from datetime import datetime
-
 from sqlalchemy import select
 
 from app.extensions import db
+from app.history import cursor as cursors
 from app.models import GeneratedImage, Post
 
 from .syntax import PromptError
@@ -103,18 +99,12 @@ def list_posts(user_id=None, prompt_id=None, character_id=None, limit=20, cursor
 
 
 def encode_cursor(post):
-    raw = f"{post.created_at.isoformat()}|{post.id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return cursors.encode_cursor(post.created_at, post.id)
 
 
 def decode_cursor(cursor):
-    """(created_at, id) from an opaque cursor; raise BadCursor."""
+    """(created_at, id) from a cursor; raise BadCursor."""
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        created_at, post_id = raw.split("|")
-        moment = datetime.fromisoformat(created_at)
-        if moment.tzinfo is None:
-            raise ValueError("naive")
-        return moment, uuid.UUID(post_id)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return cursors.decode_cursor(cursor)
+    except ValueError:
         raise BadCursor("invalid cursor; use the X-Next-Cursor of the previous page") from None

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
+from werkzeug.routing import BaseConverter
 
 from app.auth import admin_required, auth_required, current_principal
 
@@ -22,6 +23,21 @@ from .release_schemas import (
     RatingSchema,
 )
 from .routes import service_errors
+
+HISTORY = "history"
+
+
+class LabelConverter(BaseConverter):
+    """``<label:…>`` in a URL: any segment but ``history``, so ``/labels/history`` matches only its own
+    rule (its ``Allow`` names only its own methods); a malformed label still reaches the view, which
+    answers 400 naming it."""
+
+    regex = f"(?!{HISTORY}(?:/|$))[^/]+"
+
+    @staticmethod
+    def parameter_schema(_converter):
+        return {"type": "string", "pattern": f"^(?!{HISTORY}$)" + labels.LABEL.pattern.lstrip("^")}
+
 
 blp = Blueprint("prompt_releases", __name__, description="Prompt releases: labels and ratings")
 
@@ -61,7 +77,7 @@ class LabelHistory(MethodView):
             return labels.label_history(prompt_id, args.get("label"), args["limit"])
 
 
-@blp.route("/prompts/<prompt_id:prompt_id>/labels/<label>")
+@blp.route("/prompts/<prompt_id:prompt_id>/labels/<label:label>")
 class LabelItem(MethodView):
     @admin_required
     @blp.arguments(LabelMoveBodySchema)

@@ -3,11 +3,11 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.choices import PROVIDER_NAMES, SIZES
-from app.security.bounded import Dict, Integer, List
+from app.openapi import present
+from app.security.bounded import Boolean, Integer, List
 
 from .labels import LABEL
-from .schemas import CamelSchema, _check_variables
-from .syntax import MAX_VARIABLES
+from .schemas import CamelSchema, Variables
 from .templates import MAX_VERSION
 
 LABEL_NAME = validate.Regexp(LABEL, error="a label is 1-50 lowercase letters, digits, '.', '_' or '-'")
@@ -63,15 +63,14 @@ class CompareSchema(CamelSchema):
     arms = List(fields.Nested(ArmSchema), required=True, validate=validate.Length(2, MAX_ARMS),
                        metadata={"description": "two or more versions, or one version through two models"})
     seeds = List(Integer(validate=validate.Range(0, 2**32 - 1)), required=True,
-                        validate=validate.Length(1, MAX_SEEDS))
-    variables = Dict(keys=fields.String(), values=fields.Raw(), load_default=dict,
-                     validate=[validate.Length(max=MAX_VARIABLES), _check_variables])
+                 validate=validate.Length(1, MAX_SEEDS), metadata={"uniqueItems": True})
+    variables = Variables(load_default=dict)
     prompt = fields.String(validate=validate.Length(1, 4000), metadata={"description": "fills {prompt}"})
     n = Integer(load_default=1, validate=validate.Range(1, MAX_COMPARE_N),
                        metadata={"description": "images per arm and seed"})
     size = fields.String(validate=validate.OneOf(SIZES))
-    run_async = fields.Boolean(data_key="async", load_default=False,
-                               metadata={"description": "queue it (202); small comparisons may still run now"})
+    run_async = Boolean(data_key="async", load_default=False,
+                        metadata={"description": "queue it (202); small comparisons may still run now"})
 
     @validates_schema
     def _bounded(self, data, **_):
@@ -133,6 +132,8 @@ class ComparisonListArgs(Schema):
 
 
 class RatingBodySchema(CamelSchema):
+    JSON_SCHEMA = {"oneOf": [present("score"), present("thumb")]}
+
     score = Integer(allow_none=True, validate=validate.Range(1, 5))
     thumb = fields.String(allow_none=True, validate=validate.OneOf(["up", "down"]))
     comment = fields.String(allow_none=True, validate=validate.Length(max=2000))

@@ -46,8 +46,7 @@ class PromptIdConverter(BaseConverter):
 
     @staticmethod
     def parameter_schema(_converter):
-        return {"type": "string", "pattern": templates.SLUG.pattern, "maxLength": templates.MAX_SLUG,
-                "not": {"enum": sorted(templates.RESERVED_IDS)}}
+        return {"type": "string", "pattern": templates.ID_PATTERN, "maxLength": templates.MAX_SLUG}
 
 
 @contextmanager
@@ -126,7 +125,7 @@ class PromptItem(MethodView):
             return templates.get_prompt(prompt_id)
 
     @admin_required
-    @blp.arguments(PromptUpdateSchema(partial=True))
+    @blp.arguments(PromptUpdateSchema(partial=True), required=False)
     @blp.response(200, PromptSchema)
     def patch(self, data, prompt_id):
         """Edit a template (admin); a new name, template or negative prompt makes a new version."""

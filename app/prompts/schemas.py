@@ -1,15 +1,25 @@
 """Schemas: JSON bodies are camelCase, as the prompts API has always answered; snake_case keys are accepted on input."""
 
+import re
 from collections.abc import Mapping
 
 from marshmallow import Schema, ValidationError, fields, pre_dump, pre_load, validate, validates
 
 from app.choices import ASPECT_RATIOS, FORMATS, PROVIDER_NAMES, QUALITIES, SIZES, STYLES
-from app.security.bounded import Dict, Integer, List
+from app.history.cursor import PATTERN as CURSOR_PATTERN
+from app.history.schemas import MAX_CURSOR
+from app.security.bounded import Boolean, Dict, Integer, List
 
 from .stats import success_rate
-from .syntax import MAX_VARIABLES, BadVariable, check_variables, template_variables
-from .templates import MAX_VERSION
+from .syntax import (
+    MAX_NAME_LENGTH,
+    MAX_VARIABLES,
+    VALUE_SCHEMA,
+    BadVariable,
+    check_variables,
+    template_variables,
+)
+from .templates import ID_PATTERN, MAX_SLUG, MAX_VERSION
 
 SHORT = validate.Length(max=200)
 LONG = validate.Length(max=10_000)
@@ -34,6 +44,15 @@ def _check_variables(value):
         check_variables(value)
     except BadVariable as error:
         raise ValidationError(str(error)) from None
+
+
+def Variables(**kwargs):  # noqa: N802 - a field, named like one
+    """A template's variables: names of at most 64 characters, values strings or numbers."""
+    metadata = {"description": f"name → value; names of at most {MAX_NAME_LENGTH} characters (a name no "
+                               f"placeholder has fills nothing), values strings or numbers",
+                **kwargs.pop("metadata", {})}
+    return Dict(keys=fields.String(), values=fields.Raw(metadata=VALUE_SCHEMA), metadata=metadata,
+                validate=[validate.Length(max=MAX_VARIABLES), _check_variables], **kwargs)
 
 
 Tag = fields.String(validate=validate.Length(1, 50))
@@ -61,8 +80,8 @@ class SettingsSchema(Schema):
 
 
 class PromptCreateSchema(CamelSchema):
-    id = fields.String(required=True, validate=validate.Length(1, 100),
-                       metadata={"description": "a slug, e.g. portrait-selfie-casual"})
+    id = fields.String(required=True, validate=validate.Length(1, MAX_SLUG),
+                       metadata={"description": "a slug, e.g. portrait-selfie-casual", "pattern": ID_PATTERN})
     name = fields.String(required=True, validate=validate.Length(1, 200))
     category = fields.String(allow_none=True, validate=validate.Length(max=100))
     description = fields.String(allow_none=True, validate=validate.Length(max=2000))
@@ -70,7 +89,7 @@ class PromptCreateSchema(CamelSchema):
                              metadata={"description": "text with named placeholders such as {scene}"})
     negative_prompt = fields.String(data_key="negativePrompt", allow_none=True, validate=LONG)
     tags = List(Tag, allow_none=True, validate=validate.Length(max=32))
-    is_active = fields.Boolean(data_key="isActive", load_default=True)
+    is_active = Boolean(data_key="isActive", load_default=True)
     settings = fields.Nested(SettingsSchema, allow_none=True,
                              metadata={"description": "generation settings saved with the version; a request's "
                                        "own fields override them (a change makes a new version)"})
@@ -90,13 +109,13 @@ class PromptSchema(CamelSchema):
     negative_prompt = fields.String(data_key="negativePrompt", allow_none=True)
     variables = fields.List(fields.String(), metadata={"description": "the placeholders the template uses"})
     tags = fields.List(fields.String())
-    is_active = fields.Boolean(data_key="isActive")
+    is_active = Boolean(data_key="isActive")
     version = Integer()
     settings = fields.Dict(allow_none=True, metadata={"description": "the latest version's saved settings"})
     usage_count = Integer(data_key="usageCount")
     success_count = Integer(data_key="successCount")
     success_rate = fields.Float(data_key="successRate", metadata={"description": "percentage"})
-    is_favorite = fields.Boolean(data_key="isFavorite")
+    is_favorite = Boolean(data_key="isFavorite")
     created_at = fields.DateTime(data_key="createdAt")
     updated_at = fields.DateTime(data_key="updatedAt")
 
@@ -144,8 +163,7 @@ class VersionSchema(CamelSchema):
 
 
 class RenderSchema(CamelSchema):
-    variables = Dict(keys=fields.String(), values=fields.Raw(), load_default=dict,
-                     validate=[validate.Length(max=MAX_VARIABLES), _check_variables])
+    variables = Variables(load_default=dict)
     prompt_version = Integer(data_key="promptVersion", validate=validate.Range(1, MAX_VERSION),
                                     metadata={"description": "wins over promptLabel"})
     version = Integer(validate=validate.Range(1, MAX_VERSION), metadata={"description": "promptVersion"})
@@ -203,9 +221,9 @@ class UsageFieldsSchema(CamelSchema):
     outfit = fields.String(allow_none=True, validate=SHORT)
     prompt = fields.String(allow_none=True, validate=LONG)
     negative_prompt = fields.String(data_key="negativePrompt", allow_none=True, validate=LONG)
-    success = fields.Boolean(load_default=True)
+    success = Boolean(load_default=True)
     generation_time_ms = Integer(data_key="generationTimeMs", allow_none=True,
-                                        validate=validate.Range(0, 86_400_000))
+                                 validate=validate.Range(0, 86_400_000))
     error_message = fields.String(data_key="errorMessage", allow_none=True, validate=validate.Length(max=2000))
     prompt_version = Integer(data_key="promptVersion", allow_none=True, validate=validate.Range(1, MAX_VERSION),
                                     metadata={"description": "default: the template's current version"})
@@ -213,22 +231,26 @@ class UsageFieldsSchema(CamelSchema):
 
 class UsageCreateSchema(UsageFieldsSchema):
     post_id = fields.UUID(data_key="postId", allow_none=True)
-    variables = Dict(keys=fields.String(), values=fields.Raw(), allow_none=True,
-                     validate=[validate.Length(max=MAX_VARIABLES), _check_variables])
+    variables = Variables(allow_none=True)
 
 
 class UsageRecordedSchema(CamelSchema):
     usage_id = fields.UUID(data_key="usageId", allow_none=True)
 
 
+# empty, an http(s) URL or a path
+IMAGE_URL = r"^(?:(?:https?://|/)[^\x00]*)?$"
+
+
 class PostCreateSchema(UsageFieldsSchema):
     prompt_id = fields.String(data_key="promptId", allow_none=True, validate=validate.Length(max=100))
-    image_url = fields.String(data_key="imageUrl", allow_none=True, validate=validate.Length(max=2048))
+    image_url = fields.String(data_key="imageUrl", allow_none=True, validate=validate.Length(max=2048),
+                              metadata={"description": "an http(s) URL or a path", "pattern": IMAGE_URL})
     generated_image_id = fields.UUID(data_key="generatedImageId", allow_none=True)
 
     @validates("image_url")
     def _http_url(self, value, **kwargs):
-        if value and not value.startswith(("http://", "https://", "/")):
+        if not re.fullmatch(IMAGE_URL, value or ""):
             raise ValidationError("must be an http(s) URL or a path")
 
 
@@ -255,4 +277,7 @@ class PostListArgs(CamelSchema):
     character_id = fields.String(data_key="characterId", validate=SHORT)
     user_id = fields.UUID(data_key="userId", metadata={"description": "admins only; others see their own"})
     limit = Integer(load_default=20, validate=validate.Range(1, 100))
-    cursor = fields.String(validate=validate.Length(max=200), metadata={"description": "X-Next-Cursor"})
+    cursor = fields.String(validate=[validate.Length(max=MAX_CURSOR),
+                                     validate.Regexp(CURSOR_PATTERN, error="not a cursor; use the X-Next-Cursor "
+                                                     "of the previous page")],
+                           metadata={"description": "X-Next-Cursor"})

@@ -9,9 +9,14 @@ specs or conversions, so a template can never reach into Python objects.
 import re
 from string import Formatter
 
+from app.openapi import NO_NUL
+
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 MAX_VARIABLES = 50
 MAX_VALUE_LENGTH = 2000
+MAX_NAME_LENGTH = 64
+# A variable's value as the API document states it (the names it cannot: OpenAPI 3.0 has no propertyNames)
+VALUE_SCHEMA = {"anyOf": [{"type": "string", "maxLength": MAX_VALUE_LENGTH, "pattern": NO_NUL}, {"type": "number"}]}
 
 
 class PromptError(Exception):
@@ -83,8 +88,9 @@ def check_variables(variables):
     if len(variables) > MAX_VARIABLES:
         raise BadVariable(f"at most {MAX_VARIABLES} variables")
     for name, value in variables.items():
-        if not isinstance(name, str) or not NAME.match(name):
-            raise BadVariable(f"invalid variable name {name!r}")
+        # Any name is taken: one that is not a placeholder's (``NAME``) fills nothing, as an unused one does.
+        if not isinstance(name, str) or len(name) > MAX_NAME_LENGTH:
+            raise BadVariable(f"variable names are at most {MAX_NAME_LENGTH} characters")
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             raise BadVariable(f"variable {name!r} must be a string or a number")
         if len(str(value)) > MAX_VALUE_LENGTH:

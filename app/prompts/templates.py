@@ -25,6 +25,10 @@ SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Paths under /prompts/ that a template id would shadow.
 RESERVED_IDS = {"favorites", "top"}
 MAX_SLUG = 100
+# A template id as the API document states it: a slug, not a reserved word (as a lookahead, not a
+# ``not``/``enum``: a generator breaking the rule on purpose would send exactly /prompts/favorites,
+# another documented operation).
+ID_PATTERN = "^(?!(?:" + "|".join(sorted(RESERVED_IDS)) + ")$)" + SLUG.pattern.lstrip("^")
 VERSIONED = ("name", "template", "negative_prompt", "settings")
 EDITABLE = VERSIONED + ("category", "description", "tags", "is_active")
 MAX_VERSION = 2_147_483_647  # versions are INTEGER columns: a larger number cannot exist (nor reach SQL)

@@ -58,3 +58,13 @@ class Integer(fields.Integer):
         if isinstance(value, float) and not value.is_integer():
             raise self.make_error("invalid")
         return super()._validated(value)
+
+
+class Boolean(fields.Boolean):
+    """JSON's true or false: 0, 1, "yes" and the other spellings marshmallow takes are refused, as the
+    document's ``boolean`` says (a query string's booleans keep marshmallow's own field)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value

@@ -6,13 +6,13 @@ from datetime import timedelta
 
 from flask import Response, jsonify
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from app.analytics.exports import CONTENT_TYPES, csv_cell
+from app.analytics.window import resolve_window
 from app.auth import admin_required, auth_required, current_principal
 from app.governance import usage
-from app.models.types import utcnow
 
 from . import reports
 from .schemas import BudgetsSchema, SpendArgs, SpendReportSchema, TopSpendersArgs
@@ -26,13 +26,6 @@ CSV_DOC = {"responses": {200: {"content": {"text/csv": {"schema": {"type": "stri
 COUNTS = ("generations", "images", "failed", "unknown_cost", "tokens_in", "tokens_out")
 COLUMNS = ("group", "label", "generations", "images", "failed", "cost_usd", "unknown_cost", "tokens_in", "tokens_out")
 
-
-def _window(args):
-    until = args.get("until") or utcnow()
-    since = args.get("since") or until - (args.get("window") or DEFAULT_WINDOW)
-    if since >= until:
-        abort(400, message="'from' must be before 'to'", errors={"query": {"from": ["after to"]}})
-    return since, until
 
 
 def plain_report(report):
@@ -70,7 +63,7 @@ class Spend(MethodView):
         a user their own keys. Costs are exact decimal sums."""
         principal = current_principal()
         owner = None if principal.is_admin else principal.user_id
-        report = reports.spend_report(args["group_by"], *_window(args), user_id=owner, limit=args["limit"])
+        report = reports.spend_report(args["group_by"], *resolve_window(args, DEFAULT_WINDOW), user_id=owner, limit=args["limit"])
         return _answer(report, args["format"], f"spend-by-{args['group_by']}")
 
 
@@ -82,7 +75,7 @@ class TopSpenders(MethodView):
     @blp.response(200, SpendReportSchema)
     def get(self, args):
         """The users who spent most in the window (default 30d), largest first (admin)."""
-        report = reports.spend_report("user", *_window(args), limit=args["limit"])
+        report = reports.spend_report("user", *resolve_window(args, DEFAULT_WINDOW), limit=args["limit"])
         return _answer(report, args["format"], "top-spenders")
 
 

@@ -2,7 +2,7 @@
 
 from datetime import UTC
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields, validate
 
 from app.history.schemas import Window
 from app.security.bounded import Integer
@@ -11,16 +11,10 @@ from .reports import GROUPS
 
 
 class SpendWindowArgs(Schema):
-    window = Window(metadata={"description": "How far back from `to`: 15m, 24h, 30d, 2w (default 30d)"})
+    window = Window(metadata={"description": "How far back from `to`: 15m, 24h, 30d, 2w (default 30d); with `from`, the later start of the two"})
     since = fields.AwareDateTime(default_timezone=UTC, data_key="from", metadata={"description": "Window start"})
     until = fields.AwareDateTime(default_timezone=UTC, data_key="to", metadata={"description": "Window end; default now"})
 
-    @validates_schema
-    def _consistent(self, data, **kwargs):
-        if data.get("since") and data.get("window"):
-            raise ValidationError("give either window or from, not both", "window")
-        if data.get("since") and data.get("until") and data["since"] >= data["until"]:
-            raise ValidationError("'from' must be before 'to'", "from")
 
 
 class SpendArgs(SpendWindowArgs):

@@ -37,7 +37,8 @@ VARIANT_BUCKETS = ("generated-images", "dataset-images")
 class StoredObjectView(MethodView):
     @blp.arguments(VariantQuerySchema, location="query", error_status_code=400)
     @blp.response(200, content_type="image/*", description="The stored bytes (immutable), or a variant of them")
-    @blp.alt_response(404, description="No such object, or a key that is not allowed")
+    @blp.alt_response(404, description="No such object, a key that is not allowed, or a variant asked of a bucket "
+                                        "that has none")
     def get(self, args, bucket, key):
         """An image stored by this app, with its Content-Type; keys are checked for traversal.
         ``w``, ``h``, ``fit``, ``format``, ``q`` ask for a variant (docs/storage.md). With private images
@@ -45,7 +46,8 @@ class StoredObjectView(MethodView):
         _check_private(bucket, key)
         if wants_variant():
             if bucket not in VARIANT_BUCKETS:
-                abort(400, message=f"bucket: variants are made of {', '.join(VARIANT_BUCKETS)} only")
+                # No such variant (a 404, like a missing object): the document cannot tie the query to the path.
+                abort(404, message=f"bucket: variants are made of {', '.join(VARIANT_BUCKETS)} only")
             return serve_variant(bucket, _checked(bucket, key), args, _content_type(key))
         return serve_object(bucket, key)
 

@@ -18,6 +18,11 @@ from app.security.ssrf import UnsafeURL, checked_address, is_blocked_address
 
 from .signing import new_secret
 
+# What the document states of an endpoint's URL; check_url also wants a public (or allowed) host.
+URL_PATTERN = r"^[Hh][Tt][Tt][Pp][Ss]?://[^\x00]*$"
+URL_DESCRIPTION = ("an http(s) URL whose host resolves to public addresses (or one the operator allows in "
+                   "WEBHOOK_ALLOWED_HOSTS)")
+
 EVENTS = ("generation.succeeded", "generation.failed", "job.cancelled")
 MAX_ENDPOINTS = 20  # per user: each event fans out to all of them
 MAX_URL = 2000

@@ -3,15 +3,17 @@
 from marshmallow import Schema, fields, validate
 
 from app.history.schemas import MAX_LIMIT, Cursor
+from app.security.bounded import Boolean
 
-from .endpoints import EVENTS
+from .endpoints import EVENTS, URL_DESCRIPTION, URL_PATTERN
 
 
 class EndpointCreateSchema(Schema):
-    url = fields.String(required=True, validate=validate.Length(1, 2000))
+    url = fields.String(required=True, validate=validate.Length(1, 2000),
+                        metadata={"description": URL_DESCRIPTION, "pattern": URL_PATTERN})
     events = fields.List(fields.String(validate=validate.OneOf(EVENTS)), required=True,
                          validate=validate.Length(1, len(EVENTS)))
-    all_users = fields.Boolean(load_default=False, metadata={"description": "administrators: everyone's events"})
+    all_users = Boolean(load_default=False, metadata={"description": "administrators: everyone's events"})
     description = fields.String(validate=validate.Length(max=200))
 
 
@@ -33,7 +35,7 @@ class EndpointListSchema(Schema):
 class DeliveryQuerySchema(Schema):
     status = fields.String(validate=validate.OneOf(["pending", "delivered", "failed"]))
     limit = fields.Integer(load_default=50, validate=validate.Range(1, MAX_LIMIT))
-    cursor = Cursor(validate=validate.Length(max=200))
+    cursor = Cursor()
 
 
 class DeliverySchema(Schema):

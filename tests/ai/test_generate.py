@@ -88,7 +88,7 @@ def test_request_id_gives_the_same_answer(app, client):
     assert again.headers["Idempotent-Replayed"] == "true" and again.get_json()["id"] == first.get_json()["id"]
     assert _count(app) == 1
     changed = client.post("/ai/generate", json={"prompt": "twice", "request_id": "req-1"})
-    assert changed.status_code == 422 and "request_id" in changed.get_json()["errors"]["json"]
+    assert changed.status_code == 409 and "request_id" in changed.get_json()["errors"]["json"]
 
 
 def test_request_id_is_per_caller(app, client, user_key):

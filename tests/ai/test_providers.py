@@ -123,6 +123,9 @@ def test_openai_edit_is_multipart(provider_app):
     assert seen.path == "/images/edits" and seen.headers["content-type"].startswith("multipart/form-data")
     assert b'name="prompt"' in seen.body and b"make it green" in seen.body and b'filename="image.png"' in seen.body
     assert response.get_json()["tool_name"] == "imageEditor" and response.get_json()["provider"] == "openai"
+    not_enabled = provider_app(OPENAI_API_KEY="k").test_client().post(
+        "/ai/tools/edit", json={"image_base64": source, "instruction": "make it green", "provider": "gemini"})
+    assert not_enabled.status_code == 403 and not_enabled.get_json()["errors"]["json"]["provider"], not_enabled.get_json()
 
 
 def test_gemini_generate_content_with_image_output(provider_app):

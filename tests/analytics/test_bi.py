@@ -115,10 +115,20 @@ def test_dashboard(client, admin_key, logs):
 def test_window_parameter_and_its_errors(client, admin_key, logs):
     assert get(client, admin_key, "errors", "window=50d&until=2025-06-15T12:00:00Z")["rows"][0]["error_count"] == 2
     assert get(client, admin_key, "errors", "window=15m&until=2025-06-15T12:00:00Z")["rows"] == []
-    for query, field in (("window=3y", "window"), ("window=0d", "window"), ("window=1d&since=2025-01-01", "window"),
-                         ("since=2025-06-15T12:00:00Z&until=2025-06-15T11:00:00Z", "since"), ("bogus=1", "bogus")):
+    # since and window together: the later start of the two
+    assert get(client, admin_key, "errors", "window=15m&since=2025-01-01T00:00:00Z&until=2025-06-15T12:00:00Z")["rows"] == []
+    assert get(client, admin_key, "errors", "window=1d&since=2025-06-15T10:00:00Z&until=2025-06-15T12:00:00Z")["rows"]
+    for query, field in (("window=3y", "window"), ("window=0d", "window"), ("bogus=1", "bogus")):
         response = client.get(f"/analytics/top-styles?{query}", headers=bearer(admin_key[1]))
         assert response.status_code == 400 and field in response.json["errors"]["query"], (query, response.json)
+
+
+def test_a_window_ending_before_it_starts_is_empty(client, admin_key, logs):
+    inverted = "since=2025-06-15T12:00:00Z&until=2025-06-15T10:00:00Z"
+    assert get(client, admin_key, "errors", inverted)["rows"] == []
+    assert get(client, admin_key, "top-styles", inverted)["rows"] == []
+    dashboard = get(client, admin_key, "dashboard", inverted)
+    assert dashboard["generations"] == 0 and dashboard["since"] == dashboard["until"] == "2025-06-15T10:00:00+00:00"
 
 
 def test_analytics_need_an_admin_key(client, user_key):

@@ -63,3 +63,14 @@ def test_a_truncated_image_is_still_refused_once_decoded_and_its_quota_given_bac
     assert response.status_code == 400 and response.get_json()["error"]["param"] == "image"
     assert client.get("/me/usage", headers=headers).get_json()["generations_today"] == 0
     assert _edit(client, [png_bytes(size=(64, 64))], headers=headers).status_code == 200
+
+
+def test_a_form_field_sent_as_null_is_not_given_where_null_can_mean_nothing_else(make_app, user_key):
+    client = make_app().test_client()
+    form = {"prompt": "null", "image": (io.BytesIO(png_bytes(size=(64, 64))), "a.png", "image/png"),
+            "size": "null", "n": "null", "background": "null"}
+    made = client.post("/v1/images/edits", data=form, headers=bearer(user_key[1]), content_type="multipart/form-data")
+    assert made.status_code == 200 and len(made.get_json()["data"]) == 1, made.get_json()
+    form = {"prompt": "x", "image": (io.BytesIO(png_bytes(size=(64, 64))), "a.png", "image/png"), "size": "big"}
+    refused = client.post("/v1/images/edits", data=form, headers=bearer(user_key[1]), content_type="multipart/form-data")
+    assert refused.status_code == 400 and refused.get_json()["error"]["param"] == "size"

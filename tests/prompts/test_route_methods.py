@@ -1,5 +1,7 @@
 """A fixed path under /prompts answers only its own methods: a template's id never matches a reserved word."""
 
+import re
+
 import pytest
 
 
@@ -7,6 +9,8 @@ import pytest
     ("/prompts/favorites", {"GET", "HEAD", "OPTIONS"}),
     ("/prompts/top/used", {"GET", "HEAD", "OPTIONS"}),
     ("/prompts/favorites-two", {"GET", "HEAD", "OPTIONS", "PATCH", "DELETE"}),
+    ("/prompts/p/labels/history", {"GET", "HEAD", "OPTIONS"}),
+    ("/prompts/p/labels/production", {"OPTIONS", "PUT", "DELETE"}),
 ])
 def test_options_names_only_the_paths_own_methods(client, path, allowed):
     response = client.open(path, method="OPTIONS")
@@ -25,4 +29,6 @@ def test_the_api_document_states_the_id_pattern(client):
     operation = spec["paths"]["/prompts/{prompt_id}"]
     parameters = operation.get("parameters") or operation["get"]["parameters"]
     schema = next(p["schema"] for p in parameters if p["name"] == "prompt_id")
-    assert schema["pattern"] == "^[a-z0-9]+(?:-[a-z0-9]+)*$" and schema["maxLength"] == 100
+    assert schema["pattern"] == "^(?!(?:favorites|top)$)[a-z0-9]+(?:-[a-z0-9]+)*$" and schema["maxLength"] == 100
+    pattern = re.compile(schema["pattern"])
+    assert pattern.match("favorites-two") and not pattern.match("favorites") and not pattern.match("top")

@@ -94,6 +94,11 @@ def test_rendering_fills_variables_and_names_the_missing_ones(client, make_promp
     assert missing.get_json()["message"] == "missing variables: outfit, scene"
     bad_value = client.post(url, json={"variables": {"character": {"a": 1}, "scene": "s", "outfit": "o"}})
     assert bad_value.status_code == 422
+    # a name no placeholder has fills nothing, whatever its characters; a name is at most 64 characters
+    odd_name = client.post(url, json={"variables": {"character": "Ada", "scene": "s", "outfit": "o", "first name": "x"}})
+    assert odd_name.status_code == 200 and odd_name.get_json()["prompt"] == "selfie of Ada, s, wearing o"
+    long_name = client.post(url, json={"variables": {"character": "Ada", "scene": "s", "outfit": "o", "n" * 65: "x"}})
+    assert long_name.status_code == 422 and "variables" in long_name.get_json()["errors"]["json"]
     assert client.post("/prompts/nope/render", json={"variables": {}}).status_code == 404
 
 

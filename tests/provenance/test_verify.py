@@ -106,6 +106,9 @@ def test_uploads_are_bounded_and_named(make_app):
         assert not_image.status_code == 422 and "image" in not_image.get_json()["message"]
     missing = client.post("/provenance/verify", data={}, content_type="multipart/form-data")
     assert missing.status_code == 422 and "image" in str(missing.get_json())
+    extra = client.post("/provenance/verify", data={"image": (io.BytesIO(png()), "a.png"), "strict": "1"},
+                        content_type="multipart/form-data")
+    assert extra.status_code == 422 and "strict" in extra.get_json()["message"]  # a form field it does not take
 
 
 def test_stored_image_provenance(client, user_key):

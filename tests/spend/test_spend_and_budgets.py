@@ -135,6 +135,9 @@ def test_the_daily_rollups_answer_the_same_exact_sums(world):
         after = client.get(f"/analytics/spend?group_by={group_by}&{window}", headers=admin).get_json()
         assert after["rows"] == before["rows"] and after["total"] == before["total"], group_by
     assert {row["group"]: row["generations"] for row in live["tag"]["rows"]} == {"x": 3, "y": 1}
+    inverted = f"from={(today + timedelta(days=1)):%Y-%m-%dT%H:%M:%SZ}&to={(today - timedelta(days=1)):%Y-%m-%dT%H:%M:%SZ}"
+    empty = client.get(f"/analytics/spend?group_by=tag&{inverted}", headers=admin)
+    assert empty.status_code == 200 and empty.get_json()["rows"] == []  # a window ending before it starts is empty
 
 
 def test_expired_and_out_of_scope_keys_are_refused_before_any_provider_call(world):

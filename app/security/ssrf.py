@@ -57,8 +57,8 @@ def is_blocked_address(address):
 def resolve(host, port):
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as error:
-        raise UnsafeURL(f"cannot resolve host {host!r}") from error
+    except (socket.gaierror, UnicodeError) as error:  # UnicodeError: a name IDNA cannot encode (a label over 63)
+        raise UnsafeURL(f"cannot resolve host {host[:100]!r}") from error
     return sorted({info[4][0] for info in infos})
 
 

@@ -25,6 +25,7 @@ def test_public_addresses_pass(address):
     "http://127.0.0.1/", "http://localhost:8080/x", "http://169.254.169.254/latest/meta-data/",
     "http://10.0.0.1/", "http://[::1]/", "http://2130706433/", "file:///etc/passwd",
     "gopher://example.com/", "http://user:pw@example.com/",
+    "https://" + "0" * 64 + "/",  # a label IDNA cannot encode: a refusal, not a crash
 ])
 def test_unsafe_urls_are_refused_before_any_connection(url):
     with pytest.raises(UnsafeURL):

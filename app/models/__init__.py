@@ -24,7 +24,7 @@ from .rollup import (
     RollupUser,
     RollupUserDay,
 )
-from .spend import SpendDay, SpendHour, SpendWeek
+from .spend import SpendDay, SpendHour, SpendQuarter, SpendWeek
 from .user import ApiKey, DashboardSession, User
 from .variant import ImageVariant
 from .webhook import WebhookDelivery, WebhookEndpoint
@@ -65,6 +65,7 @@ __all__ = [
     "RollupUserDay",
     "SpendDay",
     "SpendHour",
+    "SpendQuarter",
     "SpendWeek",
     "User",
     "WebhookDelivery",

@@ -1,10 +1,10 @@
-"""Weekly, daily and hourly spend rollups of generation_logs, by who paid and what for
+"""Weekly, daily, quarter-day and hourly spend rollups of generation_logs, by who paid and what for
 (app/spend/reports.py reads them; app/rollup/spend.py keeps them).
 
 Kept by the same refresh, watermark and dirty-hour marks as the other rollups
 of generation_logs. A report reads its whole weeks from the weekly rows, its
-other whole days from the daily ones, the whole hours at its edges from the
-hourly ones, and only what is left (the partial hours, the hours after the
+other whole days from the daily ones, the whole quarters of a day and then the
+whole hours at its edges from the quarter-day and hourly ones, and only what is left (the partial hours, the hours after the
 watermark) from the logs. Costs are integer
 micro-dollars, so sums over any number of rows are exact on both databases.
 """
@@ -52,6 +52,20 @@ class SpendHour(_SpendMeasures, db.Model):
 
     id = mapped_column(RowId, primary_key=True, autoincrement=True)
     hour = mapped_column(UTCDateTime, nullable=False)
+    dimension: Mapped[str] = mapped_column(String(10), nullable=False)
+    value: Mapped[str | None] = mapped_column(Text)
+
+
+class SpendQuarter(_SpendMeasures, db.Model):
+    """The SpendHour rows of a quarter of a day (00, 06, 12, 18 h UTC) added up, per dimension and value
+    (``day`` included): a window's edge days read a few quarters and hours instead of up to 23 hours.
+    Rebuilt from the hour rows whenever one of its days is."""
+
+    __tablename__ = "spend_quarters"
+    __table_args__ = (Index("idx_spend_quarters_dimension_quarter", "dimension", "quarter"),)
+
+    id = mapped_column(RowId, primary_key=True, autoincrement=True)
+    quarter = mapped_column(UTCDateTime, nullable=False)
     dimension: Mapped[str] = mapped_column(String(10), nullable=False)
     value: Mapped[str | None] = mapped_column(Text)
 

@@ -8,6 +8,7 @@ from sqlalchemy.sql.expression import FunctionElement
 from app.models.types import UTCDateTime
 
 HOUR = timedelta(hours=1)
+QUARTER = timedelta(hours=6)  # a quarter of a day
 DAY = timedelta(days=1)
 WEEK = timedelta(days=7)
 TICK = timedelta(microseconds=1)  # the resolution of stored timestamps on both databases
@@ -20,6 +21,11 @@ def floor_hour(moment):
 def ceil_hour(moment):
     start = floor_hour(moment)
     return start if start == moment else start + HOUR
+
+
+def floor_quarter(moment):
+    """The start of ``moment``'s quarter of a day (00, 06, 12 or 18 h UTC)."""
+    return moment.replace(hour=moment.hour - moment.hour % 6, minute=0, second=0, microsecond=0)
 
 
 def floor_day(moment):

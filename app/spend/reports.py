@@ -2,8 +2,9 @@
 
 A window is read in parts, in one snapshot (as the other rollup readers do):
 its whole clean weeks before the rollup watermark from the weekly spend
-rollups, its other whole clean days from the daily ones, its other whole clean
-hours (the edge days, days with a dirty hour) from the hourly ones, and the
+rollups, its other whole clean days from the daily ones, the whole clean
+quarters of a day and then hours of what is left (the edge days, days with a
+dirty hour) from the quarter-day and hourly ones, and the
 rest (the partial hours at its edges, dirty hours, the hours after the
 watermark) from generation_logs; the parts are added up in SQL. Costs are
 summed as integer micro-dollars, so a report's cost is the exact sum of its
@@ -17,16 +18,16 @@ from decimal import Decimal
 from sqlalchemy import Text, cast, select
 
 from app.extensions import db
-from app.models import ApiKey, SpendDay, SpendHour, SpendWeek, User
+from app.models import ApiKey, SpendDay, SpendHour, SpendQuarter, SpendWeek, User
 from app.rollup import combine, rollups_enabled, snapshot
-from app.rollup.buckets import DAY, WEEK, day_start, floor_day, floor_week
+from app.rollup.buckets import DAY, QUARTER, WEEK, day_start, floor_day, floor_quarter, floor_week
 from app.rollup.plan import merge_ranges, plan_hours, range_condition, read_coverage
 from app.rollup.spend import DIMENSIONS
 from app.rollup.spend_measures import MEASURES, live_measures, log, rolled_measures, with_tags
 
 GROUPS = ("user", "key", "provider", "model", "tag", "day")
-TABLES = {"week": SpendWeek, "day": SpendDay, "hour": SpendHour}
-BUCKETS = {"week": SpendWeek.week, "day": SpendDay.day, "hour": SpendHour.hour}
+TABLES = {"week": SpendWeek, "day": SpendDay, "quarter": SpendQuarter, "hour": SpendHour}
+BUCKETS = {"week": SpendWeek.week, "day": SpendDay.day, "quarter": SpendQuarter.quarter, "hour": SpendHour.hour}
 MICRO = Decimal(1_000_000)
 
 
@@ -67,7 +68,7 @@ def _rolled_group(group_by, table, bucket, ranges, skip):
 
 
 # From the coarsest: each level takes the whole clean buckets of what the coarser ones left; hours take the rest.
-LEVELS = {"week": (floor_week, WEEK), "day": (floor_day, DAY)}
+LEVELS = {"week": (floor_week, WEEK), "day": (floor_day, DAY), "quarter": (floor_quarter, QUARTER)}
 
 
 @dataclass(frozen=True)
@@ -79,8 +80,8 @@ class SpendPlan:
     live: list = field(default_factory=list)
 
 
-def plan_spend(since, until, coverage, levels=("week", "day")):
-    """Split ``[since, until)`` into rolled-up weeks, days and hours, and live ranges."""
+def plan_spend(since, until, coverage, levels=("week", "day", "quarter")):
+    """Split ``[since, until)`` into rolled-up weeks, days, quarter-days and hours, and live ranges."""
     if coverage is None:
         return SpendPlan(live=[(since, until)])
     hourly = plan_hours(since, until, coverage)
@@ -130,7 +131,7 @@ def spend_by(group_by, since, until, user_id=None):
 def _grouped(connection, group_by, since, until, coverage, user_id):
     """{group value: counts} of the window, its parts planned on ``coverage`` and added up in one statement."""
     # weeks hold no ``day`` dimension: a report by day reads days and hours
-    plan = plan_spend(since, until, coverage, ("day",) if group_by == "day" else ("week", "day"))
+    plan = plan_spend(since, until, coverage, ("day", "quarter") if group_by == "day" else ("week", "day", "quarter"))
     # One part per range: each is a range scan of its table's (dimension, bucket) index.
     parts = [_rolled_group(group_by, TABLES[level], BUCKETS[level], ranges, skip) for level, ranges, skip in plan.rolled]
     if plan.live:

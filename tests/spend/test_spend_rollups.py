@@ -123,8 +123,10 @@ def test_a_window_from_mid_day_to_mid_day_sums_the_rows_exactly_from_weeks_days_
         coverage = read_coverage(db.session.connection(), "logs")
     saturday_6 = day0 + 6 * HOUR
     plan = plan_spend(since, until, coverage)
+    noon = monday + 2 * WEEK + 12 * HOUR
     assert plan.rolled == [("week", (monday, monday + 2 * WEEK), ()), ("day", (monday - DAY, monday), ()),
-                           ("hour", (saturday_6, monday - DAY), ()), ("hour", (monday + 2 * WEEK, monday + 2 * WEEK + 14 * HOUR), ())]
+                           ("quarter", (saturday_6, monday - DAY), ()), ("quarter", (monday + 2 * WEEK, noon), ()),
+                           ("hour", (noon, noon + 2 * HOUR), ())]
     assert plan.live == [(since, saturday_6), (monday + 2 * WEEK + 14 * HOUR, until)]
     _check_every_group(app, rows, headers, since, until)
 
@@ -139,7 +141,9 @@ def test_a_window_from_mid_day_to_mid_day_sums_the_rows_exactly_from_weeks_days_
         dirty = plan_spend(since, until, read_coverage(db.session.connection(), "logs"))
     assert dirty.rolled[:2] == [("week", (monday, monday + 2 * WEEK), (monday,)),
                                 ("day", (monday - DAY, monday + WEEK), (monday + DAY,))]
-    assert ("hour", (monday + DAY, monday + 2 * DAY), (late_hour,)) in dirty.rolled
+    late_quarter = monday + DAY + 6 * HOUR
+    assert ("quarter", (monday + DAY, monday + 2 * DAY), (late_quarter,)) in dirty.rolled
+    assert ("hour", (late_quarter, late_quarter + 6 * HOUR), (late_hour,)) in dirty.rolled
     assert (late_hour, late_hour + HOUR) in dirty.live
     rows = rows + [late]
     _check_every_group(app, rows, headers, since, until)

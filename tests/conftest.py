@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.support import (
+    close_apps,
     empty_tables,
     free_port,
     make_api_key,
@@ -158,7 +159,7 @@ def make_app(database_url, tmp_path, made_apps):
         return app
 
     yield build
-    _close_apps(apps)
+    close_apps(apps)
     for app in apps:
         with app.app_context():
             db.session.remove()
@@ -178,7 +179,7 @@ def provider_app(make_app):
         return app
 
     yield build
-    _close_apps(built)  # events still on their way land now, not in the next test's tables
+    close_apps(built)  # events still on their way land now, not in the next test's tables
     for app in built[:1]:
         empty_tables(app)
 
@@ -208,17 +209,11 @@ def s3_endpoint():
     server.stop()
 
 
-def _close_apps(apps):
-    """Pass on what the apps' tracking holds and stop its threads: nothing lands in a later test's tables."""
-    for app in apps:
-        app.extensions["tracking"].close()
-
-
 @pytest.fixture
 def app(make_app, made_apps):
     app = make_app()
     yield app
-    _close_apps(made_apps)
+    close_apps(made_apps)
     empty_tables(app)
 
 

@@ -92,3 +92,9 @@ def work_queued_generations(app):
     with app.app_context():
         queue = app.config["GENERATION_QUEUE"]
         SimpleWorker([queue], connection=get_redis(), serializer=JSONSerializer).work(burst=True)
+
+
+def close_apps(apps):
+    """Pass on what the apps' tracking holds and stop its threads: nothing lands in a later test's tables."""
+    for app in apps:
+        app.extensions["tracking"].close()

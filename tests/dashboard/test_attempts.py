@@ -19,7 +19,7 @@ def upstreams():
 
 @pytest.fixture
 def app(make_app, made_apps, upstreams):
-    from tests.support import _close_apps, empty_tables
+    from tests.support import close_apps, empty_tables
 
     a, b = upstreams
     targets = [{"provider": "openai", "model": "gpt-image-1.5", "settings": {"OPENAI_BASE_URL": a.url}},
@@ -27,7 +27,7 @@ def app(make_app, made_apps, upstreams):
     app = make_app(AI_PROVIDER="openai", OPENAI_API_KEY="sk-test", OPENAI_BASE_URL=b.url, PROVIDER_RETRIES=0,
                    AI_ROUTES=json.dumps({"images": targets}))
     yield app
-    _close_apps(made_apps)
+    close_apps(made_apps)
     empty_tables(app)
 
 

@@ -56,7 +56,7 @@ def test_with_signed_card_urls_the_url_to_copy_is_signed_and_served(make_app, br
     import requests
 
     from tests.dashboard.conftest import Browsing, LiveServer
-    from tests.support import _close_apps, empty_tables
+    from tests.support import close_apps, empty_tables
 
     app = make_app(OG_SIGNING_KEYS="designer-secret")
     with app.app_context():
@@ -79,5 +79,5 @@ def test_with_signed_card_urls_the_url_to_copy_is_signed_and_served(make_app, br
     finally:
         session.close()
         server.stop()
-        _close_apps([app])  # the cards fetched above are recorded: leave no row for the next test on this database
+        close_apps([app])  # the cards fetched above are recorded: leave no row for the next test on this database
         empty_tables(app)

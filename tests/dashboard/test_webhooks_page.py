@@ -11,11 +11,11 @@ from tests.dashboard.ledger import api
 
 @pytest.fixture
 def app(make_app, made_apps):
-    from tests.support import _close_apps, empty_tables
+    from tests.support import close_apps, empty_tables
 
     app = make_app(WEBHOOK_ALLOWED_HOSTS="127.0.0.1")
     yield app
-    _close_apps(made_apps)
+    close_apps(made_apps)
     empty_tables(app)
 
 

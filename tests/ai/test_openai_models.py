@@ -215,7 +215,7 @@ def test_a_source_of_every_size_is_asked_for_at_a_size_the_model_takes():
 
 
 @pytest.mark.parametrize("width, height", [(1458, 487), (487, 1458), (3840, 1280), (1280, 3840), (1024, 640),
-                                           (2000, 1001)])
+                                           (2000, 1001), (1025, 640), (640, 1025)])  # these two: onto the exact floor
 def test_a_source_the_limits_allow_is_never_enlarged_and_a_fitting_one_is_sent_as_it_is(width, height):
     sent_width, sent_height = (int(edge) for edge in flexible_size(width, height).split("x"))
     assert sent_width <= width and sent_height <= height

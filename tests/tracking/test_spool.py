@@ -152,9 +152,12 @@ def test_a_second_replay_is_refused_while_one_holds_the_spool_unless_it_waits(pa
         with pytest.raises(spool.SpoolBusy) as busy:
             spool.replay(path, lambda batch: None)
         assert busy.value.args == (path,)
+        release = threading.Timer(0.3, fcntl.flock, (lock, fcntl.LOCK_UN))  # the other replay ends a moment later
+        release.start()
+        assert spool.replay(path, lambda batch: None, wait=True) == 1  # waited for it
+        release.join()
     finally:
         os.close(lock)
-    assert spool.replay(path, lambda batch: None, wait=True) == 1
 
 
 def test_the_spool_lives_where_configured_or_in_the_instance_folder(tmp_path):

@@ -51,7 +51,7 @@ def is_blocked_address(address):
     embedded = embedded_ipv4(ip) if isinstance(ip, ipaddress.IPv6Address) else []
     if embedded and not ip.teredo:  # mapped, 6to4, NAT64: the IPv4 address decides
         return not all(_is_public(v4) for v4 in embedded)
-    return not _is_public(ip) or not all(_is_public(v4) for v4 in embedded)
+    return not _is_public(ip)  # Teredo's 2001::/32 is never global, whatever the client it carries
 
 
 def resolve(host, port):
@@ -85,8 +85,8 @@ def pinned_connection(parts, address, port, timeout):
     return http.client.HTTPConnection(address, port, timeout=timeout)
 
 
-def fetch_url(url, *, max_bytes=10 * 1024 * 1024, timeout=5.0, blocked=is_blocked_address):
-    """GET ``url`` safely; returns (bytes, content_type). Raises UnsafeURL or OSError.
+def fetch_url(url, *, max_bytes, timeout, blocked=is_blocked_address):
+    """GET ``url`` safely, at most ``max_bytes`` of body; returns (bytes, content_type). Raises UnsafeURL or OSError.
 
     ``timeout`` is one deadline for the whole fetch — redirects, headers and body —
     so a server that sends a byte at a time cannot hold it longer (TimeoutError).
@@ -120,7 +120,7 @@ class _Deadline:
 
     def __init__(self, deadline, timeout):
         self.deadline, self.timeout = deadline, timeout
-        self.connection, self.sock, self.expired = None, None, threading.Event()
+        self.sock, self.expired = None, threading.Event()
         self._timer = None
 
     def remaining(self):
@@ -129,18 +129,16 @@ class _Deadline:
             self._raise()
         return left
 
-    def watch(self, connection):
-        self.connection = connection
+    def watch(self):
         self._timer = threading.Timer(self.remaining(), self._expire)
         self._timer.daemon = True
         self._timer.start()
 
     def _expire(self):
         self.expired.set()
-        sock = self.sock or getattr(self.connection, "sock", None)
-        if sock is not None:
+        if self.sock is not None:  # none yet: connecting, bounded by the connection's own timeout
             try:
-                sock.shutdown(socket.SHUT_RDWR)
+                self.sock.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
 
@@ -167,7 +165,7 @@ class _Deadline:
 def _get(parts, address, port, watch):
     """Connect to the checked address, speaking to the URL's host name (SNI and Host)."""
     connection = pinned_connection(parts, address, port, watch.remaining())
-    watch.watch(connection)
+    watch.watch()
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query

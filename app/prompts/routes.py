@@ -146,7 +146,7 @@ class PromptItem(MethodView):
 @blp.route("/<prompt_id:prompt_id>/render")
 class Render(MethodView):
     @auth_required(allow_anonymous=True)
-    @blp.arguments(RenderSchema)
+    @blp.arguments(RenderSchema, required=False)  # every field optional: no body renders the defaults
     @blp.response(200, RenderedSchema)
     def post(self, data, prompt_id):
         """Fill a template's variables: promptVersion, else the version promptLabel names, else production's,
@@ -213,7 +213,7 @@ class Scenes(MethodView):
 @blp.route("/<prompt_id:prompt_id>/usage")
 class Usage(MethodView):
     @auth_required
-    @blp.arguments(UsageCreateSchema)
+    @blp.arguments(UsageCreateSchema, required=False)  # every field optional: no body records a success
     @blp.response(202, UsageRecordedSchema)
     def post(self, data, prompt_id):
         """Record a usage without a post (e.g. a failed generation); counted asynchronously."""

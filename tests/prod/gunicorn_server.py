@@ -101,3 +101,15 @@ def start_two_workers(app, settings):
         except OSError:
             time.sleep(0.2)
     return server, port
+
+
+def generate_in_parallel(app, settings, key, prompt, count=40):
+    """``count`` generations at once (16 at a time) against two fresh gunicorn processes started with
+    ``settings``; [(status, worker pid)], after both processes are stopped."""
+    server, port = start_two_workers(app, settings)
+    try:
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            return list(pool.map(lambda index: pid_request(port, "POST", "/ai/generate", key, {
+                "prompt": f"{prompt}, take {index}", "size": "256x256"}), range(count)))
+    finally:
+        sigterm_and_wait(server)

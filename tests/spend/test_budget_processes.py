@@ -1,10 +1,9 @@
 """Local mode (no Redis): two gunicorn processes count one key's monthly budget; exactly its limit gets through."""
 
-from concurrent.futures import ThreadPoolExecutor
 
 from app.auth import service
 from app.governance.limits import set_key_limits
-from tests.prod.gunicorn_server import pid_request, sigterm_and_wait, start_two_workers
+from tests.prod.gunicorn_server import generate_in_parallel
 
 LIMIT = 7
 
@@ -18,17 +17,7 @@ def test_two_gunicorn_processes_admit_exactly_the_budget_under_40_parallel_reque
     # The daily quota is off: only the key's budget can refuse.
     settings = {"DAILY_GENERATION_LIMIT": -1, "DAILY_COST_LIMIT_USD": -1,
                 "QUOTA_COUNTERS_PATH": str(tmp_path / "counters.json")}
-
-    def generate(index):
-        return pid_request(port, "POST", "/ai/generate", plaintext, {"prompt": f"a harbour, take {index}",
-                                                                   "size": "256x256"})
-
-    server, port = start_two_workers(app, settings)
-    try:
-        with ThreadPoolExecutor(max_workers=16) as pool:
-            answers = list(pool.map(generate, range(40)))
-    finally:
-        sigterm_and_wait(server)
+    answers = generate_in_parallel(app, settings, plaintext, "a harbour")
     codes = [code for code, _pid in answers]
     assert len({pid for _code, pid in answers}) == 2  # both processes took requests
     assert codes.count(201) == LIMIT and codes.count(429) == 40 - LIMIT, codes

@@ -84,14 +84,14 @@ def empty_tables(app):
 
 def work_queued_generations(app):
     """Run the app's queued generation jobs in this process (an RQ burst worker), then return."""
-    from rq import SimpleWorker
     from rq.serializers import JSONSerializer
 
     from app.redis_client import get_redis
+    from app.tracking.worker import RecordingSimpleWorker
 
     with app.app_context():
         queue = app.config["GENERATION_QUEUE"]
-        SimpleWorker([queue], connection=get_redis(), serializer=JSONSerializer).work(burst=True)
+        RecordingSimpleWorker([queue], connection=get_redis(), serializer=JSONSerializer).work(burst=True)
 
 
 def close_apps(apps):

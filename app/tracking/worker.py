@@ -33,6 +33,26 @@ def upkeep(app, client, replay=True):
         held("tracking", app).spool.replay()
 
 
+class ListenerStopMixin:
+    """Stop RQ's command listener without waiting out its read.
+
+    RQ unsubscribes the listener's channel and then stops its thread, counting on the
+    unsubscribe reply to wake the thread's blocking read; since redis-py 8.2 ``stop()`` also
+    waits for the thread. When the thread reads that reply before the stop, it starts
+    another read of RQ's full sleep time (a minute), and the worker's exit (a burst's end,
+    a SIGTERM) waits that long. Clearing the flag first lets the reply end the thread.
+    """
+
+    def unsubscribe(self):
+        thread = self.pubsub_thread
+        if thread is not None:
+            try:
+                thread.stop(timeout=0)  # clears the flag, waits for nothing
+            except TypeError:  # redis-py before 8.2: stop() only clears the flag
+                thread.stop()
+        super().unsubscribe()
+
+
 class PushAfterJobMixin:
     """Pass on the events a job recorded before its process moves on.
 
@@ -55,11 +75,11 @@ class PushAfterJobMixin:
                 log.exception("tracking: pushing a job's events failed")
 
 
-class RecordingWorker(PushAfterJobMixin, Worker):
+class RecordingWorker(PushAfterJobMixin, ListenerStopMixin, Worker):
     """RQ's forking worker for jobs that record tracking events (``flask ai worker``)."""
 
 
-class RecordingSimpleWorker(PushAfterJobMixin, SimpleWorker):
+class RecordingSimpleWorker(PushAfterJobMixin, ListenerStopMixin, SimpleWorker):
     """RQ's SimpleWorker for jobs that record tracking events."""
 
 
@@ -83,11 +103,11 @@ class UpkeepMixin:
         upkeep(self.app, self.connection, replay=self.replays_spool)
 
 
-class TrackingSimpleWorker(UpkeepMixin, SimpleWorker):
+class TrackingSimpleWorker(UpkeepMixin, ListenerStopMixin, SimpleWorker):
     pass
 
 
-class TrackingForkWorker(UpkeepMixin, Worker):
+class TrackingForkWorker(UpkeepMixin, ListenerStopMixin, Worker):
     replays_spool = False  # the work horses replay; the parent keeps off the database
 
 

@@ -13,7 +13,7 @@ from app.models import GeneratedImage, GenerationJob, GenerationLog
 from app.security.quotas import get_quotas
 from tests.ai.openai_standin import openai_images
 from tests.ai.servers import serve
-from tests.support import bearer, empty_tables
+from tests.support import bearer, empty_tables, work_queued_generations
 
 LEASE = 2.0
 
@@ -264,11 +264,6 @@ def test_a_database_cut_at_commit_still_logs_the_paid_call_and_the_reaper_settle
 
 
 def test_an_async_job_that_fails_outside_the_pipeline_is_settled_by_the_failure_callback(paid_app, redis_url):
-    from rq import SimpleWorker
-    from rq.serializers import JSONSerializer
-
-    from app.redis_client import get_redis
-
     app = paid_app(REDIS_URL=redis_url)
     user_id, key = _user(app)
     client = app.test_client()
@@ -279,9 +274,8 @@ def test_an_async_job_that_fails_outside_the_pipeline_is_settled_by_the_failure_
         db.session.execute(update(GenerationJob).where(GenerationJob.id == row.id)
                            .values(request={k: v for k, v in row.request.items() if k != "payload"}))
         db.session.commit()
-        SimpleWorker([app.config["GENERATION_QUEUE"]], connection=get_redis(),
-                     serializer=JSONSerializer).work(burst=True)
         db.session.remove()
+    work_queued_generations(app)
     view = client.get(f"/ai/jobs/{job['id']}", headers=bearer(key)).get_json()
     assert view["status"] == "failed" and view["failure"]["retryable"] is True
     assert _used(app, user_id) == 0

@@ -122,12 +122,8 @@ def test_the_template_picker_shows_its_variables_and_fills_them(app, browsing, l
 
 
 def test_with_redis_the_job_shows_its_progress_and_result_without_a_reload(make_app, redis_url, browser, user_key):
-    from rq import SimpleWorker
-    from rq.serializers import JSONSerializer
-
-    from app.redis_client import get_redis
     from tests.dashboard.conftest import Browsing
-    from tests.support import make_api_key
+    from tests.support import make_api_key, work_queued_generations
 
     app = make_app(REDIS_URL=redis_url)
     with app.app_context():
@@ -145,9 +141,7 @@ def test_with_redis_the_job_shows_its_progress_and_result_without_a_reload(make_
         url_before = page.url
         assert page.inner_text("#job-status") == "queued"
 
-        with app.app_context():  # the page keeps polling in the browser meanwhile
-            SimpleWorker([app.config["GENERATION_QUEUE"]], connection=get_redis(),
-                         serializer=JSONSerializer).work(burst=True)
+        work_queued_generations(app)  # the page keeps polling in the browser meanwhile
         page.wait_for_selector("#result-images", timeout=15000)
         assert page.url == url_before  # no reload: the poller put the result in place
         assert "A queued lighthouse" in page.inner_text("#prompt-used")

@@ -82,11 +82,7 @@ def test_comparisons_are_bounded_and_checked_before_anything_runs(client, admin,
 
 
 def test_a_large_comparison_asked_async_runs_as_one_job_on_the_generation_queue(make_app, redis_url, read):
-    from rq import SimpleWorker
-    from rq.serializers import JSONSerializer
-
-    from app.redis_client import get_redis
-    from tests.support import bearer, empty_tables, make_api_key
+    from tests.support import bearer, empty_tables, make_api_key, work_queued_generations
 
     app = make_app(REDIS_URL=redis_url)
     client = app.test_client()
@@ -100,9 +96,7 @@ def test_a_large_comparison_asked_async_runs_as_one_job_on_the_generation_queue(
                           **{"async": True})
         assert queued.status_code == 202, queued.get_json()
         assert queued.get_json()["status"] == "queued" and queued.get_json()["cells"] == []
-        with app.app_context():
-            queue = app.config["GENERATION_QUEUE"]
-            SimpleWorker([queue], connection=get_redis(), serializer=JSONSerializer).work(burst=True)
+        work_queued_generations(app)
         done = client.get(queued.headers["Location"], headers=admin).get_json()
         assert done["status"] == "finished" and len(done["cells"]) == 9
         assert [a["images"] for a in done["arms"]] == [3, 3, 3]

@@ -129,7 +129,7 @@ def pytest_arguments(extra):
     chosen = any(not arg.startswith("-") and (ROOT / arg.split("::")[0]).exists() for arg in extra)
     if chosen or any(arg == "-n" or arg.startswith("-n") or arg == "no:xdist" for arg in extra):
         return list(extra)
-    return ["-n", "auto", "--dist", "loadgroup", "--durations=20", *extra]
+    return ["-n", "auto", "--durations=20", *extra]
 
 
 def ensure_node_tools():

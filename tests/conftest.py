@@ -7,9 +7,8 @@ skip on a laptop and a failure in CI (``CI=true``).
 
 Under pytest-xdist (``-n``) each worker has a database of its own: its own
 SQLite file, or the PostgreSQL database ``<name>_<worker>`` next to the one
-TEST_DATABASE_URL names (created when missing). The tests that use Redis run on
-one worker (one xdist group), so the tests' one Redis database is never emptied
-under another worker's feet.
+TEST_DATABASE_URL names (created when missing), and Redis databases of its own
+(``_test_redis_urls``).
 """
 
 import itertools
@@ -31,17 +30,22 @@ from tests.support import (
 _SESSION_DIR = tempfile.mkdtemp(prefix="imprint-tests-")
 os.environ["IMPRINT_INSTANCE_PATH"] = os.path.join(_SESSION_DIR, "instance")
 os.environ["IMPRINT_ENV_FILE"] = ""  # a developer's .env never reaches the tests (tests that read one name it)
-TEST_REDIS_DBS = (15, 14, 13, 12)  # the tests' own databases on the Redis that REDIS_URL names (never that one)
+TEST_REDIS_DBS = tuple(range(15, 7, -1))  # the tests' own databases: a pair for each of up to four workers
 
 
 def _test_redis_urls():
-    """TEST_REDIS_URL as given (one database for every test); else the server of REDIS_URL (or, in CI,
-    the machine's Redis) with databases of the tests' own: two for each of up to two xdist workers, used
-    by turns, so a worker process a test left behind for a moment never takes the next test's jobs and
-    two workers never share one. The redis_url fixture empties them, never the one REDIS_URL names."""
-    if os.environ.get("TEST_REDIS_URL"):
-        return [os.environ["TEST_REDIS_URL"]]
-    url = os.environ.get("REDIS_URL")
+    """The Redis databases of this process's tests, used by turns.
+
+    TEST_REDIS_URL, in a run of one process, is the one database of every test. Otherwise (no
+    TEST_REDIS_URL, or several xdist workers, which would empty one database under each other's feet)
+    the tests use databases of their own on the server of TEST_REDIS_URL or REDIS_URL (in CI, the
+    machine's Redis), never the one that URL names: two for each worker, used by turns, so a worker
+    process a test left behind for a moment never takes the next test's jobs."""
+    url = os.environ.get("TEST_REDIS_URL")
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT") or 1)
+    if url and workers == 1:
+        return [url]
+    url = url or os.environ.get("REDIS_URL")
     if not url and os.environ.get("CI", "").lower() == "true":
         url = "redis://127.0.0.1:6379/0"  # the CI machine always runs Redis there
     if not url:
@@ -50,9 +54,13 @@ def _test_redis_urls():
 
     parts = urlsplit(url)
     named = parts.path.strip("/") or "0"
-    own = [db for db in (*TEST_REDIS_DBS, 11) if str(db) != named][:4]
-    worker = int((os.environ.get("PYTEST_XDIST_WORKER") or "gw0")[2:] or 0) % 2
-    return [urlunsplit(parts._replace(path=f"/{db}")) for db in own[2 * worker: 2 * worker + 2]]
+    own = [db for db in TEST_REDIS_DBS if str(db) != named]
+    worker = int((os.environ.get("PYTEST_XDIST_WORKER") or "gw0")[2:] or 0)
+    pair = own[2 * worker: 2 * worker + 2]
+    if len(pair) < 2:
+        raise pytest.UsageError(f"the Redis tests have databases for {len(own) // 2} xdist workers: "
+                                f"run with -n {len(own) // 2} or fewer")
+    return [urlunsplit(parts._replace(path=f"/{db}")) for db in pair]
 
 
 _REDIS_URLS = _test_redis_urls()  # read before the app-facing variable is cleared below
@@ -121,14 +129,9 @@ BACKEND_FIXTURES = {"database_url", "redis_url"}
 
 
 def pytest_collection_modifyitems(config, items):
-    """Under xdist, every test that uses the Redis database goes to one worker (``--dist loadgroup``).
-
-    With TEST_BACKEND_TESTS_ONLY=1 (CI's second pass, on PostgreSQL and Redis) only the tests that
+    """With TEST_BACKEND_TESTS_ONLY=1 (CI's second pass, on PostgreSQL and Redis) only the tests that
     use the test database or Redis run: the others met neither in the first pass and would repeat it.
     """
-    for item in items:
-        if "redis_url" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("redis"))
     if os.environ.get("TEST_BACKEND_TESTS_ONLY") == "1":
         def uses_a_backend(item):
             return bool(BACKEND_FIXTURES & set(getattr(item, "fixturenames", ())))

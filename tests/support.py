@@ -2,6 +2,7 @@
 
 import os
 import socket
+import threading
 
 import pytest
 from sqlalchemy import text
@@ -12,6 +13,16 @@ def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def serve_in_thread(server):
+    """Serve ``server`` (a socketserver) on a daemon thread; returns the thread.
+
+    ``shutdown()`` returns only at the serving loop's next poll: a short interval, so that stopping a
+    test's server does not wait out the default half second."""
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread.start()
+    return thread
 
 
 def image_rows(*conditions):

@@ -9,13 +9,14 @@ refuse what the real service refuses, are such functions:
 import base64
 import io
 import json
-import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 from PIL import Image
+
+from tests.support import serve_in_thread
 
 
 def png_bytes(colour=(200, 60, 90), size=(64, 48)):
@@ -75,8 +76,7 @@ def serve(answer):
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server_info.url = f"http://127.0.0.1:{httpd.server_address[1]}"
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
+    serve_in_thread(httpd)
     try:
         yield server_info
     finally:

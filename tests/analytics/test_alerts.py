@@ -1,7 +1,6 @@
 """Alerts fire and resolve on built data; a local webhook server hears each change once."""
 
 import json
-import threading
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -10,7 +9,7 @@ import pytest
 from app.analytics import alerts
 from app.models.types import utcnow
 from tests.factories import NOW, make_log
-from tests.support import bearer
+from tests.support import bearer, serve_in_thread
 
 
 class Webhook:
@@ -36,8 +35,7 @@ class Webhook:
 
         self.server = HTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self.thread = serve_in_thread(self.server)
 
     def changes(self):
         return sorted((body["rule"], body["status"]) for body in self.bodies)

@@ -6,13 +6,12 @@ fails if one leaves http://127.0.0.1:<port>/ or if the page logs an error
 """
 
 import os
-import threading
 from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
 
-from tests.support import require_service
+from tests.support import require_service, serve_in_thread
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -39,8 +38,7 @@ class LiveServer:
         self.app = app
         self.server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self.thread = serve_in_thread(self.server)
 
     def stop(self):
         self.server.shutdown()

@@ -1,19 +1,19 @@
 """The app behind a real HTTP server (werkzeug, in a thread), driven by the official ``openai`` SDK."""
 
-import threading
 from contextlib import contextmanager
 
 import pytest
 from openai import OpenAI
 from werkzeug.serving import make_server
 
+from tests.support import serve_in_thread
+
 
 @contextmanager
 def served(app):
     """Serve ``app`` on 127.0.0.1 (a free port) for the block; yields its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    serve_in_thread(server)
     try:
         yield f"http://127.0.0.1:{server.port}"
     finally:

@@ -1,12 +1,12 @@
 """The SSRF guard refuses our own network, directly or through a redirect."""
 
-import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from app.security.ssrf import UnsafeURL, fetch_url, is_blocked_address
+from tests.support import serve_in_thread
 
 
 @pytest.mark.parametrize("address", ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1",
@@ -57,7 +57,7 @@ class _Server(BaseHTTPRequestHandler):
 @pytest.fixture
 def local_server():
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Server)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serve_in_thread(server)
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
 
@@ -126,7 +126,7 @@ class _Drip(BaseHTTPRequestHandler):
 def test_one_deadline_for_the_whole_fetch_against_a_slow_drip(path):
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Drip)
     server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serve_in_thread(server)
     started = time.monotonic()
     try:
         with pytest.raises(TimeoutError, match="its 1.0 s deadline"):

@@ -16,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from app.security.ssrf import UnsafeURL, checked_address, fetch_url, is_blocked_address
+from tests.support import serve_in_thread
 
 HOST, ADDRESS = "images.example", "127.0.0.2"
 
@@ -92,7 +93,7 @@ def resolving(monkeypatch):
 
 def _serve(server):
     server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serve_in_thread(server)
     return server
 
 

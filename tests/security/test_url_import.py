@@ -1,7 +1,6 @@
 """Importing a dataset image from a URL goes through the SSRF guard."""
 
 import io
-import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -9,7 +8,7 @@ import pytest
 from PIL import Image
 
 from app.security.ssrf import fetch_url, is_blocked_address
-from tests.support import bearer
+from tests.support import bearer, serve_in_thread
 
 
 def _png():
@@ -68,7 +67,7 @@ def test_a_public_image_is_imported_and_a_redirect_to_metadata_is_not(app, datas
     from app.models import Dataset
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Images)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serve_in_thread(server)
     base = f"http://127.0.0.1:{server.server_address[1]}"
 
     def public_stand_in(url, **limits):

@@ -13,6 +13,7 @@ from app.extensions import db
 from app.models import GenerationLog, OgGeneration, Prompt, PromptUsage
 from app.tracking import flush, record
 from app.tracking.spool import rejected_path
+from tests.support import serve_in_thread
 from tests.tracking.conftest import CLOSED_RESPONSES
 from tests.tracking.harness import ROOT, count
 
@@ -186,8 +187,7 @@ def test_behind_a_real_wsgi_server_the_write_follows_each_response(tracked_app):
 
     app = tracked_app()
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    serve_in_thread(server)
     try:
         for _ in range(5):
             request = urllib.request.Request(f"http://127.0.0.1:{server.port}/_test/record/og_generation",
@@ -217,7 +217,7 @@ def test_a_client_that_resets_the_connection_loses_no_event(tracked_app):
 
     app = tracked_app()
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serve_in_thread(server)
     try:
         body = json.dumps(OG).encode()
         with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:

@@ -131,7 +131,11 @@ BACKEND_FIXTURES = {"database_url", "redis_url"}
 def pytest_collection_modifyitems(config, items):
     """With TEST_BACKEND_TESTS_ONLY=1 (CI's second pass, on PostgreSQL and Redis) only the tests that
     use the test database or Redis run: the others met neither in the first pass and would repeat it.
+
+    Tests marked ``slow`` go first: xdist's work stealing then shares out the short ones around them,
+    instead of one worker starting a long test when the other has nothing left.
     """
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable: the rest keep their order
     if os.environ.get("TEST_BACKEND_TESTS_ONLY") == "1":
         def uses_a_backend(item):
             return bool(BACKEND_FIXTURES & set(getattr(item, "fixturenames", ())))

@@ -73,6 +73,7 @@ def test_exports_are_for_admins_and_check_their_arguments(client, admin_key, use
     assert bad.status_code == 400 and "format" in bad.json["errors"]["query"]
 
 
+@pytest.mark.slow
 def test_100k_rows_stream_with_bounded_memory(app, client, admin_key):
     count = 100_000
     with app.app_context():

@@ -54,6 +54,7 @@ def pages_with_data(app, server, admin, user):
     ]
 
 
+@pytest.mark.slow
 def test_every_page_passes_axe_at_wcag_21_aa(app, browsing, live_server, admin_key, user_key, axe_source):
     _, admin = admin_key
     found = []

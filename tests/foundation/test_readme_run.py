@@ -38,6 +38,7 @@ def _free_port():
         return sock.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_the_readme_commands_work_from_a_fresh_clone(tmp_path):
     if not (ROOT / ".git").exists() or not shutil.which("git") or not shutil.which("curl"):
         pytest.skip("needs a git checkout, git and curl")

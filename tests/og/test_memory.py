@@ -67,6 +67,7 @@ def test_the_text_caches_count_the_bytes_their_entries_hold():
     assert 0.8 * grown <= counted <= 2 * grown, (grown, counted)
 
 
+@pytest.mark.slow
 def test_the_text_caches_stay_within_their_share_of_the_budget():
     budget = 4 * 1024 * 1024
     shares = sum(CACHES[name].share for name in TEXT_CACHES)

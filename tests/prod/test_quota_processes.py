@@ -1,5 +1,6 @@
 """Local mode (no Redis): two gunicorn worker processes count one daily quota, and a restart keeps it."""
 
+import pytest
 
 from tests.prod.gunicorn_server import (
     generate_in_parallel,
@@ -12,6 +13,7 @@ from tests.support import make_api_key
 LIMIT = 10
 
 
+@pytest.mark.slow
 def test_two_gunicorn_processes_admit_exactly_the_daily_limit_and_a_restart_keeps_it(app, tmp_path):
     app.config["TRACKING_SPOOL_PATH"] = str(tmp_path / "spool.jsonl")
     with app.app_context():

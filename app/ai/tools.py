@@ -15,7 +15,7 @@ from PIL import Image
 from app.datasets.service import validate_upload
 from app.history.search import find_visible_image
 from app.provenance.service import editing
-from app.storage import get_storage
+from app.storage.images import record_bytes
 
 from .chart import render_chart
 from .editor import edit_image
@@ -41,8 +41,7 @@ def _load_source(payload, principal):
         record = find_visible_image(principal, payload["image_id"])
         if record is None or record.status != "success":
             raise RequestError(404, "image not found", field="image_id")
-        bucket = (record.meta or {}).get("bucket", "generated-images")
-        data = get_storage().get(bucket, record.storage_key)
+        data = record_bytes(record)
         parent_id = record.id
     elif payload.get("image_base64"):
         try:

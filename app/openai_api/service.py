@@ -19,7 +19,7 @@ from app.ai.pipeline import generate_images, reserve_quota
 from app.ai.providers import get_provider
 from app.provenance.service import editing
 from app.storage import get_storage
-from app.storage.images import image_url_for
+from app.storage.images import image_url_for, record_bytes
 
 from .editing import (
     check_mask,
@@ -195,8 +195,7 @@ def images_response(records, response_format, base_url):
     data = []
     for record in records:
         if storage is not None:
-            bucket = (record.meta or {}).get("bucket", "generated-images")
-            item = {"b64_json": base64.b64encode(storage.get(bucket, record.storage_key)).decode()}
+            item = {"b64_json": base64.b64encode(record_bytes(record, storage)).decode()}
         else:
             item = {"url": urljoin(base_url, image_url_for(record))}
         revised = _revised_prompt(record)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from PIL import Image, PngImagePlugin
 
-from . import fresh_url
+from . import fresh_url, get_storage
 
 MIME_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "GIF": "image/gif"}
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/gif": "gif"}
@@ -76,9 +76,18 @@ def read_parameters(data):
         return image.info.get("parameters")
 
 
+def record_bucket(record):
+    """The bucket of a generated image's file: the one its metadata names, else generated-images."""
+    return (record.meta or {}).get("bucket", "generated-images")
+
+
+def record_bytes(record, storage=None):
+    """The stored file of a generated image (raises what the storage backend raises)."""
+    return (storage or get_storage()).get(record_bucket(record), record.storage_key)
+
+
 def image_url_for(record):
     """The record's URL; presigned S3 URLs are signed afresh, since stored ones expire."""
     if not record.storage_key or record.status != "success":
         return record.image_url
-    bucket = (record.meta or {}).get("bucket", "generated-images")
-    return fresh_url(record.storage_provider, bucket, record.storage_key, record.image_url)
+    return fresh_url(record.storage_provider, record_bucket(record), record.storage_key, record.image_url)

@@ -13,6 +13,7 @@ import tempfile
 from PIL import Image
 
 from app.storage import get_storage
+from app.storage.images import record_bytes
 
 SIZES = {"small": 360, "large": 1024}
 
@@ -64,10 +65,9 @@ def get_thumbnail(app, record, size="small"):
         return path
     if record.status != "success" or not record.storage_key:
         raise NoImage(record.id)
-    bucket = (record.meta or {}).get("bucket", "generated-images")
     try:
         storage = get_storage(app)
-        data = (storage.backend(record.storage_provider or "") or storage).get(bucket, record.storage_key)
+        data = record_bytes(record, storage.backend(record.storage_provider or "") or storage)
     except Exception as error:  # a missing file or an unreachable bucket: no thumbnail, not a 500
         raise NoImage(record.id) from error
     thumb = make_thumbnail(data, SIZES[size])

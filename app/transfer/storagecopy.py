@@ -28,6 +28,7 @@ from sqlalchemy import func, select, update
 
 from app.extensions import db
 from app.models import DatasetImage, GeneratedImage, ImageVariant
+from app.storage.images import record_bucket
 from app.storage.variants import BUCKET as VARIANTS
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ class Reference:
     def bucket_of(self, row):
         if self.model is DatasetImage:
             return row.bucket
-        return (row.meta or {}).get("bucket", "generated-images")
+        return record_bucket(row)
 
 
 REFERENCES = (

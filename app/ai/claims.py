@@ -113,7 +113,7 @@ def claim_request(identity, user_id, request_id, stored_request, wait_seconds):
     deadline = time.monotonic() + wait_seconds
     while True:
         row = db.session.execute(select(GenerationJob.status, GenerationJob.request, GenerationJob.result,
-                                        is_lapsed().label("lapsed")).where(GenerationJob.id == job_id)).one()
+                                        is_lapsed()).where(GenerationJob.id == job_id)).one()
         db.session.rollback()  # end the read: on SQLite an open transaction holds the write lock
         state, request, result, lapsed = row
         if (request or {}).get("fingerprint") != stored_request.get("fingerprint"):

@@ -324,3 +324,85 @@ def test_doctor_reports_quota_drift_and_generations_past_their_lease(paid_app, r
     assert "WARN generations" in output, output
     assert "1 generation(s) past their lease" in output and "flask ai reap" in output
     assert f"user {user_id}: counted 1, made 2" in output
+
+
+def test_a_request_in_flight_is_the_callers_job_and_no_one_elses(paid_app):
+    app = paid_app(IDEMPOTENCY_WAIT_SECONDS=0.1, GENERATION_LEASE_SECONDS=30)
+    user_id, key = _user(app)
+    _other_id, other_key = _user(app, "onlooker")
+    job_id = _dead_attempt(app, user_id, request_id="mine")
+    client = app.test_client()
+    waiting = client.post("/ai/generate", headers=bearer(key), json={"prompt": "lost in flight", "request_id": "mine"})
+    assert waiting.status_code == 409 and waiting.headers["Location"] == f"/ai/jobs/{job_id}"
+    listed = client.get("/ai/jobs", headers=bearer(key)).get_json()["items"]
+    assert [(job["id"], job["status"]) for job in listed] == [(str(job_id), "running")]
+    assert client.get(waiting.headers["Location"], headers=bearer(other_key)).status_code == 404
+
+
+def test_a_cancelled_request_whose_process_died_runs_again_once_its_lease_lapses(paid_app):
+    """No reaper passed: the repeat itself settles the dead run, then takes the claim."""
+    from app.ai.job_control import _mark_cancelled
+
+    app = paid_app(IDEMPOTENCY_WAIT_SECONDS=0.2)
+    user_id, key = _user(app)
+    job_id = _dead_attempt(app, user_id, request_id="c-2")
+    with app.app_context():
+        assert _mark_cancelled(job_id, "running")
+    time.sleep(LEASE + 0.5)
+    body = {"prompt": "lost in flight", "request_id": "c-2"}
+    retried = app.test_client().post("/ai/generate", headers=bearer(key), json=body)
+    assert retried.status_code == 201, retried.get_json()
+    assert _count(app, GeneratedImage, GeneratedImage.status == "abandoned") == 1
+    assert _used(app, user_id) == 1  # the dead run's unit went back, the new run holds one
+
+
+def test_a_repeated_edit_is_answered_again_even_when_the_quota_is_spent(paid_app):
+    """A repeat that only replays an outcome (an image, a refusal) costs no quota, so a spent quota
+    does not turn it into a 429."""
+    import base64
+
+    from tests.ai.servers import png_bytes
+
+    refusal = (400, {}, {"error": {"message": "Your request was rejected by the safety system.",
+                                   "type": "invalid_request_error", "param": None, "code": "moderation_blocked"}})
+    with serve(lambda seen: refusal) as server:
+        app = paid_app(DAILY_GENERATION_LIMIT=1, AI_PROVIDER="openai", OPENAI_API_KEY="sk-test", OPENAI_BASE_URL=server.url + "/v1",
+                       PROVIDER_RETRIES=0)
+        user_id, key = _user(app)
+        client, source = app.test_client(), base64.b64encode(png_bytes()).decode()
+
+        def edit(request_id, **fields):
+            return client.post("/ai/tools/edit", headers=bearer(key),
+                               json={"image_base64": source, "request_id": request_id, **fields})
+
+        refused = edit("refused", instruction="make it red")
+        assert refused.get_json()["retryable"] is False and _used(app, user_id) == 0, refused.get_json()
+        made = edit("made", operations=[{"op": "flip"}])
+        assert made.status_code == 201 and _used(app, user_id) == 1  # the day's one generation is spent
+        assert edit("other", operations=[{"op": "flip"}]).status_code == 429
+        again = edit("made", operations=[{"op": "flip"}])
+        assert again.status_code == 200 and again.get_json()["id"] == made.get_json()["id"]
+        refused_again = edit("refused", instruction="make it red")
+        assert refused_again.status_code == refused.status_code and refused_again.get_json() == refused.get_json()
+    assert len(server.requests) == 1 and _used(app, user_id) == 1
+
+
+def test_a_refused_quota_never_deletes_a_claim_another_request_took_over(paid_app, monkeypatch):
+    """The quota answered after the lease had lapsed and another request had taken the claim: the row
+    is the other request's now, and stays."""
+    from app.ai import pipeline
+    from app.ai.errors import RequestError
+
+    app = paid_app()
+    _user_id, key = _user(app)
+
+    def taken_over_then_refused(plan, caller):
+        db.session.execute(update(GenerationJob).values(owner="elsewhere:1:0123456789ab"))
+        db.session.commit()
+        raise RequestError(429, "spent")
+
+    monkeypatch.setattr(pipeline, "reserve_generation", taken_over_then_refused)
+    response = app.test_client().post("/ai/generate", headers=bearer(key), json={"prompt": "p", "request_id": "t-1"})
+    assert response.status_code == 429
+    with app.app_context():
+        assert db.session.scalars(select(GenerationJob.owner)).all() == ["elsewhere:1:0123456789ab"]

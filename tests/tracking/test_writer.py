@@ -117,3 +117,20 @@ def test_forked_workers_make_different_ids():
     theirs, ours = os.read(read, 16), uuid7().bytes
     os.close(read), os.close(write)
     assert theirs[6:] != ours[6:]  # the 74 random bits (and version, variant) after the 48-bit time
+
+
+def test_a_tracking_column_with_a_default_the_prepared_insert_would_skip_is_refused(monkeypatch):
+    """SQLite's prepared INSERT binds NULL for a value an event leaves out: a column whose default the ORM
+    would have applied is refused, by name, before any row is written without it."""
+    import pytest
+    from sqlalchemy import Column, MetaData, String, Table, Uuid
+
+    from app.tracking import writer
+
+    table = Table("tracking_example", MetaData(), Column("id", Uuid, primary_key=True, default=uuid.uuid4),
+                  Column("state", String(16), default="new"))
+    monkeypatch.setitem(writer.KINDS, "example", type("Example", (), {"__table__": table}))
+    monkeypatch.setitem(writer.STAMPED, "example", set())
+    with pytest.raises(RuntimeError) as refused:
+        writer._Prepared("example")
+    assert str(refused.value) == "tracking_example.state has a default the tracking writer does not apply"

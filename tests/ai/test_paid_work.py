@@ -406,3 +406,33 @@ def test_a_refused_quota_never_deletes_a_claim_another_request_took_over(paid_ap
     assert response.status_code == 429
     with app.app_context():
         assert db.session.scalars(select(GenerationJob.owner)).all() == ["elsewhere:1:0123456789ab"]
+
+
+def test_an_edit_over_the_quota_is_refused_before_its_source_is_read_and_keeps_earlier_failures(paid_app):
+    """Over the quota an edit is a 429 whatever its source, and a retry of a failed edit refused so leaves
+    the failure on record; only a repeat with an answer to replay skips the quota."""
+    import base64
+
+    from tests.ai.servers import png_bytes
+
+    outage = (500, {}, {"error": {"message": "The server had an error.", "type": "server_error", "param": None,
+                                  "code": None}})
+    with serve(lambda seen: outage) as server:
+        app = paid_app(DAILY_GENERATION_LIMIT=1, AI_PROVIDER="openai", OPENAI_API_KEY="sk-test",
+                       OPENAI_BASE_URL=server.url + "/v1", PROVIDER_RETRIES=0)
+        user_id, key = _user(app)
+        client, source = app.test_client(), base64.b64encode(png_bytes()).decode()
+
+        def edit(request_id, **fields):
+            return client.post("/ai/tools/edit", headers=bearer(key),
+                               json={"image_base64": source, "request_id": request_id, **fields})
+
+        failed = edit("flaky", instruction="make it red")
+        assert failed.get_json()["retryable"] is True and _used(app, user_id) == 0, failed.get_json()
+        assert edit("made", operations=[{"op": "flip"}]).status_code == 201 and _used(app, user_id) == 1
+        unreadable = edit("fresh", image_base64=base64.b64encode(b"not an image").decode())
+        assert unreadable.status_code == 429, unreadable.get_json()
+        assert edit("flaky", instruction="make it red").status_code == 429
+        jobs = client.get("/ai/jobs?status=failed", headers=bearer(key)).get_json()["items"]
+        assert len(jobs) == 1 and jobs[0]["failure"]["retryable"] is True
+    assert len(server.requests) == 1 and _used(app, user_id) == 1

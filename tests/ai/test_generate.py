@@ -145,6 +145,16 @@ def test_a_refused_request_replays_its_refusal_without_calling_the_provider_agai
     empty_tables(app)
 
 
+def test_synchronous_generations_are_the_callers_jobs_in_sync_mode_with_their_answer(client, user_key):
+    headers = bearer(user_key[1])
+    plain = client.post("/ai/generate", json={"prompt": "plain"}, headers=headers)
+    keyed = client.post("/ai/generate", json={"prompt": "keyed", "request_id": "k-1"}, headers=headers)
+    assert plain.status_code == keyed.status_code == 201
+    jobs = client.get("/ai/jobs", headers=headers).get_json()["items"]
+    assert {(job["mode"], job["status"], job["result"]["id"]) for job in jobs} == {
+        ("sync", "finished", keyed.get_json()["id"]), ("sync", "finished", plain.get_json()["id"])}
+
+
 def test_two_concurrent_identical_requests_make_one_image(make_app):
     release, arrived = threading.Event(), threading.Event()
 

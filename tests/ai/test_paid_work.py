@@ -334,6 +334,8 @@ def test_a_request_in_flight_is_the_callers_job_and_no_one_elses(paid_app):
     client = app.test_client()
     waiting = client.post("/ai/generate", headers=bearer(key), json={"prompt": "lost in flight", "request_id": "mine"})
     assert waiting.status_code == 409 and waiting.headers["Location"] == f"/ai/jobs/{job_id}"
+    assert waiting.get_json()["errors"]["json"] == {
+        "request_id": ["a request with this request_id is still in progress; retry later"]}
     listed = client.get("/ai/jobs", headers=bearer(key)).get_json()["items"]
     assert [(job["id"], job["status"]) for job in listed] == [(str(job_id), "running")]
     assert client.get(waiting.headers["Location"], headers=bearer(other_key)).status_code == 404
@@ -436,3 +438,28 @@ def test_an_edit_over_the_quota_is_refused_before_its_source_is_read_and_keeps_e
         jobs = client.get("/ai/jobs?status=failed", headers=bearer(key)).get_json()["items"]
         assert len(jobs) == 1 and jobs[0]["failure"]["retryable"] is True
     assert len(server.requests) == 1 and _used(app, user_id) == 1
+
+
+def test_a_retry_that_loses_the_claim_to_another_request_waits_for_that_one(paid_app, monkeypatch):
+    """Two retries of a failed request race to take its claim: the one that loses reads the claim again and,
+    the other request's run being in flight, answers that it is still in progress."""
+    from app.ai import claims
+
+    app = paid_app(IDEMPOTENCY_WAIT_SECONDS=0.2, GENERATION_LEASE_SECONDS=30)
+    user_id, key = _user(app)
+    job_id = _dead_attempt(app, user_id, request_id="race")
+    with app.app_context():
+        db.session.execute(update(GenerationJob).values(status="failed", lease_expires_at=None,
+                                                        result={"failed": True, "retryable": True}))
+        db.session.commit()
+    taken, reclaim = [], claims._reclaim
+
+    def the_other_request_got_there_first(job_id, state, owner):
+        taken.append(reclaim(job_id, state, "elsewhere:1:0123456789ab"))
+        return False
+
+    monkeypatch.setattr(claims, "_reclaim", the_other_request_got_there_first)
+    body = {"prompt": "lost in flight", "request_id": "race"}
+    lost = app.test_client().post("/ai/generate", headers=bearer(key), json=body)
+    assert taken == [True] and lost.status_code == 409, lost.get_json()
+    assert lost.headers["Location"] == f"/ai/jobs/{job_id}"

@@ -155,6 +155,18 @@ def test_synchronous_generations_are_the_callers_jobs_in_sync_mode_with_their_an
         ("sync", "finished", keyed.get_json()["id"]), ("sync", "finished", plain.get_json()["id"])}
 
 
+def test_a_repeat_is_the_same_request_whatever_the_order_of_its_fields(app, client):
+    """Clients serialise objects in any order: a repeat that orders the same fields otherwise is a replay."""
+    with app.app_context():
+        db.session.add(Prompt(id="duo", name="Duo", template="{first} beside {second}"))
+        db.session.commit()
+    bodies = ('{"prompt_id": "duo", "request_id": "order", "variables": {"first": "a fox", "second": "an owl"}}',
+              '{"variables": {"second": "an owl", "first": "a fox"}, "request_id": "order", "prompt_id": "duo"}')
+    first, again = (client.post("/ai/generate", data=body, content_type="application/json") for body in bodies)
+    assert first.status_code == 201 and again.status_code == 200, again.get_json()
+    assert again.get_json()["id"] == first.get_json()["id"]
+
+
 def test_two_concurrent_identical_requests_make_one_image(make_app):
     release, arrived = threading.Event(), threading.Event()
 

@@ -101,6 +101,11 @@ EQUIVALENT = {
        "idempotent on the id, and returns the same count; only the speed differs" for n in (15, 21, 22, 23, 27, 28)},
     "app.tracking.writer.xǁ_Preparedǁrows__mutmut_11":
         "the row's stamp starts as \"\" instead of None: both are false, so the first stamped column converts it",
+    **{f"app.ai.claims.x_claim_request__mutmut_{n}":
+       "a replay's Claim: generate_images returns its stored answer before it reads the claim's job_id or created"
+       for n in (50, 52, 55, 56, 66, 68, 71, 72)},
+    "app.ai.claims.x_drop_attempt__mutmut_4":
+        "the delete without the job id: an owner names one hold of one row (host, pid and a random part)",
 }
 
 STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 36: "timeout",

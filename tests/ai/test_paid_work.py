@@ -463,3 +463,65 @@ def test_a_retry_that_loses_the_claim_to_another_request_waits_for_that_one(paid
     lost = app.test_client().post("/ai/generate", headers=bearer(key), json=body)
     assert taken == [True] and lost.status_code == 409, lost.get_json()
     assert lost.headers["Location"] == f"/ai/jobs/{job_id}"
+
+
+def test_a_retried_request_keeps_its_claim_while_its_run_outlasts_a_lease(paid_app):
+    """The run that took a failed claim back renews its lease: a repeat arriving after one lease is told
+    the run is in progress, and the provider is paid once."""
+    import threading
+
+    arrived, release, standin = threading.Event(), threading.Event(), openai_images()
+
+    def answer(request):
+        if not arrived.is_set():
+            arrived.set()
+            release.wait(15)
+        return standin(request)
+
+    with serve(answer) as server:
+        app = paid_app(AI_PROVIDER="openai", OPENAI_API_KEY="sk-test", OPENAI_BASE_URL=server.url + "/v1",
+                       PROVIDER_RETRIES=0, IDEMPOTENCY_WAIT_SECONDS=0.2)
+        user_id, key = _user(app)
+        _dead_attempt(app, user_id, request_id="long")
+        with app.app_context():
+            db.session.execute(update(GenerationJob).values(status="failed", lease_expires_at=None,
+                                                            result={"failed": True, "retryable": True}))
+            db.session.commit()
+        body, answers = {"prompt": "lost in flight", "request_id": "long"}, {}
+
+        def retry():
+            answers["first"] = app.test_client().post("/ai/generate", headers=bearer(key), json=body)
+
+        first = threading.Thread(target=retry)
+        first.start()
+        try:
+            assert arrived.wait(10)
+            time.sleep(LEASE + 0.5)  # one lease and more: only renewals keep the claim
+            repeat = app.test_client().post("/ai/generate", headers=bearer(key), json=body)
+        finally:
+            release.set()
+            first.join(15)
+    assert repeat.status_code == 409, repeat.get_json()
+    assert answers["first"].status_code == 201 and len(server.requests) == 1
+
+
+def test_each_hold_of_a_claim_logs_under_its_own_id(paid_app):
+    """The ledger keeps one row per hold of a claim, whoever writes it (the run, or a reaper after its death):
+    the dead run's abandoned row and the retry's row are logged under the ids their holds name."""
+    from app.ai.leases import log_id
+    from app.models import GenerationLog
+
+    app = paid_app(IDEMPOTENCY_WAIT_SECONDS=0.2)
+    user_id, key = _user(app)
+    job_id = _dead_attempt(app, user_id, request_id="again")
+    with app.app_context():
+        dead_owner = db.session.get(GenerationJob, job_id).owner
+    time.sleep(LEASE + 0.5)
+    body = {"prompt": "lost in flight", "request_id": "again"}
+    assert app.test_client().post("/ai/generate", headers=bearer(key), json=body).status_code == 201
+    app.extensions["tracking"].chain.flush(None)
+    with app.app_context():
+        owner = db.session.get(GenerationJob, job_id).owner
+        logged = set(db.session.scalars(select(GenerationLog.id).where(GenerationLog.job_id == str(job_id))))
+    assert owner and owner != dead_owner
+    assert logged == {log_id(job_id, dead_owner), log_id(job_id, owner)}

@@ -55,8 +55,8 @@ def job_id_for(identity, request_id):
 
 
 def fingerprint(payload):
-    """A hash of what was asked (not of how: async and request_id are left out)."""
-    kept = {k: v for k, v in payload.items() if k not in ("async", "request_id") and v is not None}
+    """A hash of what was asked (request_id left out; the async switch never reaches a payload)."""
+    kept = {k: v for k, v in payload.items() if k != "request_id" and v is not None}
     return hashlib.sha256(json.dumps(kept, sort_keys=True).encode()).hexdigest()
 
 

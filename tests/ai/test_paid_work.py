@@ -437,6 +437,7 @@ def test_an_edit_over_the_quota_is_refused_before_its_source_is_read_and_keeps_e
         assert edit("flaky", instruction="make it red").status_code == 429
         jobs = client.get("/ai/jobs?status=failed", headers=bearer(key)).get_json()["items"]
         assert len(jobs) == 1 and jobs[0]["failure"]["retryable"] is True
+        assert jobs[0]["error"] == failed.get_json()["message"], (jobs[0], failed.get_json())
     assert len(server.requests) == 1 and _used(app, user_id) == 1
 
 

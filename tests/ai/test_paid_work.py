@@ -526,3 +526,20 @@ def test_each_hold_of_a_claim_logs_under_its_own_id(paid_app):
         logged = set(db.session.scalars(select(GenerationLog.id).where(GenerationLog.job_id == str(job_id))))
     assert owner and owner != dead_owner
     assert logged == {log_id(job_id, dead_owner), log_id(job_id, owner)}
+
+
+def test_settling_a_job_leaves_other_cancelled_runs_their_lease_and_quota(paid_app):
+    """A run cancelled while it works keeps its lease and reservation until it ends (or the reaper settles
+    it): another job finishing meanwhile touches neither."""
+    from app.ai.job_control import _mark_cancelled
+
+    app = paid_app(GENERATION_LEASE_SECONDS=30)
+    user_id, key = _user(app)
+    cancelled = _dead_attempt(app, user_id)
+    with app.app_context():
+        assert _mark_cancelled(cancelled, "running")
+    assert app.test_client().post("/ai/generate", headers=bearer(key), json={"prompt": "other"}).status_code == 201
+    with app.app_context():
+        job = db.session.get(GenerationJob, cancelled)
+        assert job.status == "cancelled" and job.reservation["units"] == 1 and job.lease_expires_at is not None
+    assert _used(app, user_id) == 2

@@ -543,3 +543,19 @@ def test_settling_a_job_leaves_other_cancelled_runs_their_lease_and_quota(paid_a
         job = db.session.get(GenerationJob, cancelled)
         assert job.status == "cancelled" and job.reservation["units"] == 1 and job.lease_expires_at is not None
     assert _used(app, user_id) == 2
+
+
+def test_a_cancelled_run_that_ends_leaves_nothing_for_the_reaper(paid_app):
+    """Its run ended: the cancelled row keeps saying cancelled, and its lease and reservation end with the run."""
+    from app.ai import claims
+    from app.ai.job_control import _mark_cancelled
+
+    app = paid_app()
+    user_id, _key = _user(app)
+    job_id = _dead_attempt(app, user_id)
+    with app.app_context():
+        assert _mark_cancelled(job_id, "running")
+        claims.settle_job(job_id, "finished", {"image_ids": []})
+        db.session.commit()
+        job = db.session.get(GenerationJob, job_id, populate_existing=True)
+        assert job.status == "cancelled" and job.lease_expires_at is None and job.reservation is None

@@ -559,3 +559,28 @@ def test_a_cancelled_run_that_ends_leaves_nothing_for_the_reaper(paid_app):
         db.session.commit()
         job = db.session.get(GenerationJob, job_id, populate_existing=True)
         assert job.status == "cancelled" and job.lease_expires_at is None and job.reservation is None
+
+
+def test_a_database_error_as_a_worker_starts_a_job_leaves_the_job_on_record(paid_app, monkeypatch):
+    """The queued job's row is the record of the request (the failure callback or the reaper settles it):
+    an error while the worker holds it never deletes it, as it would the row of a request that made its own."""
+    from sqlalchemy.exc import OperationalError
+
+    from app.ai import claims
+    from app.ai.jobs import run_generation_job
+
+    app = paid_app()
+    job_id = uuid.uuid4()
+    with app.app_context():
+        db.session.add(GenerationJob(id=job_id, status="queued",
+                                     request={"payload": {"prompt": "queued"}, "tool_name": "generateUserImage"}))
+        db.session.commit()
+
+    def database_gone(claim, record, reservation):
+        raise OperationalError("UPDATE generation_jobs", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(claims, "hold", database_gone)
+    with app.app_context(), pytest.raises(OperationalError):
+        run_generation_job(str(job_id))
+    with app.app_context():
+        assert db.session.get(GenerationJob, job_id).status == "running"

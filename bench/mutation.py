@@ -106,6 +106,22 @@ EQUIVALENT = {
        for n in (50, 52, 55, 56, 66, 68, 71, 72)},
     "app.ai.claims.x_drop_attempt__mutmut_4":
         "the delete without the job id: an owner names one hold of one row (host, pid and a random part)",
+    **{f"app.ai.claims.x_fingerprint__mutmut_{n}":
+       "request_id (or None fields) in the fingerprint: requests compared share their request_id, and the same "
+       "request has the same None fields" for n in (2, 4, 5)},
+    "app.ai.claims.x_claim_request__mutmut_107":
+        "the deadline met at the very instant it is read: one more poll of a tenth of a second at most",
+    **{f"app.ai.claims.x_claim_request__mutmut_{n}":
+       "a header name's case: names are case-insensitive (RFC 9110)" for n in (122, 123)},
+    **{f"app.ai.claims.x_begin_attempt__mutmut_{n}":
+       "the row's request.tool_name of a synchronous call: nothing reads it back (the worker reads it from the "
+       "rows it queued; the record hold() adds names the tool)" for n in (21, 22, 46, 47)},
+    **{f"app.ai.claims.x_hold__mutmut_{n}":
+       "hold without populate_existing: the row was inserted, taken back or started by a commit just before, "
+       "which expired the session, and nobody else writes its request meanwhile" for n in (4, 7, 8)},
+    **{f"app.ai.claims.x_settle_job__mutmut_{n}":
+       "the second UPDATE also on a job that is not cancelled: the first already ended its lease and reservation"
+       for n in (26, 28, 31)},
 }
 
 STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 36: "timeout",

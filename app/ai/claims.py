@@ -132,7 +132,7 @@ def claim_request(identity, user_id, request_id, stored_request, wait_seconds):
             continue
         if time.monotonic() >= deadline:
             raise RequestError(409, "a request with this request_id is still in progress; retry later",
-                               field="request_id", headers={"Retry-After": "2", "Location": f"/ai/jobs/{job_id}"})
+                               field="request_id", headers={"Location": f"/ai/jobs/{job_id}"})
         time.sleep(POLL_SECONDS)
 
 

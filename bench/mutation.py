@@ -113,6 +113,8 @@ EQUIVALENT = {
         "the deadline met at the very instant it is read: one more poll of a tenth of a second at most",
     **{f"app.ai.claims.x_claim_request__mutmut_{n}":
        "a header name's case: names are case-insensitive (RFC 9110)" for n in (122, 123)},
+    "app.ai.claims.x_begin_attempt__mutmut_4":
+        "created=None for a queued job's claim: false as False is, so drop_attempt leaves the row alone",
     **{f"app.ai.claims.x_begin_attempt__mutmut_{n}":
        "the row's request.tool_name of a synchronous call: nothing reads it back (the worker reads it from the "
        "rows it queued; the record hold() adds names the tool)" for n in (21, 22, 46, 47)},

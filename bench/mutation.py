@@ -40,7 +40,8 @@ MODULES = {
     "ai/providers/openai_models": ["tests/ai/test_openai_models.py"],
     "tracking/spool": ["tests/tracking/test_spool.py", "tests/tracking/test_sync_path.py",
                        "tests/tracking/test_outages.py", "tests/tracking/test_disk_full.py"],
-    "tracking/writer": ["tests/tracking", "tests/rollup/test_exact.py"],
+    "tracking/writer": ["tests/tracking/test_writer.py", "tests/tracking/test_sync_path.py",
+                        "tests/tracking/test_logger.py", "tests/tracking/test_spool.py", "tests/rollup/test_exact.py"],
     "ai/claims": ["tests/ai/test_paid_work.py", "tests/ai/test_job_control.py", "tests/ai/test_jobs.py",
                   "tests/ai/test_generate.py"],
     "security/quotas": ["tests/security/test_quotas.py", "tests/security/test_generation_quota.py",
@@ -90,6 +91,39 @@ EQUIVALENT = {
         "the file read whole instead of in chunks: the same count of lines (only the memory differs)",
     **{f"app.tracking.spool.x_read_events__mutmut_{n}":
        "the message of the ValueError caught two lines below, which nothing shows" for n in (26, 27, 28)},
+    # tracking/writer and ai/claims
+    "app.tracking.writer.x__insert__mutmut_3":
+        "PostgreSQL's insert on SQLite too: its ON CONFLICT (id) DO NOTHING compiles the same there",
+    "app.tracking.writer.x__insert__mutmut_7":
+        "ON CONFLICT with no target: the id primary key is the only unique constraint of the tracking tables",
+    **{f"app.tracking.writer.x_write_events__mutmut_{n}":
+       "which path writes a batch (COPY, sqlite3's executemany or the portable INSERT): each stores the same rows, "
+       "idempotent on the id, and returns the same count; only the speed differs" for n in (15, 21, 22, 23, 27, 28)},
+    "app.tracking.writer.xǁ_Preparedǁrows__mutmut_11":
+        "the row's stamp starts as \"\" instead of None: both are false, so the first stamped column converts it",
+    **{f"app.ai.claims.x_claim_request__mutmut_{n}":
+       "a replay's Claim: generate_images returns its stored answer before it reads the claim's job_id or created"
+       for n in (50, 52, 55, 56, 66, 68, 71, 72)},
+    "app.ai.claims.x_drop_attempt__mutmut_4":
+        "the delete without the job id: an owner names one hold of one row (host, pid and a random part)",
+    **{f"app.ai.claims.x_fingerprint__mutmut_{n}":
+       "request_id (or None fields) in the fingerprint: requests compared share their request_id, and the same "
+       "request has the same None fields" for n in (2, 4, 5)},
+    "app.ai.claims.x_claim_request__mutmut_107":
+        "the deadline met at the very instant it is read: one more poll of a tenth of a second at most",
+    **{f"app.ai.claims.x_claim_request__mutmut_{n}":
+       "a header name's case: names are case-insensitive (RFC 9110)" for n in (122, 123)},
+    "app.ai.claims.x_begin_attempt__mutmut_4":
+        "created=None for a queued job's claim: false as False is, so drop_attempt leaves the row alone",
+    **{f"app.ai.claims.x_begin_attempt__mutmut_{n}":
+       "the row's request.tool_name of a synchronous call: nothing reads it back (the worker reads it from the "
+       "rows it queued; the record hold() adds names the tool)" for n in (21, 22, 46, 47)},
+    **{f"app.ai.claims.x_hold__mutmut_{n}":
+       "hold without populate_existing: the row was inserted, taken back or started by a commit just before, "
+       "which expired the session, and nobody else writes its request meanwhile" for n in (4, 7, 8)},
+    **{f"app.ai.claims.x_settle_job__mutmut_{n}":
+       "the second UPDATE also on a job that is not cancelled: the first already ended its lease and reservation"
+       for n in (26, 28, 31)},
 }
 
 STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 36: "timeout",

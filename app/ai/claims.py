@@ -55,9 +55,9 @@ def job_id_for(identity, request_id):
 
 
 def fingerprint(payload):
-    """A hash of what was asked (not of how: async and request_id are left out)."""
-    kept = {k: v for k, v in payload.items() if k not in ("async", "request_id") and v is not None}
-    return hashlib.sha256(json.dumps(kept, sort_keys=True, default=str).encode()).hexdigest()
+    """A hash of what was asked (request_id left out; the async switch never reaches a payload)."""
+    kept = {k: v for k, v in payload.items() if k != "request_id" and v is not None}
+    return hashlib.sha256(json.dumps(kept, sort_keys=True).encode()).hexdigest()
 
 
 def caller_identity(caller):
@@ -113,7 +113,7 @@ def claim_request(identity, user_id, request_id, stored_request, wait_seconds):
     deadline = time.monotonic() + wait_seconds
     while True:
         row = db.session.execute(select(GenerationJob.status, GenerationJob.request, GenerationJob.result,
-                                        is_lapsed().label("lapsed")).where(GenerationJob.id == job_id)).one()
+                                        is_lapsed()).where(GenerationJob.id == job_id)).one()
         db.session.rollback()  # end the read: on SQLite an open transaction holds the write lock
         state, request, result, lapsed = row
         if (request or {}).get("fingerprint") != stored_request.get("fingerprint"):
@@ -132,7 +132,7 @@ def claim_request(identity, user_id, request_id, stored_request, wait_seconds):
             continue
         if time.monotonic() >= deadline:
             raise RequestError(409, "a request with this request_id is still in progress; retry later",
-                               field="request_id", headers={"Retry-After": "2", "Location": f"/ai/jobs/{job_id}"})
+                               field="request_id", headers={"Location": f"/ai/jobs/{job_id}"})
         time.sleep(POLL_SECONDS)
 
 

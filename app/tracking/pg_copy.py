@@ -50,14 +50,14 @@ def _values(event, keys, json_columns):
 
 
 def copy_rows(session, kind, events):
-    """Insert the events of one kind; returns (new rows, new usages as (id, prompt_id, success) or None)."""
+    """Insert the events of one kind; returns (new rows, new usages as (prompt_id, success) or None)."""
     import psycopg
 
     table = KINDS[kind].__table__.name
     keys = _keys(kind, events)
     columns = ", ".join(keys)
     temp = f"tracking_batch_{table}"
-    returning = "id, prompt_id, success" if kind == "prompt_usage" else "id"
+    returning = "prompt_id, success" if kind == "prompt_usage" else "id"
     statement = f"COPY {temp} ({columns}) FROM STDIN"
     cursor = session.connection().connection.driver_connection.cursor()
     try:

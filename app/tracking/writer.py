@@ -62,7 +62,7 @@ def _insert_rows(session, kind, events):
     rows = [{key: row.get(key) for key in keys} for row in rows]
     dialect = session.get_bind().dialect.name
     if kind == "prompt_usage":
-        statement = _insert(table, dialect).returning(table.c.id, table.c.prompt_id, table.c.success)
+        statement = _insert(table, dialect).returning(table.c.prompt_id, table.c.success)
         new = session.execute(statement, rows).all()
         return len(new), new
     return len(session.execute(_insert(table, dialect).returning(table.c.id), rows).all()), None
@@ -111,10 +111,11 @@ def _converter(column, dialect):
     if process is None:
         return None
     python_type = getattr(column.type, "impl_instance", column.type).python_type  # a TypeDecorator's own says object
+    # Events are JSON (make_event, Redis, the spool): ids and times always arrive as text.
     if python_type is uuid.UUID:
-        return lambda value: process(uuid.UUID(value) if isinstance(value, str) else value)
+        return lambda value: process(uuid.UUID(value))
     if python_type is datetime:
-        return lambda value: process(datetime.fromisoformat(value) if isinstance(value, str) else value)
+        return lambda value: process(datetime.fromisoformat(value))
     return process
 
 
@@ -164,7 +165,7 @@ def write_events(events, session=None, stats=None):
 
 def _move_prompt_counters(session, new_usages):
     totals = defaultdict(lambda: [0, 0])
-    for _id, prompt_id, success in new_usages:
+    for prompt_id, success in new_usages:
         totals[prompt_id][0] += 1
         totals[prompt_id][1] += 1 if success else 0
     # Sorted, so that concurrent batches lock prompt rows in the same order.

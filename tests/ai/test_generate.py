@@ -99,6 +99,74 @@ def test_request_id_is_per_caller(app, client, user_key):
     assert alice.status_code == 201 and alice.get_json()["id"] != anonymous["id"]
 
 
+def test_a_reused_request_id_with_other_parameters_says_what_is_wrong(client):
+    assert client.post("/ai/generate", json={"prompt": "once", "request_id": "req-2"}).status_code == 201
+    changed = client.post("/ai/generate", json={"prompt": "twice", "request_id": "req-2"})
+    assert changed.status_code == 409
+    assert changed.get_json()["errors"]["json"]["request_id"] == ["request_id was already used with different parameters"]
+
+
+def test_anonymous_callers_at_different_addresses_never_share_a_request_id(app):
+    payload = {"prompt": "mine", "request_id": "r"}
+    ours, theirs = ({"REMOTE_ADDR": address} for address in ("198.51.100.7", "203.0.113.9"))
+    first = app.test_client().post("/ai/generate", json=payload, environ_base=ours)
+    other = app.test_client().post("/ai/generate", json=payload, environ_base=theirs)
+    again = app.test_client().post("/ai/generate", json=payload, environ_base=ours)
+    assert first.status_code == other.status_code == 201 and again.status_code == 200
+    assert other.get_json()["id"] != first.get_json()["id"] == again.get_json()["id"]
+
+
+def test_a_claim_id_is_keyed_by_the_secret_and_shaped_like_any_job_id(make_app):
+    """Nobody without SECRET_KEY can compute a caller's job id, which looks like the random id of a job
+    sent without request_id (a version 4 UUID)."""
+    from app.ai.claims import job_id_for
+
+    ids = []
+    for secret in ("one secret", "another secret"):
+        with make_app(SECRET_KEY=secret).app_context():
+            ids.append(job_id_for("user:7", "r-1"))
+    assert ids[0] != ids[1]
+    assert {(job_id.version, job_id.variant) for job_id in ids} == {(4, "specified in RFC 4122")}
+
+
+def test_a_refused_request_replays_its_refusal_without_calling_the_provider_again(make_app):
+    refusal = (400, {}, {"error": {"message": "Your request was rejected by the safety system.",
+                                   "type": "invalid_request_error", "param": None, "code": "moderation_blocked"}})
+    with serve(lambda seen: refusal) as server:
+        app = make_app(AI_PROVIDER="openai", OPENAI_API_KEY="k", OPENAI_BASE_URL=server.url, PROVIDER_RETRIES=0)
+        client = app.test_client()
+        refused = client.post("/ai/generate", json={"prompt": "p", "request_id": "r2"})
+        again = client.post("/ai/generate", json={"prompt": "p", "request_id": "r2"})
+    assert refused.get_json()["retryable"] is False, refused.get_json()
+    assert again.status_code == refused.status_code and again.get_json() == refused.get_json()
+    assert len(server.requests) == 1 and _count(app) == 1
+    from tests.support import empty_tables
+
+    empty_tables(app)
+
+
+def test_synchronous_generations_are_the_callers_jobs_in_sync_mode_with_their_answer(client, user_key):
+    headers = bearer(user_key[1])
+    plain = client.post("/ai/generate", json={"prompt": "plain"}, headers=headers)
+    keyed = client.post("/ai/generate", json={"prompt": "keyed", "request_id": "k-1"}, headers=headers)
+    assert plain.status_code == keyed.status_code == 201
+    jobs = client.get("/ai/jobs", headers=headers).get_json()["items"]
+    assert {(job["mode"], job["status"], job["result"]["id"]) for job in jobs} == {
+        ("sync", "finished", keyed.get_json()["id"]), ("sync", "finished", plain.get_json()["id"])}
+
+
+def test_a_repeat_is_the_same_request_whatever_the_order_of_its_fields(app, client):
+    """Clients serialise objects in any order: a repeat that orders the same fields otherwise is a replay."""
+    with app.app_context():
+        db.session.add(Prompt(id="duo", name="Duo", template="{first} beside {second}"))
+        db.session.commit()
+    bodies = ('{"prompt_id": "duo", "request_id": "order", "variables": {"first": "a fox", "second": "an owl"}}',
+              '{"variables": {"second": "an owl", "first": "a fox"}, "request_id": "order", "prompt_id": "duo"}')
+    first, again = (client.post("/ai/generate", data=body, content_type="application/json") for body in bodies)
+    assert first.status_code == 201 and again.status_code == 200, again.get_json()
+    assert again.get_json()["id"] == first.get_json()["id"]
+
+
 def test_two_concurrent_identical_requests_make_one_image(make_app):
     release, arrived = threading.Event(), threading.Event()
 

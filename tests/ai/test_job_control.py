@@ -123,3 +123,24 @@ def test_a_running_comfyui_job_is_interrupted_by_its_own_prompt_id(make_app, red
     assert state.interrupted == [prompt_id] and not worker.is_alive()
     assert client.get(f"/ai/jobs/{job_id}", headers=headers).get_json()["status"] == "cancelled"
     empty_tables(app)
+
+
+def test_cancelling_a_synchronous_request_in_flight_interrupts_the_provider_it_named(provider_app, user_key):
+    """A request_id claim keeps the request on its row: the provider the request picked (not the default)
+    is the one asked to stop."""
+    from app.ai import claims
+    from app.ai.planning import plan_generation
+    from app.auth import Principal
+    from app.security.client import Caller
+
+    state = A1111State()
+    with serve(automatic1111(state)) as server:
+        app = provider_app(AI_PROVIDER="procedural", AI_PROVIDERS_ALLOWED="automatic1111", A1111_URL=server.url)
+        payload = {"prompt": "in flight", "provider": "automatic1111", "request_id": "stop-me"}
+        with app.test_request_context():
+            caller = Caller(Principal(user_key[0], "alice", None, False), address="127.0.0.1")
+            claim = claims.begin_attempt(payload, plan_generation(payload, caller.principal).tool_name, caller)
+            db.session.remove()
+        response = app.test_client().post(f"/ai/jobs/{claim.job_id}/cancel", headers=bearer(user_key[1]))
+        assert response.status_code == 200 and response.get_json()["status"] == "cancelled", response.get_json()
+        assert [seen.path for seen in server.requests] == ["/sdapi/v1/interrupt"]

@@ -324,3 +324,263 @@ def test_doctor_reports_quota_drift_and_generations_past_their_lease(paid_app, r
     assert "WARN generations" in output, output
     assert "1 generation(s) past their lease" in output and "flask ai reap" in output
     assert f"user {user_id}: counted 1, made 2" in output
+
+
+def test_a_request_in_flight_is_the_callers_job_and_no_one_elses(paid_app):
+    app = paid_app(IDEMPOTENCY_WAIT_SECONDS=0.1, GENERATION_LEASE_SECONDS=30)
+    user_id, key = _user(app)
+    _other_id, other_key = _user(app, "onlooker")
+    job_id = _dead_attempt(app, user_id, request_id="mine")
+    client = app.test_client()
+    waiting = client.post("/ai/generate", headers=bearer(key), json={"prompt": "lost in flight", "request_id": "mine"})
+    assert waiting.status_code == 409 and waiting.headers["Location"] == f"/ai/jobs/{job_id}"
+    assert waiting.get_json()["errors"]["json"] == {
+        "request_id": ["a request with this request_id is still in progress; retry later"]}
+    listed = client.get("/ai/jobs", headers=bearer(key)).get_json()["items"]
+    assert [(job["id"], job["status"]) for job in listed] == [(str(job_id), "running")]
+    assert client.get(waiting.headers["Location"], headers=bearer(other_key)).status_code == 404
+
+
+def test_a_cancelled_request_whose_process_died_runs_again_once_its_lease_lapses(paid_app):
+    """No reaper passed: the repeat itself settles the dead run, then takes the claim."""
+    from app.ai.job_control import _mark_cancelled
+
+    app = paid_app(IDEMPOTENCY_WAIT_SECONDS=0.2)
+    user_id, key = _user(app)
+    job_id = _dead_attempt(app, user_id, request_id="c-2")
+    with app.app_context():
+        assert _mark_cancelled(job_id, "running")
+    time.sleep(LEASE + 0.5)
+    body = {"prompt": "lost in flight", "request_id": "c-2"}
+    retried = app.test_client().post("/ai/generate", headers=bearer(key), json=body)
+    assert retried.status_code == 201, retried.get_json()
+    assert _count(app, GeneratedImage, GeneratedImage.status == "abandoned") == 1
+    assert _used(app, user_id) == 1  # the dead run's unit went back, the new run holds one
+
+
+def test_a_repeated_edit_is_answered_again_even_when_the_quota_is_spent(paid_app):
+    """A repeat that only replays an outcome (an image, a refusal) costs no quota, so a spent quota
+    does not turn it into a 429."""
+    import base64
+
+    from tests.ai.servers import png_bytes
+
+    refusal = (400, {}, {"error": {"message": "Your request was rejected by the safety system.",
+                                   "type": "invalid_request_error", "param": None, "code": "moderation_blocked"}})
+    with serve(lambda seen: refusal) as server:
+        app = paid_app(DAILY_GENERATION_LIMIT=1, AI_PROVIDER="openai", OPENAI_API_KEY="sk-test", OPENAI_BASE_URL=server.url + "/v1",
+                       PROVIDER_RETRIES=0)
+        user_id, key = _user(app)
+        client, source = app.test_client(), base64.b64encode(png_bytes()).decode()
+
+        def edit(request_id, **fields):
+            return client.post("/ai/tools/edit", headers=bearer(key),
+                               json={"image_base64": source, "request_id": request_id, **fields})
+
+        refused = edit("refused", instruction="make it red")
+        assert refused.get_json()["retryable"] is False and _used(app, user_id) == 0, refused.get_json()
+        made = edit("made", operations=[{"op": "flip"}])
+        assert made.status_code == 201 and _used(app, user_id) == 1  # the day's one generation is spent
+        assert edit("other", operations=[{"op": "flip"}]).status_code == 429
+        again = edit("made", operations=[{"op": "flip"}])
+        assert again.status_code == 200 and again.get_json()["id"] == made.get_json()["id"]
+        refused_again = edit("refused", instruction="make it red")
+        assert refused_again.status_code == refused.status_code and refused_again.get_json() == refused.get_json()
+    assert len(server.requests) == 1 and _used(app, user_id) == 1
+
+
+def test_a_refused_quota_never_deletes_a_claim_another_request_took_over(paid_app, monkeypatch):
+    """The quota answered after the lease had lapsed and another request had taken the claim: the row
+    is the other request's now, and stays."""
+    from app.ai import pipeline
+    from app.ai.errors import RequestError
+
+    app = paid_app()
+    _user_id, key = _user(app)
+
+    def taken_over_then_refused(plan, caller):
+        db.session.execute(update(GenerationJob).values(owner="elsewhere:1:0123456789ab"))
+        db.session.commit()
+        raise RequestError(429, "spent")
+
+    monkeypatch.setattr(pipeline, "reserve_generation", taken_over_then_refused)
+    response = app.test_client().post("/ai/generate", headers=bearer(key), json={"prompt": "p", "request_id": "t-1"})
+    assert response.status_code == 429
+    with app.app_context():
+        assert db.session.scalars(select(GenerationJob.owner)).all() == ["elsewhere:1:0123456789ab"]
+
+
+def test_an_edit_over_the_quota_is_refused_before_its_source_is_read_and_keeps_earlier_failures(paid_app):
+    """Over the quota an edit is a 429 whatever its source, and a retry of a failed edit refused so leaves
+    the failure on record; only a repeat with an answer to replay skips the quota."""
+    import base64
+
+    from tests.ai.servers import png_bytes
+
+    outage = (500, {}, {"error": {"message": "The server had an error.", "type": "server_error", "param": None,
+                                  "code": None}})
+    with serve(lambda seen: outage) as server:
+        app = paid_app(DAILY_GENERATION_LIMIT=1, AI_PROVIDER="openai", OPENAI_API_KEY="sk-test",
+                       OPENAI_BASE_URL=server.url + "/v1", PROVIDER_RETRIES=0)
+        user_id, key = _user(app)
+        client, source = app.test_client(), base64.b64encode(png_bytes()).decode()
+
+        def edit(request_id, **fields):
+            return client.post("/ai/tools/edit", headers=bearer(key),
+                               json={"image_base64": source, "request_id": request_id, **fields})
+
+        failed = edit("flaky", instruction="make it red")
+        assert failed.get_json()["retryable"] is True and _used(app, user_id) == 0, failed.get_json()
+        assert edit("made", operations=[{"op": "flip"}]).status_code == 201 and _used(app, user_id) == 1
+        unreadable = edit("fresh", image_base64=base64.b64encode(b"not an image").decode())
+        assert unreadable.status_code == 429, unreadable.get_json()
+        assert edit("flaky", instruction="make it red").status_code == 429
+        jobs = client.get("/ai/jobs?status=failed", headers=bearer(key)).get_json()["items"]
+        assert len(jobs) == 1 and jobs[0]["failure"]["retryable"] is True
+        assert jobs[0]["error"] == failed.get_json()["message"], (jobs[0], failed.get_json())
+    assert len(server.requests) == 1 and _used(app, user_id) == 1
+
+
+def test_a_retry_that_loses_the_claim_to_another_request_waits_for_that_one(paid_app, monkeypatch):
+    """Two retries of a failed request race to take its claim: the one that loses reads the claim again and,
+    the other request's run being in flight, answers that it is still in progress."""
+    from app.ai import claims
+
+    app = paid_app(IDEMPOTENCY_WAIT_SECONDS=0.2, GENERATION_LEASE_SECONDS=30)
+    user_id, key = _user(app)
+    job_id = _dead_attempt(app, user_id, request_id="race")
+    with app.app_context():
+        db.session.execute(update(GenerationJob).values(status="failed", lease_expires_at=None,
+                                                        result={"failed": True, "retryable": True}))
+        db.session.commit()
+    taken, reclaim = [], claims._reclaim
+
+    def the_other_request_got_there_first(job_id, state, owner):
+        taken.append(reclaim(job_id, state, "elsewhere:1:0123456789ab"))
+        return False
+
+    monkeypatch.setattr(claims, "_reclaim", the_other_request_got_there_first)
+    body = {"prompt": "lost in flight", "request_id": "race"}
+    lost = app.test_client().post("/ai/generate", headers=bearer(key), json=body)
+    assert taken == [True] and lost.status_code == 409, lost.get_json()
+    assert lost.headers["Location"] == f"/ai/jobs/{job_id}"
+
+
+def test_a_retried_request_keeps_its_claim_while_its_run_outlasts_a_lease(paid_app):
+    """The run that took a failed claim back renews its lease: a repeat arriving after one lease is told
+    the run is in progress, and the provider is paid once."""
+    import threading
+
+    arrived, release, standin = threading.Event(), threading.Event(), openai_images()
+
+    def answer(request):
+        if not arrived.is_set():
+            arrived.set()
+            release.wait(15)
+        return standin(request)
+
+    with serve(answer) as server:
+        app = paid_app(AI_PROVIDER="openai", OPENAI_API_KEY="sk-test", OPENAI_BASE_URL=server.url + "/v1",
+                       PROVIDER_RETRIES=0, IDEMPOTENCY_WAIT_SECONDS=0.2)
+        user_id, key = _user(app)
+        _dead_attempt(app, user_id, request_id="long")
+        with app.app_context():
+            db.session.execute(update(GenerationJob).values(status="failed", lease_expires_at=None,
+                                                            result={"failed": True, "retryable": True}))
+            db.session.commit()
+        body, answers = {"prompt": "lost in flight", "request_id": "long"}, {}
+
+        def retry():
+            answers["first"] = app.test_client().post("/ai/generate", headers=bearer(key), json=body)
+
+        first = threading.Thread(target=retry)
+        first.start()
+        try:
+            assert arrived.wait(10)
+            time.sleep(LEASE + 0.5)  # one lease and more: only renewals keep the claim
+            repeat = app.test_client().post("/ai/generate", headers=bearer(key), json=body)
+        finally:
+            release.set()
+            first.join(15)
+    assert repeat.status_code == 409, repeat.get_json()
+    assert answers["first"].status_code == 201 and len(server.requests) == 1
+
+
+def test_each_hold_of_a_claim_logs_under_its_own_id(paid_app):
+    """The ledger keeps one row per hold of a claim, whoever writes it (the run, or a reaper after its death):
+    the dead run's abandoned row and the retry's row are logged under the ids their holds name."""
+    from app.ai.leases import log_id
+    from app.models import GenerationLog
+
+    app = paid_app(IDEMPOTENCY_WAIT_SECONDS=0.2)
+    user_id, key = _user(app)
+    job_id = _dead_attempt(app, user_id, request_id="again")
+    with app.app_context():
+        dead_owner = db.session.get(GenerationJob, job_id).owner
+    time.sleep(LEASE + 0.5)
+    body = {"prompt": "lost in flight", "request_id": "again"}
+    assert app.test_client().post("/ai/generate", headers=bearer(key), json=body).status_code == 201
+    app.extensions["tracking"].chain.flush(None)
+    with app.app_context():
+        owner = db.session.get(GenerationJob, job_id).owner
+        logged = set(db.session.scalars(select(GenerationLog.id).where(GenerationLog.job_id == str(job_id))))
+    assert owner and owner != dead_owner
+    assert logged == {log_id(job_id, dead_owner), log_id(job_id, owner)}
+
+
+def test_settling_a_job_leaves_other_cancelled_runs_their_lease_and_quota(paid_app):
+    """A run cancelled while it works keeps its lease and reservation until it ends (or the reaper settles
+    it): another job finishing meanwhile touches neither."""
+    from app.ai.job_control import _mark_cancelled
+
+    app = paid_app(GENERATION_LEASE_SECONDS=30)
+    user_id, key = _user(app)
+    cancelled = _dead_attempt(app, user_id)
+    with app.app_context():
+        assert _mark_cancelled(cancelled, "running")
+    assert app.test_client().post("/ai/generate", headers=bearer(key), json={"prompt": "other"}).status_code == 201
+    with app.app_context():
+        job = db.session.get(GenerationJob, cancelled)
+        assert job.status == "cancelled" and job.reservation["units"] == 1 and job.lease_expires_at is not None
+    assert _used(app, user_id) == 2
+
+
+def test_a_cancelled_run_that_ends_leaves_nothing_for_the_reaper(paid_app):
+    """Its run ended: the cancelled row keeps saying cancelled, and its lease and reservation end with the run."""
+    from app.ai import claims
+    from app.ai.job_control import _mark_cancelled
+
+    app = paid_app()
+    user_id, _key = _user(app)
+    job_id = _dead_attempt(app, user_id)
+    with app.app_context():
+        assert _mark_cancelled(job_id, "running")
+        claims.settle_job(job_id, "finished", {"image_ids": []})
+        db.session.commit()
+        job = db.session.get(GenerationJob, job_id, populate_existing=True)
+        assert job.status == "cancelled" and job.lease_expires_at is None and job.reservation is None
+
+
+def test_a_database_error_as_a_worker_starts_a_job_leaves_the_job_on_record(paid_app, monkeypatch):
+    """The queued job's row is the record of the request (the failure callback or the reaper settles it):
+    an error while the worker holds it never deletes it, as it would the row of a request that made its own."""
+    from sqlalchemy.exc import OperationalError
+
+    from app.ai import claims
+    from app.ai.jobs import run_generation_job
+
+    app = paid_app()
+    job_id = uuid.uuid4()
+    with app.app_context():
+        db.session.add(GenerationJob(id=job_id, status="queued",
+                                     request={"payload": {"prompt": "queued"}, "tool_name": "generateUserImage"}))
+        db.session.commit()
+
+    def database_gone(claim, record, reservation):
+        raise OperationalError("UPDATE generation_jobs", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(claims, "hold", database_gone)
+    with app.app_context(), pytest.raises(OperationalError):
+        run_generation_job(str(job_id))
+    with app.app_context():
+        assert db.session.get(GenerationJob, job_id).status == "running"

@@ -33,6 +33,17 @@ def test_prompt_counters_move_once_per_event(db_session):
     assert db_session.scalar(select(func.count()).select_from(PromptUsage)) == 9
 
 
+def test_a_batch_of_several_kinds_counts_the_new_rows_of_every_kind(db_session):
+    db_session.add(Prompt(id="mixed", name="Mixed", template="{scene}"))
+    db_session.commit()
+    events = [make_event("og_generation", {"seed": "s", "aspect_ratio": "og"}),
+              make_event("generation_log", {"provider": "procedural", "success": True}),
+              make_event("prompt_usage", {"prompt_id": "mixed", "success": True})]
+    assert write_events(events[:1]) == 1
+    assert write_events(events) == 2  # the og card was written already
+    assert write_events(events) == 0
+
+
 def test_unknown_fields_are_refused_when_recorded():
     import pytest
 
@@ -72,6 +83,7 @@ def test_sqlite_executemany_stores_what_the_orm_path_stores(db_session):
 
     if db_session.get_bind().dialect.name != "sqlite":
         pytest.skip("the prepared path is SQLite's")
+    writer._prepared.cache_clear()  # built afresh: a statement cached by an earlier test is not what is checked here
     for kind, fields in (
         ("og_generation", {"seed": "日本語 seed", "aspect_ratio": "og", "ip_address": "2001:db8::1",
                            "custom_width": 900, "render_time_ms": 1.25, "quote_text": "a\x00b 🚀"}),
@@ -117,3 +129,20 @@ def test_forked_workers_make_different_ids():
     theirs, ours = os.read(read, 16), uuid7().bytes
     os.close(read), os.close(write)
     assert theirs[6:] != ours[6:]  # the 74 random bits (and version, variant) after the 48-bit time
+
+
+def test_a_tracking_column_with_a_default_the_prepared_insert_would_skip_is_refused(monkeypatch):
+    """SQLite's prepared INSERT binds NULL for a value an event leaves out: a column whose default the ORM
+    would have applied is refused, by name, before any row is written without it."""
+    import pytest
+    from sqlalchemy import Column, MetaData, String, Table, Uuid
+
+    from app.tracking import writer
+
+    table = Table("tracking_example", MetaData(), Column("id", Uuid, primary_key=True, default=uuid.uuid4),
+                  Column("state", String(16), default="new"))
+    monkeypatch.setitem(writer.KINDS, "example", type("Example", (), {"__table__": table}))
+    monkeypatch.setitem(writer.STAMPED, "example", set())
+    with pytest.raises(RuntimeError) as refused:
+        writer._Prepared("example")
+    assert str(refused.value) == "tracking_example.state has a default the tracking writer does not apply"

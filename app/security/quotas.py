@@ -18,6 +18,7 @@ away is logged and left to the rebuild.
 
 import functools
 import logging
+import math
 import os
 import uuid
 from collections.abc import Callable
@@ -108,9 +109,10 @@ def _today():
 
 
 def seconds_until_reset():
+    """Whole seconds until midnight UTC, rounded up: a client that waits that long finds the new day."""
     now = datetime.now(UTC)
     tomorrow = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-    return max(1, int((tomorrow - now).total_seconds()))
+    return math.ceil((tomorrow - now).total_seconds())
 
 
 class Quotas:

@@ -42,26 +42,26 @@ MICRO = 1_000_000  # costs are counted in micro-dollars, as integers
 log = logging.getLogger(__name__)
 
 # KEYS: (generations, cost) per counted limit. ARGV: units, cost, then per limit: unit limit (-1 = none),
-# cost limit (-1 = none), ttl, and 1 when its missing counters must be rebuilt first (the answer is then
+# cost limit (-1 = none), ttl. A limit whose counters are missing must be rebuilt first (the answer is then
 # {-2, i}). Every limit is checked before any is taken: all or nothing.
 _RESERVE = """
 local units, cost = tonumber(ARGV[1]), tonumber(ARGV[2])
 local n = #KEYS / 2
 for i = 1, n do
-  if ARGV[4 * i + 2] == '1' and redis.call('EXISTS', KEYS[2 * i - 1]) == 0 then return {-2, i, 0, 0} end
+  if redis.call('EXISTS', KEYS[2 * i - 1]) == 0 then return {-2, i, 0, 0} end
 end
 for i = 1, n do
   local used = tonumber(redis.call('GET', KEYS[2 * i - 1]) or '0')
   local spent = tonumber(redis.call('GET', KEYS[2 * i]) or '0')
-  local unit_limit, cost_limit = tonumber(ARGV[4 * i - 1]), tonumber(ARGV[4 * i])
+  local unit_limit, cost_limit = tonumber(ARGV[3 * i]), tonumber(ARGV[3 * i + 1])
   if unit_limit >= 0 and used + units > unit_limit then return {0, i, used, spent} end
   if cost_limit >= 0 and spent + cost > cost_limit then return {-1, i, used, spent} end
 end
 for i = 1, n do
   redis.call('INCRBY', KEYS[2 * i - 1], units)
   redis.call('INCRBY', KEYS[2 * i], cost)
-  redis.call('EXPIRE', KEYS[2 * i - 1], ARGV[4 * i + 1])
-  redis.call('EXPIRE', KEYS[2 * i], ARGV[4 * i + 1])
+  redis.call('EXPIRE', KEYS[2 * i - 1], ARGV[3 * i + 2])
+  redis.call('EXPIRE', KEYS[2 * i], ARGV[3 * i + 2])
 end
 return {1, 0, 0, 0}
 """
@@ -87,7 +87,7 @@ class Counted:
     keys: tuple
     limits: "Limits"
     ttl: int
-    rebuild: Callable[[], tuple[int, int]] | None = None
+    rebuild: Callable[[], tuple[int, int]]
 
 
 class QuotaExceeded(Exception):
@@ -155,8 +155,7 @@ class Quotas:
         return Reservation(self, keys, units, cost)
 
     def _reserve_in_redis(self, counted, keys, amounts, limits):
-        args = [value for limit, entry in zip(limits, counted, strict=True)
-                for value in (*limit, 1 if entry.rebuild else 0)]
+        args = [value for limit in limits for value in limit]
         try:
             # Each missing counter (a new period, or Redis lost its data) is rebuilt once, then the script runs again.
             for _attempt in range(len(counted) + 1):

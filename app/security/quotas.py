@@ -283,15 +283,11 @@ def counted_today(identity):
 
 
 def made_today(identity):
-    """(images, micro-dollars) ``identity`` made today by the ``generated_images`` rows; an
-    anonymous caller's rows do not keep the address, so theirs start again from zero."""
-    try:
-        user_id = uuid.UUID(identity[5:]) if identity.startswith("user:") else None
-    except ValueError:  # not a user's id: nothing in the rows is counted under it
-        user_id = None
-    if user_id is None:
+    """(images, micro-dollars) ``identity`` (``quota_identity``'s) made today by the ``generated_images`` rows;
+    an anonymous caller's rows do not keep the address, so theirs start again from zero."""
+    if not identity.startswith("user:"):
         return 0, 0
-    return made_since(GeneratedImage.user_id == user_id, _midnight())
+    return made_since(GeneratedImage.user_id == uuid.UUID(identity[5:]), _midnight())
 
 
 def made_since(owner, since):

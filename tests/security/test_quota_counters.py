@@ -3,14 +3,18 @@ file and from Redis."""
 
 import socket
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from app.extensions import db
+from app.models import User
 from app.security import counter_file
 from app.security import quotas as quotas_module
+from app.security.limits import rate_limits_for
 from app.security.quotas import (
     Counted,
     LimitReached,
@@ -19,7 +23,13 @@ from app.security.quotas import (
     Quotas,
     QuotaUnavailable,
     Reservation,
+    counted_today,
+    get_quotas,
+    made_today,
+    users_today,
 )
+from tests.factories import make_image, make_user
+from tests.support import bearer
 
 
 @pytest.fixture(params=["file", "redis"])
@@ -160,3 +170,73 @@ def _closed_port():
     with socket.socket() as probe:  # a port just freed: nothing listens on it
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def test_the_exceeded_quota_says_which_limit_and_what_was_used(quotas):
+    with pytest.raises(QuotaExceeded) as units:
+        quotas.reserve("ip:203.0.113.9", Limits(generations=0, cost_usd=None))
+    assert (units.value.quota, units.value.limit, units.value.used) == ("generations", 0, 0)
+    quotas.reserve("ip:203.0.113.9", Limits(generations=None, cost_usd=0.5), cost_usd=0.5)
+    with pytest.raises(QuotaExceeded) as cost:
+        quotas.reserve("ip:203.0.113.9", Limits(generations=None, cost_usd=0.5), cost_usd=0.01)
+    assert (cost.value.quota, cost.value.limit, cost.value.used) == ("cost_usd", 0.5, 0.5)
+    assert str(cost.value) == "daily cost_usd quota of 0.5 reached (used 0.5)"
+
+
+def test_a_reservation_without_a_cost_takes_none(quotas):
+    quotas.reserve("ip:203.0.113.9", Limits(generations=None, cost_usd=0.0))  # a free generation fits a zero budget
+    assert quotas.read(list(quotas._keys("ip:203.0.113.9")) + ["test:never:gen"]) == [1, 0, 0]
+
+
+def test_my_usage_shows_my_own_limits_what_i_spent_and_my_rate(app, client, user_key):
+    user_id, key = user_key
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        user.daily_generation_limit, user.daily_cost_limit_usd, user.requests_per_minute = 7, Decimal("2.5"), 45
+        db.session.commit()
+        get_quotas().reserve(f"user:{user_id}", Limits(7, 2.5), units=2, cost_usd=0.75)
+        rates = rate_limits_for(app.config, 45)
+    usage = client.get("/me/usage", headers=bearer(key)).json
+    resets_in = usage.pop("resets_in_seconds")
+    assert usage == {"identity": f"user:{user_id}", "generations_today": 2, "generation_limit": 7,
+                     "cost_today_usd": 0.75, "cost_limit_usd": 2.5, "rate_limit": rates["default"],
+                     "rate_limits": rates}
+    assert rates["default"].startswith("45/")
+    assert 0 < resets_in <= 86_400
+
+
+def test_todays_rows_are_what_a_lost_counter_is_rebuilt_from(app, clock):
+    clock(datetime(2026, 3, 9, 10, 30, 30, 500_000, tzinfo=UTC))
+    midnight = datetime(2026, 3, 9, tzinfo=UTC)
+    with app.app_context():
+        alice, bob, carol, dave = (make_user() for _ in range(4))
+        make_image(alice.id, created_at=midnight, cost_usd=Decimal("0.25"))  # the day's first instant counts
+        make_image(alice.id, created_at=midnight + timedelta(hours=10), cost_usd=Decimal("0.5"))
+        make_image(alice.id, created_at=midnight + timedelta(hours=10))  # a price unknown: counted, costs nothing
+        make_image(alice.id, created_at=midnight - timedelta(microseconds=1), cost_usd=Decimal("1"))  # yesterday
+        make_image(alice.id, created_at=midnight + timedelta(hours=1), status="failed", cost_usd=Decimal("1"))
+        make_image(bob.id, created_at=midnight, cost_usd=Decimal("0.1"))  # his only image, at midnight
+        make_image(carol.id, created_at=midnight + timedelta(hours=1), status="failed")
+        make_image(dave.id, created_at=midnight - timedelta(hours=1))
+        make_image(None, created_at=midnight + timedelta(hours=1))  # anonymous
+        assert made_today(f"user:{alice.id}") == (3, 750_000)
+        assert made_today(f"user:{bob.id}") == (1, 100_000)
+        assert made_today(f"ip:{alice.id}") == (0, 0)  # an address, whatever its text
+        assert made_today(f"ip:10{alice.id.hex}") == (0, 0)
+        assert sorted(users_today()) == sorted([alice.id, bob.id])
+        assert len(users_today(limit=1)) == 1
+
+
+def test_a_counter_not_rebuilt_yet_is_none_not_zero(make_app, redis_url):
+    app = make_app(REDIS_URL=redis_url)
+    with app.app_context():
+        assert counted_today("user:6e1d1a52-5a3c-4b8a-9f61-0b9a3a6f0c11") is None
+        get_quotas().reserve("ip:203.0.113.9", Limits(5, None), units=2)
+        assert counted_today("ip:203.0.113.9") == 2
+    assert counted_today_without_redis(make_app()) is None
+
+
+def counted_today_without_redis(app):
+    with app.app_context():
+        get_quotas().reserve("ip:203.0.113.9", Limits(5, None))
+        return counted_today("ip:203.0.113.9")

@@ -46,7 +46,7 @@ MODULES = {
     "security/quotas": ["tests/security/test_quotas.py", "tests/security/test_quota_counters.py",
                         "tests/security/test_generation_quota.py", "tests/security/test_tool_quota.py",
                         "tests/spend/test_budget_counters.py", "tests/ai/test_paid_work.py", "tests/ai/test_routes.py"],
-    "provenance/service": ["tests/provenance"],
+    "provenance/service": ["tests/provenance", "tests/ai/test_variants.py"],
 }
 
 # mutmut's name of a mutant that cannot change what the code does -> why.

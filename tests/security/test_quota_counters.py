@@ -240,3 +240,21 @@ def counted_today_without_redis(app):
     with app.app_context():
         get_quotas().reserve("ip:203.0.113.9", Limits(5, None))
         return counted_today("ip:203.0.113.9")
+
+
+def test_a_release_gives_back_every_limit_once(quotas):
+    first, second = _counted("first", Limits(5, 1.0)), _counted("second", Limits(5, 1.0))
+    kept = quotas.reserve_all([first, second], units=1, cost_usd=0.25)
+    released = quotas.reserve_all([first, second], units=2, cost_usd=0.5)
+    released.release()
+    released.release()  # a second release gives nothing more back
+    released.settle(0.75)  # nor does a settle after it
+    assert quotas.read([*first.keys, *second.keys]) == [1, 250_000, 1, 250_000]
+    kept.settle(0.3)
+    kept.release()  # settled: the generation happened
+    assert quotas.read([*first.keys, *second.keys]) == [1, 300_000, 1, 300_000]
+
+
+def test_a_new_identity_has_used_nothing(quotas):
+    usage = quotas.usage("ip:198.51.100.20")
+    assert (usage["generations"], usage["cost_usd"]) == (0, 0)

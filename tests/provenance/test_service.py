@@ -137,7 +137,7 @@ def _provenance(client, image_id, key):
     return answer.get_json()
 
 
-def test_a_failed_vanished_or_unreadable_stored_file(app, client, user_key):
+def test_a_failed_vanished_or_unreadable_stored_file(app, client, user_key, caplog):
     from app.extensions import db
     from app.models import GeneratedImage
     from app.storage import get_storage
@@ -159,6 +159,9 @@ def test_a_failed_vanished_or_unreadable_stored_file(app, client, user_key):
     with app.app_context():
         storage.delete("generated-images", stored_key)
     assert _provenance(client, made["id"], key) == {"credentials": "unavailable"}
+    # the operator learns which record's file and what the storage said
+    assert f"provenance: stored file of {made['id']} unreadable: " in caplog.text
+    assert stored_key in caplog.text.split(f"stored file of {made['id']} unreadable: ", 1)[1]
 
 
 @pytest.mark.parametrize(("source_signed", "signing"), [(False, True), (True, False)])
@@ -169,3 +172,12 @@ def test_a_variant_is_signed_only_when_its_source_is_and_signing_is_on(make_app,
     app = make_app(PROVENANCE_ENABLED=signing)
     variant = app.test_client().get(f"/ai/generated-images/{made['id']}/image?w=320&format=png", headers=bearer(key))
     assert variant.status_code == 200 and read_manifest(variant.data) is None
+
+
+def test_an_og_cards_manifest_names_it_and_its_time(provider_app):
+    client = provider_app(OG_PROVENANCE=True).test_client()
+    _state, manifest, _all, _results = read_manifest(client.get("/og/facts.png?quote=Facts").data)
+    assert manifest["title"] == "Imprint OG card"
+    facts = assertion(manifest, IMPRINT)
+    assert (facts["tool"], facts["provider"]) == ("og", "og")
+    assert facts["created_at"].endswith("+00:00") and len(facts["created_at"]) == len("2026-01-01T00:00:00+00:00")

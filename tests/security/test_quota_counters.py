@@ -2,6 +2,7 @@
 file and from Redis."""
 
 import socket
+import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -258,3 +259,17 @@ def test_a_release_gives_back_every_limit_once(quotas):
 def test_a_new_identity_has_used_nothing(quotas):
     usage = quotas.usage("ip:198.51.100.20")
     assert (usage["generations"], usage["cost_usd"]) == (0, 0)
+
+
+def test_the_doctor_compares_at_most_a_thousand_users(app):
+    from sqlalchemy import insert
+
+    from app.models import GeneratedImage
+
+    now = datetime.now(UTC)
+    ids = [uuid.uuid4() for _ in range(1001)]
+    with app.app_context():
+        db.session.execute(insert(User), [{"id": i, "username": f"u{n}"} for n, i in enumerate(ids)])
+        db.session.execute(insert(GeneratedImage), [{"user_id": i, "prompt": "p", "created_at": now} for i in ids])
+        db.session.commit()
+        assert len(users_today()) == 1000

@@ -148,7 +148,7 @@ def describe(data, principal):
     ours = _is_signed_here(data, found, marking.credentials)
     answer = {"credentials": "present", **found, "signed_here": ours, "ledger": None, "image": None}
     image_id = (found.get("imprint") or {}).get("image_id")
-    if ours and image_id and found["state"] != "invalid":
+    if ours and image_id:  # ours: trusted with our anchor, so never invalid
         record = find_visible_image(principal, image_id)
         if record is None:
             answer["ledger"] = "not_found"  # missing or not the caller's: the same answer

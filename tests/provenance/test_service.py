@@ -181,3 +181,23 @@ def test_an_og_cards_manifest_names_it_and_its_time(provider_app):
     facts = assertion(manifest, IMPRINT)
     assert (facts["tool"], facts["provider"]) == ("og", "og")
     assert facts["created_at"].endswith("+00:00") and len(facts["created_at"]) == len("2026-01-01T00:00:00+00:00")
+
+
+def test_a_models_edit_is_marked_composite_with_trained_media(provider_app, exiftool):
+    from tests.ai.servers import serve
+    from tests.provenance.conftest import openai_answer
+
+    with serve(openai_answer(png((10, 200, 10), (64, 64)))) as server:
+        app = provider_app(AI_PROVIDER="openai", OPENAI_API_KEY="sk-test", OPENAI_BASE_URL=server.url + "/v1")
+        client = app.test_client()
+        edited = client.post("/ai/tools/edit", json={"image_base64": base64.b64encode(png()).decode(),
+                                                     "instruction": "make it green", "provider": "openai"})
+    assert edited.status_code == 201, edited.get_json()
+    _record, data = _stored(app, client, edited.get_json()["id"])
+    _state, manifest, _all, _results = read_manifest(data)
+    opened, changed = actions(manifest)
+    assert (opened["action"], changed["action"]) == ("c2pa.opened", "c2pa.edited")
+    assert changed["digitalSourceType"] == IPTC + "compositeWithTrainedAlgorithmicMedia"
+    xmp = exiftool(data)
+    assert xmp["XMP-iptcExt:DigitalSourceType"] == IPTC + "compositeWithTrainedAlgorithmicMedia"
+    assert xmp["XMP-photoshop:Credit"] == "Generated with AI by Imprint"

@@ -201,3 +201,14 @@ def test_a_models_edit_is_marked_composite_with_trained_media(provider_app, exif
     xmp = exiftool(data)
     assert xmp["XMP-iptcExt:DigitalSourceType"] == IPTC + "compositeWithTrainedAlgorithmicMedia"
     assert xmp["XMP-photoshop:Credit"] == "Generated with AI by Imprint"
+
+
+@pytest.mark.parametrize("signing", [True, False])
+def test_a_png_keeps_its_generation_parameters_signed_or_not(provider_app, signing):
+    app = provider_app(PROVENANCE_ENABLED=signing)
+    client = app.test_client()
+    made = client.post("/ai/generate", json={"prompt": "a lighthouse, parameters kept"}).get_json()
+    _record, data = _stored(app, client, made["id"])
+    with Image.open(io.BytesIO(data)) as picture:
+        parameters = picture.text["parameters"]
+    assert parameters.startswith("a lighthouse, parameters kept") and "Provider: procedural" in parameters

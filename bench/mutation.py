@@ -44,9 +44,10 @@ MODULES = {
                         "tests/tracking/test_logger.py", "tests/tracking/test_spool.py", "tests/rollup/test_exact.py"],
     "ai/claims": ["tests/ai/test_paid_work.py", "tests/ai/test_job_control.py", "tests/ai/test_jobs.py",
                   "tests/ai/test_generate.py"],
-    "security/quotas": ["tests/security/test_quotas.py", "tests/security/test_generation_quota.py",
-                        "tests/security/test_tool_quota.py", "tests/ai/test_paid_work.py", "tests/ai/test_routes.py"],
-    "provenance/service": ["tests/provenance"],
+    "security/quotas": ["tests/security/test_quotas.py", "tests/security/test_quota_counters.py",
+                        "tests/security/test_generation_quota.py", "tests/security/test_tool_quota.py",
+                        "tests/spend/test_budget_counters.py", "tests/ai/test_paid_work.py", "tests/ai/test_routes.py"],
+    "provenance/service": ["tests/provenance", "tests/ai/test_variants.py"],
 }
 
 # mutmut's name of a mutant that cannot change what the code does -> why.
@@ -149,6 +150,9 @@ def prepare(module, keep):
         "pytest_add_cli_args_test_selection": "\n".join(MODULES[module]),
         "pytest_add_cli_args": "\n".join(["-p", "no:cacheprovider", "-p", "no:xdist"]),
         "use_git_change_detection": "false",
+        # Each mutant forks from a server that only collected the tests, not from the process whose stats run
+        # filled the app's caches: a cache filled there would answer for the mutated code.
+        "process_isolation": "forkserver",
     }
     with open(work / "setup.cfg", "w") as handle:
         config.write(handle)

@@ -5,6 +5,8 @@ called; success settles the reservation with the real cost, failure gives it
 back. An asynchronous job carries its reservation to the worker as JSON.
 """
 
+import math
+
 from flask import current_app
 
 from app.errors import RETRY_AFTER_SECONDS
@@ -64,7 +66,8 @@ def reserve_generation(plan, caller):
 
 
 def _seconds_until(moment):
-    return max(1, int((moment - utcnow()).total_seconds()))
+    """Whole seconds until ``moment``, rounded up: a client that waits them finds the new period."""
+    return max(1, math.ceil((moment - utcnow()).total_seconds()))
 
 
 def planned_model(config, plan):

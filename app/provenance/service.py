@@ -42,9 +42,9 @@ NO_CREDENTIALS = {"credentials": "none"}
 VERIFIABLE = ("image/png", "image/jpeg", "image/webp", "image/gif")
 
 
-def get_marking(app=None):
+def get_marking():
     """The app's Marking: whether and how images are signed."""
-    return held("provenance", app)
+    return held("provenance")
 
 
 def output_origin(*, image_id, provider, is_ai, model, size, tool, prompt, source=None, provider_bytes=None):
@@ -52,7 +52,7 @@ def output_origin(*, image_id, provider, is_ai, model, size, tool, prompt, sourc
     marking = get_marking()
     provider_signed = provider_bytes if provider_bytes and has_credentials(provider_bytes) else None
     if source is not None:
-        source_type = AI_EDIT if is_ai else _source_type_of(source, marking)
+        source_type = AI_EDIT if is_ai else _source_type_of(source)
     else:
         source_type = TRAINED if is_ai else ALGORITHMIC
     return Origin(source_type=source_type, image_id=str(image_id), provider=provider, model=model, size=size,
@@ -73,9 +73,10 @@ def editing(source, renderer):
     return run
 
 
-def _source_type_of(data, marking):
-    """A plain edit keeps the source type of what it edited, when that says one."""
-    found = _credentials_or_none(data, marking.trust_anchors)
+def _source_type_of(data):
+    """A plain edit keeps the source type of what it edited, when that says one (whoever signed it: trust
+    changes only ``trusted``, never whether a manifest is intact)."""
+    found = _credentials_or_none(data)
     return found.get("digital_source_type") if found and found.get("state") != "invalid" else None
 
 
@@ -83,9 +84,9 @@ def has_credentials(data):
     return _credentials_or_none(data) is not None
 
 
-def _credentials_or_none(data, trust_anchors=None):
+def _credentials_or_none(data):
     try:
-        return read_credentials(data, trust_anchors)
+        return read_credentials(data)
     except UnreadableImage:  # Pillow decoded it, c2pa cannot parse it: it carries nothing c2pa reads
         return None
 
@@ -147,7 +148,7 @@ def describe(data, principal):
     ours = _is_signed_here(data, found, marking.credentials)
     answer = {"credentials": "present", **found, "signed_here": ours, "ledger": None, "image": None}
     image_id = (found.get("imprint") or {}).get("image_id")
-    if ours and image_id and found["state"] != "invalid":
+    if ours and image_id:  # ours: trusted with our anchor, so never invalid
         record = find_visible_image(principal, image_id)
         if record is None:
             answer["ledger"] = "not_found"  # missing or not the caller's: the same answer
@@ -191,13 +192,12 @@ def verify_upload(data, principal):
 
 def stored_image_bytes(record):
     """The stored file of a record (raises what the storage backend raises)."""
-    bucket = (record.meta or {}).get("bucket", "generated-images")
-    return get_storage().get(bucket, record.storage_key)
+    return get_storage().get("generated-images", record.storage_key)  # where every record's file is stored
 
 
 def image_provenance(record, principal):
     """``GET /ai/generated-images/<id>/provenance``: the manifest of the stored file."""
-    if record.status != "success" or not record.storage_key:
+    if not record.storage_key:
         return dict(NO_CREDENTIALS)  # a failed generation stored no file
     try:
         data = stored_image_bytes(record)

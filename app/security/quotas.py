@@ -18,6 +18,7 @@ away is logged and left to the rebuild.
 
 import functools
 import logging
+import math
 import os
 import uuid
 from collections.abc import Callable
@@ -41,26 +42,26 @@ MICRO = 1_000_000  # costs are counted in micro-dollars, as integers
 log = logging.getLogger(__name__)
 
 # KEYS: (generations, cost) per counted limit. ARGV: units, cost, then per limit: unit limit (-1 = none),
-# cost limit (-1 = none), ttl, and 1 when its missing counters must be rebuilt first (the answer is then
+# cost limit (-1 = none), ttl. A limit whose counters are missing must be rebuilt first (the answer is then
 # {-2, i}). Every limit is checked before any is taken: all or nothing.
 _RESERVE = """
 local units, cost = tonumber(ARGV[1]), tonumber(ARGV[2])
 local n = #KEYS / 2
 for i = 1, n do
-  if ARGV[4 * i + 2] == '1' and redis.call('EXISTS', KEYS[2 * i - 1]) == 0 then return {-2, i, 0, 0} end
+  if redis.call('EXISTS', KEYS[2 * i - 1]) == 0 then return {-2, i, 0, 0} end
 end
 for i = 1, n do
   local used = tonumber(redis.call('GET', KEYS[2 * i - 1]) or '0')
   local spent = tonumber(redis.call('GET', KEYS[2 * i]) or '0')
-  local unit_limit, cost_limit = tonumber(ARGV[4 * i - 1]), tonumber(ARGV[4 * i])
+  local unit_limit, cost_limit = tonumber(ARGV[3 * i]), tonumber(ARGV[3 * i + 1])
   if unit_limit >= 0 and used + units > unit_limit then return {0, i, used, spent} end
   if cost_limit >= 0 and spent + cost > cost_limit then return {-1, i, used, spent} end
 end
 for i = 1, n do
   redis.call('INCRBY', KEYS[2 * i - 1], units)
   redis.call('INCRBY', KEYS[2 * i], cost)
-  redis.call('EXPIRE', KEYS[2 * i - 1], ARGV[4 * i + 1])
-  redis.call('EXPIRE', KEYS[2 * i], ARGV[4 * i + 1])
+  redis.call('EXPIRE', KEYS[2 * i - 1], ARGV[3 * i + 2])
+  redis.call('EXPIRE', KEYS[2 * i], ARGV[3 * i + 2])
 end
 return {1, 0, 0, 0}
 """
@@ -86,7 +87,7 @@ class Counted:
     keys: tuple
     limits: "Limits"
     ttl: int
-    rebuild: Callable[[], tuple[int, int]] | None = None
+    rebuild: Callable[[], tuple[int, int]]
 
 
 class QuotaExceeded(Exception):
@@ -108,9 +109,10 @@ def _today():
 
 
 def seconds_until_reset():
+    """Whole seconds until midnight UTC, rounded up: a client that waits that long finds the new day."""
     now = datetime.now(UTC)
     tomorrow = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-    return max(1, int((tomorrow - now).total_seconds()))
+    return math.ceil((tomorrow - now).total_seconds())
 
 
 class Quotas:
@@ -153,8 +155,7 @@ class Quotas:
         return Reservation(self, keys, units, cost)
 
     def _reserve_in_redis(self, counted, keys, amounts, limits):
-        args = [value for limit, entry in zip(limits, counted, strict=True)
-                for value in (*limit, 1 if entry.rebuild else 0)]
+        args = [value for limit in limits for value in limit]
         try:
             # Each missing counter (a new period, or Redis lost its data) is rebuilt once, then the script runs again.
             for _attempt in range(len(counted) + 1):
@@ -282,15 +283,11 @@ def counted_today(identity):
 
 
 def made_today(identity):
-    """(images, micro-dollars) ``identity`` made today by the ``generated_images`` rows; an
-    anonymous caller's rows do not keep the address, so theirs start again from zero."""
-    try:
-        user_id = uuid.UUID(identity[5:]) if identity.startswith("user:") else None
-    except ValueError:  # not a user's id: nothing in the rows is counted under it
-        user_id = None
-    if user_id is None:
+    """(images, micro-dollars) ``identity`` (``quota_identity``'s) made today by the ``generated_images`` rows;
+    an anonymous caller's rows do not keep the address, so theirs start again from zero."""
+    if not identity.startswith("user:"):
         return 0, 0
-    return made_since(GeneratedImage.user_id == user_id, _midnight())
+    return made_since(GeneratedImage.user_id == uuid.UUID(identity[5:]), _midnight())
 
 
 def made_since(owner, since):

@@ -86,3 +86,15 @@ def test_budgets_lost_by_redis_are_rebuilt_from_the_rows_and_still_refuse_at_the
         assert generate(counted).status_code == 201 and generate(counted).status_code == 429
         budgets = {b["owner"]: b for b in client.get("/analytics/budgets", headers=bearer(counted)).get_json()["budgets"]}
         assert budgets["user"]["generations"] == 3
+
+
+def test_a_spent_budgets_retry_after_reaches_the_next_period(monkeypatch):
+    from datetime import UTC, datetime, timedelta
+
+    from app.ai import quota
+
+    resets_at = datetime(2026, 4, 1, tzinfo=UTC)
+    monkeypatch.setattr(quota, "utcnow", lambda: resets_at - timedelta(seconds=1.6))
+    assert quota._seconds_until(resets_at) == 2  # not 1: a client back after 1 s would be refused again
+    monkeypatch.setattr(quota, "utcnow", lambda: resets_at + timedelta(seconds=0.5))  # the period just ended
+    assert quota._seconds_until(resets_at) == 1

@@ -19,8 +19,7 @@ from PIL import Image
 from app.extensions import held
 from app.history.search import find_visible_image
 from app.observability import tracing
-from app.storage import get_storage
-from app.storage.images import MIME_TYPES, encode_image
+from app.storage.images import MIME_TYPES, encode_image, record_bytes
 
 from .manifest import (
     AI_EDIT,
@@ -190,17 +189,12 @@ def verify_upload(data, principal):
     return describe(data, principal)
 
 
-def stored_image_bytes(record):
-    """The stored file of a record (raises what the storage backend raises)."""
-    return get_storage().get("generated-images", record.storage_key)  # where every record's file is stored
-
-
 def image_provenance(record, principal):
     """``GET /ai/generated-images/<id>/provenance``: the manifest of the stored file."""
     if not record.storage_key:
         return dict(NO_CREDENTIALS)  # a failed generation stored no file
     try:
-        data = stored_image_bytes(record)
+        data = record_bytes(record)
     except Exception as error:  # disk, S3 and git errors alike: say so, do not fail the page
         log.warning("provenance: stored file of %s unreadable: %s", record.id, error)
         return {"credentials": "unavailable"}

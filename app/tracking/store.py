@@ -42,8 +42,15 @@ class Database:
         return write_batch(self.engine, events, spool.rejected_path(self.app))
 
 
+# PostgreSQL's refusals of a value of the wrong type for its column (a number for a uuid): the statements
+# are ours and fixed, so these come from an event's values.
+WRONG_TYPE_STATES = {"42804", "42846"}  # datatype_mismatch, cannot_coerce
+
+
 def _is_bad_row(error):
     if isinstance(error, (exc.IntegrityError, exc.DataError)):
+        return True
+    if isinstance(error, exc.ProgrammingError) and getattr(error.orig, "sqlstate", None) in WRONG_TYPE_STATES:
         return True
     if isinstance(error, exc.StatementError) and not isinstance(error, exc.DBAPIError):
         return True  # a value our column types could not convert

@@ -94,12 +94,15 @@ class _Prepared:
             row = [fields.get(name) for name in names]
             row[id_index] = event["id"]
             stamp = None
-            for index, convert, stamped in converted:
-                value = row[index]
-                if value is not None:
-                    row[index] = convert(value)
-                elif stamped:  # created_at and updated_at default to when the event was recorded: one conversion
-                    row[index] = stamp = stamp or convert(event["recorded_at"])
+            try:
+                for index, convert, stamped in converted:
+                    value = row[index]
+                    if value is not None:
+                        row[index] = convert(value)
+                    elif stamped:  # created_at and updated_at default to when the event was recorded: one conversion
+                        row[index] = stamp = stamp or convert(event["recorded_at"])
+            except (AttributeError, TypeError, ValueError) as error:  # a bad row, set aside like the database's refusals
+                raise ValueError(f"{event['kind']}.{names[index]}: cannot store {row[index]!r} ({error})") from error
             rows.append(tuple(row))
         return rows
 

@@ -2,11 +2,12 @@
 
 import uuid
 
+import pytest
 from sqlalchemy import func, select
 
 from app.models import OgGeneration, Prompt, PromptUsage
 from app.tracking.events import make_event
-from app.tracking.writer import write_events
+from app.tracking.writer import COPY_FROM, write_events
 
 
 def test_the_same_event_written_twice_is_one_row(db_session):
@@ -146,3 +147,23 @@ def test_a_tracking_column_with_a_default_the_prepared_insert_would_skip_is_refu
     with pytest.raises(RuntimeError) as refused:
         writer._Prepared("example")
     assert str(refused.value) == "tracking_example.state has a default the tracking writer does not apply"
+
+
+@pytest.mark.parametrize("batch", [4, COPY_FROM], ids=["insert", "bulk"])
+def test_a_value_its_column_cannot_take_sets_aside_that_event_and_writes_the_rest(app, tmp_path, batch):
+    """An id that is not text (a caller's slip: ``make_event`` takes any JSON value) must not hold back the
+    batch it came in, whichever path writes it: the event goes to the rejected file, the others land."""
+    import json
+
+    from app.extensions import db
+    from app.models import GenerationLog
+    from app.tracking.store import write_batch
+
+    good = [make_event("generation_log", {"provider": "procedural", "success": True}) for _ in range(batch - 1)]
+    bad = make_event("generation_log", {"provider": "procedural", "success": True, "user_id": 5})
+    rejected = tmp_path / "rejected.jsonl"
+    with app.app_context():
+        assert write_batch(db.engine, [*good, bad], str(rejected)) == batch - 1
+        assert db.session.scalar(select(func.count()).select_from(GenerationLog)) == batch - 1
+    kept = [json.loads(line) for line in rejected.read_text().splitlines()]
+    assert [event["id"] for event in kept] == [bad["id"]] and kept[0]["rejected"]

@@ -1,6 +1,7 @@
 """Paid work is never lost: an attempt row with a lease before the provider is called, the reaper
 settles what a dead process leaves, a repeat never reserves twice, Redis faults are 503s."""
 
+import base64
 import socket
 import time
 import uuid
@@ -12,7 +13,7 @@ from app.extensions import db
 from app.models import GeneratedImage, GenerationJob, GenerationLog
 from app.security.quotas import get_quotas
 from tests.ai.openai_standin import openai_images
-from tests.ai.servers import serve
+from tests.ai.servers import png_bytes, serve
 from tests.support import bearer, empty_tables, work_queued_generations
 
 LEASE = 2.0
@@ -63,6 +64,17 @@ def _user(app, name="payer"):
 
     with app.app_context():
         return make_api_key(app, name)
+
+
+def _editing(app, key):
+    """``edit(request_id, **fields)``: one PNG to /ai/tools/edit as ``key``'s caller."""
+    client, source = app.test_client(), base64.b64encode(png_bytes()).decode()
+
+    def edit(request_id, **fields):
+        return client.post("/ai/tools/edit", headers=bearer(key),
+                           json={"image_base64": source, "request_id": request_id, **fields})
+
+    return edit
 
 
 def test_the_attempt_row_is_committed_with_its_lease_and_quota_before_the_provider_is_called(paid_app):
@@ -361,21 +373,13 @@ def test_a_cancelled_request_whose_process_died_runs_again_once_its_lease_lapses
 def test_a_repeated_edit_is_answered_again_even_when_the_quota_is_spent(paid_app):
     """A repeat that only replays an outcome (an image, a refusal) costs no quota, so a spent quota
     does not turn it into a 429."""
-    import base64
-
-    from tests.ai.servers import png_bytes
-
     refusal = (400, {}, {"error": {"message": "Your request was rejected by the safety system.",
                                    "type": "invalid_request_error", "param": None, "code": "moderation_blocked"}})
     with serve(lambda seen: refusal) as server:
         app = paid_app(DAILY_GENERATION_LIMIT=1, AI_PROVIDER="openai", OPENAI_API_KEY="sk-test", OPENAI_BASE_URL=server.url + "/v1",
                        PROVIDER_RETRIES=0)
         user_id, key = _user(app)
-        client, source = app.test_client(), base64.b64encode(png_bytes()).decode()
-
-        def edit(request_id, **fields):
-            return client.post("/ai/tools/edit", headers=bearer(key),
-                               json={"image_base64": source, "request_id": request_id, **fields})
+        edit = _editing(app, key)
 
         refused = edit("refused", instruction="make it red")
         assert refused.get_json()["retryable"] is False and _used(app, user_id) == 0, refused.get_json()
@@ -413,21 +417,13 @@ def test_a_refused_quota_never_deletes_a_claim_another_request_took_over(paid_ap
 def test_an_edit_over_the_quota_is_refused_before_its_source_is_read_and_keeps_earlier_failures(paid_app):
     """Over the quota an edit is a 429 whatever its source, and a retry of a failed edit refused so leaves
     the failure on record; only a repeat with an answer to replay skips the quota."""
-    import base64
-
-    from tests.ai.servers import png_bytes
-
     outage = (500, {}, {"error": {"message": "The server had an error.", "type": "server_error", "param": None,
                                   "code": None}})
     with serve(lambda seen: outage) as server:
         app = paid_app(DAILY_GENERATION_LIMIT=1, AI_PROVIDER="openai", OPENAI_API_KEY="sk-test",
                        OPENAI_BASE_URL=server.url + "/v1", PROVIDER_RETRIES=0)
         user_id, key = _user(app)
-        client, source = app.test_client(), base64.b64encode(png_bytes()).decode()
-
-        def edit(request_id, **fields):
-            return client.post("/ai/tools/edit", headers=bearer(key),
-                               json={"image_base64": source, "request_id": request_id, **fields})
+        edit = _editing(app, key)
 
         failed = edit("flaky", instruction="make it red")
         assert failed.get_json()["retryable"] is True and _used(app, user_id) == 0, failed.get_json()
@@ -435,7 +431,7 @@ def test_an_edit_over_the_quota_is_refused_before_its_source_is_read_and_keeps_e
         unreadable = edit("fresh", image_base64=base64.b64encode(b"not an image").decode())
         assert unreadable.status_code == 429, unreadable.get_json()
         assert edit("flaky", instruction="make it red").status_code == 429
-        jobs = client.get("/ai/jobs?status=failed", headers=bearer(key)).get_json()["items"]
+        jobs = app.test_client().get("/ai/jobs?status=failed", headers=bearer(key)).get_json()["items"]
         assert len(jobs) == 1 and jobs[0]["failure"]["retryable"] is True
         assert jobs[0]["error"] == failed.get_json()["message"], (jobs[0], failed.get_json())
     assert len(server.requests) == 1 and _used(app, user_id) == 1

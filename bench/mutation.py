@@ -125,6 +125,15 @@ EQUIVALENT = {
     **{f"app.ai.claims.x_settle_job__mutmut_{n}":
        "the second UPDATE also on a job that is not cancelled: the first already ended its lease and reservation"
        for n in (26, 28, 31)},
+    # security/quotas
+    "app.security.quotas.xǁLimitReachedǁ__init____mutmut_1":
+        "LimitReached's message: every one is caught (reserve, reserve_generation) and raised again from None "
+        "as a QuotaExceeded or a 429 that say their own",
+    "app.security.quotas.xǁQuotasǁ_reserve_in_redis__mutmut_25":
+        "zip without strict: a Counted's two keys and its rebuild's two values are always of one length",
+    **{f"app.security.quotas.xǁReservationǁrelease__mutmut_{n}":
+       "zip without strict: the keys come in (units, cost) pairs, so both halves are of one length"
+       for n in (4, 7, 12)},
 }
 
 STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 36: "timeout",

@@ -158,10 +158,12 @@ def test_a_failed_vanished_or_unreadable_stored_file(app, client, user_key, capl
     assert _provenance(client, made["id"], key) == {"credentials": "none"}  # c2pa cannot parse it
     with app.app_context():
         storage.delete("generated-images", stored_key)
+        with pytest.raises(Exception) as missing:
+            storage.get("generated-images", stored_key)
     assert _provenance(client, made["id"], key) == {"credentials": "unavailable"}
     # the operator learns which record's file and what the storage said
-    assert f"provenance: stored file of {made['id']} unreadable: " in caplog.text
-    assert stored_key in caplog.text.split(f"stored file of {made['id']} unreadable: ", 1)[1]
+    warnings = [r.getMessage() for r in caplog.records if r.name == "app.provenance.service"]
+    assert warnings == [f"provenance: stored file of {made['id']} unreadable: {missing.value}"]
 
 
 @pytest.mark.parametrize(("source_signed", "signing"), [(False, True), (True, False)])

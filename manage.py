@@ -7,8 +7,9 @@
 ``serve`` runs gunicorn with gunicorn.conf.py, one process of four threads unless
 GUNICORN_WORKERS/GUNICORN_THREADS say otherwise; arguments after ``serve`` go to
 gunicorn (``--bind 0.0.0.0:8000``), after ``test`` to pytest (``-k og -x``). The whole
-suite runs on every core (pytest-xdist, ``-n auto``, idle workers taking queued tests from busy
-ones) and lists its 20 slowest tests; a run of chosen tests, or one given ``-n``, runs as asked.
+suite runs on every core (pytest-xdist, a worker more than there are cores, idle workers taking
+queued tests from busy ones) and lists its 20 slowest tests; a run of chosen tests, or one given
+``-n``, runs as asked.
 The server replaces this process, so stopping it (Ctrl-C, ``kill``) stops the server.
 Each command installs its extras once and again only when pyproject.toml changes;
 IMPRINT_VENV names another virtualenv to use instead of .venv.
@@ -129,7 +130,15 @@ def pytest_arguments(extra):
     chosen = any(not arg.startswith("-") and (ROOT / arg.split("::")[0]).exists() for arg in extra)
     if chosen or any(arg == "-n" or arg.startswith("-n") or arg == "no:xdist" for arg in extra):
         return list(extra)
-    return ["-n", "auto", "--dist", "worksteal", "--durations=20", *extra]
+    return ["-n", str(test_workers()), "--dist", "worksteal", "--durations=20", *extra]
+
+
+def test_workers():
+    """One pytest worker more than there are cores, four at most.
+
+    Many tests wait (on a browser, a gunicorn or worker process, a server's thread): the extra worker
+    runs while they do. Four is as many as the tests' own Redis databases serve (two each)."""
+    return min((os.cpu_count() or 1) + 1, 4)
 
 
 def ensure_node_tools():

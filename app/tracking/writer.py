@@ -114,7 +114,7 @@ def _converter(column, dialect):
     if process is None:
         return None
     python_type = getattr(column.type, "impl_instance", column.type).python_type  # a TypeDecorator's own says object
-    # Events are JSON (make_event, Redis, the spool): ids and times always arrive as text.
+    # Events are JSON (make_event, Redis, the spool): ids and times arrive as text; anything else is a bad row.
     if python_type is uuid.UUID:
         return lambda value: process(uuid.UUID(value))
     if python_type is datetime:
